@@ -1,0 +1,30 @@
+// The arrows of DESIGN.md: protocol knows nothing else; core knows protocol only;
+// store and bus implement core's interfaces; nothing imports server.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    { name: 'protocol-is-pure', severity: 'error',
+      from: { path: '^src/protocol' }, to: { path: '^src/(?!protocol)' } },
+    { name: 'protocol-no-io', severity: 'error',
+      from: { path: '^src/protocol' }, to: { path: '^(node:)?(net|fs|http|dgram|child_process|timers)$', dependencyTypes: ['core'] } },
+    { name: 'core-knows-protocol-only', severity: 'error',
+      from: { path: '^src/core' }, to: { path: '^src/(?!core|protocol)' } },
+    { name: 'core-no-io', severity: 'error',
+      from: { path: '^src/core' }, to: { path: '^(node:)?(net|fs|http|dgram|child_process)$', dependencyTypes: ['core'] } },
+    { name: 'core-no-sql', severity: 'error',
+      from: { path: '^src/core' }, to: { path: 'node_modules/(kysely|pg|better-sqlite3|ioredis)' } },
+    { name: 'store-implements-core', severity: 'error',
+      from: { path: '^src/store' }, to: { path: '^src/(server|client|cli|bus|web)' } },
+    { name: 'bus-implements-core', severity: 'error',
+      from: { path: '^src/bus' }, to: { path: '^src/(server|client|cli|store|web)' } },
+    { name: 'nothing-imports-server', severity: 'error',
+      from: { path: '^src/(?!server|cli)' }, to: { path: '^src/server' } },
+    { name: 'client-is-independent', severity: 'error',
+      from: { path: '^src/client' }, to: { path: '^src/(?!client|protocol)' } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+};

@@ -1,0 +1,71 @@
+// Protocol versions: VER negotiation and what each dialect changes (MSNP5.md 4).
+export type Dialect = 'MSNP2' | 'MSNP3' | 'MSNP4' | 'MSNP5' | 'MSNP6' | 'MSNP7';
+
+/** Highest first. */
+export const ALL_DIALECTS: readonly Dialect[] = ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'];
+
+const CVR0 = 'CVR0';
+
+/** 2..7 */
+export function dialectLevel(d: Dialect): number {
+  return Number(d.slice('MSNP'.length));
+}
+
+export interface Negotiation { reply: string[]; dialect: Dialect | null; cvr0: boolean }
+
+/** §4.1 + D-1/D-2: reply = the client's offered entries that msnd supports (supported dialects + 'CVR0' when cvr0Allowed), in the client's order, upper-cased, without duplicates; dialect = the first non-CVR0 entry of reply (null if none); cvr0 = reply is exactly ['CVR0'] (CVR0-only mode). Empty reply → caller sends 'VER t 0'. */
+export function negotiate(offered: readonly string[], supported: readonly Dialect[], cvr0Allowed = true): Negotiation {
+  const isAccepted = (entry: string): boolean =>
+    entry === CVR0 ? cvr0Allowed : (supported as readonly string[]).includes(entry);
+  const reply: string[] = [];
+  for (const entry of offered.map(asciiUpperCase)) {
+    if (isAccepted(entry) && !reply.includes(entry)) reply.push(entry);
+  }
+  const dialect = (reply.find((entry) => entry !== CVR0) as Dialect | undefined) ?? null;
+  return { reply, dialect, cvr0: reply.length === 1 && reply[0] === CVR0 };
+}
+
+/** Only a–z: the tokens are latin1, where toUpperCase would also map e.g. 'ß' to 'SS'. */
+function asciiUpperCase(token: string): string {
+  return token.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+}
+
+/** The per-dialect switch list of §4.3 as data. */
+export interface DialectFeatures { xfrNsZero: boolean; xfrNsDsAddress: boolean; usrOkVerifiedFlag: boolean; fullProfile: boolean; synPhones: boolean; groups: boolean; emailTypesText: boolean; urlSiteId: boolean; ims: boolean; mobileCommands: boolean /* BPR PRP NOT SDC PAG */; challenges: boolean /* CHL QRY IPG */ }
+
+/** The first dialect level with each feature (MSNP5.md 4.3; D-3 for 5/6/7). */
+const FEATURE_SINCE: Readonly<Record<keyof DialectFeatures, number>> = {
+  xfrNsZero: 3,
+  xfrNsDsAddress: 7,
+  usrOkVerifiedFlag: 6,
+  fullProfile: 3,
+  synPhones: 5,
+  groups: 7,
+  emailTypesText: 3,
+  urlSiteId: 3,
+  ims: 3,
+  mobileCommands: 5,
+  challenges: 6,
+};
+
+export function featuresOf(d: Dialect): DialectFeatures {
+  const level = dialectLevel(d);
+  const flags = Object.entries(FEATURE_SINCE).map(([feature, since]) => [feature, level >= since]);
+  return Object.fromEntries(flags) as DialectFeatures;
+}
+
+/** Client commands the NS knows, by the dialect level that introduced them (MSNP5.md 4.2, D-3). */
+const NS_COMMAND_SINCE: ReadonlyMap<string, number> = new Map([
+  ...['VER', 'INF', 'USR', 'CVR', 'SYN', 'LST', 'GTC', 'BLP', 'ADD', 'REM', 'REA', 'CHG', 'XFR', 'FND', 'SND', 'URL', 'PNG', 'OUT']
+    .map((c) => [c, 2] as const),
+  ['IMS', 3],
+  ...['PRP', 'SDC', 'PAG'].map((c) => [c, 5] as const),
+  ...['QRY', 'CHL'].map((c) => [c, 6] as const),
+  ...['LSG', 'ADG', 'RMG', 'REG'].map((c) => [c, 7] as const),
+]);
+
+/** Which client commands exist on the NS in a dialect (§3.7: a command of another dialect is unknown). Case-sensitive. */
+export function nsCommandExists(d: Dialect, command: string): boolean {
+  const since = NS_COMMAND_SINCE.get(command);
+  return since !== undefined && dialectLevel(d) >= since;
+}

@@ -1,0 +1,125 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ALL_DIALECTS, dialectLevel, featuresOf, negotiate, nsCommandExists } from '../../src/protocol/dialects.ts';
+import type { Dialect, DialectFeatures } from '../../src/protocol/dialects.ts';
+
+describe('ALL_DIALECTS and dialectLevel', () => {
+  it('lists MSNP7 … MSNP2, highest first', () => {
+    assert.deepEqual(ALL_DIALECTS, ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2']);
+  });
+
+  it('maps each dialect to its number', () => {
+    assert.deepEqual(ALL_DIALECTS.map(dialectLevel), [7, 6, 5, 4, 3, 2]);
+  });
+});
+
+describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
+  it('echoes the supported sub-list in the client order; the first is the dialect', () => {
+    assert.deepEqual(negotiate(['MSNP5', 'MSNP4', 'CVR0'], ALL_DIALECTS), {
+      reply: ['MSNP5', 'MSNP4', 'CVR0'], dialect: 'MSNP5', cvr0: false,
+    });
+    assert.deepEqual(negotiate(['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVR0'], ALL_DIALECTS).dialect, 'MSNP7');
+  });
+
+  it('drops what msnd does not support, keeping the rest in order', () => {
+    assert.deepEqual(negotiate(['MSNP8', 'MSNP5', 'FOO', 'MSNP2', 'CVR0'], ['MSNP5', 'MSNP2']), {
+      reply: ['MSNP5', 'MSNP2', 'CVR0'], dialect: 'MSNP5', cvr0: false,
+    });
+  });
+
+  it('follows the client order, not the level', () => {
+    assert.deepEqual(negotiate(['MSNP2', 'MSNP7'], ALL_DIALECTS), { reply: ['MSNP2', 'MSNP7'], dialect: 'MSNP2', cvr0: false });
+  });
+
+  it('lets CVR0 come first without making it the dialect', () => {
+    assert.deepEqual(negotiate(['CVR0', 'MSNP5'], ALL_DIALECTS), { reply: ['CVR0', 'MSNP5'], dialect: 'MSNP5', cvr0: false });
+  });
+
+  it('compares case-insensitively and writes upper case', () => {
+    assert.deepEqual(negotiate(['msnp5', 'Msnp4', 'cvr0'], ALL_DIALECTS).reply, ['MSNP5', 'MSNP4', 'CVR0']);
+  });
+
+  it('does not let non-ASCII case mapping forge a name', () => {
+    assert.deepEqual(negotiate(['MßNP5', 'msnp5\u0131'], ALL_DIALECTS).reply, []);
+  });
+
+  it('removes duplicates, also ones that differ only in case', () => {
+    assert.deepEqual(negotiate(['MSNP5', 'msnp5', 'CVR0', 'MSNP5', 'cvr0'], ALL_DIALECTS).reply, ['MSNP5', 'CVR0']);
+  });
+
+  it('enters CVR0-only mode when CVR0 is the only common entry', () => {
+    assert.deepEqual(negotiate(['MSNP99', 'CVR0'], ALL_DIALECTS), { reply: ['CVR0'], dialect: null, cvr0: true });
+  });
+
+  it('returns an empty reply when nothing is common (caller sends VER t 0)', () => {
+    assert.deepEqual(negotiate(['MSNP8', 'MSNP9'], ALL_DIALECTS), { reply: [], dialect: null, cvr0: false });
+    assert.deepEqual(negotiate([], ALL_DIALECTS), { reply: [], dialect: null, cvr0: false });
+    assert.deepEqual(negotiate(['MSNP5'], []), { reply: [], dialect: null, cvr0: false });
+  });
+
+  it('leaves CVR0 out when it is not allowed', () => {
+    assert.deepEqual(negotiate(['MSNP5', 'CVR0'], ALL_DIALECTS, false), { reply: ['MSNP5'], dialect: 'MSNP5', cvr0: false });
+    assert.deepEqual(negotiate(['MSNP99', 'CVR0'], ALL_DIALECTS, false), { reply: [], dialect: null, cvr0: false });
+  });
+
+  it('does not match near-misses', () => {
+    for (const entry of ['MSNP', 'MSNP05', 'MSNP5 ', ' MSNP5', 'CVR', 'CVR00', 'MSNP1', '0']) {
+      assert.deepEqual(negotiate([entry], ALL_DIALECTS).reply, [], entry);
+    }
+  });
+});
+
+describe('featuresOf (MSNP5.md 4.3)', () => {
+  const rows: Record<keyof DialectFeatures, readonly boolean[]> = {
+    //                      MSNP2  MSNP3  MSNP4  MSNP5  MSNP6  MSNP7
+    xfrNsZero:          [false, true, true, true, true, true],
+    xfrNsDsAddress:     [false, false, false, false, false, true],
+    usrOkVerifiedFlag:  [false, false, false, false, true, true],
+    fullProfile:        [false, true, true, true, true, true],
+    synPhones:          [false, false, false, true, true, true],
+    groups:             [false, false, false, false, false, true],
+    emailTypesText:     [false, true, true, true, true, true],
+    urlSiteId:          [false, true, true, true, true, true],
+    ims:                [false, true, true, true, true, true],
+    mobileCommands:     [false, false, false, true, true, true],
+    challenges:         [false, false, false, false, true, true],
+  };
+  const order: Dialect[] = ['MSNP2', 'MSNP3', 'MSNP4', 'MSNP5', 'MSNP6', 'MSNP7'];
+
+  for (const [i, dialect] of order.entries()) {
+    it(`matches the table for ${dialect}`, () => {
+      const expected = Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]]));
+      assert.deepEqual(featuresOf(dialect), expected);
+    });
+  }
+});
+
+describe('nsCommandExists (MSNP5.md 3.7, 4.2, D-3)', () => {
+  const base = ['VER', 'INF', 'USR', 'CVR', 'SYN', 'LST', 'GTC', 'BLP', 'ADD', 'REM', 'REA', 'CHG', 'XFR', 'FND', 'SND', 'URL', 'PNG', 'OUT'];
+  const since: [string[], number][] = [[base, 2], [['IMS'], 3], [['PRP', 'SDC', 'PAG'], 5], [['QRY', 'CHL'], 6], [['LSG', 'ADG', 'RMG', 'REG'], 7]];
+
+  for (const [commands, level] of since) {
+    it(`${commands.join(' ')} exist from MSNP${level} on`, () => {
+      for (const dialect of ALL_DIALECTS) {
+        for (const c of commands) assert.equal(nsCommandExists(dialect, c), dialectLevel(dialect) >= level, `${c} in ${dialect}`);
+      }
+    });
+  }
+
+  it('matches the examples of MSNP5.md 3.7', () => {
+    assert.equal(nsCommandExists('MSNP5', 'ADG'), false);
+    assert.equal(nsCommandExists('MSNP4', 'PRP'), false);
+  });
+
+  it('knows no server-only, switchboard or CVR0 commands on the NS', () => {
+    for (const c of ['MSG', 'BPR', 'NOT', 'IPG', 'ILN', 'NLN', 'FLN', 'RNG', 'QNG', 'CAL', 'ANS', 'IRO', 'JOI', 'BYE', 'ACK', 'NAK', 'CVQ']) {
+      assert.equal(nsCommandExists('MSNP7', c), false, c);
+    }
+  });
+
+  it('is case-sensitive and rejects junk, including object property names', () => {
+    for (const c of ['ver', 'Ver', 'VER ', '', 'FOO', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      assert.equal(nsCommandExists('MSNP7', c), false, c);
+    }
+  });
+});
