@@ -1,0 +1,136 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Engine, EngineKind } from './engine.ts';
+
+/** A schema step; `kind` is there for the few column definitions the engines spell differently. */
+export interface MsndMigration {
+  up(db: Kysely<any>, kind: EngineKind): Promise<void>;
+}
+
+/**
+ * Every schema step, oldest first; the schema version is the number of steps applied. Names sort
+ * in order (kysely applies them by name). Never edit a released step: add the next one.
+ */
+export const migrations: Readonly<Record<string, MsndMigration>> = {
+  '0001_initial': { up: createInitialSchema },
+};
+
+export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;
+
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`data directory was written by a newer msnd (schema ${found}, this build knows ${known})`);
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** Refuses a database from a newer msnd without touching it; otherwise applies the missing steps. */
+export async function migrateToLatest(
+  db: Kysely<any>,
+  engine: Engine,
+  steps: Readonly<Record<string, MsndMigration>> = migrations,
+): Promise<void> {
+  const latest = Object.keys(steps).length;
+  const found = await readSchemaVersion(db, engine);
+  if (found > latest) throw new SchemaTooNewError(found, latest);
+  if (found === latest) return;
+  const migrator = new Migrator({
+    db,
+    provider: versionedProvider(steps, engine.kind),
+    migrationTableSchema: await engine.migrationTableSchema(db),
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    throw error instanceof Error ? error : new Error(`database migration failed: ${String(error)}`);
+  }
+}
+
+export async function readSchemaVersion(db: Kysely<any>, engine: Engine): Promise<number> {
+  if (!(await engine.tableExists(db, 'msnd_meta'))) return 0;
+  const { rows } = await sql<{ value: string }>`select value from msnd_meta where key = 'schema_version'`.execute(db);
+  const version = Number(rows[0]?.value ?? 0);
+  if (!Number.isInteger(version)) throw new Error(`msnd_meta.schema_version is not a number`);
+  return version;
+}
+
+// Each step records its own number in the same transaction as its DDL.
+function versionedProvider(steps: Readonly<Record<string, MsndMigration>>, kind: EngineKind): MigrationProvider {
+  const entries = Object.entries(steps).map(([name, step], index): [string, Migration] => [
+    name,
+    {
+      up: async (db) => {
+        await step.up(db, kind);
+        await writeSchemaVersion(db, index + 1);
+      },
+    },
+  ]);
+  return { getMigrations: async () => Object.fromEntries(entries) };
+}
+
+async function writeSchemaVersion(db: Kysely<any>, version: number): Promise<void> {
+  await sql`insert into msnd_meta (key, value) values ('schema_version', ${String(version)})
+            on conflict (key) do update set value = excluded.value`.execute(db);
+}
+
+async function createInitialSchema(db: Kysely<any>, kind: EngineKind): Promise<void> {
+  await db.schema
+    .createTable('msnd_meta')
+    .addColumn('key', 'varchar(64)', (col) => col.primaryKey())
+    .addColumn('value', 'text', (col) => col.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('accounts')
+    .addColumn('id', 'integer', (col) =>
+      // AUTOINCREMENT / identity: a member id is never handed out twice, even after a deletion.
+      kind === 'sqlite' ? col.primaryKey().autoIncrement() : col.primaryKey().generatedByDefaultAsIdentity(),
+    )
+    .addColumn('handle', 'text', (col) => col.notNull().unique())
+    .addColumn('friendly_name', 'text', (col) => col.notNull())
+    .addColumn('secret_enc', 'text', (col) => col.notNull())
+    .addColumn('verified', 'boolean', (col) => col.notNull())
+    .addColumn('kid', 'boolean', (col) => col.notNull())
+    .addColumn('list_version', 'bigint', (col) => col.notNull())
+    .addColumn('gtc', 'text', (col) => col.notNull())
+    .addColumn('blp', 'text', (col) => col.notNull())
+    .addColumn('phh', 'text', (col) => col.notNull())
+    .addColumn('phw', 'text', (col) => col.notNull())
+    .addColumn('phm', 'text', (col) => col.notNull())
+    .addColumn('mob', 'text', (col) => col.notNull())
+    .addColumn('mbe', 'text', (col) => col.notNull())
+    .addColumn('lang_preference', 'integer', (col) => col.notNull())
+    .addColumn('preferred_email', 'text', (col) => col.notNull())
+    .addColumn('country', 'text', (col) => col.notNull())
+    .addColumn('postal_code', 'text', (col) => col.notNull())
+    .addColumn('gender', 'text', (col) => col.notNull())
+    .addColumn('age', 'text', (col) => col.notNull())
+    .addColumn('bday_pre', 'text', (col) => col.notNull())
+    .addColumn('birthday', 'text', (col) => col.notNull())
+    .addColumn('wallet', 'text', (col) => col.notNull())
+    .addColumn('created_at', 'bigint', (col) => col.notNull())
+    .addCheckConstraint('accounts_list_version', sql`list_version between 1 and 4294967295`)
+    .addCheckConstraint('accounts_gtc', sql`gtc in ('A', 'N')`)
+    .addCheckConstraint('accounts_blp', sql`blp in ('AL', 'BL')`)
+    .addCheckConstraint('accounts_mob', sql`mob in ('Y', 'N')`)
+    .addCheckConstraint('accounts_mbe', sql`mbe in ('Y', 'N')`)
+    .execute();
+
+  await db.schema
+    .createTable('contacts')
+    .addColumn('owner_id', 'integer', (col) => col.notNull().references('accounts.id').onDelete('cascade'))
+    .addColumn('contact_id', 'integer', (col) => col.notNull().references('accounts.id').onDelete('cascade'))
+    .addColumn('fl', 'boolean', (col) => col.notNull())
+    .addColumn('al', 'boolean', (col) => col.notNull())
+    .addColumn('bl', 'boolean', (col) => col.notNull())
+    .addColumn('rl', 'boolean', (col) => col.notNull())
+    .addColumn('name', 'text', (col) => col.notNull())
+    .addColumn('group_ids', 'text', (col) => col.notNull())
+    .addColumn('seq', 'integer', (col) => col.notNull())
+    .addPrimaryKeyConstraint('contacts_pk', ['owner_id', 'contact_id'])
+    .execute();
+
+  // Deleting an account and mirroring RL look records up by contact.
+  await db.schema.createIndex('contacts_by_contact').on('contacts').column('contact_id').execute();
+}

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type DialectAdapter,
+  type SqliteDialectConfig,
+} from 'kysely';
+import type { Store } from '../core/store.ts';
+import { errorCode, type Engine } from './engine.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export const SQLITE_FILE = 'msnd.sqlite';
+
+export const sqliteEngine: Engine = {
+  kind: 'sqlite',
+  flag: (value) => (value ? 1 : 0),
+  isUniqueViolation: (err) => errorCode(err) === 'SQLITE_CONSTRAINT_UNIQUE',
+  // kysely keeps one connection behind a mutex, so this process runs transactions one at a time;
+  // BEGIN IMMEDIATE (below) orders them against other processes.
+  lockAccounts: async () => {},
+  tableExists: async (db, table) => {
+    const { rows } = await sql`select 1 from sqlite_master where type = 'table' and name = ${table}`.execute(db);
+    return rows.length > 0;
+  },
+  migrationTableSchema: async () => undefined,
+};
+
+/** The embedded store: `<dataDir>/msnd.sqlite`, created (with the directory) when missing. */
+export async function openSqliteStore(opts: { dataDir: string; secretKey: Buffer }): Promise<Store> {
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const db = connectSqlite(join(opts.dataDir, SQLITE_FILE));
+  try {
+    await migrateToLatest(db, sqliteEngine);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return new KyselyStore(db, sqliteEngine, opts.secretKey);
+}
+
+/** A kysely handle on one SQLite file with msnd's pragmas; no migration. */
+export function connectSqlite(file: string): Kysely<Database> {
+  const database = new BetterSqlite3(file);
+  try {
+    // Another process (the CLI) may hold the write lock for a moment: wait instead of failing.
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    database.pragma('journal_mode = WAL');
+    // FULL: a change acknowledged to a client survives a power cut, not only a process crash.
+    database.pragma('synchronous = FULL');
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+  return new Kysely<Database>({ dialect: new MsndSqliteDialect({ database }) });
+}
+
+// A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when another
+// process wrote in between (busy_timeout does not apply there); IMMEDIATE waits for the lock first.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+// SQLite does run DDL inside transactions; kysely's adapter says no only to stay conservative.
+// Saying yes makes each migration atomic and, with BEGIN IMMEDIATE, serialises two processes
+// migrating the same file.
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class MsndSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: SqliteDialectConfig) {
+    super(config);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}

@@ -1,0 +1,96 @@
+// Runs the store suite against PostgreSQL when MSND_TEST_POSTGRES_URL is set. Every store opened
+// here gets a fresh schema of a random name, dropped afterwards. A connection failure fails the run.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { LATEST_SCHEMA_VERSION, SchemaTooNewError } from '../../src/store/migrations.ts';
+import { openStore } from '../../src/store/open.ts';
+import { openPostgresStore } from '../../src/store/postgres.ts';
+import { defineStoreSuite, type RawAccess } from './store-suite.ts';
+
+const url = process.env.MSND_TEST_POSTGRES_URL;
+
+if (url === undefined || url === '') {
+  test('PostgreSQL store suite', { skip: 'MSND_TEST_POSTGRES_URL is not set: PostgreSQL store tests skipped' }, () => {});
+} else {
+  definePostgresTests(url);
+}
+
+function definePostgresTests(url: string): void {
+  const secretKey = randomBytes(32);
+  const admin = new pg.Client({ connectionString: url });
+  const schemas: string[] = [];
+  let connected: Promise<unknown> | undefined;
+
+  after(async () => {
+    if (connected === undefined) return;
+    for (const schema of schemas) await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  });
+
+  async function freshSchema(): Promise<string> {
+    connected ??= admin.connect();
+    await connected;
+    const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
+    schemas.push(schema);
+    return schema;
+  }
+
+  function rawAccess(schema: string): RawAccess {
+    const q = async (text: string, values: unknown[]) => admin.query(text.replaceAll('accounts', `${schema}.accounts`), values);
+    return {
+      setListVersion: async (id, version) => {
+        await q('update accounts set list_version = $1 where id = $2', [version, id]);
+      },
+      storedSecret: async (handle) =>
+        (await q('select secret_enc from accounts where handle = $1', [handle])).rows[0]?.secret_enc,
+      setStoredSecret: async (handle, stored) => {
+        await q('update accounts set secret_enc = $1 where handle = $2', [stored, handle]);
+      },
+    };
+  }
+
+  defineStoreSuite('PostgreSQL store', async () => {
+    const schema = await freshSchema();
+    const store = await openPostgresStore({ url, secretKey, schema });
+    return {
+      store,
+      raw: rawAccess(schema),
+      cleanup: async () => {
+        await store.close();
+        await admin.query(`drop schema ${schema} cascade`);
+      },
+    };
+  });
+
+  describe('PostgreSQL specifics', () => {
+    test('openStore picks PostgreSQL for a postgres:// URL and records the schema version', async () => {
+      const schema = await freshSchema();
+      const store = await openStore({ dataDir: '/nonexistent-not-used', url, secretKey, pgSchema: schema });
+      assert.equal(store.kind, 'postgres');
+      await store.close();
+      const { rows } = await admin.query(`select value from ${schema}.msnd_meta where key = 'schema_version'`);
+      assert.deepEqual(rows, [{ value: String(LATEST_SCHEMA_VERSION) }]);
+    });
+
+    test('reopening keeps the data; a newer schema version is refused untouched', async () => {
+      const schema = await freshSchema();
+      const first = await openPostgresStore({ url, secretKey, schema });
+      await first.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 'kept', verified: true });
+      await first.close();
+      const second = await openPostgresStore({ url, secretKey, schema });
+      assert.equal(await second.secretOf('a@example.com'), 'kept');
+      await second.close();
+
+      await admin.query(`update ${schema}.msnd_meta set value = $1 where key = 'schema_version'`, [String(LATEST_SCHEMA_VERSION + 7)]);
+      await assert.rejects(openPostgresStore({ url, secretKey, schema }), SchemaTooNewError);
+      const { rows } = await admin.query(`select value from ${schema}.msnd_meta where key = 'schema_version'`);
+      assert.deepEqual(rows, [{ value: String(LATEST_SCHEMA_VERSION + 7) }]);
+    });
+
+    test('a schema name that is not a plain identifier is refused', async () => {
+      await assert.rejects(openPostgresStore({ url, secretKey, schema: 'x; drop table accounts' }), /schema name/);
+    });
+  });
+}

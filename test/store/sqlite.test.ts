@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import { after, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrateToLatest, migrations, readSchemaVersion } from '../../src/store/migrations.ts';
+import { openStore } from '../../src/store/open.ts';
+import { SQLITE_FILE, connectSqlite, openSqliteStore, sqliteEngine } from '../../src/store/sqlite.ts';
+import { defineStoreSuite, type RawAccess } from './store-suite.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'msnd-sqlite-'));
+after(() => rm(root, { recursive: true, force: true }));
+
+const secretKey = randomBytes(32);
+let opened = 0;
+
+function freshDataDir(): string {
+  opened += 1;
+  return join(root, `data-${opened}`);
+}
+
+function rawAccess(file: string): { raw: RawAccess; close(): void } {
+  const db = new BetterSqlite3(file);
+  db.pragma('busy_timeout = 5000');
+  const raw: RawAccess = {
+    setListVersion: async (id, version) => {
+      db.prepare('update accounts set list_version = ? where id = ?').run(version, id);
+    },
+    storedSecret: async (handle) =>
+      (db.prepare('select secret_enc from accounts where handle = ?').get(handle) as { secret_enc: string } | undefined)
+        ?.secret_enc,
+    setStoredSecret: async (handle, stored) => {
+      db.prepare('update accounts set secret_enc = ? where handle = ?').run(stored, handle);
+    },
+  };
+  return { raw, close: () => db.close() };
+}
+
+defineStoreSuite('SQLite store', async () => {
+  const dataDir = freshDataDir();
+  const store = await openSqliteStore({ dataDir, secretKey });
+  const { raw, close } = rawAccess(join(dataDir, SQLITE_FILE));
+  return {
+    store,
+    raw,
+    cleanup: async () => {
+      close();
+      await store.close();
+    },
+  };
+});
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+describe('SQLite specifics', () => {
+  test('openStore without a URL makes <dataDir>/msnd.sqlite and a secret key; data survives reopening', async () => {
+    const dataDir = freshDataDir();
+    const first = await openStore({ dataDir });
+    assert.equal(first.kind, 'sqlite');
+    await first.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 'kept', verified: true });
+    await first.close();
+    assert.ok(existsSync(join(dataDir, SQLITE_FILE)));
+    assert.ok(existsSync(join(dataDir, 'secret.key')));
+
+    const second = await openStore({ dataDir });
+    assert.equal(await second.secretOf('a@example.com'), 'kept');
+    await second.close();
+    await second.close();
+  });
+
+  test('openStore refuses a URL it does not know', async () => {
+    await assert.rejects(openStore({ dataDir: freshDataDir(), url: 'mysql://localhost/x', secretKey }), /unsupported store URL/);
+  });
+
+  test('the database is in WAL mode with foreign keys on', async () => {
+    const dataDir = freshDataDir();
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const db = new BetterSqlite3(join(dataDir, SQLITE_FILE));
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+    const kysely = connectSqlite(join(dataDir, SQLITE_FILE));
+    const { rows } = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(kysely);
+    assert.equal(rows[0]?.foreign_keys, 1);
+    await kysely.destroy();
+  });
+
+  test('a new database records the latest schema version', async () => {
+    const dataDir = freshDataDir();
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    assert.equal(await readSchemaVersion(db, sqliteEngine), LATEST_SCHEMA_VERSION);
+    await db.destroy();
+  });
+
+  test('a database of a newer msnd is refused and left untouched', async () => {
+    const dataDir = freshDataDir();
+    const store = await openSqliteStore({ dataDir, secretKey });
+    await store.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
+    await store.close();
+    const file = join(dataDir, SQLITE_FILE);
+    const newer = new BetterSqlite3(file);
+    newer.prepare("update msnd_meta set value = ? where key = 'schema_version'").run(String(LATEST_SCHEMA_VERSION + 1));
+    newer.close();
+    const before = sha256(file);
+
+    await assert.rejects(openSqliteStore({ dataDir, secretKey }), (err: unknown) => {
+      assert.ok(err instanceof SchemaTooNewError);
+      assert.equal(
+        err.message,
+        `data directory was written by a newer msnd (schema ${LATEST_SCHEMA_VERSION + 1}, this build knows ${LATEST_SCHEMA_VERSION})`,
+      );
+      return true;
+    });
+    assert.equal(sha256(file), before);
+    const check = new BetterSqlite3(file, { readonly: true });
+    assert.deepEqual(check.prepare("select value from msnd_meta where key = 'schema_version'").get(), {
+      value: String(LATEST_SCHEMA_VERSION + 1),
+    });
+    check.close();
+  });
+
+  test('an older database is migrated up, one recorded step at a time', async () => {
+    const dataDir = freshDataDir();
+    const file = join(dataDir, SQLITE_FILE);
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const withNextStep = {
+      ...migrations,
+      '9999_test_step': { up: async (db: Parameters<typeof migrateToLatest>[0]) => {
+        await db.schema.createTable('test_step').addColumn('x', 'integer').execute();
+      } },
+    };
+    const db = connectSqlite(file);
+    await migrateToLatest(db, sqliteEngine, withNextStep);
+    assert.equal(await readSchemaVersion(db, sqliteEngine), LATEST_SCHEMA_VERSION + 1);
+    assert.ok(await sqliteEngine.tableExists(db, 'test_step'));
+    await db.destroy();
+    // And this build now refuses it.
+    await assert.rejects(openSqliteStore({ dataDir, secretKey }), SchemaTooNewError);
+  });
+
+  test('a failing migration step leaves nothing of itself behind', async () => {
+    const dataDir = freshDataDir();
+    const file = join(dataDir, SQLITE_FILE);
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const withBrokenStep = {
+      ...migrations,
+      '9999_broken': { up: async (db: Parameters<typeof migrateToLatest>[0]) => {
+        await db.schema.createTable('half_done').addColumn('x', 'integer').execute();
+        throw new Error('step failed');
+      } },
+    };
+    const db = connectSqlite(file);
+    await assert.rejects(migrateToLatest(db, sqliteEngine, withBrokenStep), /step failed/);
+    assert.equal(await sqliteEngine.tableExists(db, 'half_done'), false);
+    assert.equal(await readSchemaVersion(db, sqliteEngine), LATEST_SCHEMA_VERSION);
+    await db.destroy();
+  });
+
+  test('another process (the CLI) may write while the store is open', async () => {
+    const dataDir = freshDataDir();
+    const server = await openSqliteStore({ dataDir, secretKey });
+    const a = await server.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
+    const cli = await startBumpingInChildProcess(dataDir, a.id, 50);
+    await Promise.all(Array.from({ length: 50 }, () => server.transaction(async (tx) => {
+      await tx.accountById(a.id);
+      await setTimeout(1);
+      return tx.bumpVersion(a.id);
+    })));
+    await cli.done;
+    assert.equal((await server.findAccount('a@example.com'))?.listVersion, 101);
+    await server.close();
+  });
+});
+
+// Read, pause, then write: a transaction that did not take the write lock up front would fail with
+// SQLITE_BUSY when the other process commits during the pause.
+async function startBumpingInChildProcess(dataDir: string, accountId: number, times: number): Promise<{ done: Promise<void> }> {
+  const script = `
+    const { openSqliteStore } = await import(${JSON.stringify(new URL('../../src/store/sqlite.ts', import.meta.url).href)});
+    const store = await openSqliteStore({ dataDir: process.env.DATA_DIR, secretKey: Buffer.alloc(32) });
+    process.stdout.write('ready\\n');
+    for (let i = 0; i < ${times}; i++) {
+      await store.transaction(async (tx) => {
+        await tx.accountById(${accountId});
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        await tx.bumpVersion(${accountId});
+      });
+    }
+    await store.close();`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: { ...process.env, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child process exited with ${code}`))));
+  });
+  await Promise.race([once(child.stdout, 'data'), done]);
+  return { done };
+}

@@ -1,0 +1,465 @@
+// The one behaviour both store engines must have (MSNP5.md 8); each engine's test file runs it.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { AccountExistsError } from '../../src/core/store.ts';
+import type { ContactWrite, Store } from '../../src/core/store.ts';
+import { DEFAULT_PROFILE, NO_PHONES } from '../../src/core/types.ts';
+import type { Account, ListMembership } from '../../src/core/types.ts';
+
+/** Test-only access to the rows behind a store, over a connection of its own. */
+export interface RawAccess {
+  setListVersion(accountId: number, version: number): Promise<void>;
+  storedSecret(handle: string): Promise<string | undefined>;
+  setStoredSecret(handle: string, stored: string): Promise<void>;
+}
+
+export interface OpenedStore {
+  store: Store;
+  raw: RawAccess;
+  cleanup(): Promise<void>;
+}
+
+const NONE: ListMembership = { FL: false, AL: false, BL: false, RL: false };
+
+function lists(...names: (keyof ListMembership)[]): ListMembership {
+  return { ...NONE, ...Object.fromEntries(names.map((name) => [name, true])) };
+}
+
+function entry(name: string, membership: ListMembership, groups: number[] = []): ContactWrite {
+  return { name, lists: membership, groups };
+}
+
+export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>): void {
+  async function withStore(fn: (store: Store, raw: RawAccess) => Promise<void>): Promise<void> {
+    const { store, raw, cleanup } = await open();
+    try {
+      await fn(store, raw);
+    } finally {
+      await cleanup();
+    }
+  }
+
+  function account(store: Store, handle: string, secret = 'secret123'): Promise<Account> {
+    return store.createAccount({ handle, friendlyName: handle.split('@')[0] ?? handle, secret, verified: true });
+  }
+
+  async function versionOf(store: Store, handle: string): Promise<number | undefined> {
+    return (await store.findAccount(handle))?.listVersion;
+  }
+
+  describe(name, () => {
+    describe('accounts', () => {
+      test('createAccount stores a lower-case handle with the defaults of a new account', () =>
+        withStore(async (store) => {
+          const before = Math.floor(Date.now() / 1000);
+          const created = await store.createAccount({
+            handle: 'Alice@Example.COM', friendlyName: 'Alice%20A', secret: 'pw', verified: false,
+          });
+          assert.ok(Number.isInteger(created.id) && created.id > 0);
+          assert.deepEqual({ ...created, id: 0, createdAt: 0 }, {
+            id: 0,
+            handle: 'alice@example.com',
+            friendlyName: 'Alice%20A',
+            listVersion: 1,
+            gtc: 'A',
+            blp: 'AL',
+            phones: NO_PHONES,
+            verified: false,
+            kid: false,
+            profile: { ...DEFAULT_PROFILE, preferredEmail: 'alice@example.com' },
+            createdAt: 0,
+          });
+          assert.ok(created.createdAt >= before && created.createdAt <= Math.floor(Date.now() / 1000));
+          assert.deepEqual(await store.findAccount('alice@example.com'), created);
+        }));
+
+      test('createAccount refuses a taken handle in any case, and changes nothing', () =>
+        withStore(async (store) => {
+          const first = await account(store, 'bob@example.com');
+          await assert.rejects(
+            store.createAccount({ handle: 'BOB@example.com', friendlyName: 'x', secret: 'other', verified: false }),
+            (err: unknown) => err instanceof AccountExistsError && err.message.includes('bob@example.com'),
+          );
+          assert.deepEqual(await store.listAccounts(), [first]);
+          assert.equal(await store.secretOf('bob@example.com'), 'secret123');
+        }));
+
+      test('ids are never reused after a deletion', () =>
+        withStore(async (store) => {
+          const first = await account(store, 'a@example.com');
+          await store.deleteAccount('a@example.com');
+          const second = await account(store, 'a@example.com');
+          assert.ok(second.id > first.id);
+        }));
+
+      test('findAccount ignores case; unknown handles are undefined', () =>
+        withStore(async (store) => {
+          const created = await account(store, 'carol@example.com');
+          assert.deepEqual(await store.findAccount('CAROL@Example.com'), created);
+          assert.equal(await store.findAccount('nobody@example.com'), undefined);
+        }));
+
+      test('listAccounts returns every account in id order', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.listAccounts(), []);
+          const created = [await account(store, 'z@example.com'), await account(store, 'a@example.com')];
+          assert.deepEqual(await store.listAccounts(), created);
+        }));
+
+      test('accountById, accountByHandle and accountsByIds', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          await store.transaction(async (tx) => {
+            assert.deepEqual(await tx.accountById(a.id), a);
+            assert.equal(await tx.accountById(b.id + 100), undefined);
+            assert.deepEqual(await tx.accountByHandle('B@EXAMPLE.COM'), b);
+            assert.equal(await tx.accountByHandle('c@example.com'), undefined);
+            assert.deepEqual(await tx.accountsByIds([b.id, a.id, b.id + 100]), new Map([[a.id, a], [b.id, b]]));
+            assert.deepEqual(await tx.accountsByIds([]), new Map());
+          });
+        }));
+
+      test('updateAccount changes exactly the given fields and not the list version', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const other = await account(store, 'other@example.com');
+          await store.transaction(async (tx) => {
+            await tx.updateAccount(a.id, {
+              friendlyName: 'New%20Name', gtc: 'N', blp: 'BL', verified: false, kid: true,
+              phones: { PHH: '1%20555', MOB: 'Y' },
+              profile: { country: 'US', langPreference: 1031 },
+            });
+          });
+          assert.deepEqual(await store.findAccount(a.handle), {
+            ...a,
+            friendlyName: 'New%20Name', gtc: 'N', blp: 'BL', verified: false, kid: true,
+            phones: { ...a.phones, PHH: '1%20555', MOB: 'Y' },
+            profile: { ...a.profile, country: 'US', langPreference: 1031 },
+          });
+          await store.transaction(async (tx) => {
+            await tx.updateAccount(a.id, { phones: { PHW: '2' }, profile: {} });
+            await tx.updateAccount(a.id, {});
+          });
+          const updated = await store.findAccount(a.handle);
+          assert.deepEqual(updated?.phones, { ...NO_PHONES, PHH: '1%20555', PHW: '2', MOB: 'Y' });
+          assert.equal(updated?.listVersion, 1);
+          assert.deepEqual(await store.findAccount(other.handle), other);
+        }));
+
+      test('updateAccount of an unknown id changes nothing', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          await store.transaction((tx) => tx.updateAccount(a.id + 100, { friendlyName: 'x' }));
+          assert.deepEqual(await store.listAccounts(), [a]);
+        }));
+    });
+
+    describe('list version', () => {
+      test('bumpVersion adds one and returns the new value', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          const seen = await store.transaction(async (tx) => [await tx.bumpVersion(a.id), await tx.bumpVersion(a.id)]);
+          assert.deepEqual(seen, [2, 3]);
+          assert.equal(await versionOf(store, a.handle), 3);
+          assert.equal(await versionOf(store, b.handle), 1);
+        }));
+
+      test('after 4294967295 comes 1', () =>
+        withStore(async (store, raw) => {
+          const a = await account(store, 'a@example.com');
+          await raw.setListVersion(a.id, 4294967294);
+          const seen = await store.transaction(async (tx) => [
+            await tx.bumpVersion(a.id), await tx.bumpVersion(a.id), await tx.bumpVersion(a.id),
+          ]);
+          assert.deepEqual(seen, [4294967295, 1, 2]);
+          assert.equal(await versionOf(store, a.handle), 2);
+        }));
+
+      test('bumpVersion of an unknown id throws', () =>
+        withStore(async (store) => {
+          await assert.rejects(store.transaction((tx) => tx.bumpVersion(12345)), /no account with id 12345/);
+        }));
+    });
+
+    describe('contacts', () => {
+      test('saveContact creates, replaces and keeps creation order', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const [x, y, z] = [
+            await account(store, 'x@example.com'), await account(store, 'y@example.com'), await account(store, 'z@example.com'),
+          ] as const;
+          await store.transaction(async (tx) => {
+            await tx.saveContact(owner.id, z.id, entry('Zed', lists('FL')));
+            await tx.saveContact(owner.id, x.id, entry('Ex', lists('AL', 'RL'), [0, 3]));
+            await tx.saveContact(owner.id, y.id, entry('Why', lists('BL')));
+            await tx.saveContact(owner.id, z.id, entry('Zed%20Two', lists('FL', 'AL'), [5]));
+          });
+          const records = await store.transaction((tx) => tx.contacts(owner.id));
+          assert.deepEqual(records, [
+            { contactId: z.id, handle: 'z@example.com', name: 'Zed%20Two', lists: lists('FL', 'AL'), groups: [5] },
+            { contactId: x.id, handle: 'x@example.com', name: 'Ex', lists: lists('AL', 'RL'), groups: [0, 3] },
+            { contactId: y.id, handle: 'y@example.com', name: 'Why', lists: lists('BL'), groups: [] },
+          ]);
+        }));
+
+      test('a record on no list is deleted; saved again, it comes last', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const x = await account(store, 'x@example.com');
+          const y = await account(store, 'y@example.com');
+          await store.transaction(async (tx) => {
+            await tx.saveContact(owner.id, x.id, entry('X', lists('FL')));
+            await tx.saveContact(owner.id, y.id, entry('Y', lists('FL')));
+            await tx.saveContact(owner.id, x.id, entry('X', NONE));
+            assert.equal(await tx.contact(owner.id, x.id), undefined);
+            assert.deepEqual((await tx.contacts(owner.id)).map((c) => c.handle), ['y@example.com']);
+            await tx.saveContact(owner.id, x.id, entry('X', lists('RL')));
+            assert.deepEqual((await tx.contacts(owner.id)).map((c) => c.handle), ['y@example.com', 'x@example.com']);
+            await tx.saveContact(owner.id, y.id + 100, entry('ghost', NONE));
+          });
+        }));
+
+      test('contact returns one record with the handle; records are per owner', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          await store.transaction(async (tx) => {
+            await tx.saveContact(a.id, b.id, entry('Bee', lists('FL')));
+            await tx.saveContact(b.id, a.id, entry('Ay', lists('RL')));
+          });
+          await store.transaction(async (tx) => {
+            assert.deepEqual(await tx.contact(a.id, b.id), {
+              contactId: b.id, handle: 'b@example.com', name: 'Bee', lists: lists('FL'), groups: [],
+            });
+            assert.deepEqual(await tx.contact(b.id, a.id), {
+              contactId: a.id, handle: 'a@example.com', name: 'Ay', lists: lists('RL'), groups: [],
+            });
+            assert.equal(await tx.contact(a.id, a.id), undefined);
+            assert.deepEqual(await tx.contacts(b.id + 100), []);
+          });
+        }));
+
+      test('countList counts the records on one list', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const others = await Promise.all(['p', 'q', 'r'].map((h) => account(store, `${h}@example.com`)));
+          await store.transaction(async (tx) => {
+            await tx.saveContact(owner.id, others[0]!.id, entry('p', lists('FL', 'AL')));
+            await tx.saveContact(owner.id, others[1]!.id, entry('q', lists('FL', 'RL')));
+            await tx.saveContact(owner.id, others[2]!.id, entry('r', lists('BL')));
+            await tx.saveContact(others[0]!.id, owner.id, entry('o', lists('FL')));
+            const counts = await Promise.all((['FL', 'AL', 'BL', 'RL'] as const).map((l) => tx.countList(owner.id, l)));
+            assert.deepEqual(counts, [2, 1, 1, 1]);
+          });
+        }));
+
+      test('saving a record of an unknown account fails', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          await assert.rejects(store.transaction((tx) => tx.saveContact(owner.id, owner.id + 100, entry('x', lists('FL')))));
+        }));
+    });
+
+    describe('privacyTowards', () => {
+      test("gives each owner's BLP and whether the viewer is on its AL or BL", () =>
+        withStore(async (store) => {
+          const viewer = await account(store, 'viewer@example.com');
+          const allows = await account(store, 'allows@example.com');
+          const blocks = await account(store, 'blocks@example.com');
+          const stranger = await account(store, 'stranger@example.com');
+          const friend = await account(store, 'friend@example.com');
+          await store.transaction(async (tx) => {
+            await tx.updateAccount(allows.id, { blp: 'BL' });
+            await tx.saveContact(allows.id, viewer.id, entry('v', lists('AL', 'RL')));
+            await tx.saveContact(blocks.id, viewer.id, entry('v', lists('BL')));
+            await tx.saveContact(friend.id, viewer.id, entry('v', lists('FL')));
+            await tx.saveContact(stranger.id, allows.id, entry('someone else', lists('BL')));
+          });
+          const facts = await store.transaction((tx) =>
+            tx.privacyTowards(viewer.id, [allows.id, blocks.id, stranger.id, friend.id, 9999]),
+          );
+          assert.deepEqual(facts, new Map([
+            [allows.id, { blp: 'BL', viewerOnAL: true, viewerOnBL: false }],
+            [blocks.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: true }],
+            [stranger.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }],
+            [friend.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }],
+          ]));
+          assert.deepEqual(await store.transaction((tx) => tx.privacyTowards(viewer.id, [])), new Map());
+        }));
+    });
+
+    describe('deleteAccount', () => {
+      test('removes the account and its records, bumping those who had a record of it', () =>
+        withStore(async (store) => {
+          const gone = await account(store, 'gone@example.com');
+          const watcher = await account(store, 'watcher@example.com');
+          const blocker = await account(store, 'blocker@example.com');
+          const bystander = await account(store, 'bystander@example.com');
+          const watched = await account(store, 'watched@example.com');
+          await store.transaction(async (tx) => {
+            await tx.saveContact(watcher.id, gone.id, entry('g', lists('FL')));
+            await tx.saveContact(blocker.id, gone.id, entry('g', lists('BL')));
+            await tx.saveContact(gone.id, watched.id, entry('w', lists('FL')));
+            await tx.saveContact(watched.id, gone.id, entry('g', lists('RL')));
+            await tx.saveContact(watcher.id, bystander.id, entry('b', lists('FL')));
+          });
+          assert.equal(await store.deleteAccount('GONE@example.com'), true);
+          assert.equal(await store.findAccount('gone@example.com'), undefined);
+          assert.deepEqual(
+            await Promise.all([watcher, blocker, bystander, watched].map((a) => versionOf(store, a.handle))),
+            [2, 2, 1, 2],
+          );
+          await store.transaction(async (tx) => {
+            assert.deepEqual((await tx.contacts(watcher.id)).map((c) => c.contactId), [bystander.id]);
+            assert.deepEqual(await tx.contacts(blocker.id), []);
+            assert.deepEqual(await tx.contacts(watched.id), []);
+            assert.deepEqual(await tx.contacts(gone.id), []);
+          });
+        }));
+
+      test('of an unknown handle returns false and changes nothing', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          assert.equal(await store.deleteAccount('nobody@example.com'), false);
+          assert.deepEqual(await store.listAccounts(), [a]);
+        }));
+    });
+
+    describe('secrets', () => {
+      test('secretOf returns what createAccount and setSecret stored', () =>
+        withStore(async (store) => {
+          await account(store, 'a@example.com', 'hunter2');
+          assert.equal(await store.secretOf('A@example.com'), 'hunter2');
+          assert.equal(await store.setSecret('A@EXAMPLE.com', 'pässwörd ✓'), true);
+          assert.equal(await store.secretOf('a@example.com'), 'pässwörd ✓');
+          assert.equal(await store.setSecret('a@example.com', ''), true);
+          assert.equal(await store.secretOf('a@example.com'), '');
+        }));
+
+      test('unknown handles: secretOf is undefined, setSecret is false', () =>
+        withStore(async (store) => {
+          assert.equal(await store.secretOf('nobody@example.com'), undefined);
+          assert.equal(await store.setSecret('nobody@example.com', 'x'), false);
+        }));
+
+      test('the database holds ciphertext, fresh for every write', () =>
+        withStore(async (store, raw) => {
+          const secret = 'plain-secret-value';
+          await account(store, 'a@example.com', secret);
+          const first = await raw.storedSecret('a@example.com');
+          assert.ok(first !== undefined && first.length > 0);
+          assert.ok(!first.includes(secret));
+          assert.ok(!Buffer.from(first, 'base64').toString('latin1').includes(secret));
+          await store.setSecret('a@example.com', secret);
+          const second = await raw.storedSecret('a@example.com');
+          assert.notEqual(second, first);
+          assert.equal(await store.secretOf('a@example.com'), secret);
+        }));
+
+      test('a tampered or transplanted ciphertext is refused', () =>
+        withStore(async (store, raw) => {
+          await account(store, 'victim@example.com', 'victim-secret');
+          await account(store, 'mallory@example.com', 'known-to-mallory');
+          const mallorys = await raw.storedSecret('mallory@example.com');
+          await raw.setStoredSecret('victim@example.com', mallorys!);
+          await assert.rejects(store.secretOf('victim@example.com'), /failed authentication/);
+
+          const bytes = Buffer.from(mallorys!, 'base64');
+          bytes[bytes.length - 1]! ^= 1;
+          await raw.setStoredSecret('mallory@example.com', bytes.toString('base64'));
+          await assert.rejects(store.secretOf('mallory@example.com'), /failed authentication/);
+        }));
+    });
+
+    describe('transactions', () => {
+      test('return the value of the function', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          assert.equal(await store.transaction(async (tx) => (await tx.accountById(a.id))?.handle), 'a@example.com');
+        }));
+
+      test('a throw rolls back every write of the transaction', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          await store.transaction((tx) => tx.saveContact(a.id, b.id, entry('kept', lists('FL'))));
+          const failure = new Error('boom');
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.lockAccounts([a.id, b.id]);
+              await tx.updateAccount(a.id, { friendlyName: 'changed', blp: 'BL', phones: { PHH: '1' } });
+              await tx.bumpVersion(a.id);
+              await tx.bumpVersion(b.id);
+              await tx.saveContact(a.id, b.id, entry('changed', lists('AL')));
+              await tx.saveContact(b.id, a.id, entry('new', lists('RL')));
+              throw failure;
+            }),
+            (err: unknown) => err === failure,
+          );
+          assert.deepEqual(await store.listAccounts(), [a, b]);
+          await store.transaction(async (tx) => {
+            assert.deepEqual(await tx.contacts(a.id), [
+              { contactId: b.id, handle: 'b@example.com', name: 'kept', lists: lists('FL'), groups: [] },
+            ]);
+            assert.deepEqual(await tx.contacts(b.id), []);
+          });
+        }));
+
+      test('a failing statement rolls back the writes before it', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.bumpVersion(a.id);
+              await tx.saveContact(a.id, a.id + 100, entry('ghost', lists('FL')));
+            }),
+          );
+          assert.equal(await versionOf(store, a.handle), 1);
+        }));
+
+      test('50 concurrent transactions bumping the same two accounts each count', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          const results = await Promise.all(
+            Array.from({ length: 50 }, (_, i) =>
+              store.transaction(async (tx) => {
+                // Half lock in the other order: lockAccounts must still take the locks by id.
+                await tx.lockAccounts(i % 2 === 0 ? [a.id, b.id] : [b.id, a.id]);
+                return [await tx.bumpVersion(b.id), await tx.bumpVersion(a.id)];
+              }),
+            ),
+          );
+          assert.equal(await versionOf(store, a.handle), 51);
+          assert.equal(await versionOf(store, b.handle), 51);
+          assert.deepEqual(results.map(([v]) => v).sort((x, y) => x! - y!), Array.from({ length: 50 }, (_, i) => i + 2));
+        }));
+
+      test('lockAccounts makes read-modify-write safe under concurrency', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          await store.transaction((tx) => tx.updateAccount(a.id, { friendlyName: '' }));
+          await Promise.all(
+            Array.from({ length: 20 }, () =>
+              store.transaction(async (tx) => {
+                await tx.lockAccounts([a.id]);
+                const current = await tx.accountById(a.id);
+                await tx.updateAccount(a.id, { friendlyName: `${current!.friendlyName}x` });
+              }),
+            ),
+          );
+          assert.equal((await store.findAccount(a.handle))?.friendlyName, 'x'.repeat(20));
+        }));
+
+      test('lockAccounts of no ids or unknown ids is harmless', () =>
+        withStore(async (store) => {
+          await store.transaction(async (tx) => {
+            await tx.lockAccounts([]);
+            await tx.lockAccounts([4242]);
+          });
+        }));
+    });
+  });
+}
