@@ -1,0 +1,78 @@
+import { Command, Option } from 'commander';
+import { MemoryBus } from '../bus/memory.ts';
+import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
+import { parseServerConfig, type ServerConfigInput } from '../server/config.ts';
+import { createLogger } from '../server/logger.ts';
+import { startMsnd } from '../server/msnd.ts';
+import { openStore } from '../store/open.ts';
+import { dataOption, parsePort, storeOption } from './main.ts';
+
+interface ServeOptions {
+  data: string;
+  store?: string;
+  host: string;
+  publicHost?: string;
+  dsPort: number;
+  nsPort: number;
+  sbPort: number;
+  httpPort: number;
+  dialects?: string;
+  requireVerified?: boolean;
+  logLevel: string;
+}
+
+export function serveCommand(): Command {
+  const port = (flag: string, env: string, fallback: number, what: string): Option =>
+    new Option(`${flag} <port>`, `${what} port (0 picks a free one)`).env(env).argParser(parsePort).default(fallback);
+  return new Command('serve')
+    .description('run the Dispatch, Notification and Switchboard servers')
+    .addOption(dataOption())
+    .addOption(storeOption())
+    .addOption(new Option('--host <address>', 'address to listen on').env('MSND_HOST').default('127.0.0.1'))
+    .addOption(new Option('--public-host <address>', 'address written into XFR/RNG (default: --host)').env('MSND_PUBLIC_HOST'))
+    .addOption(port('--ds-port', 'MSND_DS_PORT', 1863, 'Dispatch Server'))
+    .addOption(port('--ns-port', 'MSND_NS_PORT', 1864, 'Notification Server'))
+    .addOption(port('--sb-port', 'MSND_SB_PORT', 1865, 'Switchboard Server'))
+    .addOption(port('--http-port', 'MSND_HTTP_PORT', 8080, 'web server'))
+    .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
+    .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
+    .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
+    .action(async (options: ServeOptions) => serve(options));
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  const input: ServerConfigInput = {
+    host: options.host,
+    publicHost: options.publicHost,
+    dsPort: options.dsPort,
+    nsPort: options.nsPort,
+    sbPort: options.sbPort,
+    httpPort: options.httpPort,
+    requireVerified: options.requireVerified === true || String(options.requireVerified) === 'true',
+  };
+  if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
+  const config = parseServerConfig(input);
+  const log = createLogger(options.logLevel);
+  const store = await openStore({ dataDir: options.data, url: options.store });
+  const bus = new MemoryBus();
+  const msnd = await startMsnd({ config, store, bus, log });
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await msnd.stop();
+    await bus.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const accounts = await store.listAccounts();
+  const { ds, ns, sb } = msnd.ports;
+  console.error(`msnd: Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}`);
+  console.error(`msnd: store ${store.kind}${store.kind === 'sqlite' ? ` in ${options.data}` : ''}, ${accounts.length} account(s)`);
+  if (accounts.length === 0) {
+    console.error('msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD');
+  }
+}

@@ -1,0 +1,96 @@
+import type { PhoneProperty, Status } from './types.ts';
+
+/** What a watcher is shown of a contact: its status and name, or null for offline (MSNP5.md 10.1). */
+export interface Shown {
+  status: Exclude<Status, 'HDN'>;
+  name: string;
+}
+
+/**
+ * Events for one user's NS session, wherever it is connected. They are facts, not wire lines:
+ * the receiving session formats them for its own dialect and state.
+ */
+export type UserEvent =
+  /** What the user may now see of `contact`. `seq` orders one contact's presence events. */
+  | { kind: 'presence'; contact: string; seq: number; shown: Shown | null }
+  /** `contact` put the user on its FL: ADD 0 RL. */
+  | { kind: 'reverse-added'; version: number; contact: string; name: string }
+  /** `contact` removed the user from its FL: REM 0 RL. */
+  | { kind: 'reverse-removed'; version: number; contact: string }
+  /** `contact` changed a phone property the user sees: BPR. */
+  | { kind: 'phone'; version: number; contact: string; property: PhoneProperty | 'MOB'; value: string };
+
+/** A switchboard invitation on its way to the invitee's NS session (MSNP5.md 9.25). */
+export interface Invitation {
+  /** The switchboard session id. */
+  sessionId: string;
+  /** host:port of the SB that holds the session. */
+  address: string;
+  caller: string;
+  callerName: string;
+}
+
+/** Node-wide facts the switchboards act on. */
+export type Signal =
+  /** An NS session ended: its switchboard connections close (MSNP5.md 10.6, D-13). */
+  | { kind: 'session-ended'; handle: string; sessionId: string }
+  /** A user renamed itself: new switchboard lines carry the new name (MSNP5.md 9.10). */
+  | { kind: 'renamed'; handle: string; name: string };
+
+/** A signed-in NS session as the bus knows it. */
+export interface SessionEndpoint {
+  readonly sessionId: string;
+  /** Queue an event for the session; must not block on the session's own work. */
+  deliver(event: UserEvent): void;
+  /**
+   * Offers a switchboard invitation. The session refuses it (false) unless it is present, not
+   * hidden, has IMS ON and allows the caller (MSNP5.md 9.25, 11.3); on acceptance it has issued
+   * the RNG cookie and written the RNG line.
+   */
+  ring(invitation: Invitation): Promise<boolean>;
+  /** End the session (`OUT OTH` / `OUT SSD`); resolves when its sign-out is complete. */
+  kick(reason: 'OTH' | 'SSD'): Promise<void>;
+}
+
+/** A user's presence as recorded on the bus; `seq` grows with every change. */
+export interface PresenceRecord {
+  shown: Shown | null;
+  seq: number;
+}
+
+/** One-use tokens with an expiry (switchboard cookies and the like). */
+export interface TokenStore {
+  issue(purpose: string, data: Record<string, string>, ttlMs: number): Promise<string>;
+  /** Returns the data once; later, or after expiry, undefined. */
+  consume(purpose: string, token: string): Promise<Record<string, string> | undefined>;
+}
+
+/**
+ * Routes events to users wherever they are signed in, and records who is online with what status.
+ * In one process it is a set of maps; in a cluster the same calls cross Redis (DESIGN.md).
+ */
+export interface Bus {
+  /**
+   * Makes `endpoint` the user's one NS session. A previous session of the user is kicked with OTH
+   * first, and attach resolves after that session has signed out (MSNP5.md 10.6).
+   */
+  attach(handle: string, endpoint: SessionEndpoint): Promise<void>;
+  /** Forgets the session if it is still the user's current one. */
+  detach(handle: string, sessionId: string): Promise<void>;
+  /** At-most-once delivery to the user's current session; dropped when the user is offline. */
+  publish(handle: string, event: UserEvent): void;
+  /** Offers an invitation to the user's current session; false when offline or refused. */
+  ring(handle: string, invitation: Invitation): Promise<boolean>;
+  /** Tells every node's switchboards a node-wide fact. */
+  signal(signal: Signal): void;
+  onSignal(listener: (signal: Signal) => void): void;
+  /** Records what the user's own presence now is (null: not present or hidden) and returns its new seq. */
+  setPresence(handle: string, shown: Shown | null): Promise<number>;
+  presenceOf(handles: readonly string[]): Promise<Map<string, PresenceRecord>>;
+  /** Handles with a current session. */
+  onlineCount(): Promise<number>;
+  /** Every current session (for shutdown). */
+  endpoints(): SessionEndpoint[];
+  readonly tokens: TokenStore;
+  close(): Promise<void>;
+}

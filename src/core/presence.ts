@@ -1,0 +1,45 @@
+import type { Bus, Shown } from './bus.ts';
+import type { Store } from './store.ts';
+import { allows, type ContactEntry, type PrivacyFacts, type Status } from './types.ts';
+
+/** What the owner is to one of its contacts, read from the owner's own record of that contact. */
+export function factsFromOwnRecord(blp: 'AL' | 'BL', record: ContactEntry | undefined): PrivacyFacts {
+  return { blp, viewerOnAL: record?.lists.AL ?? false, viewerOnBL: record?.lists.BL ?? false };
+}
+
+/** The presence a user shows to those allowed to see it: null when hidden or not present. */
+export function publicShown(status: Status | undefined, name: string): Shown | null {
+  if (status === undefined || status === 'HDN') return null;
+  return { status, name };
+}
+
+/**
+ * Tells watchers what they may now see of a user (MSNP5.md 10.2). Each watcher's session
+ * compares with what it last showed and writes NLN/FLN only on a difference.
+ */
+export class PresenceFanout {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+  ) {}
+
+  /** Records the user's presence and tells every watcher (everyone with the user on FL). */
+  async toAllWatchers(ownerId: number, handle: string, shown: Shown | null): Promise<void> {
+    const seq = await this.bus.setPresence(handle, shown);
+    const { blp, records } = await this.store.transaction(async (tx) => ({
+      blp: (await tx.accountById(ownerId))?.blp ?? 'AL',
+      records: await tx.contacts(ownerId),
+    }));
+    for (const record of records) {
+      if (!record.lists.RL) continue;
+      const visible = allows(factsFromOwnRecord(blp, record)) ? shown : null;
+      this.bus.publish(record.handle, { kind: 'presence', contact: handle, seq, shown: visible });
+    }
+  }
+
+  /** Re-tells one watcher after the owner changed what that watcher is allowed. */
+  async toOneWatcher(handle: string, shown: Shown | null, watcher: string, allowed: boolean): Promise<void> {
+    const seq = await this.bus.setPresence(handle, shown);
+    this.bus.publish(watcher, { kind: 'presence', contact: handle, seq, shown: allowed ? shown : null });
+  }
+}

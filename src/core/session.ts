@@ -1,0 +1,419 @@
+import { ErrorCode } from '../protocol/errors.ts';
+import type { Bus, Shown, UserEvent } from './bus.ts';
+import type { ListLimits } from './limits.ts';
+import { factsFromOwnRecord, PresenceFanout, publicShown } from './presence.ts';
+import type { Store, StoreTx } from './store.ts';
+import {
+  allows,
+  type Account,
+  type ContactEntry,
+  type EditableList,
+  type ListMembership,
+  type Phones,
+  type PhoneProperty,
+  type PrivacyFacts,
+  type Status,
+} from './types.ts';
+
+export type Failure = { error: number };
+export type Outcome<T> = ({ ok: true } & T) | Failure;
+
+export interface AddResult {
+  version: number;
+  /** FL only: the new contact's phones as this user may see them (BPR lines). */
+  phones?: Phones;
+  /** FL only, when this session is present and the contact visible to it: the ILN line. */
+  initial?: Shown;
+}
+
+export interface SyncEntry extends ContactEntry {
+  /** FL entries: the phones as the owner may see them. */
+  visiblePhones?: Phones;
+}
+
+export interface SyncSnapshot {
+  account: Account;
+  contacts: SyncEntry[];
+}
+
+export interface InitialPresence {
+  handle: string;
+  shown: Shown;
+}
+
+const EMPTY_LISTS: ListMembership = { FL: false, AL: false, BL: false, RL: false };
+
+/** Phones as a viewer may see them: real values only if allowed (MSNP5.md D-10). */
+export function phonesAsSeen(phones: Phones, allowed: boolean): Phones {
+  if (allowed) return phones;
+  return { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: phones.MBE };
+}
+
+/**
+ * One signed-in user as core sees it: the user's lists and presence, and what this session has
+ * last been shown of each contact. Commands reach it one at a time, in order.
+ */
+export class UserSession {
+  private status: Status | undefined;
+  private readonly forward = new Map<string, ContactEntry>();
+  private readonly shownToMe = new Map<string, { seq: number; shown: Shown | null }>();
+  private readonly fanout: PresenceFanout;
+
+  private constructor(
+    private account: Account,
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly limits: ListLimits,
+  ) {
+    this.fanout = new PresenceFanout(store, bus);
+  }
+
+  /** Loads the user's forward list; the session becomes present with its first status change. */
+  static async open(account: Account, store: Store, bus: Bus, limits: ListLimits): Promise<UserSession> {
+    const session = new UserSession(account, store, bus, limits);
+    const contacts = await store.transaction((tx) => tx.contacts(account.id));
+    for (const contact of contacts) if (contact.lists.FL) session.forward.set(contact.handle, contact);
+    return session;
+  }
+
+  get handle(): string {
+    return this.account.handle;
+  }
+
+  get friendlyName(): string {
+    return this.account.friendlyName;
+  }
+
+  get accountId(): number {
+    return this.account.id;
+  }
+
+  get present(): boolean {
+    return this.status !== undefined;
+  }
+
+  get currentStatus(): Status | undefined {
+    return this.status;
+  }
+
+  /** A contact's presence event: what to show now (`undefined` when nothing changed). */
+  presenceUpdate(event: Extract<UserEvent, { kind: 'presence' }>): Shown | null | undefined {
+    if (!this.present || !this.forward.has(event.contact)) return undefined;
+    const last = this.shownToMe.get(event.contact);
+    if (last && last.seq >= event.seq) return undefined;
+    this.shownToMe.set(event.contact, { seq: event.seq, shown: event.shown });
+    return sameShown(last?.shown ?? null, event.shown) ? undefined : event.shown;
+  }
+
+  /** CHG (MSNP5.md 9.11, 10). Returns the ILN batch when this is the session's first CHG. */
+  async changeStatus(status: Status): Promise<{ initial?: InitialPresence[] }> {
+    const first = !this.present;
+    const before = publicShown(this.status, this.account.friendlyName);
+    this.status = status;
+    const after = publicShown(status, this.account.friendlyName);
+    if (first || !sameShown(before, after)) {
+      await this.fanout.toAllWatchers(this.account.id, this.handle, after);
+    }
+    return first ? { initial: await this.initialPresence() } : {};
+  }
+
+  /** The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12). */
+  private async initialPresence(): Promise<InitialPresence[]> {
+    const contacts = [...this.forward.values()];
+    const records = await this.bus.presenceOf(contacts.map((c) => c.handle));
+    const facts = await this.store.transaction((tx) =>
+      tx.privacyTowards(this.account.id, contacts.map((c) => c.contactId)),
+    );
+    const initial: InitialPresence[] = [];
+    for (const contact of contacts) {
+      const record = records.get(contact.handle);
+      const contactFacts = facts.get(contact.contactId);
+      const shown = record?.shown && contactFacts && allows(contactFacts) ? record.shown : null;
+      this.shownToMe.set(contact.handle, { seq: record?.seq ?? 0, shown });
+      if (shown) initial.push({ handle: contact.handle, shown });
+    }
+    return initial;
+  }
+
+  /** Signs the user out: watchers are told it is offline (MSNP5.md 10.6). */
+  async signOut(): Promise<void> {
+    if (this.present && publicShown(this.status, this.account.friendlyName)) {
+      this.status = undefined;
+      await this.fanout.toAllWatchers(this.account.id, this.handle, null);
+    } else if (this.present) {
+      this.status = undefined;
+      await this.bus.setPresence(this.handle, null);
+    }
+  }
+
+  /** SYN: one consistent snapshot of the account and its lists (MSNP5.md 9.4). */
+  async snapshot(): Promise<SyncSnapshot> {
+    return this.store.transaction(async (tx) => {
+      const account = await mustAccount(tx, this.account.id);
+      const contacts: SyncEntry[] = await tx.contacts(account.id);
+      const forwardIds = contacts.filter((c) => c.lists.FL).map((c) => c.contactId);
+      const accounts = await tx.accountsByIds(forwardIds);
+      const facts = await tx.privacyTowards(account.id, forwardIds);
+      for (const entry of contacts) {
+        const contact = accounts.get(entry.contactId);
+        const contactFacts = facts.get(entry.contactId);
+        if (!entry.lists.FL || !contact || !contactFacts) continue;
+        entry.visiblePhones = phonesAsSeen(contact.phones, allows(contactFacts));
+      }
+      this.account = account;
+      return { account, contacts };
+    });
+  }
+
+  /** ADD (MSNP5.md 9.8), from check 5 on; the server has checked syntax and the own handle. */
+  async add(list: EditableList, handle: string, name: string): Promise<Outcome<AddResult>> {
+    const owner = this.account;
+    const result = await this.store.transaction(async (tx): Promise<Outcome<AddTxResult>> => {
+      const contact = await tx.accountByHandle(handle);
+      if (!contact) return { error: ErrorCode.INVALID_USER };
+      await tx.lockAccounts([owner.id, contact.id]);
+      const record = await tx.contact(owner.id, contact.id);
+      const lists = record?.lists ?? EMPTY_LISTS;
+      if (lists[list]) return { error: ErrorCode.ALREADY_THERE };
+      if ((list === 'AL' && lists.BL) || (list === 'BL' && lists.AL)) {
+        return { error: ErrorCode.ALREADY_IN_OPPOSITE_LIST };
+      }
+      if (await this.isFull(tx, owner.id, list)) return { error: ErrorCode.LIST_FULL };
+      if (list === 'FL' && (await this.isFull(tx, contact.id, 'RL'))) return { error: ErrorCode.LIST_FULL };
+      const updated = { ...lists, [list]: true };
+      await tx.saveContact(owner.id, contact.id, { name, lists: updated, groups: record?.groups ?? [] });
+      const version = await tx.bumpVersion(owner.id);
+      const me = await mustAccount(tx, owner.id);
+      const reverse = list === 'FL' ? await addReverse(tx, contact.id, me) : undefined;
+      const facts = list === 'FL' ? (await tx.privacyTowards(owner.id, [contact.id])).get(contact.id) : undefined;
+      const entry: ContactEntry = { contactId: contact.id, handle: contact.handle, name, lists: updated, groups: [] };
+      return { ok: true, version, contact, entry, me, reverse, facts, ownerRecord: updated };
+    });
+    if (!('ok' in result)) return result;
+    this.account = result.me;
+    return { ok: true, ...(await this.afterAdd(list, result)) };
+  }
+
+  private async afterAdd(list: EditableList, r: AddTxResult): Promise<AddResult> {
+    const contactHandle = r.contact.handle;
+    if (list !== 'FL') {
+      await this.retellWatcher(r.entry, r.ownerRecord);
+      return { version: r.version };
+    }
+    this.forward.set(contactHandle, r.entry);
+    if (r.reverse !== undefined) {
+      this.bus.publish(contactHandle, {
+        kind: 'reverse-added',
+        version: r.reverse,
+        contact: this.handle,
+        name: this.account.friendlyName,
+      });
+    }
+    const allowed = r.facts ? allows(r.facts) : false;
+    const result: AddResult = { version: r.version, phones: phonesAsSeen(r.contact.phones, allowed) };
+    if (this.present) {
+      const record = (await this.bus.presenceOf([contactHandle])).get(contactHandle);
+      const shown = record?.shown && allowed ? record.shown : null;
+      this.shownToMe.set(contactHandle, { seq: record?.seq ?? 0, shown });
+      if (shown) result.initial = shown;
+    }
+    return result;
+  }
+
+  /** REM (MSNP5.md 9.9). */
+  async remove(list: EditableList, handle: string): Promise<Outcome<{ version: number }>> {
+    const owner = this.account;
+    const result = await this.store.transaction(async (tx): Promise<Outcome<RemoveTxResult>> => {
+      const contact = await tx.accountByHandle(handle);
+      if (!contact) return { error: ErrorCode.NOT_ON_LIST };
+      await tx.lockAccounts([owner.id, contact.id]);
+      const record = await tx.contact(owner.id, contact.id);
+      if (!record?.lists[list]) return { error: ErrorCode.NOT_ON_LIST };
+      const lists = { ...record.lists, [list]: false };
+      const groups = list === 'FL' ? [] : record.groups;
+      await tx.saveContact(owner.id, contact.id, { name: record.name, lists, groups });
+      const version = await tx.bumpVersion(owner.id);
+      const reverse = list === 'FL' ? await removeReverse(tx, contact.id, owner.id) : undefined;
+      return { ok: true, version, reverse, entry: { ...record, lists }, me: await mustAccount(tx, owner.id) };
+    });
+    if (!('ok' in result)) return result;
+    this.account = result.me;
+    if (list === 'FL') {
+      this.forward.delete(handle);
+      this.shownToMe.delete(handle);
+      if (result.reverse !== undefined) {
+        this.bus.publish(handle, { kind: 'reverse-removed', version: result.reverse, contact: this.handle });
+      }
+    } else {
+      await this.retellWatcher(result.entry, result.entry.lists);
+    }
+    return { ok: true, version: result.version };
+  }
+
+  /** After an AL/BL change: what that contact, if it watches this user, may now see (MSNP5.md 10.3). */
+  private async retellWatcher(entry: ContactEntry, lists: ListMembership): Promise<void> {
+    if (!lists.RL || !this.present) return;
+    const allowed = allows(factsFromOwnRecord(this.account.blp, { ...entry, lists }));
+    await this.fanout.toOneWatcher(this.handle, this.publicShown(), entry.handle, allowed);
+  }
+
+  /** REA of the user's own name (MSNP5.md 9.10); watchers see the new name. */
+  async renameSelf(name: string): Promise<{ version: number }> {
+    const version = await this.store.transaction(async (tx) => {
+      await tx.updateAccount(this.account.id, { friendlyName: name });
+      return tx.bumpVersion(this.account.id);
+    });
+    const before = this.publicShown();
+    this.account = { ...this.account, friendlyName: name, listVersion: version };
+    const after = this.publicShown();
+    if (!sameShown(before, after)) await this.fanout.toAllWatchers(this.account.id, this.handle, after);
+    return { version };
+  }
+
+  /** REA of a contact: only the stored name changes (MSNP5.md 9.10). */
+  async renameContact(handle: string, name: string): Promise<Outcome<{ version: number }>> {
+    const ownerId = this.account.id;
+    const result = await this.store.transaction(async (tx): Promise<Outcome<{ version: number }>> => {
+      const contact = await tx.accountByHandle(handle);
+      const record = contact && (await tx.contact(ownerId, contact.id));
+      if (!record) return { error: ErrorCode.NOT_ON_LIST };
+      await tx.saveContact(ownerId, record.contactId, { name, lists: record.lists, groups: record.groups });
+      return { ok: true, version: await tx.bumpVersion(ownerId) };
+    });
+    if ('ok' in result) {
+      const forward = this.forward.get(handle);
+      if (forward) this.forward.set(handle, { ...forward, name });
+    }
+    return result;
+  }
+
+  /** GTC (MSNP5.md 9.6). */
+  async setGtc(gtc: 'A' | 'N'): Promise<Outcome<{ version: number }>> {
+    return this.changeSetting((a) => a.gtc === gtc, { gtc });
+  }
+
+  /** BLP (MSNP5.md 9.7): every watcher is re-evaluated. */
+  async setBlp(blp: 'AL' | 'BL'): Promise<Outcome<{ version: number }>> {
+    const result = await this.changeSetting((a) => a.blp === blp, { blp });
+    if ('ok' in result && this.present) {
+      await this.fanout.toAllWatchers(this.account.id, this.handle, this.publicShown());
+    }
+    return result;
+  }
+
+  private async changeSetting(
+    unchanged: (account: Account) => boolean,
+    patch: { gtc?: 'A' | 'N'; blp?: 'AL' | 'BL' },
+  ): Promise<Outcome<{ version: number }>> {
+    const result = await this.store.transaction(async (tx): Promise<Outcome<{ me: Account }>> => {
+      const account = await mustAccount(tx, this.account.id);
+      if (unchanged(account)) return { error: ErrorCode.ALREADY_IN_MODE };
+      await tx.updateAccount(account.id, patch);
+      await tx.bumpVersion(account.id);
+      return { ok: true, me: await mustAccount(tx, account.id) };
+    });
+    if (!('ok' in result)) return result;
+    this.account = result.me;
+    return { ok: true, version: result.me.listVersion };
+  }
+
+  /**
+   * PRP (MSNP5.md 9.14): stores the property, bumps the owner's version and every watcher's, and
+   * sends each synced watcher a BPR with the value it may see. Returns the stored value.
+   */
+  async setPhone(property: PhoneProperty | 'MOB', value: string): Promise<{ version: number; value: string }> {
+    const ownerId = this.account.id;
+    const outcome = await this.store.transaction(async (tx) => {
+      const account = await mustAccount(tx, ownerId);
+      // MOB Y without MBE Y is stored as N (MSNP5.md 9.14, NINA Setting Details).
+      const stored = property === 'MOB' && account.phones.MBE !== 'Y' ? 'N' : value;
+      const records = (await tx.contacts(ownerId)).filter((r) => r.lists.RL);
+      await tx.lockAccounts([ownerId, ...records.map((r) => r.contactId)]);
+      await tx.updateAccount(ownerId, { phones: { [property]: stored } });
+      const version = await tx.bumpVersion(ownerId);
+      const watchers: { handle: string; version: number; allowed: boolean }[] = [];
+      for (const record of records) {
+        const allowed = allows(factsFromOwnRecord(account.blp, record));
+        watchers.push({ handle: record.handle, version: await tx.bumpVersion(record.contactId), allowed });
+      }
+      return { version, stored, watchers, me: await mustAccount(tx, ownerId) };
+    });
+    this.account = outcome.me;
+    for (const watcher of outcome.watchers) {
+      const hidden = property === 'MOB' ? 'N' : '';
+      this.bus.publish(watcher.handle, {
+        kind: 'phone',
+        version: watcher.version,
+        contact: this.handle,
+        property,
+        value: watcher.allowed ? outcome.stored : hidden,
+      });
+    }
+    return { version: outcome.version, value: outcome.stored };
+  }
+
+  /** Whether this user allows `viewer` (for switchboard invitations). */
+  async allowsViewer(viewerHandle: string): Promise<boolean> {
+    return this.store.transaction(async (tx) => {
+      const viewer = await tx.accountByHandle(viewerHandle);
+      if (!viewer) return false;
+      const record = await tx.contact(this.account.id, viewer.id);
+      const account = await mustAccount(tx, this.account.id);
+      return allows(factsFromOwnRecord(account.blp, record));
+    });
+  }
+
+  private publicShown(): Shown | null {
+    return publicShown(this.status, this.account.friendlyName);
+  }
+
+  private async isFull(tx: StoreTx, accountId: number, list: EditableList | 'RL'): Promise<boolean> {
+    const limit = list === 'FL' ? this.limits.forwardList : this.limits.otherLists;
+    return (await tx.countList(accountId, list)) >= limit;
+  }
+}
+
+interface AddTxResult {
+  version: number;
+  contact: Account;
+  entry: ContactEntry;
+  me: Account;
+  reverse: number | undefined;
+  facts: PrivacyFacts | undefined;
+  ownerRecord: ListMembership;
+}
+
+interface RemoveTxResult {
+  version: number;
+  reverse: number | undefined;
+  entry: ContactEntry;
+  me: Account;
+}
+
+async function mustAccount(tx: StoreTx, id: number): Promise<Account> {
+  const account = await tx.accountById(id);
+  if (!account) throw new Error(`account ${id} vanished during a transaction`);
+  return account;
+}
+
+/** Puts the adder on the contact's RL; returns the contact's new version (MSNP5.md 8.2 RL mirror). */
+async function addReverse(tx: StoreTx, contactId: number, adder: Account): Promise<number> {
+  const record = await tx.contact(contactId, adder.id);
+  const lists = { ...(record?.lists ?? EMPTY_LISTS), RL: true };
+  // A record the server creates for RL starts with the adder's friendly name (MSNP5.md 8.2).
+  const name = record?.name ?? adder.friendlyName;
+  await tx.saveContact(contactId, adder.id, { name, lists, groups: record?.groups ?? [] });
+  return tx.bumpVersion(contactId);
+}
+
+async function removeReverse(tx: StoreTx, contactId: number, removerId: number): Promise<number | undefined> {
+  const record = await tx.contact(contactId, removerId);
+  if (!record?.lists.RL) return undefined;
+  await tx.saveContact(contactId, removerId, { name: record.name, lists: { ...record.lists, RL: false }, groups: record.groups });
+  return tx.bumpVersion(contactId);
+}
+
+function sameShown(a: Shown | null, b: Shown | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.status === b.status && a.name === b.name;
+}

@@ -1,0 +1,146 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Framer, type Frame, type PayloadRule } from '../protocol/framer.ts';
+import { encodeLine, encodePayloadCommand } from '../protocol/line.ts';
+
+export type CommandFrame = Extract<Frame, { type: 'command' }>;
+
+export interface ConnectionOptions {
+  maxLineBytes: number;
+  payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
+}
+
+let nextConnectionId = 1;
+
+/**
+ * One client socket: frames its bytes, hands commands to `process` strictly one at a time and in
+ * order (MSNP5.md 3.2), and writes replies. `close` flushes what is queued, then ends the socket.
+ */
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly remoteAddress: string;
+  readonly log: Logger;
+  private readonly framer: Framer;
+  private readonly work: (() => Promise<void>)[] = [];
+  private working = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => {};
+  private closing = false;
+  private readonly closedPromise: Promise<void>;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    options: ConnectionOptions,
+    parentLog: Logger,
+    private readonly process: (frame: CommandFrame) => Promise<void>,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.log = parentLog.child({ conn: this.id });
+    this.framer = new Framer(options);
+    socket.setNoDelay(true);
+    this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk) => this.receive(chunk));
+    socket.on('error', (error) => this.log.debug({ err: error.message }, 'socket error'));
+    socket.once('close', () => {
+      this.closing = true;
+      this.clearTimer();
+    });
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** Resolves when the socket is fully closed. */
+  get closed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /** Resolves when everything queued before this call has been processed. */
+  drained(): Promise<void> {
+    return this.working ? this.idle : Promise.resolve();
+  }
+
+  send(name: string, ...args: (string | number)[]): void {
+    this.write(encodeLine(name, ...args));
+  }
+
+  sendPayload(name: string, args: (string | number)[], payload: Buffer): void {
+    this.write(encodePayloadCommand(name, args, payload));
+  }
+
+  /** Writes several lines in one go, so that nothing can come between them (MSNP5.md 3.2). */
+  sendBatch(lines: Buffer[]): void {
+    if (lines.length > 0) this.write(lines.length === 1 ? lines[0]! : Buffer.concat(lines));
+  }
+
+  write(bytes: Buffer): void {
+    if (!this.closing) this.socket.write(bytes);
+  }
+
+  /** Queues work (an event from the bus) behind the commands received so far. */
+  enqueue(job: () => Promise<void> | void): void {
+    this.work.push(async () => job());
+    this.pump();
+  }
+
+  /** Flushes what was written, then ends the connection; later input is ignored. */
+  close(reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.clearTimer();
+    this.log.debug({ reason }, 'closing');
+    this.work.length = 0;
+    this.socket.end();
+    // A peer that never reads must not keep the socket open forever.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  /** Closes the connection after `ms` unless cancelled (unauthenticated and idle limits). */
+  setTimer(ms: number, reason: string, onExpire?: () => void): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      onExpire?.();
+      this.close(reason);
+    }, ms);
+    this.timer.unref();
+  }
+
+  clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closing) return;
+    for (const frame of this.framer.push(chunk)) {
+      if (frame.type === 'violation') {
+        this.enqueue(() => this.close(frame.reason));
+        return;
+      }
+      this.work.push(() => this.process(frame));
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.working) return;
+    this.working = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    void this.runQueue();
+  }
+
+  private async runQueue(): Promise<void> {
+    for (let job = this.work.shift(); job; job = this.work.shift()) {
+      try {
+        await job();
+      } catch (error) {
+        this.log.error({ err: error }, 'command failed');
+        this.close('internal error');
+      }
+    }
+    this.working = false;
+    this.markIdle();
+  }
+}

@@ -1,0 +1,27 @@
+/** Counts events per key within a sliding time window (rate limits of MSNP5.md 14). */
+export class SlidingWindow {
+  private readonly events = new Map<string, number[]>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  add(key: string): void {
+    const recent = this.recent(key);
+    recent.push(this.now());
+    this.events.set(key, recent);
+  }
+
+  count(key: string): number {
+    const recent = this.recent(key);
+    if (recent.length === 0) this.events.delete(key);
+    else this.events.set(key, recent);
+    return recent.length;
+  }
+
+  private recent(key: string): number[] {
+    const cutoff = this.now() - this.windowMs;
+    return (this.events.get(key) ?? []).filter((t) => t > cutoff);
+  }
+}
