@@ -27,6 +27,8 @@ export class Connection {
   private markIdle: () => void = () => {};
   private closing = false;
   private readonly closedPromise: Promise<void>;
+  private readonly endedPromise: Promise<void>;
+  private markEnded: () => void = () => {};
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -40,11 +42,13 @@ export class Connection {
     this.framer = new Framer(options);
     socket.setNoDelay(true);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.endedPromise = new Promise((resolve) => (this.markEnded = resolve));
     socket.on('data', (chunk) => this.receive(chunk));
     socket.on('error', (error) => this.log.debug({ err: error.message }, 'socket error'));
     socket.once('close', () => {
       this.closing = true;
       this.clearTimer();
+      this.markEnded();
     });
   }
 
@@ -55,6 +59,14 @@ export class Connection {
   /** Resolves when the socket is fully closed. */
   get closed(): Promise<void> {
     return this.closedPromise;
+  }
+
+  /**
+   * Resolves as soon as the connection is over for the service: the server decided to close it,
+   * or the peer went away. The socket may still be flushing.
+   */
+  get ended(): Promise<void> {
+    return this.endedPromise;
   }
 
   /** Resolves when everything queued before this call has been processed. */
@@ -93,6 +105,7 @@ export class Connection {
     this.log.debug({ reason }, 'closing');
     this.work.length = 0;
     this.socket.end();
+    this.markEnded();
     // A peer that never reads must not keep the socket open forever.
     setTimeout(() => this.socket.destroy(), 5000).unref();
   }

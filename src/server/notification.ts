@@ -81,7 +81,7 @@ export class NotificationSession implements SessionEndpoint {
     this.transfers = new SlidingWindow(ctx.config.limits.switchboardRequestWindowMs);
     this.conn.setTimer(ctx.config.limits.unauthenticatedMs, 'login timeout');
     ctx.sessions.add(this);
-    void this.conn.closed.then(() => this.end());
+    void this.conn.ended.then(() => this.end());
   }
 
   get features(): DialectFeatures {

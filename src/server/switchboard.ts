@@ -154,7 +154,7 @@ class SwitchboardConnection {
       (frame) => this.process(frame),
     );
     this.conn.setTimer(limits.unauthenticatedMs, 'login timeout');
-    void this.conn.closed.then(() => this.left(false));
+    void this.conn.ended.then(() => this.left(false));
   }
 
   private left(idle: boolean): void {
