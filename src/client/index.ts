@@ -1,0 +1,21 @@
+// The MSNP client library (imports only src/protocol and node built-ins).
+//
+// Wire level — MsnpConnection: send exact lines, take received commands from an inbox with
+// next()/expectNothing()/drain(), request() by TrID. Nothing is interpreted; error codes are
+// ordinary replies.
+//
+// Session level — MsnClient.login(): DS → XFR → NS login, then one method per NS command over a
+// model (lists, settings, phones, groups, contacts' presence) kept up to date from every received
+// line, whoever takes it from the inbox. Command methods resolve with the reply line and reject with
+// MsnpError (.code) on an error code; login rejects with LoginError (.code; 0 = no common dialect).
+// Names are %-encoded wire strings throughout (encodeName/decodeName convert).
+export * from './client.ts';
+export * from './connection.ts';
+export * from './errors.ts';
+export * from './exchange.ts';
+export * from './login.ts';
+export * from './mime.ts';
+export * from './model.ts';
+export * from './names.ts';
+export * from './received.ts';
+export * from './referrals.ts';

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { MsnClient } from '../src/client/client.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'msnd.js');
+
+function msnd(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+interface Served {
+  child: ChildProcess;
+  ports: { ds: number; ns: number; sb: number };
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** Starts `msnd serve` on free ports and reads the ports it prints. */
+function serve(dataDir: string, extra: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--ds-port', '0', '--ns-port', '0', '--sb-port', '0', '--http-port', '0', ...extra]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+      const match = /Dispatch Server on [^:]+:(\d+), Notification Server on [^:]+:(\d+), Switchboard on [^:]+:(\d+)/.exec(stderr);
+      if (match) resolve({ child, ports: { ds: +match[1]!, ns: +match[2]!, sb: +match[3]! }, stdout: () => stdout, stderr: () => stderr, exit });
+    });
+    void exit.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+}
+
+describe('msnd user', () => {
+  let dataDir: string;
+  before(async () => (dataDir = await mkdtemp(join(tmpdir(), 'msnd-cli-'))));
+  after(() => rm(dataDir, { recursive: true, force: true }));
+
+  test('add, list, passwd and del manage accounts in the data directory', () => {
+    assert.equal(msnd(['user', 'add', 'Alice@Example.com', '--password', 'secret123', '--name', 'Alice A', '--data', dataDir]).status, 0);
+    assert.equal(msnd(['user', 'add', 'eve@example.com', '--password', 'evepass', '--unverified'], { MSND_DATA: dataDir }).status, 0);
+    const listed = msnd(['user', 'list', '--data', dataDir]);
+    assert.equal(listed.status, 0);
+    assert.match(listed.stdout, /^alice@example\.com\tAlice A\tverified$/m);
+    assert.match(listed.stdout, /^eve@example\.com\teve@example\.com\tunverified$/m);
+    assert.equal(msnd(['user', 'passwd', 'alice@example.com', '--password', 'new-secret', '--data', dataDir]).status, 0);
+    assert.equal(msnd(['user', 'del', 'eve@example.com', '--data', dataDir]).status, 0);
+    assert.doesNotMatch(msnd(['user', 'list', '--data', dataDir]).stdout, /eve@/);
+  });
+
+  test('refuses bad input with a message and a failing status', () => {
+    const duplicate = msnd(['user', 'add', 'alice@example.com', '--password', 'x', '--data', dataDir]);
+    assert.notEqual(duplicate.status, 0);
+    assert.match(duplicate.stderr, /already exists/);
+    const invalid = msnd(['user', 'add', 'not-a-handle', '--password', 'x', '--data', dataDir]);
+    assert.notEqual(invalid.status, 0);
+    assert.match(invalid.stderr, /not a valid handle/);
+    const noPassword = msnd(['user', 'add', 'bob@example.com', '--data', dataDir]);
+    assert.notEqual(noPassword.status, 0);
+    assert.match(noPassword.stderr, /--password/);
+    const missing = msnd(['user', 'del', 'ghost@example.com', '--data', dataDir]);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /no account ghost@example\.com/);
+  });
+
+  test('the messenger password is not stored in clear', () => {
+    const db = new Database(join(dataDir, 'msnd.sqlite'), { readonly: true });
+    const dump = JSON.stringify(db.prepare('select * from accounts').all());
+    db.close();
+    assert.doesNotMatch(dump, /new-secret/);
+  });
+});
+
+describe('msnd serve', () => {
+  let dataDir: string;
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'msnd-serve-'));
+    msnd(['user', 'add', 'alice@example.com', '--password', 'secret123', '--data', dataDir]);
+  });
+  after(() => rm(dataDir, { recursive: true, force: true }));
+
+  test('prints its ports, serves logins, and on SIGTERM sends OUT SSD and exits cleanly', async () => {
+    const served = await serve(dataDir);
+    const alice = await MsnClient.login({ host: '127.0.0.1', port: served.ports.ds, handle: 'alice@example.com', password: 'secret123' });
+    await alice.sync(0);
+    served.child.kill('SIGTERM');
+    const out = await alice.conn.next((r) => r.name === 'OUT', 5000);
+    assert.equal(out.line, 'OUT SSD');
+    await alice.conn.closed;
+    assert.equal(await served.exit, 0);
+    assert.doesNotMatch(served.stdout(), /secret123/, 'logs never carry the password');
+    assert.match(served.stdout(), /"conn":\d+/, 'log lines carry the connection id');
+  });
+
+  test('says how to add an account when there is none', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'msnd-empty-'));
+    const served = await serve(empty);
+    served.child.kill('SIGINT');
+    assert.equal(await served.exit, 0);
+    assert.match(served.stderr(), /no accounts yet; add one with: npx msnd user add/);
+    await rm(empty, { recursive: true, force: true });
+  });
+
+  test('rejects invalid settings with a clear message', () => {
+    const badPort = msnd(['serve', '--data', dataDir, '--ds-port', '99999']);
+    assert.notEqual(badPort.status, 0);
+    assert.match(badPort.stderr, /port/);
+    const badDialect = msnd(['serve', '--data', dataDir, '--dialects', 'MSNP5,MSNP99', '--ds-port', '0', '--ns-port', '0', '--sb-port', '0']);
+    assert.notEqual(badDialect.status, 0);
+    assert.match(badDialect.stderr, /invalid settings[\s\S]*dialects/);
+  });
+
+  test('refuses a data directory written by a newer schema, and leaves it untouched', () => {
+    const db = new Database(join(dataDir, 'msnd.sqlite'));
+    db.prepare("update msnd_meta set value = '999' where key = 'schema_version'").run();
+    db.close();
+    const refused = msnd(['serve', '--data', dataDir, '--ds-port', '0', '--ns-port', '0', '--sb-port', '0']);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /newer msnd/);
+    const check = new Database(join(dataDir, 'msnd.sqlite'), { readonly: true });
+    const row = check.prepare("select value from msnd_meta where key = 'schema_version'").get() as { value: string };
+    check.close();
+    assert.equal(row.value, '999');
+  });
+});
