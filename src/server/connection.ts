@@ -7,6 +7,8 @@ export type CommandFrame = Extract<Frame, { type: 'command' }>;
 
 export interface ConnectionOptions {
   maxLineBytes: number;
+  /** Output a peer may leave unread before it is dropped as too slow (1 MiB by default). */
+  maxPendingWriteBytes?: number;
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
 }
 
@@ -30,6 +32,7 @@ export class Connection {
   private readonly endedPromise: Promise<void>;
   private markEnded: () => void = () => {};
   private timer: NodeJS.Timeout | undefined;
+  private readonly maxPendingWriteBytes: number;
 
   constructor(
     private readonly socket: Socket,
@@ -40,6 +43,7 @@ export class Connection {
     this.remoteAddress = socket.remoteAddress ?? '';
     this.log = parentLog.child({ conn: this.id });
     this.framer = new Framer(options);
+    this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     socket.setNoDelay(true);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     this.endedPromise = new Promise((resolve) => (this.markEnded = resolve));
@@ -88,7 +92,16 @@ export class Connection {
   }
 
   write(bytes: Buffer): void {
-    if (!this.closing) this.socket.write(bytes);
+    if (this.closing) return;
+    if (this.socket.writableLength + bytes.length > this.maxPendingWriteBytes) {
+      // A peer that does not read must not make the server buffer without bound.
+      this.log.warn({ pending: this.socket.writableLength }, 'dropping a peer that does not read');
+      this.closing = true;
+      this.markEnded();
+      this.socket.destroy();
+      return;
+    }
+    this.socket.write(bytes);
   }
 
   /** Queues work (an event from the bus) behind the commands received so far. */
