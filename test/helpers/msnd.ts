@@ -89,7 +89,15 @@ export class TestMsnd {
     return MsnpConnection.connect('127.0.0.1', port === 'ns' ? this.nsPort : this.dsPort);
   }
 
-  async stop(): Promise<void> {
+  private stopped: Promise<void> | undefined;
+
+  /** Stops the server (idempotent). */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<void> {
     await this.msnd.stop();
     await this.bus.close();
     await this.store.close();
