@@ -48,6 +48,7 @@ export async function startMsnd({ config, store, bus, log }: MsndParts): Promise
     bus,
     listLimits: { forwardList: config.limits.forwardList, otherLists: config.limits.otherLists },
     failedLogins: new SlidingWindow(config.limits.failedLoginWindowMs),
+    selfRenames: new SlidingWindow(config.limits.selfRenameWindowMs),
     sessions: new Set(),
     switchboardAddress: () => `${publicHost}:${sbPort}`,
   };

@@ -33,6 +33,8 @@ export interface NotificationContext {
   listLimits: ListLimits;
   /** Failed logins per remote address (MSNP5.md 6.4: too many → 911). */
   failedLogins: SlidingWindow;
+  /** Self-renames per account, so that signing in again does not reset the count (MSNP5.md 9.10). */
+  selfRenames: SlidingWindow;
   sessions: Set<NotificationSession>;
   /** host:port of the SB that new switchboard sessions should use. */
   switchboardAddress(): string;
@@ -62,7 +64,6 @@ export class NotificationSession implements SessionEndpoint {
   private synced = false;
   private imsOn = true;
   private readonly mspAuth = randomBytes(24).toString('base64url');
-  private readonly selfRenames: SlidingWindow;
   private readonly transfers: SlidingWindow;
   private ending: Promise<void> | undefined;
 
@@ -77,7 +78,6 @@ export class NotificationSession implements SessionEndpoint {
       (frame) => this.process(frame),
     );
     this.sessionId = `${process.pid}.${this.conn.id}`;
-    this.selfRenames = new SlidingWindow(ctx.config.limits.selfRenameWindowMs);
     this.transfers = new SlidingWindow(ctx.config.limits.switchboardRequestWindowMs);
     this.conn.setTimer(ctx.config.limits.unauthenticatedMs, 'login timeout');
     ctx.sessions.add(this);
@@ -456,8 +456,8 @@ export class NotificationSession implements SessionEndpoint {
     }
     if (!name.ok || this.isReserved(name.text)) return this.reply(String(ErrorCode.INVALID_FRIENDLY_NAME), trid);
     const limits = this.ctx.config.limits;
-    if (this.selfRenames.count('self') >= limits.selfRenames) return this.reply(String(ErrorCode.RATE_LIMITED), trid);
-    this.selfRenames.add('self');
+    if (this.ctx.selfRenames.count(handle) >= limits.selfRenames) return this.reply(String(ErrorCode.RATE_LIMITED), trid);
+    this.ctx.selfRenames.add(handle);
     const { version } = await this.session.renameSelf(name.wire);
     this.ctx.bus.signal({ kind: 'renamed', handle, name: name.wire });
     this.reply('REA', trid, version, handle, name.wire);

@@ -1,6 +1,7 @@
 /** Counts events per key within a sliding time window (rate limits of MSNP5.md 14). */
 export class SlidingWindow {
   private readonly events = new Map<string, number[]>();
+  private addsSinceSweep = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -11,6 +12,13 @@ export class SlidingWindow {
     const recent = this.recent(key);
     recent.push(this.now());
     this.events.set(key, recent);
+    if (++this.addsSinceSweep >= 1000) this.sweep();
+  }
+
+  /** Forgets keys whose events have all left the window, so that many keys cannot pile up. */
+  private sweep(): void {
+    this.addsSinceSweep = 0;
+    for (const key of [...this.events.keys()]) this.count(key);
   }
 
   count(key: string): number {

@@ -756,6 +756,15 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
     }
   });
 
+  test('the self-rename limit is per account: signing in again does not reset it', async () => {
+    const u = await freshUsers(s, { owner: 'Owner' });
+    const first = await signIn(s, u.owner);
+    for (let i = 1; i <= 5; i += 1) await ask(first.conn, 60 + i, 'REA', u.owner, `Name${i}`);
+    first.close();
+    const second = await signIn(s, u.owner);
+    assert.equal(await ask(second.conn, 66, 'REA', u.owner, 'Name6'), '800 66');
+  });
+
   test('refused self-renames (209) do not count toward the limit', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
