@@ -1,5 +1,5 @@
 // The arrows of DESIGN.md: protocol knows nothing else; core knows protocol only;
-// store and bus implement core's interfaces; nothing imports server.
+// store, bus and mail implement core's interfaces; nothing imports server.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -15,8 +15,12 @@ module.exports = {
       from: { path: '^src/core' }, to: { path: 'node_modules/(kysely|pg|better-sqlite3|ioredis)' } },
     { name: 'store-implements-core', severity: 'error',
       from: { path: '^src/store' }, to: { path: '^src/(server|client|cli|bus|web)' } },
+    { name: 'mail-implements-core', severity: 'error',
+      from: { path: '^src/mail' }, to: { path: '^src/(server|client|cli|store|bus|web)' } },
     { name: 'bus-implements-core', severity: 'error',
       from: { path: '^src/bus' }, to: { path: '^src/(server|client|cli|store|web)' } },
+    { name: 'web-uses-core', severity: 'error',
+      from: { path: '^src/web' }, to: { path: '^src/(server|client|cli|store|bus|mail)' } },
     { name: 'nothing-imports-server', severity: 'error',
       from: { path: '^src/(?!server|cli)' }, to: { path: '^src/server' } },
     { name: 'client-is-independent', severity: 'error',

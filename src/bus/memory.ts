@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Bus, Invitation, PresenceRecord, SessionEndpoint, Shown, Signal, TokenStore, UserEvent } from '../core/bus.ts';
+import type {
+  Bus,
+  Invitation,
+  PresenceRecord,
+  SessionEndpoint,
+  Shown,
+  Signal,
+  TokenStore,
+  UserEvent,
+  WebSession,
+} from '../core/bus.ts';
 
 interface TokenEntry {
   purpose: string;
@@ -52,6 +62,7 @@ export class MemoryBus implements Bus {
   private readonly sessions = new Map<string, SessionEndpoint>();
   private readonly presence = new Map<string, PresenceRecord>();
   private readonly signalListeners: ((signal: Signal) => void)[] = [];
+  private readonly webSessions = new Map<string, WebSession>();
   readonly tokens: TokenStore;
 
   constructor(now: () => number = Date.now) {
@@ -109,11 +120,24 @@ export class MemoryBus implements Bus {
     return this.sessions.size;
   }
 
+  async registerWebSession(mspAuth: string, session: WebSession): Promise<void> {
+    this.webSessions.set(mspAuth, session);
+  }
+
+  async forgetWebSession(mspAuth: string): Promise<void> {
+    this.webSessions.delete(mspAuth);
+  }
+
+  async webSession(mspAuth: string): Promise<WebSession | undefined> {
+    return this.webSessions.get(mspAuth);
+  }
+
   endpoints(): SessionEndpoint[] {
     return [...this.sessions.values()];
   }
 
   async close(): Promise<void> {
     this.sessions.clear();
+    this.webSessions.clear();
   }
 }

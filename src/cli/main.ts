@@ -1,9 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { alertCommands } from './alerts.ts';
 import { serveCommand } from './serve.ts';
 import { userCommands } from './users.ts';
 
 export function parsePort(value: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('not a port number (0-65535)');
+  return Number(value);
+}
+
+export function parseCount(value: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new InvalidArgumentError('not a positive whole number');
   return Number(value);
 }
 
@@ -24,6 +30,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(serveCommand());
   program.addCommand(userCommands());
+  program.addCommand(alertCommands());
   return program;
 }
 

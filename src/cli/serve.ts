@@ -4,8 +4,8 @@ import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 import { parseServerConfig, type ServerConfigInput } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { startMsnd } from '../server/msnd.ts';
-import { openStore } from '../store/open.ts';
-import { dataOption, parsePort, storeOption } from './main.ts';
+import { loadSecretKey, openStore } from '../store/open.ts';
+import { dataOption, parseCount, parsePort, storeOption } from './main.ts';
 
 interface ServeOptions {
   data: string;
@@ -16,7 +16,14 @@ interface ServeOptions {
   nsPort: number;
   sbPort: number;
   httpPort: number;
+  webUrl?: string;
+  adminToken?: string;
   dialects?: string;
+  smtp?: string;
+  mailFrom?: string;
+  pageGateway?: string;
+  webmail?: string;
+  maxSessions?: number;
   requireVerified?: boolean;
   logLevel: string;
 }
@@ -34,6 +41,13 @@ export function serveCommand(): Command {
     .addOption(port('--ns-port', 'MSND_NS_PORT', 1864, 'Notification Server'))
     .addOption(port('--sb-port', 'MSND_SB_PORT', 1865, 'Switchboard Server'))
     .addOption(port('--http-port', 'MSND_HTTP_PORT', 8080, 'web server'))
+    .addOption(new Option('--web-url <url>', 'public base URL of the web server (default: http://public-host:http-port)').env('MSND_WEB_URL'))
+    .addOption(new Option('--admin-token <token>', 'bearer token of the web admin API (at least 16 characters; none: API off)').env('MSND_ADMIN_TOKEN'))
+    .addOption(new Option('--smtp <url>', 'SMTP server for e-mails, smtp://[user:pass@]host:port or smtps://… (default: .eml files in DATA/outbox)').env('MSND_SMTP'))
+    .addOption(new Option('--mail-from <address>', 'From address of the e-mails msnd sends').env('MSND_MAIL_FROM'))
+    .addOption(new Option('--page-gateway <gateway>', 'pages (PAG): email:<domain> or an http(s) webhook URL (default: .eml files in DATA/outbox)').env('MSND_PAGE_GATEWAY'))
+    .addOption(new Option('--webmail <url>', 'webmail that URL INBOX/COMPOSE/FOLDERS lead to').env('MSND_WEBMAIL'))
+    .addOption(new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (default: unlimited)').env('MSND_MAX_SESSIONS').argParser(parseCount))
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
     .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
@@ -48,14 +62,24 @@ async function serve(options: ServeOptions): Promise<void> {
     nsPort: options.nsPort,
     sbPort: options.sbPort,
     httpPort: options.httpPort,
+    webUrl: options.webUrl,
+    adminToken: options.adminToken,
     requireVerified: options.requireVerified === true || String(options.requireVerified) === 'true',
+    dataDir: options.data,
+    smtp: options.smtp,
+    mailFrom: options.mailFrom,
+    pageGateway: options.pageGateway,
+    webmailUrl: options.webmail,
+    maxSessions: options.maxSessions,
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
   const config = parseServerConfig(input);
   const log = createLogger(options.logLevel);
-  const store = await openStore({ dataDir: options.data, url: options.store });
+  const secretKey = loadSecretKey({ dataDir: options.data });
+  const store = await openStore({ dataDir: options.data, url: options.store, secretKey });
   const bus = new MemoryBus();
-  const msnd = await startMsnd({ config, store, bus, log });
+  // The web's cookie and link keys are derived from the server key, so they survive a restart.
+  const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey });
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -69,8 +93,10 @@ async function serve(options: ServeOptions): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const accounts = await store.listAccounts();
-  const { ds, ns, sb } = msnd.ports;
-  console.error(`msnd: Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}`);
+  const { ds, ns, sb, http } = msnd.ports;
+  console.error(
+    `msnd: Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}, web on ${config.host}:${http}`,
+  );
   console.error(`msnd: store ${store.kind}${store.kind === 'sqlite' ? ` in ${options.data}` : ''}, ${accounts.length} account(s)`);
   if (accounts.length === 0) {
     console.error('msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD');

@@ -9,6 +9,10 @@
 // line, whoever takes it from the inbox. Command methods resolve with the reply line and reject with
 // MsnpError (.code) on an error code; login rejects with LoginError (.code; 0 = no common dialect).
 // Names are %-encoded wire strings throughout (encodeName/decodeName convert).
+//
+// Switchboard — SwitchboardSession.open(client) (XFR SB + USR) or .answer(client, invitation) (ANS):
+// invite, send, sendTyping, sendPayload, nextMessage, leave; participants and messages are kept
+// from every received line.
 export * from './client.ts';
 export * from './connection.ts';
 export * from './errors.ts';
@@ -19,3 +23,4 @@ export * from './model.ts';
 export * from './names.ts';
 export * from './received.ts';
 export * from './referrals.ts';
+export * from './switchboard.ts';

@@ -58,6 +58,18 @@ export interface PresenceRecord {
   seq: number;
 }
 
+/**
+ * The web login an NS session hands out in its profile message (MSNP5.md 12.1 MSPAuth, 9.16): valid
+ * while that session lasts, so that msnd's web login page can check the client's hidden form.
+ */
+export interface WebSession {
+  handle: string;
+  /** The profile message's LoginTime (Unix seconds); the form's `sl` counts from it. */
+  loginTime: number;
+  /** The NS session that issued the MSPAuth. */
+  sessionId: string;
+}
+
 /** One-use tokens with an expiry (switchboard cookies and the like). */
 export interface TokenStore {
   issue(purpose: string, data: Record<string, string>, ttlMs: number): Promise<string>;
@@ -89,6 +101,11 @@ export interface Bus {
   presenceOf(handles: readonly string[]): Promise<Map<string, PresenceRecord>>;
   /** Handles with a current session. */
   onlineCount(): Promise<number>;
+  /** Records a signed-in session's MSPAuth (at sign-in); `forgetWebSession` removes it (at sign-out). */
+  registerWebSession(mspAuth: string, session: WebSession): Promise<void>;
+  forgetWebSession(mspAuth: string): Promise<void>;
+  /** The session an MSPAuth belongs to while that session lasts; undefined otherwise. */
+  webSession(mspAuth: string): Promise<WebSession | undefined>;
   /** Every current session (for shutdown). */
   endpoints(): SessionEndpoint[];
   readonly tokens: TokenStore;

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Bus, Shown, UserEvent } from './bus.ts';
 import type { ListLimits } from './limits.ts';
+import { changePhone, type PhoneSetting } from './phones.ts';
 import { factsFromOwnRecord, PresenceFanout, publicShown } from './presence.ts';
 import type { Store, StoreTx } from './store.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type EditableList,
   type ListMembership,
   type Phones,
-  type PhoneProperty,
   type PrivacyFacts,
   type Status,
 } from './types.ts';
@@ -317,39 +317,11 @@ export class UserSession {
     return { ok: true, version: result.me.listVersion };
   }
 
-  /**
-   * PRP (MSNP5.md 9.14): stores the property, bumps the owner's version and every watcher's, and
-   * sends each synced watcher a BPR with the value it may see. Returns the stored value.
-   */
-  async setPhone(property: PhoneProperty | 'MOB', value: string): Promise<{ version: number; value: string }> {
-    const ownerId = this.account.id;
-    const outcome = await this.store.transaction(async (tx) => {
-      const account = await mustAccount(tx, ownerId);
-      // MOB Y without MBE Y is stored as N (MSNP5.md 9.14, NINA Setting Details).
-      const stored = property === 'MOB' && account.phones.MBE !== 'Y' ? 'N' : value;
-      const records = (await tx.contacts(ownerId)).filter((r) => r.lists.RL);
-      await tx.lockAccounts([ownerId, ...records.map((r) => r.contactId)]);
-      await tx.updateAccount(ownerId, { phones: { [property]: stored } });
-      const version = await tx.bumpVersion(ownerId);
-      const watchers: { handle: string; version: number; allowed: boolean }[] = [];
-      for (const record of records) {
-        const allowed = allows(factsFromOwnRecord(account.blp, record));
-        watchers.push({ handle: record.handle, version: await tx.bumpVersion(record.contactId), allowed });
-      }
-      return { version, stored, watchers, me: await mustAccount(tx, ownerId) };
-    });
-    this.account = outcome.me;
-    for (const watcher of outcome.watchers) {
-      const hidden = property === 'MOB' ? 'N' : '';
-      this.bus.publish(watcher.handle, {
-        kind: 'phone',
-        version: watcher.version,
-        contact: this.handle,
-        property,
-        value: watcher.allowed ? outcome.stored : hidden,
-      });
-    }
-    return { version: outcome.version, value: outcome.stored };
+  /** PRP (MSNP5.md 9.14): see changePhone. Returns the stored value. */
+  async setPhone(property: PhoneSetting, value: string): Promise<{ version: number; value: string }> {
+    const change = await changePhone(this.store, this.bus, this.account.id, property, value);
+    this.account = change.account;
+    return { version: change.version, value: change.value };
   }
 
   /** Whether this user allows `viewer` (for switchboard invitations). */

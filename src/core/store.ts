@@ -27,6 +27,93 @@ export interface AccountPatch {
   profile?: Partial<Profile>;
 }
 
+/** A member-directory entry (MSNP5.md 9.17): decoded text; only listed entries are searched. */
+export interface DirectoryEntry {
+  listed: boolean;
+  firstName: string;
+  lastName: string;
+  city: string;
+  state: string;
+  country: string;
+}
+
+/** A directory search on decoded values; an absent city, state or country matches any. */
+export interface DirectoryQuery {
+  firstName: string;
+  lastName: string;
+  city?: string;
+  state?: string;
+  country?: string;
+}
+
+export interface DirectoryHit {
+  accountId: number;
+  firstName: string;
+  lastName: string;
+  city: string;
+  state: string;
+  country: string;
+}
+
+/** Thrown by createAlert when a recipient handle has no account. */
+export class UnknownRecipientError extends Error {
+  constructor(readonly handles: string[]) {
+    super(`no account ${handles.join(', ')}`);
+    this.name = 'UnknownRecipientError';
+  }
+}
+
+export interface NewAlert {
+  text: string;
+  /** Absolute http(s) URL the alert links to, or ''. */
+  url: string;
+  /** Handles, or every account that exists now. */
+  recipients: readonly string[] | 'all';
+}
+
+export interface StoredAlert {
+  id: number;
+  text: string;
+  url: string;
+  /** Unix seconds. */
+  createdAt: number;
+}
+
+export interface PendingAlert {
+  accountId: number;
+  alert: StoredAlert;
+}
+
+export type OutboxKind = 'email' | 'page';
+
+/** An e-mail (SDC/SND) or a page (PAG) to deliver (MSNP5.md 9.18–9.20). */
+export interface NewOutboxItem {
+  kind: OutboxKind;
+  /** E-mail: the address. Page: the digits of the mobile number. */
+  recipient: string;
+  /** The handle of the user who sent it. */
+  sender: string;
+  subject: string;
+  body: string;
+  /** Page only: a call-back number (digits), or ''. */
+  callback: string;
+}
+
+export interface OutboxItem extends NewOutboxItem {
+  id: number;
+  /** Unix ms. */
+  createdAt: number;
+  /** Attempts started so far, this one included. */
+  attempts: number;
+}
+
+export interface OutboxRecord extends OutboxItem {
+  /** Unix ms of the next attempt; null once sent or given up. */
+  dueAt: number | null;
+  sentAt: number | null;
+  lastError: string;
+}
+
 export interface ContactWrite {
   name: string;
   lists: ListMembership;
@@ -68,5 +155,31 @@ export interface Store {
   /** The decrypted MD5-scheme secret, or undefined when there is no such account. */
   secretOf(handle: string): Promise<string | undefined>;
   setSecret(handle: string, secret: string): Promise<boolean>;
+
+  directoryEntry(accountId: number): Promise<DirectoryEntry | undefined>;
+  /** Creates or replaces the account's entry; null removes it. */
+  setDirectoryEntry(accountId: number, entry: DirectoryEntry | null): Promise<void>;
+  /** Listed entries matching case-insensitively (see core/directory.ts), in account order, at most `limit`. */
+  searchDirectory(query: DirectoryQuery, limit: number): Promise<DirectoryHit[]>;
+
+  /** Stores the alert and one pending delivery per recipient. Throws UnknownRecipientError. */
+  createAlert(alert: NewAlert): Promise<{ id: number; recipients: number }>;
+  /** Alerts not yet delivered to these accounts, oldest first. */
+  pendingAlerts(accountIds: readonly number[]): Promise<PendingAlert[]>;
+  /** Removes the pending delivery; true for exactly one caller, however many race (MSNP5.md 9.21). */
+  claimAlert(accountId: number, alertId: number): Promise<boolean>;
+
+  /** Returns the new item's id once it is committed. */
+  enqueueOutbox(item: NewOutboxItem, now: number): Promise<number>;
+  /**
+   * The oldest item due at `now`, claimed for `leaseMs` (its next attempt is pushed back by that
+   * much, so that another worker does not take it meanwhile) and its attempts counted.
+   */
+  nextOutbox(now: number, leaseMs: number): Promise<OutboxItem | undefined>;
+  markOutboxSent(id: number, now: number): Promise<void>;
+  /** Records the failure; `retryAt` null gives up on the item. */
+  markOutboxFailed(id: number, error: string, retryAt: number | null): Promise<void>;
+  outboxItem(id: number): Promise<OutboxRecord | undefined>;
+
   close(): Promise<void>;
 }

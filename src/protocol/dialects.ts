@@ -48,10 +48,18 @@ const FEATURE_SINCE: Readonly<Record<keyof DialectFeatures, number>> = {
   challenges: 6,
 };
 
+/** Computed once per dialect and frozen: a session asks for its features at every turn. */
+const FEATURES = new Map<Dialect, DialectFeatures>();
+
 export function featuresOf(d: Dialect): DialectFeatures {
-  const level = dialectLevel(d);
-  const flags = Object.entries(FEATURE_SINCE).map(([feature, since]) => [feature, level >= since]);
-  return Object.fromEntries(flags) as DialectFeatures;
+  let features = FEATURES.get(d);
+  if (features === undefined) {
+    const level = dialectLevel(d);
+    const flags = Object.entries(FEATURE_SINCE).map(([feature, since]) => [feature, level >= since]);
+    features = Object.freeze(Object.fromEntries(flags) as DialectFeatures);
+    FEATURES.set(d, features);
+  }
+  return features;
 }
 
 /** Client commands the NS knows, by the dialect level that introduced them (MSNP5.md 4.2, D-3). */

@@ -16,6 +16,22 @@ export const serverConfigSchema = z.object({
   nsPort: port.default(1864),
   sbPort: port.default(1865),
   httpPort: port.default(8080),
+  /** Public base URL of the web server, for URL replies and e-mailed links; default http://publicHost:httpPort. */
+  webUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Bearer token of the web server's admin API; without one the admin API is disabled (404). */
+  adminToken: z.string().min(16).optional(),
+  /** Data directory: e-mails and pages without a gateway go to `<dataDir>/outbox` as .eml files. */
+  dataDir: z.string().min(1).default('./data'),
+  /** SMTP server for e-mails (SDC/SND invitations, sign-up); without it they go to the outbox folder. */
+  smtp: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** From address of every e-mail msnd sends. */
+  mailFrom: z.string().min(3).default('msnd@localhost'),
+  /** Pages (PAG): `email:<domain>` (e-mail-to-SMS), an http(s) webhook URL, or unset (outbox folder). */
+  pageGateway: z.string().regex(/^(email:[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?:\/\/\S+)$/, 'email:<domain> or an http(s) URL').optional(),
+  /** The operator's webmail, where URL INBOX/COMPOSE/FOLDERS end up (MSNP5.md 9.16). */
+  webmailUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13). */
+  maxSessions: z.number().int().positive().optional(),
   dialects: z.array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]])).min(1).default(DEFAULT_DIALECTS),
   /** Unverified accounts get 924 at an MSNP5 login (MSNP5.md 6.4). */
   requireVerified: z.boolean().default(false),
@@ -49,6 +65,25 @@ export const serverConfigSchema = z.object({
       refusedCalls: z.number().int().positive().default(5),
       refusedCallWindowMs: positiveMs.default(60_000),
       messageBytes: z.number().int().positive().default(1664),
+      /** How often the NS looks in the store for alerts to its signed-in users (written by other processes). */
+      alertPollMs: positiveMs.default(1000),
+      /** How often the outbox worker looks for due e-mails and pages when not woken. */
+      outboxPollMs: positiveMs.default(5000),
+      /** Delay before the first retry of a failed e-mail or page; doubled for each further one. */
+      outboxRetryMs: positiveMs.default(30_000),
+      /** Attempts per e-mail or page before it is given up. */
+      outboxAttempts: z.number().int().positive().default(6),
+      /** How long one SMTP or webhook attempt may take. */
+      deliveryTimeoutMs: positiveMs.default(30_000),
+      /** A URL auto-login form older than this (by its `sl`, MSNP5.md 9.16) signs nobody in. */
+      webFormMaxAgeMs: positiveMs.default(300_000),
+      /** How long a browser stays signed in to the web pages. */
+      webSessionMs: positiveMs.default(3_600_000),
+      /** How long a sign-up's e-mail verification link works. */
+      verifyLinkMs: positiveMs.default(7 * 24 * 3_600_000),
+      /** Sign-ups per remote address and window on the web's sign-up page. */
+      webSignups: z.number().int().positive().default(10),
+      webSignupWindowMs: positiveMs.default(3_600_000),
     })
     .prefault({}),
 });

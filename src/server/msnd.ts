@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
@@ -6,12 +7,15 @@ import type { ServerConfig } from './config.ts';
 import { serveDispatch } from './dispatch.ts';
 import { NotificationSession, type NotificationContext } from './notification.ts';
 import { SlidingWindow } from './rate.ts';
+import { startServices } from './services.ts';
 import { Switchboard } from './switchboard.ts';
+import { startWebServer } from './web.ts';
 
 export interface BoundPorts {
   ds: number;
   ns: number;
   sb: number;
+  http: number;
 }
 
 export interface RunningMsnd {
@@ -25,10 +29,12 @@ export interface MsndParts {
   store: Store;
   bus: Bus;
   log: Logger;
+  /** The key the web's cookies and links are signed with (keys are derived from it); random per process when absent. */
+  webKey?: Buffer;
 }
 
 /** Starts the DS, NS and SB listeners of one msnd process. */
-export async function startMsnd({ config, store, bus, log }: MsndParts): Promise<RunningMsnd> {
+export async function startMsnd({ config, store, bus, log, webKey }: MsndParts): Promise<RunningMsnd> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
     sockets.add(socket);
@@ -41,6 +47,8 @@ export async function startMsnd({ config, store, bus, log }: MsndParts): Promise
     switchboard.accept(socket);
   });
   const sbPort = await listen(sbServer, config.host, config.sbPort);
+  const sessions = new Set<NotificationSession>();
+  const services = startServices({ config, store, log, sessions, webUrl: () => web.baseUrl });
   const ns: NotificationContext = {
     config,
     log,
@@ -49,8 +57,10 @@ export async function startMsnd({ config, store, bus, log }: MsndParts): Promise
     listLimits: { forwardList: config.limits.forwardList, otherLists: config.limits.otherLists },
     failedLogins: new SlidingWindow(config.limits.failedLoginWindowMs),
     selfRenames: new SlidingWindow(config.limits.selfRenameWindowMs),
-    sessions: new Set(),
+    sessions,
     switchboardAddress: () => `${publicHost}:${sbPort}`,
+    webBaseUrl: () => web.baseUrl,
+    services: services.ns,
   };
   const nsServer = createServer((socket) => {
     track(socket);
@@ -67,17 +77,20 @@ export async function startMsnd({ config, store, bus, log }: MsndParts): Promise
     });
   });
   const dsPort = await listen(dsServer, config.host, config.dsPort);
-  log.info({ ds: dsPort, ns: nsPort, sb: sbPort, host: config.host }, 'listening');
+  const web = await startWebServer({ config, store, bus, log, key: webKey ?? randomBytes(32), outbox: services.ns.outbox, alertStored: services.pollAlerts });
+  log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
 
   return {
-    ports: { ds: dsPort, ns: nsPort, sb: sbPort },
+    ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port },
     async stop() {
       dsServer.close();
       nsServer.close();
       sbServer.close();
+      await web.close();
       switchboard.closeAll();
       // MSNP5.md 9.26: every NS session gets OUT SSD, then the close.
       await Promise.all([...ns.sessions].map((s) => (s.isAuthenticated ? s.kick('SSD') : s.end())));
+      await services.stop();
       for (const socket of sockets) socket.destroy();
       log.info('stopped');
     },

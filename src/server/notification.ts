@@ -22,6 +22,7 @@ import {
 } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
 import { Connection, type CommandFrame } from './connection.ts';
+import * as services from './services.ts';
 import { answerVer, answerVersionQuery } from './negotiation.ts';
 import { SlidingWindow } from './rate.ts';
 
@@ -38,6 +39,10 @@ export interface NotificationContext {
   sessions: Set<NotificationSession>;
   /** host:port of the SB that new switchboard sessions should use. */
   switchboardAddress(): string;
+  /** Public base URL of msnd's web server, for URL replies (MSNP5.md 9.16). */
+  webBaseUrl(): string;
+  /** FND, SDC/SND, PAG and NOT (services.ts). */
+  services: services.NsServices;
 }
 
 type Phase = 'connected' | 'negotiated' | 'challenged' | 'authenticated' | 'ended';
@@ -45,7 +50,7 @@ type Phase = 'connected' | 'negotiated' | 'challenged' | 'authenticated' | 'ende
 /** Parameter counts including the TrID, for commands that carry one. */
 interface AuthenticatedCommand {
   args: [min: number, max: number];
-  run(session: NotificationSession, trid: string, args: string[]): Promise<void> | void;
+  run(session: NotificationSession, trid: string, args: string[], payload?: Buffer): Promise<void> | void;
 }
 
 const EDITABLE_LISTS = new Set(['FL', 'AL', 'BL']);
@@ -64,16 +69,17 @@ export class NotificationSession implements SessionEndpoint {
   private synced = false;
   private imsOn = true;
   private readonly mspAuth = randomBytes(24).toString('base64url');
+  private loginTime = 0;
   private readonly transfers: SlidingWindow;
   private ending: Promise<void> | undefined;
 
   constructor(
     socket: Socket,
-    private readonly ctx: NotificationContext,
+    readonly ctx: NotificationContext,
   ) {
     this.conn = new Connection(
       socket,
-      { maxLineBytes: ctx.config.limits.maxLineBytes, payloadRule: (name) => this.payloadRule(name) },
+      { maxLineBytes: ctx.config.limits.maxLineBytes, payloadRule: (name, args) => this.payloadRule(name, args) },
       ctx.log.child({ role: 'ns' }),
       (frame) => this.process(frame),
     );
@@ -93,9 +99,9 @@ export class NotificationSession implements SessionEndpoint {
   }
 
   /** Client payload commands on the NS (MSNP5.md 3.6, 14). */
-  private payloadRule(name: string): { maxBytes: number } | undefined {
+  private payloadRule(name: string, args: readonly string[]): { maxBytes: number } | undefined {
     if (!nsCommandExists(this.dialect, name)) return undefined;
-    if (name === 'SDC') return { maxBytes: 1664 };
+    if (name === 'SDC') return services.sdcPayloadRule(args);
     if (name === 'PAG') return { maxBytes: 1024 };
     if (name === 'QRY') return { maxBytes: 1024 };
     return undefined;
@@ -171,6 +177,7 @@ export class NotificationSession implements SessionEndpoint {
       try {
         await this.user.signOut();
       } finally {
+        await this.ctx.bus.forgetWebSession(this.mspAuth);
         await this.ctx.bus.detach(this.user.handle, this.sessionId);
         this.ctx.bus.signal({ kind: 'session-ended', handle: this.user.handle, sessionId: this.sessionId });
       }
@@ -198,7 +205,7 @@ export class NotificationSession implements SessionEndpoint {
     const [min, max] = command.args;
     if (frame.args.length < min || frame.args.length > max) return this.close(`${frame.name} arity`);
     try {
-      await command.run(this, trid, args);
+      await command.run(this, trid, args, frame.payload);
     } catch (error) {
       this.conn.log.error({ err: error, command: frame.name }, 'command failed');
       this.reply(String(ErrorCode.INTERNAL_SERVER), trid);
@@ -271,8 +278,10 @@ export class NotificationSession implements SessionEndpoint {
     const address = this.conn.remoteAddress;
     const limits = this.ctx.config.limits;
     const tooMany = this.ctx.failedLogins.count(address) >= limits.failedLoginsPerAddress;
-    const outcome = tooMany
-      ? { error: ErrorCode.AUTHENTICATION_FAILED }
+    // At the session limit: 922/920 before any password check (MSNP5.md 13; services.ts).
+    const refused = services.busyRefusal(this) ?? (tooMany ? ErrorCode.AUTHENTICATION_FAILED : undefined);
+    const outcome = refused !== undefined
+      ? { error: refused }
       : await authenticate(
           this.ctx.store,
           this.pendingHandle,
@@ -294,7 +303,11 @@ export class NotificationSession implements SessionEndpoint {
     const { store, bus, listLimits } = this.ctx;
     const user = await UserSession.open(account, store, bus, listLimits);
     await bus.attach(account.handle, this);
+    this.loginTime = Math.floor(Date.now() / 1000);
+    // MSPAuth signs the browser in while this session lasts (MSNP5.md 9.16, 12.1).
+    await bus.registerWebSession(this.mspAuth, { handle: account.handle, loginTime: this.loginTime, sessionId: this.sessionId });
     if (this.conn.isClosing) {
+      await bus.forgetWebSession(this.mspAuth);
       await bus.detach(account.handle, this.sessionId);
       return;
     }
@@ -304,14 +317,16 @@ export class NotificationSession implements SessionEndpoint {
     const ok = ['OK', account.handle, account.friendlyName];
     if (this.features.usrOkVerifiedFlag) ok.push(account.verified ? '1' : '0');
     this.conn.sendBatch([encodeLine('USR', trid, ...ok), this.profile(account)]);
+    await services.deliverAlertsAtSignIn(this);
     this.conn.log.info({ handle: account.handle, dialect: this.dialect }, 'signed in');
   }
 
   /** The profile message (MSNP5.md 12.1). */
   private profile(account: Account): Buffer {
     const body = profileMessage(this.features.fullProfile, {
-      loginTime: Math.floor(Date.now() / 1000),
-      emailEnabled: false,
+      loginTime: this.loginTime,
+      // 1 only when there is a webmail for INBOX to lead to (MSNP5.md 12.1, 9.16).
+      emailEnabled: this.ctx.config.webmailUrl !== undefined,
       memberIdHigh: Math.floor(account.id / 2 ** 32),
       memberIdLow: account.id % 2 ** 32,
       langPreference: account.profile.langPreference,
@@ -538,6 +553,11 @@ const AUTHENTICATED_COMMANDS: Record<string, AuthenticatedCommand> = {
   PRP: { args: [2, 3], run: (s, trid, [property, value]) => s.prp(trid, property!, value) },
   IMS: { args: [2, 2], run: (s, trid, [value]) => s.ims(trid, value!) },
   XFR: { args: [2, 2], run: (s, trid, [kind]) => s.xfr(trid, kind!) },
+  URL: { args: [2, 3], run: services.url },
+  FND: { args: [6, 6], run: services.fnd },
+  SDC: { args: [1, 64], run: services.sdc },
+  SND: { args: [1, 64], run: services.snd },
+  PAG: { args: [3, 3], run: services.pag },
 };
 
 function ownPhoneLines(trid: string, version: number, phones: Phones): Buffer[] {

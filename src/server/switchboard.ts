@@ -52,6 +52,8 @@ export class Switchboard {
   private readonly byNsSession = new Map<string, Set<Participant>>();
   private readonly byHandle = new Map<string, Set<Participant>>();
   private readonly connections = new Set<Connection>();
+  /** NS sessions that ended while cookies issued to them may still be unused (MSNP5.md 10.6). */
+  private readonly endedNsSessions = new Set<string>();
 
   constructor(private readonly ctx: SwitchboardContext) {
     ctx.bus.onSignal((signal) => this.onSignal(signal));
@@ -106,10 +108,18 @@ export class Switchboard {
     }
   }
 
+  /** MSNP5.md 10.6: cookies issued to an NS session that has ended admit nobody. */
+  nsSessionEnded(sessionId: string | undefined): boolean {
+    return sessionId === undefined || this.endedNsSessions.has(sessionId);
+  }
+
   private onSignal(signal: Signal): void {
     if (signal.kind === 'session-ended') {
       // D-13: a user's switchboard connections end with its NS session.
       for (const participant of this.byNsSession.get(signal.sessionId) ?? []) participant.conn.close('NS session ended');
+      const { transferCookieMs, ringCookieMs } = this.ctx.config.limits;
+      this.endedNsSessions.add(signal.sessionId);
+      setTimeout(() => this.endedNsSessions.delete(signal.sessionId), Math.max(transferCookieMs, ringCookieMs)).unref();
     } else {
       for (const participant of this.byHandle.get(signal.handle) ?? []) participant.name = signal.name;
     }
@@ -148,13 +158,18 @@ class SwitchboardConnection {
       socket,
       {
         maxLineBytes: limits.maxLineBytes,
-        payloadRule: (name) => (name === 'MSG' && this.me ? { maxBytes: limits.messageBytes } : undefined),
+        payloadRule: (name, args) => (this.readsPayload(name, args) ? { maxBytes: limits.messageBytes } : undefined),
       },
       ctx.log.child({ role: 'sb' }),
       (frame) => this.process(frame),
     );
     this.conn.setTimer(limits.unauthenticatedMs, 'login timeout');
     void this.conn.ended.then(() => this.left(false));
+  }
+
+  /** Only a well-formed MSG after USR/ANS has its payload read; anything else closes unread (MSNP5.md 11.6). */
+  private readsPayload(name: string, args: readonly string[]): boolean {
+    return name === 'MSG' && this.me !== undefined && args.length === 3 && MESSAGE_MODES.has(args[1]!);
   }
 
   private left(idle: boolean): void {
@@ -192,7 +207,7 @@ class SwitchboardConnection {
     const handle = normalizeHandle(rawHandle);
     const grant = await this.ctx.bus.tokens.consume('xfr', cookie);
     const name = grant?.handle === handle ? await this.currentName(handle) : undefined;
-    if (!grant || name === undefined || this.conn.isClosing) return this.refuse(trid);
+    if (!grant || name === undefined || this.conn.isClosing || this.board.nsSessionEnded(grant.ns)) return this.refuse(trid);
     this.chat = this.board.createChat();
     this.me = new Participant(handle, name, grant.ns!, this.conn);
     this.board.join(this.chat, this.me);
@@ -206,7 +221,7 @@ class SwitchboardConnection {
     const grant = await this.ctx.bus.tokens.consume('rng', cookie);
     const chat = grant && grant.handle === handle && grant.sb === sessionId ? this.board.chat(sessionId) : undefined;
     const name = chat ? await this.currentName(handle) : undefined;
-    if (!chat || name === undefined || this.conn.isClosing) return this.refuse(trid);
+    if (!chat || name === undefined || this.conn.isClosing || this.board.nsSessionEnded(grant!.ns)) return this.refuse(trid);
     if (chat.participants.has(handle) || chat.participants.size >= this.ctx.config.limits.switchboardParticipants) {
       return this.refuse(trid);
     }

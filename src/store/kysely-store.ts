@@ -1,10 +1,25 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { AccountExistsError } from '../core/store.ts';
-import type { AccountPatch, ContactWrite, NewAccount, Store, StoreTx } from '../core/store.ts';
+import { directoryKey } from '../core/directory.ts';
+import { AccountExistsError, UnknownRecipientError } from '../core/store.ts';
+import type {
+  AccountPatch,
+  ContactWrite,
+  DirectoryEntry,
+  DirectoryHit,
+  DirectoryQuery,
+  NewAccount,
+  NewAlert,
+  NewOutboxItem,
+  OutboxItem,
+  OutboxRecord,
+  PendingAlert,
+  Store,
+  StoreTx,
+} from '../core/store.ts';
 import { DEFAULT_PROFILE, NO_PHONES } from '../core/types.ts';
 import type { Account, ContactEntry, ListName, Phones, PrivacyFacts, Profile } from '../core/types.ts';
 import type { Engine } from './engine.ts';
-import type { AccountsTable, ContactsTable, Database } from './schema.ts';
+import type { AccountsTable, ContactsTable, Database, DirectoryTable, OutboxTable } from './schema.ts';
 import { decryptSecret, encryptSecret } from './secrets.ts';
 
 const MAX_LIST_VERSION = 4294967295;
@@ -235,11 +250,188 @@ export class KyselyStore implements Store {
     return result.numUpdatedRows > 0n;
   }
 
+  async directoryEntry(accountId: number): Promise<DirectoryEntry | undefined> {
+    const row = await this.db.selectFrom('directory').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    return row && { listed: Boolean(row.listed), ...toDirectoryFields(row) };
+  }
+
+  async setDirectoryEntry(accountId: number, entry: DirectoryEntry | null): Promise<void> {
+    if (entry === null) {
+      await this.db.deleteFrom('directory').where('account_id', '=', accountId).execute();
+      return;
+    }
+    const fields = directoryRow(entry, this.engine);
+    await this.db
+      .insertInto('directory')
+      .values({ account_id: accountId, ...fields })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet(fields))
+      .execute();
+  }
+
+  async searchDirectory(query: DirectoryQuery, limit: number): Promise<DirectoryHit[]> {
+    let select = this.db
+      .selectFrom('directory')
+      .selectAll()
+      .where('listed', '=', this.engine.flag(true))
+      .where('first_key', '=', directoryKey(query.firstName))
+      .where('last_key', '=', directoryKey(query.lastName));
+    if (query.city !== undefined) select = select.where('city_key', '=', directoryKey(query.city));
+    if (query.state !== undefined) select = select.where('state_key', '=', directoryKey(query.state));
+    if (query.country !== undefined) select = select.where('country_key', '=', directoryKey(query.country));
+    const rows = await select.orderBy('account_id').limit(limit).execute();
+    return rows.map((row) => ({ accountId: row.account_id, ...toDirectoryFields(row) }));
+  }
+
+  createAlert(alert: NewAlert): Promise<{ id: number; recipients: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const accountIds = alert.recipients === 'all' ? undefined : await recipientIds(trx, alert.recipients);
+      const { id } = await trx
+        .insertInto('alerts')
+        .values({ text: alert.text, url: alert.url, created_at: Math.floor(Date.now() / 1000) })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      if (accountIds?.length === 0) return { id, recipients: 0 };
+      let recipients = trx.selectFrom('accounts').select(['id', sql<number>`${sql.lit(id)}`.as('alert_id')]);
+      if (accountIds !== undefined) recipients = recipients.where('id', 'in', accountIds);
+      const result = await trx
+        .insertInto('pending_alerts')
+        .columns(['account_id', 'alert_id'])
+        .expression(recipients)
+        .executeTakeFirst();
+      return { id, recipients: Number(result.numInsertedOrUpdatedRows ?? 0n) };
+    });
+  }
+
+  async pendingAlerts(accountIds: readonly number[]): Promise<PendingAlert[]> {
+    const found: PendingAlert[] = [];
+    for (let i = 0; i < accountIds.length; i += ID_CHUNK) {
+      const rows = await this.db
+        .selectFrom('pending_alerts as p')
+        .innerJoin('alerts as a', 'a.id', 'p.alert_id')
+        .select(['p.account_id', 'a.id', 'a.text', 'a.url', 'a.created_at'])
+        .where('p.account_id', 'in', accountIds.slice(i, i + ID_CHUNK))
+        .execute();
+      for (const row of rows) {
+        found.push({ accountId: row.account_id, alert: { id: row.id, text: row.text, url: row.url, createdAt: Number(row.created_at) } });
+      }
+    }
+    return found.sort((x, y) => x.alert.id - y.alert.id || x.accountId - y.accountId);
+  }
+
+  async claimAlert(accountId: number, alertId: number): Promise<boolean> {
+    // One DELETE: whichever deliverer removes the row delivers; the others see 0 rows.
+    const result = await this.db
+      .deleteFrom('pending_alerts')
+      .where('account_id', '=', accountId)
+      .where('alert_id', '=', alertId)
+      .executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  async enqueueOutbox(item: NewOutboxItem, now: number): Promise<number> {
+    const { id } = await this.db
+      .insertInto('outbox')
+      .values({ ...item, created_at: now, due_at: now, sent_at: null, attempts: 0, last_error: '' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return id;
+  }
+
+  async nextOutbox(now: number, leaseMs: number): Promise<OutboxItem | undefined> {
+    // Optimistic claim: another worker that took the same row first changed its due_at.
+    for (let tries = 0; tries < 10; tries++) {
+      const due = await this.db
+        .selectFrom('outbox')
+        .select(['id', 'due_at'])
+        .where('due_at', '<=', now)
+        .orderBy('due_at')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (due === undefined) return undefined;
+      const claimed = await this.db
+        .updateTable('outbox')
+        .set((eb) => ({ due_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', due.id)
+        .where('due_at', '=', Number(due.due_at))
+        .returningAll()
+        .executeTakeFirst();
+      if (claimed) return toOutboxItem(claimed);
+    }
+    return undefined;
+  }
+
+  async markOutboxSent(id: number, now: number): Promise<void> {
+    await this.db.updateTable('outbox').set({ sent_at: now, due_at: null }).where('id', '=', id).execute();
+  }
+
+  async markOutboxFailed(id: number, error: string, retryAt: number | null): Promise<void> {
+    const lastError = error.slice(0, 1000);
+    await this.db.updateTable('outbox').set({ last_error: lastError, due_at: retryAt }).where('id', '=', id).execute();
+  }
+
+  async outboxItem(id: number): Promise<OutboxRecord | undefined> {
+    const row = await this.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) return undefined;
+    return {
+      ...toOutboxItem(row),
+      dueAt: row.due_at === null ? null : Number(row.due_at),
+      sentAt: row.sent_at === null ? null : Number(row.sent_at),
+      lastError: row.last_error,
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.db.destroy();
   }
+}
+
+/** Ids per IN list: well below the bound-parameter limits of both engines. */
+const ID_CHUNK = 500;
+
+async function recipientIds(trx: Kysely<Database>, handles: readonly string[]): Promise<number[]> {
+  const wanted = [...new Set(handles.map((h) => h.toLowerCase()))];
+  if (wanted.length === 0) return [];
+  const rows = await trx.selectFrom('accounts').select(['id', 'handle']).where('handle', 'in', wanted).execute();
+  const missing = wanted.filter((handle) => !rows.some((row) => row.handle === handle));
+  if (missing.length > 0) throw new UnknownRecipientError(missing);
+  return rows.map((row) => row.id);
+}
+
+function directoryRow(entry: DirectoryEntry, engine: Engine) {
+  return {
+    listed: engine.flag(entry.listed),
+    first_name: entry.firstName,
+    last_name: entry.lastName,
+    city: entry.city,
+    state: entry.state,
+    country: entry.country,
+    first_key: directoryKey(entry.firstName),
+    last_key: directoryKey(entry.lastName),
+    city_key: directoryKey(entry.city),
+    state_key: directoryKey(entry.state),
+    country_key: directoryKey(entry.country),
+  } as const satisfies Omit<Insertable<DirectoryTable>, 'account_id'>;
+}
+
+function toDirectoryFields(row: Selectable<DirectoryTable>): Omit<DirectoryEntry, 'listed'> {
+  return { firstName: row.first_name, lastName: row.last_name, city: row.city, state: row.state, country: row.country };
+}
+
+function toOutboxItem(row: Selectable<OutboxTable>): OutboxItem {
+  return {
+    id: row.id,
+    kind: row.kind,
+    recipient: row.recipient,
+    sender: row.sender,
+    subject: row.subject,
+    body: row.body,
+    callback: row.callback,
+    createdAt: Number(row.created_at),
+    attempts: row.attempts,
+  };
 }
 
 function newAccountRow(input: NewAccount, engine: Engine, secretEnc: string) {

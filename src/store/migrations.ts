@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Engine, EngineKind } from './engine.ts';
 
 /** A schema step; `kind` is there for the few column definitions the engines spell differently. */
@@ -12,6 +12,7 @@ export interface MsndMigration {
  */
 export const migrations: Readonly<Record<string, MsndMigration>> = {
   '0001_initial': { up: createInitialSchema },
+  '0002_services': { up: createServicesSchema },
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;
@@ -133,4 +134,53 @@ async function createInitialSchema(db: Kysely<any>, kind: EngineKind): Promise<v
 
   // Deleting an account and mirroring RL look records up by contact.
   await db.schema.createIndex('contacts_by_contact').on('contacts').column('contact_id').execute();
+}
+
+/** The member directory, alerts (NOT) and the outbox of e-mails and pages (MSNP5.md 9.17–9.21). */
+async function createServicesSchema(db: Kysely<any>, kind: EngineKind): Promise<void> {
+  const identity = (col: ColumnDefinitionBuilder) =>
+    kind === 'sqlite' ? col.primaryKey().autoIncrement() : col.primaryKey().generatedByDefaultAsIdentity();
+  const required = (col: ColumnDefinitionBuilder) => col.notNull();
+
+  let directory = db.schema
+    .createTable('directory')
+    .addColumn('account_id', 'integer', (col) => col.primaryKey().references('accounts.id').onDelete('cascade'))
+    .addColumn('listed', 'boolean', (col) => col.notNull());
+  for (const field of ['first_name', 'last_name', 'city', 'state', 'country']) directory = directory.addColumn(field, 'text', required);
+  for (const field of ['first', 'last', 'city', 'state', 'country']) directory = directory.addColumn(`${field}_key`, 'text', required);
+  await directory.execute();
+  await db.schema.createIndex('directory_by_name').on('directory').columns(['last_key', 'first_key']).execute();
+
+  await db.schema
+    .createTable('alerts')
+    .addColumn('id', 'integer', identity)
+    .addColumn('text', 'text', required)
+    .addColumn('url', 'text', required)
+    .addColumn('created_at', 'bigint', required)
+    .execute();
+
+  await db.schema
+    .createTable('pending_alerts')
+    .addColumn('account_id', 'integer', (col) => col.notNull().references('accounts.id').onDelete('cascade'))
+    .addColumn('alert_id', 'integer', (col) => col.notNull().references('alerts.id').onDelete('cascade'))
+    .addPrimaryKeyConstraint('pending_alerts_pk', ['account_id', 'alert_id'])
+    .execute();
+
+  await db.schema
+    .createTable('outbox')
+    .addColumn('id', 'integer', identity)
+    .addColumn('kind', 'text', required)
+    .addColumn('recipient', 'text', required)
+    .addColumn('sender', 'text', required)
+    .addColumn('subject', 'text', required)
+    .addColumn('body', 'text', required)
+    .addColumn('callback', 'text', required)
+    .addColumn('created_at', 'bigint', required)
+    .addColumn('due_at', 'bigint')
+    .addColumn('sent_at', 'bigint')
+    .addColumn('attempts', 'integer', required)
+    .addColumn('last_error', 'text', required)
+    .addCheckConstraint('outbox_kind', sql`kind in ('email', 'page')`)
+    .execute();
+  await db.schema.createIndex('outbox_due').on('outbox').column('due_at').execute();
 }

@@ -52,8 +52,59 @@ export interface MetaTable {
   value: string;
 }
 
+/** One member-directory entry (migration 0002): decoded text, plus a search key per field. */
+export interface DirectoryTable {
+  account_id: number;
+  listed: Flag;
+  first_name: string;
+  last_name: string;
+  city: string;
+  state: string;
+  country: string;
+  first_key: string;
+  last_key: string;
+  city_key: string;
+  state_key: string;
+  country_key: string;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  text: string;
+  url: string;
+  /** Unix seconds. */
+  created_at: number;
+}
+
+/** An alert not yet delivered to one recipient; delivery deletes the row (exactly once). */
+export interface PendingAlertsTable {
+  account_id: number;
+  alert_id: number;
+}
+
+/** E-mails (SDC/SND) and pages (PAG) waiting for, or done with, delivery. Times in Unix ms. */
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: 'email' | 'page';
+  recipient: string;
+  sender: string;
+  subject: string;
+  body: string;
+  callback: string;
+  created_at: number;
+  /** When the next attempt may start; null once sent or given up. */
+  due_at: number | null;
+  sent_at: number | null;
+  attempts: number;
+  last_error: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   contacts: ContactsTable;
   msnd_meta: MetaTable;
+  directory: DirectoryTable;
+  alerts: AlertsTable;
+  pending_alerts: PendingAlertsTable;
+  outbox: OutboxTable;
 }

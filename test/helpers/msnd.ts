@@ -34,7 +34,7 @@ export class TestMsnd {
     const store = await openStore({ dataDir, secretKey: randomBytes(32) });
     const bus = new MemoryBus();
     const log = process.env.MSND_TEST_LOG ? createLogger(process.env.MSND_TEST_LOG, process.stderr) : silentLogger();
-    const parsed = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, ...config });
+    const parsed = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir, ...config });
     const msnd = await startMsnd({ config: parsed, store, bus, log });
     return new TestMsnd(msnd, store, bus, dataDir, new Map());
   }

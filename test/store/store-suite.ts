@@ -5,6 +5,7 @@ import { AccountExistsError } from '../../src/core/store.ts';
 import type { ContactWrite, Store } from '../../src/core/store.ts';
 import { DEFAULT_PROFILE, NO_PHONES } from '../../src/core/types.ts';
 import type { Account, ListMembership } from '../../src/core/types.ts';
+import { defineServiceStoreTests } from './services-suite.ts';
 
 /** Test-only access to the rows behind a store, over a connection of its own. */
 export interface RawAccess {
@@ -372,6 +373,8 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           await assert.rejects(store.secretOf('mallory@example.com'), /failed authentication/);
         }));
     });
+
+    defineServiceStoreTests(withStore, (store, handle) => account(store, handle));
 
     describe('transactions', () => {
       test('return the value of the function', () =>

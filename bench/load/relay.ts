@@ -1,0 +1,165 @@
+// Scenario 2: switchboard relay (MSNP5.md 11; sessions.md session 12). Each pair: A opens a
+// switchboard (XFR SB, USR), calls B (CAL → RNG on B's NS), B joins (ANS); then A sends 200-byte
+// `MSG t A` with 8 in flight, B receives `MSG a name 200`, A gets `ACK t`. Latency: send → B's receipt.
+import { MsnClient } from '../../src/client/client.ts';
+import type { SwitchboardInvitation } from '../../src/client/referrals.ts';
+import { Histogram } from '../lib/histogram.ts';
+import { WireConnection, type CommandFrame } from '../lib/wire.ts';
+import { AddressPool, Window, inParallel, type Credentials, type RunResult, type RunWindow, type Target } from './common.ts';
+import { signIn } from './hold.ts';
+
+export interface RelayPrepare {
+  target: Target;
+  /** msnd: the two accounts of each pair; raw: only the count matters */
+  pairs: { a: Credentials; b: Credentials }[];
+  /** distinguishes this generator's pairs on the raw server */
+  keyPrefix: string;
+  localAddresses: string[];
+}
+
+export interface RelayRun extends RunWindow {
+  /** messages in flight per sender */
+  window: number;
+  payloadBytes: number;
+}
+
+interface Pair {
+  sender: WireConnection;
+  receiver: WireConnection;
+  ns: MsnClient[];
+}
+
+let pairs: Pair[] = [];
+
+export async function prepareRelay(req: RelayPrepare): Promise<{ pairs: number; failed: number; firstError?: string }> {
+  const addresses = new AddressPool(req.localAddresses);
+  const outcome = await inParallel(req.pairs, 16, async (pair, i) => {
+    pairs.push(req.target.kind === 'msnd' ? await openMsndPair(req.target, pair, addresses) : await openRawPair(req.target, `${req.keyPrefix}-${i}`, addresses));
+  });
+  return { pairs: pairs.length, ...outcome };
+}
+
+async function openMsndPair(target: Target, { a, b }: { a: Credentials; b: Credentials }, addresses: AddressPool): Promise<Pair> {
+  const nsA = await signIn(target, a, addresses.take());
+  const nsB = await signIn(target, b, addresses.take());
+  const ticket = await nsA.requestSwitchboard();
+  const sender = await WireConnection.connect(ticket.host, ticket.port, addresses.take());
+  expect(await sender.request(`USR 1 ${a.handle} ${ticket.cookie}`), 'USR', 'OK');
+  const ring = new Promise<SwitchboardInvitation>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no RNG for ${b.handle}`)), 10_000);
+    nsB.once('ring', (invitation) => {
+      clearTimeout(timer);
+      resolve(invitation);
+    });
+  });
+  expect(await sender.request(`CAL 2 ${b.handle}`), 'CAL', 'RINGING');
+  const invitation = await ring;
+  const receiver = await WireConnection.connect(invitation.host, invitation.port, addresses.take());
+  const joined = sender.next((f) => f.name === 'JOI');
+  expect(await receiver.request(`ANS 1 ${b.handle} ${invitation.cookie} ${invitation.sessionId}`), 'ANS', 'OK');
+  await joined;
+  return { sender, receiver, ns: [nsA, nsB] };
+}
+
+async function openRawPair(target: Target, key: string, addresses: AddressPool): Promise<Pair> {
+  const sender = await WireConnection.connect(target.host, target.ports.sb, addresses.take());
+  expect(await sender.request(`USR 1 ${key}`), 'USR', 'OK');
+  const receiver = await WireConnection.connect(target.host, target.ports.sb, addresses.take());
+  expect(await receiver.request(`ANS 1 ${key}`), 'ANS', 'OK');
+  return { sender, receiver, ns: [] };
+}
+
+function expect(frame: CommandFrame, name: string, arg1: string): void {
+  if (frame.name !== name || frame.args[1] !== arg1) throw new Error(`unexpected reply: ${frame.name} ${frame.args.join(' ')}`);
+}
+
+/** A standard instant message of `bytes` bytes (MSNP5.md 12.4). */
+export function messagePayload(bytes: number): Buffer {
+  const head = 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=MS%20Sans%20Serif; EF=; CO=0; CS=0; PF=0\r\n\r\n';
+  if (bytes < head.length + 1) throw new Error(`a message needs at least ${head.length + 1} bytes`);
+  return Buffer.from(head + 'x'.repeat(bytes - head.length), 'latin1');
+}
+
+export async function runRelay(run: RelayRun): Promise<RunResult & { sent: number; ackLatency: RunResult['latency'] }> {
+  const payload = messagePayload(run.payloadBytes);
+  const window = new Window(run);
+  const delivery = new Histogram();
+  const acked = new Histogram();
+  let count = 0;
+  let sent = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const maxPerPair = 10_000_000;
+
+  const drive = (pair: Pair): Promise<void> =>
+    new Promise((resolve) => {
+      const ackQueue: number[] = [];
+      const deliveryQueue: number[] = [];
+      let trid = 10;
+      let acking = trid;
+      const send = (): void => {
+        const now = performance.now();
+        ackQueue.push(now);
+        deliveryQueue.push(now);
+        sent++;
+        pair.sender.write(Buffer.concat([Buffer.from(`MSG ${trid++} A ${payload.length}\r\n`, 'latin1'), payload]));
+      };
+      const settle = (): void => {
+        if (!window.over && trid < maxPerPair) send();
+        else if (ackQueue.length === 0) resolve();
+      };
+      pair.sender.onFrame = (f) => {
+        const t0 = ackQueue.shift();
+        // One connection's commands are answered in order (MSNP5.md 3.2).
+        if (f.name === 'ACK' && t0 !== undefined && f.args[0] === String(acking++)) {
+          const now = performance.now();
+          if (window.counts(now)) acked.recordMs(now - t0);
+        } else {
+          errors++;
+          firstError ??= `sender got ${f.name} ${f.args.join(' ')}`;
+        }
+        settle();
+      };
+      pair.receiver.onFrame = (f) => {
+        const t0 = deliveryQueue.shift();
+        if (f.name !== 'MSG' || t0 === undefined || f.payload?.length !== payload.length) {
+          errors++;
+          firstError ??= `receiver got ${f.name} ${f.args.join(' ')}`;
+          return;
+        }
+        const now = performance.now();
+        if (window.counts(now)) {
+          count++;
+          delivery.recordMs(now - t0);
+        }
+      };
+      pair.sender.socket.once('close', () => resolve());
+      for (let i = 0; i < run.window; i++) send();
+    });
+
+  const cpu = window.finished();
+  const done = Promise.all(pairs.map(drive));
+  const cpuPct = await cpu;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+  clearTimeout(timer);
+  return {
+    count,
+    sent,
+    errors,
+    ...(firstError !== undefined && { firstError }),
+    latency: delivery.toJSON(),
+    ackLatency: acked.toJSON(),
+    cpuPct,
+    measuredMs: run.durationMs,
+  };
+}
+
+export function closeRelay(): void {
+  for (const pair of pairs) {
+    pair.sender.close();
+    pair.receiver.close();
+    for (const c of pair.ns) c.close();
+  }
+  pairs = [];
+}

@@ -1,0 +1,56 @@
+// The server under test, in its own process: msnd on loopback (port 0 for every listener) on a
+// store seeded beforehand by bench/run.ts. Driven over IPC: memory, cpu-mark, cpu-read, stop.
+//   node --import tsx bench/msnd-server.ts --data DIR [--store URL --pg-schema NAME] [--log FILE]
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { MemoryBus } from '../src/bus/memory.ts';
+import { parseServerConfig } from '../src/server/config.ts';
+import { createLogger } from '../src/server/logger.ts';
+import { startMsnd } from '../src/server/msnd.ts';
+import { openStore } from '../src/store/open.ts';
+import { CpuMeter, serveRequests } from './lib/ipc.ts';
+import { heapSnapshot, measureMemory } from './lib/memory.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    store: { type: 'string' },
+    'pg-schema': { type: 'string' },
+    log: { type: 'string' },
+    /** where to note the measured windows (monotonic µs, the clock of --cpu-prof's timestamps) */
+    'window-file': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+  },
+});
+if (!values.data) throw new Error('--data is required');
+
+const store = await openStore({ dataDir: values.data, url: values.store, pgSchema: values['pg-schema'] });
+const bus = new MemoryBus();
+// msnd logs at info by default; the bench keeps that cost, writing to a file instead of a terminal.
+const log = createLogger(values['log-level'], values.log ? createWriteStream(values.log) : createWriteStream('/dev/null'));
+const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0 });
+const msnd = await startMsnd({ config, store, bus, log });
+const cpu = new CpuMeter();
+const windows: [number, number][] = [];
+let windowStart = 0;
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+serveRequests(
+  {
+    memory: () => measureMemory(),
+    'heap-snapshot': ({ file }: { file: string }) => heapSnapshot(file),
+    'cpu-mark': () => {
+      windowStart = monotonicUs();
+      cpu.reset();
+    },
+    'cpu-read': () => {
+      windows.push([windowStart, monotonicUs()]);
+      if (values['window-file']) writeFileSync(values['window-file'], JSON.stringify(windows));
+      return cpu.percent();
+    },
+    online: () => bus.onlineCount(),
+  },
+  // No graceful stop: with 10⁴ sessions it would only time the sign-out fan-out, and sessions still
+  // signing out would race a closing store. The process exits; the OS closes every socket.
+  { ports: msnd.ports, pid: process.pid, store: store.kind },
+);

@@ -1,0 +1,75 @@
+// Scenario 1: logins per second through the DS, with a 20-contact list synced with BPR.
+import { join } from 'node:path';
+import type { RunResult } from '../load/common.ts';
+import { cannedReplies } from '../lib/canned.ts';
+import { Histogram } from '../lib/histogram.ts';
+import { PopulationBuilder } from '../lib/population.ts';
+import { seedStore } from '../lib/seed.ts';
+import { startMsndServer, startRawServer, type ServerUnderTest } from '../lib/servers.ts';
+import { check, cpuPerOp, measured, shares, sum, msndOptions, withServer, type BenchContext, type Scenario } from './context.ts';
+
+const TARGET_RATIO = 0.3;
+
+export const logins: Scenario = {
+  id: 'logins',
+  title: 'Logins/s through the DS (VER INF USR → XFR → VER INF USR USR → SYN 0 of 20 contacts with BPR → CHG NLN)',
+  async run(ctx: BenchContext) {
+    const accounts = ctx.quick ? 1000 : 2000;
+    const generators = ctx.generators.slice(0, 2);
+    const perGenerator = ctx.quick ? 16 : 25;
+    const window = ctx.quick ? { warmupMs: 1000, durationMs: 4000 } : { warmupMs: 2000, durationMs: 15_000 };
+    const builder = new PopulationBuilder();
+    builder.ring(builder.addAccounts('u', accounts), accounts);
+    const population = builder.build();
+    const dataDir = join(ctx.workDir, 'logins');
+    ctx.progress(`logins: seeding ${accounts} accounts with 20 contacts each`);
+    await seedStore({ dataDir }, population);
+    const credentials = shares(population.accounts, generators.length);
+
+    const drive = async (server: ServerUnderTest) => {
+      const { results, serverCpuPct } = await measured<RunResult & { syncLines: number }>(
+        server,
+        generators.map((generator, g) => ({
+          generator,
+          params: { target: server.target, accounts: credentials[g], concurrency: perGenerator, localAddresses: ctx.localAddresses(g) },
+        })),
+        'logins',
+        window,
+      );
+      const latency = new Histogram();
+      for (const r of results) latency.merge(r.latency);
+      const errors = sum(results.map((r) => r.errors));
+      check(errors === 0, `${server.target.kind}: ${errors} failed logins, e.g. ${results.find((r) => r.firstError)?.firstError}`);
+      return {
+        rate: (sum(results.map((r) => r.count)) / window.durationMs) * 1000,
+        latency: latency.summary(),
+        serverCpuPct,
+        generatorCpuPct: results.map((r) => r.cpuPct),
+        syncLines: results[0]!.syncLines,
+      };
+    };
+    ctx.progress('logins: msnd');
+    const msnd = await withServer(() => startMsndServer('logins', { dataDir }, msndOptions(ctx)), drive);
+    ctx.progress('logins: raw baseline');
+    const raw = await withServer(() => startRawServer('logins', ctx.workDir, cannedReplies(population, 0)), drive);
+    check(msnd.syncLines === raw.syncLines, `SYN answers differ: msnd ${msnd.syncLines} lines, raw ${raw.syncLines}`);
+    const ratio = msnd.rate / raw.rate;
+    return {
+      id: 'logins',
+      title: this.title,
+      setup: `${accounts} accounts, ${generators.length}×${perGenerator} clients in parallel, ${window.durationMs / 1000} s measured after ${window.warmupMs / 1000} s warm-up; SYN answer ${msnd.syncLines} lines`,
+      figures: [
+        { label: 'logins/s', unit: '/s', msnd: msnd.rate, baseline: raw.rate },
+        { label: 'latency p50', unit: 'ms', msnd: msnd.latency.p50Ms, baseline: raw.latency.p50Ms },
+        { label: 'latency p99', unit: 'ms', msnd: msnd.latency.p99Ms, baseline: raw.latency.p99Ms },
+        { label: 'server CPU', unit: '%', msnd: msnd.serverCpuPct, baseline: raw.serverCpuPct },
+        { label: 'server CPU per login', unit: 'ms', msnd: cpuPerOp(msnd.serverCpuPct, msnd.rate, 1000), baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000) },
+        { label: 'generators CPU', unit: '%', msnd: sum(msnd.generatorCpuPct), baseline: sum(raw.generatorCpuPct) },
+      ],
+      ratio: { label: 'logins/s msnd ÷ raw', value: ratio },
+      target: { text: `logins ≥ ${TARGET_RATIO}× the raw round-trip rate`, met: ratio >= TARGET_RATIO },
+      notes: [],
+      data: { accounts, clients: generators.length * perGenerator, window, msnd, baseline: raw },
+    };
+  },
+};

@@ -1,0 +1,96 @@
+// Phone numbers and the mobile flags (MSNP5.md 8.1, 9.14, 9.15): one place for PRP and the web's
+// mobile pages, so that a change from either reaches watchers as the same BPR.
+import type { Bus } from './bus.ts';
+import { factsFromOwnRecord } from './presence.ts';
+import type { Store, StoreTx } from './store.ts';
+import { allows, type Account, type PhoneProperty, type YesNo } from './types.ts';
+
+export type PhoneSetting = PhoneProperty | 'MOB';
+
+export interface PhoneChange {
+  /** The owner's new list version. */
+  version: number;
+  /** The value as stored (MOB Y may become N). */
+  value: string;
+  account: Account;
+}
+
+interface Watcher {
+  handle: string;
+  version: number;
+  allowed: boolean;
+}
+
+/**
+ * PRP (MSNP5.md 9.14): stores the property (an encoded phone number, '' to clear, or Y/N for MOB),
+ * bumps the owner's version and every watcher's, and sends each watcher a BPR with the value it may
+ * see (D-10: blocked watchers get the line without the number).
+ */
+export async function changePhone(
+  store: Store,
+  bus: Bus,
+  accountId: number,
+  property: PhoneSetting,
+  value: string,
+): Promise<PhoneChange> {
+  const outcome = await store.transaction(async (tx) => {
+    const account = await mustAccount(tx, accountId);
+    // MOB Y without MBE Y is stored as N (MSNP5.md 9.14, NINA Setting Details).
+    const stored = property === 'MOB' && account.phones.MBE !== 'Y' ? 'N' : value;
+    const watchers = await storeAndBump(tx, account, { [property]: stored });
+    return { version: watchers.version, stored, watchers: watchers.list, me: await mustAccount(tx, accountId) };
+  });
+  tellWatchers(bus, outcome.me.handle, outcome.watchers, property, outcome.stored);
+  return { version: outcome.version, value: outcome.stored, account: outcome.me };
+}
+
+/**
+ * Turns MSN Mobile (MBE, server-controlled: MSNP5.md 8.1, 9.14) on or off. Only the owner's version
+ * changes (watchers do not see MBE, 9.15); turning it off also stores MOB N, which watchers do see.
+ */
+export async function setMobileEnabled(store: Store, bus: Bus, accountId: number, enabled: boolean): Promise<Account> {
+  const mbe: YesNo = enabled ? 'Y' : 'N';
+  const account = await store.transaction(async (tx) => {
+    await tx.updateAccount(accountId, { phones: { MBE: mbe } });
+    await tx.bumpVersion(accountId);
+    return mustAccount(tx, accountId);
+  });
+  if (enabled || account.phones.MOB === 'N') return account;
+  return (await changePhone(store, bus, accountId, 'MOB', 'N')).account;
+}
+
+async function storeAndBump(
+  tx: StoreTx,
+  account: Account,
+  phones: Partial<Account['phones']>,
+): Promise<{ version: number; list: Watcher[] }> {
+  const records = (await tx.contacts(account.id)).filter((r) => r.lists.RL);
+  await tx.lockAccounts([account.id, ...records.map((r) => r.contactId)]);
+  await tx.updateAccount(account.id, { phones });
+  const version = await tx.bumpVersion(account.id);
+  const list: Watcher[] = [];
+  for (const record of records) {
+    const allowed = allows(factsFromOwnRecord(account.blp, record));
+    list.push({ handle: record.handle, version: await tx.bumpVersion(record.contactId), allowed });
+  }
+  return { version, list };
+}
+
+function tellWatchers(bus: Bus, owner: string, watchers: Watcher[], property: PhoneSetting, value: string): void {
+  const hidden = property === 'MOB' ? 'N' : '';
+  for (const watcher of watchers) {
+    bus.publish(watcher.handle, {
+      kind: 'phone',
+      version: watcher.version,
+      contact: owner,
+      property,
+      value: watcher.allowed ? value : hidden,
+    });
+  }
+}
+
+async function mustAccount(tx: StoreTx, id: number): Promise<Account> {
+  const account = await tx.accountById(id);
+  if (!account) throw new Error(`account ${id} vanished during a transaction`);
+  return account;
+}

@@ -1,0 +1,33 @@
+// Where msnd's web server serves the pages that URL hands out (MSNP5.md 9.16). The NS answers URL
+// with these paths under the web server's public address; the web server serves them.
+
+/** The auto-login page: the client posts its hidden form here (MSNP5.md 9.16). */
+export const WEB_LOGIN_PATH = '/md5auth';
+
+/** The page of each URL service msnd offers, relative to the web server's public address. */
+export const SERVICE_PAGES = {
+  INBOX: '/inbox',
+  COMPOSE: '/compose',
+  FOLDERS: '/folders',
+  PERSON: '/person',
+  PASSWORD: '/password',
+  MOBILE: '/mobile/setup',
+  CHGMOB: '/mobile/settings',
+  PROFILE: '/profile',
+} as const;
+
+export type WebService = keyof typeof SERVICE_PAGES;
+
+/**
+ * Hotmail's paths, which URL may answer for INBOX, COMPOSE, FOLDERS and MESSAGE (MSNP5.md 9.16,
+ * sessions.md session 10); the web server passes them on to the operator's webmail as well.
+ */
+export const HOTMAIL_PATHS = ['/cgi-bin/HoTMaiL', '/cgi-bin/compose', '/cgi-bin/folders', '/cgi-bin/getmsg'] as const;
+
+/** The e-mail verification link of the sign-up page. */
+export const VERIFY_PATH = '/verify';
+
+/** `base` (e.g. `http://127.0.0.1:8080`, no trailing slash needed) joined with a path. */
+export function webUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}

@@ -1,0 +1,314 @@
+// The NS services of MSNP5: URL, FND, SDC/SND, PAG, NOT alerts and the session limit (MSNP5.md
+// 9.16–9.21, 13). Handlers are called from notification.ts's command table; the rules are in core.
+import { isUtf8 } from 'node:buffer';
+import type { Logger } from 'pino';
+import { deliverPendingAlerts, type AlertRecipient } from '../core/alerts.ts';
+import { findMembers } from '../core/directory.ts';
+import { parseInviteTarget, queueInvitation, type InviteTarget } from '../core/invitations.ts';
+import { Outbox, OutboxWorker, type OutboxEvent } from '../core/outbox.ts';
+import { queuePage } from '../core/paging.ts';
+import type { DirectoryHit, Store } from '../core/store.ts';
+import { createDelivery, outboxFolderOf } from '../mail/index.ts';
+import { findResultTokens, parseFindQuery as parseFindFields } from '../protocol/directory.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import type { PayloadRule } from '../protocol/framer.ts';
+import { encodeLine } from '../protocol/line.ts';
+import { acceptEncoded, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
+import type { ServerConfig } from './config.ts';
+import type { NotificationSession } from './notification.ts';
+
+/** What the NS sessions use of the services (NotificationContext.services). */
+export interface NsServices {
+  outbox: Outbox;
+}
+
+export interface ServiceParts {
+  config: ServerConfig;
+  store: Store;
+  log: Logger;
+  /** The NS sessions of this node (the alert poller delivers to them). */
+  sessions: ReadonlySet<NotificationSession>;
+  /** msnd's web server as clients reach it, without a trailing slash. */
+  webUrl(): string;
+}
+
+export interface RunningServices {
+  ns: NsServices;
+  /** Delivers alerts to this node's signed-in users now (e.g. after the admin API stored one). */
+  pollAlerts(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** SDC payloads are at most this many bytes (MSNP5.md 14, a decision). */
+const SDC_MAX_BYTES = 1664;
+
+/** Starts the outbox worker and the alert poller of this node. */
+export function startServices(parts: ServiceParts): RunningServices {
+  const { config, store, log } = parts;
+  const delivery = createDelivery({
+    smtp: config.smtp,
+    mailFrom: config.mailFrom,
+    pageGateway: config.pageGateway,
+    outboxFolder: outboxFolderOf(config.dataDir),
+    timeoutMs: config.limits.deliveryTimeoutMs,
+  });
+  const outbox = new Outbox(store);
+  const worker = new OutboxWorker(store, delivery.mailer, delivery.pages, outboxSettings(config), logOutbox(log));
+  outbox.onQueued(() => worker.wake());
+  worker.start();
+  const poller = new AlertPoller(parts);
+  poller.start();
+  return {
+    ns: { outbox },
+    pollAlerts: () => poller.round(),
+    async stop() {
+      poller.stop();
+      await worker.stop();
+      delivery.close();
+    },
+  };
+}
+
+function outboxSettings(config: ServerConfig) {
+  const { outboxPollMs, outboxRetryMs, outboxAttempts, deliveryTimeoutMs } = config.limits;
+  // An attempt holds its item a while longer than it may take, so no other worker starts it meanwhile.
+  return { pollMs: outboxPollMs, retryMs: outboxRetryMs, maxAttempts: outboxAttempts, leaseMs: 4 * deliveryTimeoutMs };
+}
+
+function logOutbox(log: Logger): (event: OutboxEvent) => void {
+  return (event) => {
+    if (event.kind === 'sent') log.info({ outbox: event.item.id, kind: event.item.kind }, 'outbox item delivered');
+    else if (event.kind === 'failed') log.warn({ outbox: event.item.id, err: event.error, retryAt: event.retryAt }, 'outbox delivery failed');
+    else log.error({ err: event.error }, 'outbox unavailable');
+  };
+}
+
+// ---- URL (MSNP5.md 9.16) ----------------------------------------------------------------------
+
+interface ServiceUrl {
+  since: number;
+  siteId: number;
+  /** msnd's own page (absolute from MSNP3) rather than a Hotmail path for the webmail. */
+  ownPage: boolean;
+  path(param: string | undefined): string;
+}
+
+// Site ids: 2 (Hotmail) and 961 (mobile) as in sessions.md session 10; PERSON and PASSWORD use 2
+// too (a decision: no source gives theirs). PROFILE, N2P* and CHAT are MSNP6+ and not offered.
+const URL_SERVICES: Readonly<Record<string, ServiceUrl>> = {
+  INBOX: { since: 2, siteId: 2, ownPage: false, path: () => '/cgi-bin/HoTMaiL' },
+  COMPOSE: { since: 2, siteId: 2, ownPage: false, path: composePath },
+  FOLDERS: { since: 2, siteId: 2, ownPage: false, path: () => '/cgi-bin/folders' },
+  MESSAGE: { since: 2, siteId: 2, ownPage: false, path: () => '/cgi-bin/getmsg' },
+  PERSON: { since: 2, siteId: 2, ownPage: true, path: () => '/person' },
+  PASSWORD: { since: 2, siteId: 2, ownPage: true, path: () => '/password' },
+  MOBILE: { since: 5, siteId: 961, ownPage: true, path: () => '/mobile/setup' },
+  CHGMOB: { since: 5, siteId: 961, ownPage: true, path: () => '/mobile/settings' },
+};
+
+function composePath(address: string | undefined): string {
+  return address === undefined ? '/cgi-bin/compose' : `/cgi-bin/compose?mailto=1&to=${urlEncodeBytes(address)}`;
+}
+
+/**
+ * `URL t <redirect> <login-url> <site-id>`; MSNP2 has no site id and no absolute redirects. Webmail
+ * services answer Hotmail's relative paths, which msnd's login page passes on to the webmail.
+ */
+export function url(s: NotificationSession, trid: string, [service, param]: string[]): void {
+  const entry = Object.hasOwn(URL_SERVICES, service!) ? URL_SERVICES[service!] : undefined;
+  // Unknown service → 201 (MSNP5.md 9.16, a decision).
+  if (!entry || s.dialectLevel < entry.since) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
+  const web = s.ctx.webBaseUrl();
+  const absolute = entry.ownPage && s.features.urlSiteId;
+  const redirect = absolute ? `${web}${entry.path(param)}` : entry.path(param);
+  // lc: msnd's pages are in English (LCID 1033) for everyone.
+  const login = `${web}/md5auth?lc=1033`;
+  if (s.features.urlSiteId) s.reply('URL', trid, redirect, login, entry.siteId);
+  else s.reply('URL', trid, redirect, login);
+}
+
+/** Every byte but A–Z a–z 0–9 - . _ ~ as %XX (a parameter is latin1: one char per byte). */
+function urlEncodeBytes(token: string): string {
+  return [...Buffer.from(token, 'latin1')]
+    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
+}
+
+// ---- FND (MSNP5.md 9.17) ----------------------------------------------------------------------
+
+/** The last FND result of each session: SDC and SND invite its entries by index (MSNP5.md 9.19). */
+const lastFind = new WeakMap<NotificationSession, DirectoryHit[]>();
+
+/** FND: all result lines at once, `FND t 0 0` for none; 201 for a bad query, 301 for too many. */
+export async function fnd(s: NotificationSession, trid: string, args: string[]): Promise<void> {
+  lastFind.set(s, []);
+  const query = parseFindQuery(args);
+  if (!query) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
+  const outcome = await findMembers(s.ctx.store, query);
+  if ('error' in outcome) return s.reply(String(outcome.error), trid);
+  const { hits } = outcome;
+  lastFind.set(s, hits);
+  if (hits.length === 0) return s.reply('FND', trid, 0, 0);
+  // Results never carry account names (MSNP5.md 9.17): only the directory fields.
+  s.replyBatch(hits.map((hit, i) => encodeLine('FND', trid, i + 1, hits.length, ...resultTokens(hit))));
+}
+
+function parseFindQuery(args: string[]) {
+  const fields = parseFindFields(args);
+  return fields && { firstName: fields.fname, lastName: fields.lname, city: fields.city, state: fields.state, country: fields.country };
+}
+
+function resultTokens(hit: DirectoryHit): string[] {
+  return findResultTokens({ fname: hit.firstName, lname: hit.lastName, city: hit.city, state: hit.state, country: hit.country });
+}
+
+// ---- SDC and SND (MSNP5.md 9.18, 9.19) --------------------------------------------------------
+
+/**
+ * SDC's payload rule: a length that is not a number within the limit leaves the line without a
+ * payload, so that the handler answers 503 and closes (MSNP5.md 9.19) instead of a silent close.
+ */
+export function sdcPayloadRule(args: readonly string[]): PayloadRule | undefined {
+  const length = args[args.length - 1] ?? '';
+  return /^[0-9]{1,10}$/.test(length) && Number(length) <= SDC_MAX_BYTES ? { maxBytes: SDC_MAX_BYTES } : undefined;
+}
+
+/** `SDC t <address|index> <lcid> <library> <client-id> X X <my-name> <len>` + the personal note. */
+export async function sdc(s: NotificationSession, trid: string, args: string[], payload?: Buffer): Promise<void> {
+  const [target, lcid, , , x1, x2, rawName] = args;
+  const name = acceptEncoded(rawName ?? '', NAME_MAX_BYTES);
+  const wellFormed = args.length === 8 && payload !== undefined && x1 === 'X' && x2 === 'X' && isLcid(lcid) && isUtf8(payload);
+  if (!wellFormed || !name.ok) return malformed(s, trid);
+  await invite(s, trid, 'SDC', target!, { name: name.text, note: payload.toString('utf8'), lcid: Number(lcid) });
+}
+
+/** SND in its three forms: MSNP2 `<address|index>`, MSNP3 `+ <lcid> <library>`, MSNP4+ `+ <client-id>`. */
+export async function snd(s: NotificationSession, trid: string, args: string[]): Promise<void> {
+  // Every form is accepted in every dialect (a decision: SND is "still accepted later", 9.18).
+  if (![1, 3, 4].includes(args.length) || (args.length > 1 && !isLcid(args[1]))) return malformed(s, trid);
+  const name = percentDecode(s.session.friendlyName).toString('utf8');
+  await invite(s, trid, 'SND', args[0]!, { name, note: '', lcid: args.length > 1 ? Number(args[1]) : 0x0409 });
+}
+
+async function invite(
+  s: NotificationSession,
+  trid: string,
+  command: 'SDC' | 'SND',
+  token: string,
+  details: { name: string; note: string; lcid: number },
+): Promise<void> {
+  const target: InviteTarget | undefined = parseInviteTarget(token);
+  if (!target) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
+  const inviter = { handle: s.session.handle, name: details.name };
+  const { store, services } = s.ctx;
+  const request = { inviter, target, note: details.note, lcid: details.lcid, webUrl: s.ctx.webBaseUrl() };
+  const outcome = await queueInvitation(store, services.outbox, lastFind.get(s) ?? [], request);
+  if ('error' in outcome) return s.reply(String(outcome.error), trid);
+  // The outbox row is committed: only now the OK (DESIGN.md "Data").
+  s.reply(command, trid, 'OK');
+}
+
+/** `0x0409` or decimal. */
+function isLcid(token: string | undefined): boolean {
+  return token !== undefined && /^(0x[0-9A-Fa-f]{1,8}|[0-9]{1,10})$/.test(token);
+}
+
+function malformed(s: NotificationSession, trid: string): void {
+  // Malformed SDC/SND → 503, then close (MSNP5.md 9.18, 9.19).
+  s.reply(String(ErrorCode.UNSPECIFIED_FAILURE), trid);
+  s.close('malformed invitation');
+}
+
+// ---- PAG (MSNP5.md 9.20) ----------------------------------------------------------------------
+
+/** `PAG t <handle> <len>` + payload. No reply on success; 201/205/220 on failure. */
+export async function pag(s: NotificationSession, trid: string, args: string[], payload?: Buffer): Promise<void> {
+  const [rawHandle] = args;
+  if (payload === undefined) return s.close('PAG without payload');
+  if (!isValidHandle(rawHandle!)) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
+  const user = s.session;
+  const pager = { accountId: user.accountId, handle: user.handle, name: percentDecode(user.friendlyName).toString('utf8') };
+  const { store, services } = s.ctx;
+  const outcome = await queuePage(store, services.outbox, pager, normalizeHandle(rawHandle!), payload);
+  if ('error' in outcome) s.reply(String(outcome.error), trid);
+}
+
+// ---- NOT alerts (MSNP5.md 9.21) ---------------------------------------------------------------
+
+/** This session as an alert recipient: signed in at MSNP5 or later (NOT exists from MSNP5, 4.3). */
+function alertRecipient(s: NotificationSession): AlertRecipient | undefined {
+  if (!s.isAuthenticated || !s.features.mobileCommands) return undefined;
+  const { accountId, handle } = s.session;
+  return { accountId, handle, deliver: (document) => s.conn.sendPayload('NOT', [], Buffer.from(document, 'utf8')) };
+}
+
+/** Right after the profile message: the alerts that waited for this user's sign-in. */
+export async function deliverAlertsAtSignIn(s: NotificationSession): Promise<void> {
+  const recipient = alertRecipient(s);
+  if (!recipient) return;
+  try {
+    await deliverPendingAlerts(s.ctx.store, [recipient], `${s.ctx.webBaseUrl()}/`);
+  } catch (error) {
+    s.conn.log.error({ err: error }, 'alert delivery at sign-in failed');
+  }
+}
+
+/**
+ * Looks in the store about once a second for alerts to this node's signed-in users. Polling,
+ * because alerts are written by another process (`msnd alert send`) that has no way to reach this
+ * one but the shared store; the same works for every node of a cluster.
+ */
+class AlertPoller {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly parts: ServiceParts) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.round(), this.parts.config.limits.alertPollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One delivery round; a round asked for while one runs joins it. */
+  round(): Promise<void> {
+    this.running ??= this.deliver().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async deliver(): Promise<void> {
+    const recipients = [...this.parts.sessions].map(alertRecipient).filter((r) => r !== undefined);
+    try {
+      await deliverPendingAlerts(this.parts.store, recipients, `${this.parts.webUrl()}/`);
+    } catch (error) {
+      this.parts.log.error({ err: error }, 'alert delivery failed');
+    }
+  }
+}
+
+// ---- the session limit (MSNP5.md 13: 922) -----------------------------------------------------
+
+/** Sessions that passed the limit check at USR S and have not closed since. */
+const admitted = new WeakSet<NotificationSession>();
+
+/**
+ * At USR S: undefined admits the login; at the limit the answer is 922 for MSNP5+ clients and 920
+ * ("not accepting new users", known to clients since MSNP2) for older ones (a decision).
+ */
+export function busyRefusal(s: NotificationSession): number | undefined {
+  const max = s.ctx.config.maxSessions;
+  if (max !== undefined && admittedCount(s) >= max) {
+    return s.dialectLevel >= 5 ? ErrorCode.SERVER_BUSY_LOGIN : ErrorCode.NOT_ACCEPTING_NEW_USERS;
+  }
+  admitted.add(s);
+  return undefined;
+}
+
+function admittedCount(except: NotificationSession): number {
+  let count = 0;
+  for (const other of except.ctx.sessions) if (other !== except && admitted.has(other) && !other.conn.isClosing) count += 1;
+  return count;
+}

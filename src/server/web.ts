@@ -1,0 +1,72 @@
+// Starts msnd's web server (src/web) with msnd's settings, store and bus.
+import type { Logger } from 'pino';
+import type { Bus } from '../core/bus.ts';
+import { Outbox } from '../core/outbox.ts';
+import type { Store } from '../core/store.ts';
+import { startWeb, type RunningWeb } from '../web/app.ts';
+import type { OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
+import { deriveWebKeys } from '../web/keys.ts';
+import type { ServerConfig } from './config.ts';
+
+export interface WebServerParts {
+  config: ServerConfig;
+  store: Store;
+  bus: Bus;
+  log: Logger;
+  key: Buffer;
+  /** The outbox the delivery worker watches; e-mails of the web (sign-up) are queued there. */
+  outbox?: Outbox;
+  /** Delivers stored alerts to this node's signed-in users now (after the admin API stored one). */
+  alertStored?: () => Promise<void>;
+}
+
+export interface RunningWebServer extends RunningWeb {
+  /** The public base URL (the `webUrl` setting, or http://publicHost:port). */
+  baseUrl: string;
+}
+
+export async function startWebServer(parts: WebServerParts): Promise<RunningWebServer> {
+  const { config } = parts;
+  let baseUrl = config.webUrl ?? '';
+  const outbox = parts.outbox ?? new Outbox(parts.store);
+  const deps: WebDeps = {
+    settings: webSettings(config, () => baseUrl),
+    store: parts.store,
+    bus: parts.bus,
+    log: parts.log.child({ role: 'web' }),
+    keys: deriveWebKeys(parts.key),
+    sendMail: (mail) => sendMail(outbox, mail),
+    alertStored: parts.alertStored ?? (async () => {}),
+    now: Date.now,
+  };
+  const web = await startWeb(deps, config.host, config.httpPort);
+  baseUrl ||= `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;
+  return { ...web, baseUrl: baseUrl.replace(/\/+$/, '') };
+}
+
+/** The web's view of the settings; `baseUrl` is read late because port 0 is only known after listen. */
+function webSettings(config: ServerConfig, baseUrl: () => string): WebSettings {
+  const { limits } = config;
+  return {
+    get baseUrl() {
+      return baseUrl().replace(/\/+$/, '');
+    },
+    webmail: config.webmailUrl,
+    adminToken: config.adminToken,
+    formMaxAgeMs: limits.webFormMaxAgeMs,
+    sessionMs: limits.webSessionMs,
+    verifyLinkMs: limits.verifyLinkMs,
+    signupsPerAddress: limits.webSignups,
+    signupWindowMs: limits.webSignupWindowMs,
+    reservedNames: config.reservedNames,
+  };
+}
+
+function hostForUrl(host: string): string {
+  const unspecified = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return unspecified.includes(':') ? `[${unspecified}]` : unspecified;
+}
+
+async function sendMail(outbox: Outbox, mail: OutgoingMail): Promise<void> {
+  await outbox.queue({ kind: 'email', recipient: mail.to, sender: '', subject: mail.subject, body: mail.text, callback: '' });
+}

@@ -1,0 +1,49 @@
+// msnd's web server (fastify): the pages URL hands out, sign-up, admin (DESIGN.md "Web").
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { WebDeps } from './deps.ts';
+import { html, page } from './html.ts';
+import { accountRoutes } from './routes/account.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { homeRoutes } from './routes/home.ts';
+import { mailRoutes } from './routes/mail.ts';
+import { mobileRoutes } from './routes/mobile.ts';
+import { signinRoutes } from './routes/signin.ts';
+import { signupRoutes } from './routes/signup.ts';
+
+/** Forms are small; anything bigger is refused before it is parsed. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
+  // No request logging: URLs carry tokens (verification links), which are never logged.
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+  await app.register(cookie, { secret: deps.keys.cookie.toString('base64') });
+  await app.register(formbody);
+  app.setNotFoundHandler(async (_request, reply) =>
+    reply.code(404).type('text/html').send(page('Page not found', html`<p>There is no such page. <a href="/">Home</a></p>`)),
+  );
+  app.setErrorHandler(async (error: { statusCode?: number }, request, reply) => {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) deps.log.error({ err: error, path: request.routeOptions.url }, 'web request failed');
+    return reply.code(status).type('text/html').send(page('Something went wrong', html`<p>The request could not be handled.</p>`));
+  });
+  for (const routes of [homeRoutes, signinRoutes, accountRoutes, mobileRoutes, mailRoutes, signupRoutes, adminRoutes]) {
+    routes(app, deps);
+  }
+  return app;
+}
+
+export interface RunningWeb {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Builds the app and listens on host:port (0 picks a free port). */
+export async function startWeb(deps: WebDeps, host: string, port: number): Promise<RunningWeb> {
+  const app = await buildWebApp(deps);
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return { port: bound, close: () => app.close() };
+}

@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { Bus } from '../core/bus.ts';
+import type { Store } from '../core/store.ts';
+import type { WebKeys } from './keys.ts';
+
+/** The settings the web server acts on (msnd's settings, mapped by whoever starts it). */
+export interface WebSettings {
+  /** Public base URL of this web server, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string;
+  /** The operator's webmail (INBOX, COMPOSE, FOLDERS), if any. */
+  webmail: string | undefined;
+  /** Bearer token of the admin API; undefined disables it. */
+  adminToken: string | undefined;
+  /** A URL auto-login form older than this signs nobody in (MSNP5.md 9.16). */
+  formMaxAgeMs: number;
+  /** Lifetime of a browser's sign-in. */
+  sessionMs: number;
+  /** Lifetime of an e-mail verification link. */
+  verifyLinkMs: number;
+  /** Sign-ups allowed per remote address within signupWindowMs. */
+  signupsPerAddress: number;
+  signupWindowMs: number;
+  /** Words a friendly name may not contain (as for REA, MSNP5.md 9.10). */
+  reservedNames: readonly string[];
+}
+
+/** An e-mail the web server sends (sign-up verification). */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface WebDeps {
+  settings: WebSettings;
+  store: Store;
+  bus: Bus;
+  log: Logger;
+  keys: WebKeys;
+  /** Queues an e-mail; resolves once it is committed to the outbox. */
+  sendMail(mail: OutgoingMail): Promise<void>;
+  /** Called after the admin API stored an alert, so that signed-in recipients get it at once. */
+  alertStored(): Promise<void>;
+  /** Milliseconds since the epoch. */
+  now(): number;
+}

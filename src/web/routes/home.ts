@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import { SERVICE_PAGES } from '../../core/web-pages.ts';
+import { memberOf, signOutBrowser } from '../browser.ts';
+import type { WebDeps } from '../deps.ts';
+import { sendPage } from '../forms.ts';
+import { html } from '../html.ts';
+
+/** The home page (what a signed-in member can do here) and sign-out. */
+export function homeRoutes(app: FastifyInstance, deps: WebDeps): void {
+  app.get('/', async (request, reply) => {
+    const member = await memberOf(deps, request);
+    if (!member) return sendPage(reply, 200, 'Welcome', welcome());
+    const mail = deps.settings.webmail ? html`<li><a href="${SERVICE_PAGES.INBOX}">Inbox</a></li>` : '';
+    const body = html`<p>Welcome, ${member.account.handle}.</p>
+<ul>
+<li><a href="${SERVICE_PAGES.PASSWORD}">Change your password</a></li>
+<li><a href="${SERVICE_PAGES.PERSON}">Your account details</a></li>
+<li><a href="${SERVICE_PAGES.PROFILE}">Your member directory listing</a></li>
+<li><a href="${SERVICE_PAGES.MOBILE}">Set up MSN Mobile</a></li>
+<li><a href="${SERVICE_PAGES.CHGMOB}">Phone numbers and mobile settings</a></li>
+${mail}
+<li><a href="/member/${member.account.id}">Your public profile</a></li>
+</ul>`;
+    return sendPage(reply, 200, 'Your account', body, { signedIn: member.account.handle });
+  });
+
+  app.get('/signout', async (_request, reply) => {
+    signOutBrowser(reply);
+    return sendPage(reply, 200, 'Signed out', html`<p>You are signed out of these pages. <a href="/">Home</a></p>`);
+  });
+}
+
+function welcome() {
+  return html`<p>This is the web side of an MSN Messenger service. MSN Messenger signs you in to
+these pages by itself when you open them from its menus.</p>
+<p>No account yet? <a href="/signup">Sign up</a> with your e-mail address.</p>`;
+}
