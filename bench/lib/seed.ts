@@ -2,7 +2,7 @@
 // so that nothing the seeding allocated is counted in the server's memory).
 import { join } from 'node:path';
 import type { Insertable } from 'kysely';
-import { DEFAULT_PROFILE } from '../../src/core/types.ts';
+import { DEFAULT_GROUP_ID, DEFAULT_GROUP_NAME, DEFAULT_PROFILE } from '../../src/core/types.ts';
 import type { AccountsTable, ContactsTable } from '../../src/store/schema.ts';
 import { encryptSecret, loadSecretKey } from '../../src/store/secrets.ts';
 import { SQLITE_FILE, connectSqlite } from '../../src/store/sqlite.ts';
@@ -61,6 +61,8 @@ async function seedSqliteInBulk(location: StoreLocation, population: Population)
         const inserted = await trx.insertInto('accounts').values(rows).returning(['id', 'handle']).execute();
         const byHandle = new Map(inserted.map((r) => [r.handle, r.id]));
         for (const a of chunk) ids.push(byHandle.get(a.handle)!);
+        const groups = inserted.map((r) => ({ account_id: r.id, group_id: DEFAULT_GROUP_ID, name: DEFAULT_GROUP_NAME }));
+        await trx.insertInto('contact_groups').values(groups).execute();
       }
       const seq = new Map<number, number>();
       for (const chunk of chunks(population.contacts, 1000)) {
@@ -75,7 +77,7 @@ async function seedSqliteInBulk(location: StoreLocation, population: Population)
             bl: c.lists.BL ? 1 : 0,
             rl: c.lists.RL ? 1 : 0,
             name: population.accounts[c.contact]!.name,
-            group_ids: '',
+            group_ids: c.lists.FL ? String(DEFAULT_GROUP_ID) : '',
             seq: n,
           };
         });
@@ -101,7 +103,7 @@ async function seedThroughStore(location: StoreLocation, population: Population)
       await store.transaction(async (tx) => {
         for (const c of chunk) {
           const name = population.accounts[c.contact]!.name;
-          await tx.saveContact(ids[c.owner]!, ids[c.contact]!, { name, lists: c.lists, groups: [] });
+          await tx.saveContact(ids[c.owner]!, ids[c.contact]!, { name, lists: c.lists, groups: c.lists.FL ? [DEFAULT_GROUP_ID] : [] });
         }
       });
     }

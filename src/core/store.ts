@@ -1,4 +1,4 @@
-import type { Account, ContactEntry, ListMembership, ListName, Phones, PrivacyFacts, Profile } from './types.ts';
+import type { Account, ContactEntry, ContactGroup, ListMembership, ListName, Phones, PrivacyFacts, Profile } from './types.ts';
 
 /** Thrown by createAccount when the handle is taken. */
 export class AccountExistsError extends Error {
@@ -139,6 +139,11 @@ export interface StoreTx {
   updateAccount(id: number, patch: AccountPatch): Promise<void>;
   /** Adds one to the account's list version (after 4294967295 comes 1) and returns the new value. */
   bumpVersion(id: number): Promise<number>;
+  /** The owner's MSNP7 groups by id (group 0 always among them). */
+  groups(ownerId: number): Promise<ContactGroup[]>;
+  /** Creates or renames the group. */
+  saveGroup(ownerId: number, group: ContactGroup): Promise<void>;
+  deleteGroup(ownerId: number, groupId: number): Promise<void>;
   /** For each owner, what the viewer is to it (owner's BLP, viewer on owner's AL/BL). */
   privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>>;
 }
@@ -148,7 +153,7 @@ export interface Store {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   findAccount(handle: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
-  /** Throws AccountExistsError. */
+  /** Creates the account with its group 0. Throws AccountExistsError. */
   createAccount(input: NewAccount): Promise<Account>;
   /** Removes the account and every record of it on others' lists (bumping their versions). */
   deleteAccount(handle: string): Promise<boolean>;

@@ -81,9 +81,25 @@ export interface ContactEntry {
   /** Encoded name as the owner stored it. */
   name: string;
   lists: ListMembership;
-  /** MSNP7 group ids of an FL entry (empty until groups exist). */
+  /** MSNP7 group ids of an FL entry, ascending; empty for records not on FL. */
   groups: number[];
 }
+
+/** An MSNP7 contact group (MSNP5.md 9.29): ids 0–29, the name encoded as the client sent it. */
+export interface ContactGroup {
+  id: number;
+  name: string;
+}
+
+/** Group 0 exists in every account and cannot be removed (MSNP5.md 9.29). */
+export const DEFAULT_GROUP_ID = 0;
+/**
+ * The name new accounts give group 0, as in sessions.md 17a. (A decision: the `~` that makes the
+ * official client create its default groups would show as "~" in every other client.)
+ */
+export const DEFAULT_GROUP_NAME = 'Other%20Contacts';
+/** Groups per account and the highest group id (MSNP5.md 14). */
+export const MAX_GROUPS = 30;
 
 /** What a viewer is to an owner, for allows(owner, viewer) (MSNP5.md 8.3). */
 export interface PrivacyFacts {

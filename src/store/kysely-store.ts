@@ -16,8 +16,8 @@ import type {
   Store,
   StoreTx,
 } from '../core/store.ts';
-import { DEFAULT_PROFILE, NO_PHONES } from '../core/types.ts';
-import type { Account, ContactEntry, ListName, Phones, PrivacyFacts, Profile } from '../core/types.ts';
+import { DEFAULT_GROUP_ID, DEFAULT_GROUP_NAME, DEFAULT_PROFILE, NO_PHONES } from '../core/types.ts';
+import type { Account, ContactEntry, ContactGroup, ListName, Phones, PrivacyFacts, Profile } from '../core/types.ts';
 import type { Engine } from './engine.ts';
 import type { AccountsTable, ContactsTable, Database, DirectoryTable, OutboxTable } from './schema.ts';
 import { decryptSecret, encryptSecret } from './secrets.ts';
@@ -115,7 +115,7 @@ export class KyselyStoreTx implements StoreTx {
     const fields = {
       fl: flag(lists.FL), al: flag(lists.AL), bl: flag(lists.BL), rl: flag(lists.RL),
       name: write.name,
-      group_ids: write.groups.join(','),
+      group_ids: storedGroups(write),
     };
     const nextSeq = sql<number>`(select coalesce(max(seq), 0) + 1 from contacts where owner_id = ${ownerId})`;
     await this.db
@@ -140,6 +140,28 @@ export class KyselyStoreTx implements StoreTx {
       .executeTakeFirst();
     if (row === undefined) throw new Error(`bumpVersion: no account with id ${id}`);
     return Number(row.list_version);
+  }
+
+  async groups(ownerId: number): Promise<ContactGroup[]> {
+    const rows = await this.db
+      .selectFrom('contact_groups')
+      .select(['group_id', 'name'])
+      .where('account_id', '=', ownerId)
+      .orderBy('group_id')
+      .execute();
+    return rows.map((row) => ({ id: row.group_id, name: row.name }));
+  }
+
+  async saveGroup(ownerId: number, group: ContactGroup): Promise<void> {
+    await this.db
+      .insertInto('contact_groups')
+      .values({ account_id: ownerId, group_id: group.id, name: group.name })
+      .onConflict((oc) => oc.columns(['account_id', 'group_id']).doUpdateSet({ name: group.name }))
+      .execute();
+  }
+
+  async deleteGroup(ownerId: number, groupId: number): Promise<void> {
+    await this.db.deleteFrom('contact_groups').where('account_id', '=', ownerId).where('group_id', '=', groupId).execute();
   }
 
   async privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>> {
@@ -206,13 +228,17 @@ export class KyselyStore implements Store {
 
   async createAccount(input: NewAccount): Promise<Account> {
     const handle = input.handle.toLowerCase();
+    const secretEnc = encryptSecret(this.secretKey, input.secret, handle);
     try {
-      const row = await this.db
-        .insertInto('accounts')
-        .values(newAccountRow({ ...input, handle }, this.engine, encryptSecret(this.secretKey, input.secret, handle)))
-        .returning(ACCOUNT_COLUMNS)
-        .executeTakeFirstOrThrow();
-      return toAccount(row);
+      return await this.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('accounts')
+          .values(newAccountRow({ ...input, handle }, this.engine, secretEnc))
+          .returning(ACCOUNT_COLUMNS)
+          .executeTakeFirstOrThrow();
+        await new KyselyStoreTx(trx, this.engine).saveGroup(row.id, { id: DEFAULT_GROUP_ID, name: DEFAULT_GROUP_NAME });
+        return toAccount(row);
+      });
     } catch (err) {
       if (this.engine.isUniqueViolation(err)) throw new AccountExistsError(handle);
       throw err;
@@ -393,6 +419,15 @@ export class KyselyStore implements Store {
     this.closed = true;
     await this.db.destroy();
   }
+}
+
+/**
+ * An FL record is always in some group, group 0 when no writer said otherwise, and only FL
+ * records have groups (MSNP5.md 9.8, 9.29): clients of every dialect then see one FL.
+ */
+function storedGroups({ lists, groups }: ContactWrite): string {
+  if (!lists.FL) return '';
+  return groups.length > 0 ? groups.join(',') : String(DEFAULT_GROUP_ID);
 }
 
 /** Ids per IN list: well below the bound-parameter limits of both engines. */

@@ -13,6 +13,7 @@ export interface MsndMigration {
 export const migrations: Readonly<Record<string, MsndMigration>> = {
   '0001_initial': { up: createInitialSchema },
   '0002_services': { up: createServicesSchema },
+  '0003_groups': { up: createGroupsSchema },
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;
@@ -183,4 +184,23 @@ async function createServicesSchema(db: Kysely<any>, kind: EngineKind): Promise<
     .addCheckConstraint('outbox_kind', sql`kind in ('email', 'page')`)
     .execute();
   await db.schema.createIndex('outbox_due').on('outbox').column('due_at').execute();
+}
+
+/**
+ * MSNP7 contact groups (MSNP5.md 9.29): every account gets group 0, and FL records without a
+ * group are put in it, so that MSNP7 clients see the same FL as older ones.
+ */
+async function createGroupsSchema(db: Kysely<any>, kind: EngineKind): Promise<void> {
+  await db.schema
+    .createTable('contact_groups')
+    .addColumn('account_id', 'integer', (col) => col.notNull().references('accounts.id').onDelete('cascade'))
+    .addColumn('group_id', 'integer', (col) => col.notNull())
+    .addColumn('name', 'text', (col) => col.notNull())
+    .addPrimaryKeyConstraint('contact_groups_pk', ['account_id', 'group_id'])
+    .addCheckConstraint('contact_groups_id', sql`group_id between 0 and 29`)
+    .execute();
+  // The name as written on the wire; this step keeps the default of its own release.
+  await sql`insert into contact_groups (account_id, group_id, name) select id, 0, 'Other%20Contacts' from accounts`.execute(db);
+  const onFl = kind === 'sqlite' ? sql`fl = 1` : sql`fl = true`;
+  await sql`update contacts set group_ids = '0' where ${onFl} and group_ids = ''`.execute(db);
 }

@@ -99,8 +99,17 @@ export interface OutboxTable {
   last_error: string;
 }
 
+/** An MSNP7 contact group of an account (migration 0003); group 0 always exists. */
+export interface ContactGroupsTable {
+  account_id: number;
+  group_id: number;
+  /** Encoded, as the client sent it (MSNP5.md 3.4). */
+  name: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
+  contact_groups: ContactGroupsTable;
   contacts: ContactsTable;
   msnd_meta: MetaTable;
   directory: DirectoryTable;

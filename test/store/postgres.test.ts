@@ -6,7 +6,9 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
-import { openPostgresStore } from '../../src/store/postgres.ts';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { openPostgresStore, postgresEngine } from '../../src/store/postgres.ts';
+import { checkGroupsMigration } from './groups-migration.ts';
 import { defineStoreSuite, type RawAccess } from './store-suite.ts';
 
 const url = process.env.MSND_TEST_POSTGRES_URL;
@@ -87,6 +89,19 @@ function definePostgresTests(url: string): void {
       await assert.rejects(openPostgresStore({ url, secretKey, schema }), SchemaTooNewError);
       const { rows } = await admin.query(`select value from ${schema}.msnd_meta where key = 'schema_version'`);
       assert.deepEqual(rows, [{ value: String(LATEST_SCHEMA_VERSION + 7) }]);
+    });
+
+    test('step 0003 gives every account group 0 and puts FL records in it', async () => {
+      const schema = await freshSchema();
+      await admin.query(`create schema ${schema}`);
+      const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
+      const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+      try {
+        await sql`select 1`.execute(db);
+        await checkGroupsMigration(db, postgresEngine);
+      } finally {
+        await db.destroy();
+      }
     });
 
     test('a schema name that is not a plain identifier is refused', async () => {

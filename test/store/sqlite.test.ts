@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrateToLatest, migrations, readSchemaVersion } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import { SQLITE_FILE, connectSqlite, openSqliteStore, sqliteEngine } from '../../src/store/sqlite.ts';
+import { checkGroupsMigration } from './groups-migration.ts';
 import { defineStoreSuite, type RawAccess } from './store-suite.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'msnd-sqlite-'));
@@ -145,6 +146,17 @@ describe('SQLite specifics', () => {
     await db.destroy();
     // And this build now refuses it.
     await assert.rejects(openSqliteStore({ dataDir, secretKey }), SchemaTooNewError);
+  });
+
+  test('step 0003 gives every account group 0 and puts FL records in it', async () => {
+    const dataDir = freshDataDir();
+    await mkdir(dataDir, { recursive: true });
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    try {
+      await checkGroupsMigration(db, sqliteEngine);
+    } finally {
+      await db.destroy();
+    }
   });
 
   test('a failing migration step leaves nothing of itself behind', async () => {

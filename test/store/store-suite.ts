@@ -193,16 +193,26 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           ] as const;
           await store.transaction(async (tx) => {
             await tx.saveContact(owner.id, z.id, entry('Zed', lists('FL')));
-            await tx.saveContact(owner.id, x.id, entry('Ex', lists('AL', 'RL'), [0, 3]));
+            await tx.saveContact(owner.id, x.id, entry('Ex', lists('FL', 'RL'), [0, 3]));
             await tx.saveContact(owner.id, y.id, entry('Why', lists('BL')));
             await tx.saveContact(owner.id, z.id, entry('Zed%20Two', lists('FL', 'AL'), [5]));
           });
           const records = await store.transaction((tx) => tx.contacts(owner.id));
           assert.deepEqual(records, [
             { contactId: z.id, handle: 'z@example.com', name: 'Zed%20Two', lists: lists('FL', 'AL'), groups: [5] },
-            { contactId: x.id, handle: 'x@example.com', name: 'Ex', lists: lists('AL', 'RL'), groups: [0, 3] },
+            { contactId: x.id, handle: 'x@example.com', name: 'Ex', lists: lists('FL', 'RL'), groups: [0, 3] },
             { contactId: y.id, handle: 'y@example.com', name: 'Why', lists: lists('BL'), groups: [] },
           ]);
+        }));
+
+      test('an FL record without groups is in group 0; records off FL have no groups (MSNP5.md 9.29)', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const x = await account(store, 'x@example.com');
+          await store.transaction((tx) => tx.saveContact(owner.id, x.id, entry('X', lists('FL', 'AL'))));
+          assert.deepEqual((await store.transaction((tx) => tx.contact(owner.id, x.id)))?.groups, [0]);
+          await store.transaction((tx) => tx.saveContact(owner.id, x.id, entry('X', lists('AL'), [0, 4])));
+          assert.deepEqual((await store.transaction((tx) => tx.contact(owner.id, x.id)))?.groups, []);
         }));
 
       test('a record on no list is deleted; saved again, it comes last', () =>
@@ -232,7 +242,7 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           });
           await store.transaction(async (tx) => {
             assert.deepEqual(await tx.contact(a.id, b.id), {
-              contactId: b.id, handle: 'b@example.com', name: 'Bee', lists: lists('FL'), groups: [],
+              contactId: b.id, handle: 'b@example.com', name: 'Bee', lists: lists('FL'), groups: [0],
             });
             assert.deepEqual(await tx.contact(b.id, a.id), {
               contactId: a.id, handle: 'a@example.com', name: 'Ay', lists: lists('RL'), groups: [],
@@ -260,6 +270,45 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
           await assert.rejects(store.transaction((tx) => tx.saveContact(owner.id, owner.id + 100, entry('x', lists('FL')))));
+        }));
+    });
+
+    describe('groups (MSNP7)', () => {
+      test('a new account has group 0, Other Contacts', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          assert.deepEqual(await store.transaction((tx) => tx.groups(a.id)), [{ id: 0, name: 'Other%20Contacts' }]);
+        }));
+
+      test('saveGroup creates and renames, deleteGroup removes; groups come by id and per owner', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          await store.transaction(async (tx) => {
+            await tx.saveGroup(a.id, { id: 7, name: 'Seven' });
+            await tx.saveGroup(a.id, { id: 2, name: 'Two' });
+            await tx.saveGroup(a.id, { id: 7, name: 'Sept' });
+            await tx.deleteGroup(a.id, 2);
+            await tx.deleteGroup(b.id, 0);
+          });
+          const groups = (id: number) => store.transaction((tx) => tx.groups(id));
+          assert.deepEqual(await groups(a.id), [{ id: 0, name: 'Other%20Contacts' }, { id: 7, name: 'Sept' }]);
+          assert.deepEqual(await groups(b.id), []);
+        }));
+
+      test('group ids outside 0–29 are refused by the schema', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          await assert.rejects(store.transaction((tx) => tx.saveGroup(a.id, { id: 30, name: 'x' })));
+          await assert.rejects(store.transaction((tx) => tx.saveGroup(a.id, { id: -1, name: 'x' })));
+        }));
+
+      test('groups go with their account', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          await store.transaction((tx) => tx.saveGroup(a.id, { id: 1, name: 'One' }));
+          assert.equal(await store.deleteAccount('a@example.com'), true);
+          assert.deepEqual(await store.transaction((tx) => tx.groups(a.id)), []);
         }));
     });
 
@@ -404,7 +453,7 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           assert.deepEqual(await store.listAccounts(), [a, b]);
           await store.transaction(async (tx) => {
             assert.deepEqual(await tx.contacts(a.id), [
-              { contactId: b.id, handle: 'b@example.com', name: 'kept', lists: lists('FL'), groups: [] },
+              { contactId: b.id, handle: 'b@example.com', name: 'kept', lists: lists('FL'), groups: [0] },
             ]);
             assert.deepEqual(await tx.contacts(b.id), []);
           });
