@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type {
   Bus,
+  IncomingPage,
   Invitation,
   PresenceRecord,
   SessionEndpoint,
@@ -90,6 +91,15 @@ export class MemoryBus implements Bus {
   async ring(handle: string, invitation: Invitation): Promise<boolean> {
     const session = this.sessions.get(handle);
     return session ? session.ring(invitation) : false;
+  }
+
+  async page(handle: string, page: IncomingPage): Promise<boolean> {
+    const session = this.sessions.get(handle);
+    return session ? session.page(page) : false;
+  }
+
+  async isSignedIn(handle: string): Promise<boolean> {
+    return this.sessions.has(handle);
   }
 
   signal(signal: Signal): void {

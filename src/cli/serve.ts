@@ -23,6 +23,9 @@ interface ServeOptions {
   mailFrom?: string;
   pageGateway?: string;
   webmail?: string;
+  net2phoneAccountUrl?: string;
+  net2phoneFundUrl?: string;
+  chatUrl?: string;
   maxSessions?: number;
   requireVerified?: boolean;
   logLevel: string;
@@ -47,6 +50,9 @@ export function serveCommand(): Command {
     .addOption(new Option('--mail-from <address>', 'From address of the e-mails msnd sends').env('MSND_MAIL_FROM'))
     .addOption(new Option('--page-gateway <gateway>', 'pages (PAG): email:<domain> or an http(s) webhook URL (default: .eml files in DATA/outbox)').env('MSND_PAGE_GATEWAY'))
     .addOption(new Option('--webmail <url>', 'webmail that URL INBOX/COMPOSE/FOLDERS lead to').env('MSND_WEBMAIL'))
+    .addOption(new Option('--net2phone-account-url <url>', 'Net2Phone account page for URL N2PACCOUNT (default: a page saying it is not offered)').env('MSND_NET2PHONE_ACCOUNT_URL'))
+    .addOption(new Option('--net2phone-fund-url <url>', 'Net2Phone payment page for URL N2PFUND (default: a page saying it is not offered)').env('MSND_NET2PHONE_FUND_URL'))
+    .addOption(new Option('--chat-url <url>', 'chat rooms for URL CHAT (default: a page saying they are not offered)').env('MSND_CHAT_URL'))
     .addOption(new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (default: unlimited)').env('MSND_MAX_SESSIONS').argParser(parseCount))
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
     .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
@@ -70,6 +76,9 @@ async function serve(options: ServeOptions): Promise<void> {
     mailFrom: options.mailFrom,
     pageGateway: options.pageGateway,
     webmailUrl: options.webmail,
+    net2phoneAccountUrl: options.net2phoneAccountUrl,
+    net2phoneFundUrl: options.net2phoneFundUrl,
+    chatUrl: options.chatUrl,
     maxSessions: options.maxSessions,
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);

@@ -2,6 +2,7 @@
 // every received line, and one method per command. Wire access stays available through `conn`.
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { answerServerChallenge } from './challenges.ts';
 import { MsnpConnection } from './connection.ts';
 import { UnexpectedReplyError } from './errors.ts';
 import { acceptReply, command, commandAll, exchange } from './exchange.ts';
@@ -10,6 +11,8 @@ import type { LoginOptions } from './login.ts';
 import { SessionModel, isSyncEnd } from './model.ts';
 import type { ListChange, ListName, ModelEvent, Presence } from './model.ts';
 import { handleAsName } from './names.ts';
+import { parseIncomingPage } from './pages.ts';
+import type { ReceivedPage } from './pages.ts';
 import { isErrorCode, isReplyTo } from './received.ts';
 import type { Received } from './received.ts';
 import { switchboardInvitation, switchboardTicket } from './referrals.ts';
@@ -28,8 +31,12 @@ export interface MsnClientEvents {
   message: [message: Received];
   /** `NOT` or `IPG` */
   alert: [alert: Received];
+  /** `IPG`: a page to this user, read (MSNP5.md 9.28) */
+  page: [page: ReceivedPage];
   /** `RNG`: someone invites this user to a switchboard */
   ring: [invitation: SwitchboardInvitation];
+  /** MSNP6+: a server `CHL 0 <challenge>`, already answered with QRY (MSNP5.md 9.27) */
+  challenge: [challenge: string];
   /** `OUT` from the server: '' in reply to signOut, else the reason (OTH, SSD) */
   out: [reason: string];
   closed: [];
@@ -161,6 +168,26 @@ export class MsnClient extends EventEmitter<MsnClientEvents> {
     return command(this.conn, 'REM', group === undefined ? [list, handle] : [list, handle, group]);
   }
 
+  /** MSNP7 LSG: every `LSG t v i n id name 0` line (the model's groups are replaced). */
+  listGroups(): Promise<Received[]> {
+    return commandAll(this.conn, 'LSG', [], (r) => Number(r.args[2]) === Number(r.args[3]));
+  }
+
+  /** MSNP7 ADG; resolves with `ADG t v name id 0` (the new group's id is args[3]). */
+  addGroup(name: string): Promise<Received> {
+    return command(this.conn, 'ADG', [name, 0]);
+  }
+
+  /** MSNP7 RMG; the server moves contacts left in no group to group 0. */
+  removeGroup(id: number | string): Promise<Received> {
+    return command(this.conn, 'RMG', [id]);
+  }
+
+  /** MSNP7 REG; resolves with `REG t v id name 0`. */
+  renameGroup(id: number | string, name: string): Promise<Received> {
+    return command(this.conn, 'REG', [id, name, 0]);
+  }
+
   /** REA: renames a contact, or this user when handle is the own handle. */
   rename(handle: string, name: string): Promise<Received> {
     return command(this.conn, 'REA', [handle, name]);
@@ -227,6 +254,8 @@ export class MsnClient extends EventEmitter<MsnClientEvents> {
   }
 
   #onReceived(r: Received): void {
+    const challenge = answerServerChallenge(this.conn, r);
+    if (challenge !== undefined) return void this.emit('challenge', challenge);
     for (const event of this.model.apply(r)) this.#emitModelEvent(event);
     this.#emitLineEvent(r);
   }
@@ -239,9 +268,15 @@ export class MsnClient extends EventEmitter<MsnClientEvents> {
 
   #emitLineEvent(r: Received): void {
     if (r.name === 'MSG') this.emit('message', r);
-    else if (r.name === 'NOT' || r.name === 'IPG') this.emit('alert', r);
+    else if (r.name === 'NOT' || r.name === 'IPG') this.#emitAlert(r);
     else if (r.name === 'OUT') this.emit('out', r.args[0] ?? '');
     else if (r.name === 'RNG') this.#emitRing(r);
+  }
+
+  #emitAlert(r: Received): void {
+    this.emit('alert', r);
+    const page = r.name === 'IPG' ? parseIncomingPage(r) : undefined;
+    if (page) this.emit('page', page);
   }
 
   #emitRing(r: Received): void {

@@ -9,10 +9,13 @@
 // line, whoever takes it from the inbox. Command methods resolve with the reply line and reject with
 // MsnpError (.code) on an error code; login rejects with LoginError (.code; 0 = no common dialect).
 // Names are %-encoded wire strings throughout (encodeName/decodeName convert).
+// MSNP6+ (offered when `dialects` in the login options asks for it): the server's `CHL 0` challenges
+// are answered with QRY by MsnClient itself, and reported as 'challenge' events.
 //
 // Switchboard — SwitchboardSession.open(client) (XFR SB + USR) or .answer(client, invitation) (ANS):
 // invite, send, sendTyping, sendPayload, nextMessage, leave; participants and messages are kept
 // from every received line.
+export * from './challenges.ts';
 export * from './client.ts';
 export * from './connection.ts';
 export * from './errors.ts';
@@ -21,6 +24,7 @@ export * from './login.ts';
 export * from './mime.ts';
 export * from './model.ts';
 export * from './names.ts';
+export * from './pages.ts';
 export * from './received.ts';
 export * from './referrals.ts';
 export * from './switchboard.ts';

@@ -18,7 +18,9 @@ export type UserEvent =
   /** `contact` removed the user from its FL: REM 0 RL. */
   | { kind: 'reverse-removed'; version: number; contact: string }
   /** `contact` changed a phone property the user sees: BPR. */
-  | { kind: 'phone'; version: number; contact: string; property: PhoneProperty | 'MOB'; value: string };
+  | { kind: 'phone'; version: number; contact: string; property: PhoneProperty | 'MOB'; value: string }
+  /** A mail arrived in the user's mailbox at the operator's mail system: e-mail notification (MSNP5.md 12.2). */
+  | { kind: 'new-mail'; from: string; fromAddr: string; subject: string; folder: string };
 
 /** A switchboard invitation on its way to the invitee's NS session (MSNP5.md 9.25). */
 export interface Invitation {
@@ -28,6 +30,16 @@ export interface Invitation {
   address: string;
   caller: string;
   callerName: string;
+}
+
+/** A page (PAG) on its way to the target's NS session, to be shown as IPG (MSNP5.md 9.20, 9.28). */
+export interface IncomingPage {
+  from: string;
+  fromAccountId: number;
+  /** The decoded text. */
+  text: string;
+  /** The call-back number of the PHONE element ('' without one). */
+  callback: string;
 }
 
 /** Node-wide facts the switchboards act on. */
@@ -48,6 +60,11 @@ export interface SessionEndpoint {
    * the RNG cookie and written the RNG line.
    */
   ring(invitation: Invitation): Promise<boolean>;
+  /**
+   * Offers a page. The session takes it (true) only if it can show it as IPG: negotiated at MSNP6
+   * or later, present and not hidden (MSNP5.md 9.28); on acceptance it has written the IPG.
+   */
+  page(page: IncomingPage): Promise<boolean>;
   /** End the session (`OUT OTH` / `OUT SSD`); resolves when its sign-out is complete. */
   kick(reason: 'OTH' | 'SSD'): Promise<void>;
 }
@@ -93,6 +110,10 @@ export interface Bus {
   publish(handle: string, event: UserEvent): void;
   /** Offers an invitation to the user's current session; false when offline or refused. */
   ring(handle: string, invitation: Invitation): Promise<boolean>;
+  /** Offers a page to the user's current session; false when offline or refused. */
+  page(handle: string, page: IncomingPage): Promise<boolean>;
+  /** Whether the user has a current NS session right now. */
+  isSignedIn(handle: string): Promise<boolean>;
   /** Tells every node's switchboards a node-wide fact. */
   signal(signal: Signal): void;
   onSignal(listener: (signal: Signal) => void): void;

@@ -1,7 +1,8 @@
-// PAG: a page to a contact's mobile device (MSNP5.md 9.20).
+// PAG: a page to a contact's mobile device (MSNP5.md 9.20), or to its client as IPG (9.28).
 import { ErrorCode } from '../protocol/errors.ts';
 import { percentDecode } from '../protocol/names.ts';
 import { parsePagePayload } from '../protocol/page.ts';
+import type { Bus } from './bus.ts';
 import type { Outbox } from './outbox.ts';
 import type { Store } from './store.ts';
 import { allows, type Account } from './types.ts';
@@ -13,20 +14,32 @@ export interface Pager {
   name: string;
 }
 
-export type PageOutcome = { ok: true; id: number } | { error: number };
+/** How an accepted page travels: shown by the target's NS session (IPG) or queued for the phone. */
+export type PageOutcome = { ok: true; via: 'ipg' } | { ok: true; via: 'outbox'; id: number } | { error: number };
 
 /**
- * Queues the page for the target's mobile number, checking in this order (MSNP5.md 9.20, decisions):
- * no such account → 205; no mobile number, MOB N, or a target that does not allow the sender (8.3)
- * → 220; a payload not of the reference's shape → 201.
+ * Sends a page, checking in this order (MSNP5.md 9.20, decisions): no such account → 205; no mobile
+ * number, MOB N, or a target that does not allow the sender (8.3) → 220; a payload not of the
+ * reference's shape → 201. A page that passes is offered to the target's NS session wherever it
+ * is signed in, which shows it as IPG when it can (9.28); otherwise it goes to the phone through
+ * the outbox. The checks are the same either way: MOB N means "no pages", on any device.
  */
-export async function queuePage(store: Store, outbox: Outbox, pager: Pager, targetHandle: string, payload: Buffer): Promise<PageOutcome> {
+export async function sendPage(
+  store: Store,
+  outbox: Outbox,
+  bus: Pick<Bus, 'page'>,
+  pager: Pager,
+  targetHandle: string,
+  payload: Buffer,
+): Promise<PageOutcome> {
   const target = await store.findAccount(targetHandle);
   if (!target) return { error: ErrorCode.INVALID_USER };
   const number = mobileNumber(target);
   if (number === '' || !(await allowsPager(store, target, pager))) return { error: ErrorCode.NOT_ACCEPTING_PAGES };
   const page = parsePagePayload(payload);
   if (!page) return { error: ErrorCode.INVALID_PARAMETER };
+  const incoming = { from: pager.handle, fromAccountId: pager.accountId, text: page.text, callback: page.callback };
+  if (await bus.page(target.handle, incoming)) return { ok: true, via: 'ipg' };
   const id = await outbox.queue({
     kind: 'page',
     recipient: number,
@@ -35,7 +48,7 @@ export async function queuePage(store: Store, outbox: Outbox, pager: Pager, targ
     body: page.text,
     callback: page.callback,
   });
-  return { ok: true, id };
+  return { ok: true, via: 'outbox', id };
 }
 
 /** The digits of PHM when the account accepts pages (MOB Y), else ''. */

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Bus, Shown, UserEvent } from './bus.ts';
+import { groupMissing, nextGroupId, withGroup, withoutGroup } from './groups.ts';
 import type { ListLimits } from './limits.ts';
 import { changePhone, type PhoneSetting } from './phones.ts';
 import { factsFromOwnRecord, PresenceFanout, publicShown } from './presence.ts';
@@ -7,7 +8,9 @@ import type { Store, StoreTx } from './store.ts';
 import {
   allows,
   type Account,
+  DEFAULT_GROUP_ID,
   type ContactEntry,
+  type ContactGroup,
   type EditableList,
   type ListMembership,
   type Phones,
@@ -20,6 +23,8 @@ export type Outcome<T> = ({ ok: true } & T) | Failure;
 
 export interface AddResult {
   version: number;
+  /** MSNP7: the contact was on FL already and only joined the group (no BPR, no ILN; 9.8). */
+  membershipOnly?: boolean;
   /** FL only: the new contact's phones as this user may see them (BPR lines). */
   phones?: Phones;
   /** FL only, when this session is present and the contact visible to it: the ILN line. */
@@ -34,6 +39,7 @@ export interface SyncEntry extends ContactEntry {
 export interface SyncSnapshot {
   account: Account;
   contacts: SyncEntry[];
+  groups: ContactGroup[];
 }
 
 export interface InitialPresence {
@@ -151,6 +157,7 @@ export class UserSession {
     return this.store.transaction(async (tx) => {
       const account = await mustAccount(tx, this.account.id);
       const contacts: SyncEntry[] = await tx.contacts(account.id);
+      const groups = await tx.groups(account.id);
       const forwardIds = contacts.filter((c) => c.lists.FL).map((c) => c.contactId);
       const accounts = await tx.accountsByIds(forwardIds);
       const facts = await tx.privacyTowards(account.id, forwardIds);
@@ -161,19 +168,27 @@ export class UserSession {
         entry.visiblePhones = phonesAsSeen(contact.phones, allows(contactFacts));
       }
       this.account = account;
-      return { account, contacts };
+      return { account, contacts, groups };
     });
   }
 
-  /** ADD (MSNP5.md 9.8), from check 5 on; the server has checked syntax and the own handle. */
-  async add(list: EditableList, handle: string, name: string): Promise<Outcome<AddResult>> {
+  /**
+   * ADD (MSNP5.md 9.8), from check 5 on; the server has checked syntax and the own handle.
+   * `group` (MSNP7, FL only) puts the contact in that group; a new FL entry without one goes to group 0.
+   */
+  async add(list: EditableList, handle: string, name: string, group?: number): Promise<Outcome<AddResult>> {
     const owner = this.account;
     const result = await this.store.transaction(async (tx): Promise<Outcome<AddTxResult>> => {
       const contact = await tx.accountByHandle(handle);
       if (!contact) return { error: ErrorCode.INVALID_USER };
+      const missing = group === undefined ? undefined : await groupMissing(tx, owner.id, group);
+      if (missing) return missing;
       await tx.lockAccounts([owner.id, contact.id]);
       const record = await tx.contact(owner.id, contact.id);
       const lists = record?.lists ?? EMPTY_LISTS;
+      if (list === 'FL' && record?.lists.FL && group !== undefined && !record.groups.includes(group)) {
+        return this.joinGroup(tx, contact, record, name, group);
+      }
       if (lists[list]) return { error: ErrorCode.ALREADY_THERE };
       if ((list === 'AL' && lists.BL) || (list === 'BL' && lists.AL)) {
         return { error: ErrorCode.ALREADY_IN_OPPOSITE_LIST };
@@ -181,17 +196,38 @@ export class UserSession {
       if (await this.isFull(tx, owner.id, list)) return { error: ErrorCode.LIST_FULL };
       if (list === 'FL' && (await this.isFull(tx, contact.id, 'RL'))) return { error: ErrorCode.LIST_FULL };
       const updated = { ...lists, [list]: true };
-      await tx.saveContact(owner.id, contact.id, { name, lists: updated, groups: record?.groups ?? [] });
+      const groups = list === 'FL' ? [group ?? DEFAULT_GROUP_ID] : (record?.groups ?? []);
+      await tx.saveContact(owner.id, contact.id, { name, lists: updated, groups });
       const version = await tx.bumpVersion(owner.id);
       const me = await mustAccount(tx, owner.id);
       const reverse = list === 'FL' ? await addReverse(tx, contact.id, me) : undefined;
       const facts = list === 'FL' ? (await tx.privacyTowards(owner.id, [contact.id])).get(contact.id) : undefined;
-      const entry: ContactEntry = { contactId: contact.id, handle: contact.handle, name, lists: updated, groups: [] };
+      const entry: ContactEntry = { contactId: contact.id, handle: contact.handle, name, lists: updated, groups };
       return { ok: true, version, contact, entry, me, reverse, facts, ownerRecord: updated };
     });
     if (!('ok' in result)) return result;
     this.account = result.me;
+    if (result.membershipOnly) {
+      this.forward.set(result.entry.handle, result.entry);
+      return { ok: true, version: result.version, membershipOnly: true };
+    }
     return { ok: true, ...(await this.afterAdd(list, result)) };
+  }
+
+  /** MSNP7: an FL contact joins one more group; nothing else changes (MSNP5.md 9.8). */
+  private async joinGroup(
+    tx: StoreTx,
+    contact: Account,
+    record: ContactEntry,
+    name: string,
+    group: number,
+  ): Promise<Outcome<AddTxResult>> {
+    const owner = this.account;
+    const entry = { ...record, name, groups: withGroup(record.groups, group) };
+    await tx.saveContact(owner.id, record.contactId, entry);
+    const version = await tx.bumpVersion(owner.id);
+    const me = await mustAccount(tx, owner.id);
+    return { ok: true, version, contact, entry, me, reverse: undefined, facts: undefined, ownerRecord: record.lists, membershipOnly: true };
   }
 
   private async afterAdd(list: EditableList, r: AddTxResult): Promise<AddResult> {
@@ -220,8 +256,8 @@ export class UserSession {
     return result;
   }
 
-  /** REM (MSNP5.md 9.9). */
-  async remove(list: EditableList, handle: string): Promise<Outcome<{ version: number }>> {
+  /** REM (MSNP5.md 9.9); `group` (MSNP7, FL only) removes only that membership. */
+  async remove(list: EditableList, handle: string, group?: number): Promise<Outcome<{ version: number }>> {
     const owner = this.account;
     const result = await this.store.transaction(async (tx): Promise<Outcome<RemoveTxResult>> => {
       const contact = await tx.accountByHandle(handle);
@@ -229,16 +265,19 @@ export class UserSession {
       await tx.lockAccounts([owner.id, contact.id]);
       const record = await tx.contact(owner.id, contact.id);
       if (!record?.lists[list]) return { error: ErrorCode.NOT_ON_LIST };
+      if (group !== undefined) return this.leaveGroup(tx, record, group);
       const lists = { ...record.lists, [list]: false };
       const groups = list === 'FL' ? [] : record.groups;
       await tx.saveContact(owner.id, contact.id, { name: record.name, lists, groups });
       const version = await tx.bumpVersion(owner.id);
       const reverse = list === 'FL' ? await removeReverse(tx, contact.id, owner.id) : undefined;
-      return { ok: true, version, reverse, entry: { ...record, lists }, me: await mustAccount(tx, owner.id) };
+      return { ok: true, version, reverse, entry: { ...record, lists, groups }, me: await mustAccount(tx, owner.id) };
     });
     if (!('ok' in result)) return result;
     this.account = result.me;
-    if (list === 'FL') {
+    if (result.membershipOnly) {
+      this.forward.set(handle, result.entry);
+    } else if (list === 'FL') {
       this.forward.delete(handle);
       this.shownToMe.delete(handle);
       if (result.reverse !== undefined) {
@@ -248,6 +287,86 @@ export class UserSession {
       await this.retellWatcher(result.entry, result.entry.lists);
     }
     return { ok: true, version: result.version };
+  }
+
+  /** MSNP7: an FL contact leaves one group and stays on FL (MSNP5.md 9.9). */
+  private async leaveGroup(tx: StoreTx, record: ContactEntry, group: number): Promise<Outcome<RemoveTxResult>> {
+    const ownerId = this.account.id;
+    const missing = await groupMissing(tx, ownerId, group);
+    if (missing) return missing;
+    if (!record.groups.includes(group)) return { error: ErrorCode.NOT_IN_GROUP };
+    const entry = { ...record, groups: withoutGroup(record.groups, group) };
+    await tx.saveContact(ownerId, record.contactId, entry);
+    const version = await tx.bumpVersion(ownerId);
+    return { ok: true, version, reverse: undefined, entry, me: await mustAccount(tx, ownerId), membershipOnly: true };
+  }
+
+  /** LSG (MSNP5.md 9.29): the groups at the current list version. */
+  async groups(): Promise<{ version: number; groups: ContactGroup[] }> {
+    return this.store.transaction(async (tx) => {
+      const account = await mustAccount(tx, this.account.id);
+      return { version: account.listVersion, groups: await tx.groups(account.id) };
+    });
+  }
+
+  /** ADG (MSNP5.md 9.29): the new group gets the lowest free id; 223 when all 30 exist. */
+  async addGroup(name: string): Promise<Outcome<{ version: number; groupId: number }>> {
+    const ownerId = this.account.id;
+    return this.changeGroups<{ groupId: number }>(async (tx) => {
+      const groupId = nextGroupId(await tx.groups(ownerId));
+      if (groupId === undefined) return { error: ErrorCode.TOO_MANY_GROUPS };
+      await tx.saveGroup(ownerId, { id: groupId, name });
+      return { ok: true, groupId };
+    });
+  }
+
+  /** REG (MSNP5.md 9.29); group 0 may be renamed too. */
+  async renameGroup(groupId: number, name: string): Promise<Outcome<{ version: number }>> {
+    const ownerId = this.account.id;
+    return this.changeGroups<object>(async (tx) => {
+      const missing = await groupMissing(tx, ownerId, groupId);
+      if (missing) return missing;
+      await tx.saveGroup(ownerId, { id: groupId, name });
+      return { ok: true };
+    });
+  }
+
+  /** RMG (MSNP5.md 9.29): members leave the group; those in no other group move to group 0 (D-11). */
+  async removeGroup(groupId: number): Promise<Outcome<{ version: number }>> {
+    if (groupId === DEFAULT_GROUP_ID) return { error: ErrorCode.CANNOT_REMOVE_GROUP_ZERO };
+    const ownerId = this.account.id;
+    const result = await this.changeGroups<{ moved: ContactEntry[] }>(async (tx) => {
+      const missing = await groupMissing(tx, ownerId, groupId);
+      if (missing) return missing;
+      const moved: ContactEntry[] = [];
+      for (const record of await tx.contacts(ownerId)) {
+        if (!record.groups.includes(groupId)) continue;
+        const entry = { ...record, groups: withoutGroup(record.groups, groupId) };
+        await tx.saveContact(ownerId, record.contactId, entry);
+        moved.push(entry);
+      }
+      await tx.deleteGroup(ownerId, groupId);
+      return { ok: true, moved };
+    });
+    if (!('ok' in result)) return result;
+    for (const entry of result.moved) if (this.forward.has(entry.handle)) this.forward.set(entry.handle, entry);
+    return { ok: true, version: result.version };
+  }
+
+  /** One group change: one transaction, one version step (MSNP5.md 9.29). */
+  private async changeGroups<T extends object>(
+    change: (tx: StoreTx) => Promise<Outcome<T>>,
+  ): Promise<Outcome<T & { version: number }>> {
+    const ownerId = this.account.id;
+    const result = await this.store.transaction(async (tx): Promise<Outcome<T & { me: Account; version: number }>> => {
+      await tx.lockAccounts([ownerId]);
+      const outcome = await change(tx);
+      if (!('ok' in outcome)) return outcome;
+      const version = await tx.bumpVersion(ownerId);
+      return { ...outcome, version, me: await mustAccount(tx, ownerId) };
+    });
+    if ('ok' in result) this.account = result.me;
+    return result;
   }
 
   /** After an AL/BL change: what that contact, if it watches this user, may now see (MSNP5.md 10.3). */
@@ -353,6 +472,7 @@ interface AddTxResult {
   reverse: number | undefined;
   facts: PrivacyFacts | undefined;
   ownerRecord: ListMembership;
+  membershipOnly?: boolean;
 }
 
 interface RemoveTxResult {
@@ -360,6 +480,7 @@ interface RemoveTxResult {
   reverse: number | undefined;
   entry: ContactEntry;
   me: Account;
+  membershipOnly?: boolean;
 }
 
 async function mustAccount(tx: StoreTx, id: number): Promise<Account> {

@@ -14,7 +14,15 @@ export const SERVICE_PAGES = {
   MOBILE: '/mobile/setup',
   CHGMOB: '/mobile/settings',
   PROFILE: '/profile',
+  // Services msnd does not run: these pages send the browser on to the operator's, if any.
+  N2PACCOUNT: '/net2phone/account',
+  N2PFUND: '/net2phone/fund',
+  CHAT: '/chat',
 } as const;
+
+/** The URL services msnd leaves to others (MSNP5.md 9.16: Net2Phone in MSNP6, chat rooms from MSNP7). */
+export const PARTNER_SERVICES = ['N2PACCOUNT', 'N2PFUND', 'CHAT'] as const;
+export type PartnerService = (typeof PARTNER_SERVICES)[number];
 
 export type WebService = keyof typeof SERVICE_PAGES;
 

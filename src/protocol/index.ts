@@ -4,5 +4,6 @@ export * from './line.ts';
 export * from './errors.ts';
 export * from './names.ts';
 export * from './md5.ts';
+export * from './challenge.ts';
 export * from './dialects.ts';
 export * from './mime.ts';

@@ -24,7 +24,7 @@ export interface NotificationFields {
 
 /** The whole document as one line of XML, every value escaped (MSNP5.md 12.7). */
 export function notificationDocument(f: NotificationFields): string {
-  const pid = `0x${hex8(f.memberIdHigh)}:0x${hex8(f.memberIdLow)}`;
+  const pid = passportId(f.memberIdHigh, f.memberIdLow);
   return (
     `<NOTIFICATION ver="1" id="${f.id}" siteid="${f.siteId}" siteurl="${escapeXml(f.siteUrl)}">` +
     `<TO pid="${pid}" name="${escapeXml(f.name)}"/>` +
@@ -50,6 +50,11 @@ const NOT_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\ud
 /** Escapes markup characters; characters XML cannot carry are dropped. */
 export function escapeXml(text: string): string {
   return text.replace(NOT_XML, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+}
+
+/** `0x<MemberIdHigh 8 hex>:0x<MemberIdLow 8 hex>`, the pid of TO and FROM (MSNP5.md 12.7). */
+export function passportId(memberIdHigh: number, memberIdLow: number): string {
+  return `0x${hex8(memberIdHigh)}:0x${hex8(memberIdLow)}`;
 }
 
 function hex8(value: number): string {

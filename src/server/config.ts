@@ -3,6 +3,8 @@ import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 
 const port = z.number().int().min(0).max(65535);
 const positiveMs = z.number().int().positive();
+/** A delay that one setTimeout can wait (Node clamps anything longer to 1 ms). */
+const timerMs = positiveMs.max(2_147_483_647);
 
 /** Dialects msnd offers until the MSNP6/MSNP7 features (CHL/QRY, groups) are in place. */
 export const DEFAULT_DIALECTS: Dialect[] = ['MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'];
@@ -30,6 +32,13 @@ export const serverConfigSchema = z.object({
   pageGateway: z.string().regex(/^(email:[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?:\/\/\S+)$/, 'email:<domain> or an http(s) URL').optional(),
   /** The operator's webmail, where URL INBOX/COMPOSE/FOLDERS end up (MSNP5.md 9.16). */
   webmailUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Services msnd does not run, for URL N2PACCOUNT/N2PFUND (MSNP6) and CHAT (MSNP7+): the operator's
+   * pages, if any; without one, msnd's page says that this server does not offer the service.
+   */
+  net2phoneAccountUrl: z.url({ protocol: /^https?$/ }).optional(),
+  net2phoneFundUrl: z.url({ protocol: /^https?$/ }).optional(),
+  chatUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13). */
   maxSessions: z.number().int().positive().optional(),
   dialects: z.array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]])).min(1).default(DEFAULT_DIALECTS),
@@ -65,6 +74,13 @@ export const serverConfigSchema = z.object({
       refusedCalls: z.number().int().positive().default(5),
       refusedCallWindowMs: positiveMs.default(60_000),
       messageBytes: z.number().int().positive().default(1664),
+      /** MSNP6+: the first CHL comes at a random moment this long at most after the first CHG (MSNP5.md 9.27). */
+      challengeFirstMs: timerMs.default(5_000),
+      /** MSNP6+: after an answered challenge, the next comes at random between these two delays. */
+      challengeMinIntervalMs: timerMs.default(300_000),
+      challengeMaxIntervalMs: timerMs.default(1_800_000),
+      /** MSNP6+: a challenge not answered with QRY within this ends the session with OUT (MSNP5.md 9.27, 14). */
+      challengeAnswerMs: timerMs.default(50_000),
       /** How often the NS looks in the store for alerts to its signed-in users (written by other processes). */
       alertPollMs: positiveMs.default(1000),
       /** How often the outbox worker looks for due e-mails and pages when not woken. */
@@ -84,6 +100,10 @@ export const serverConfigSchema = z.object({
       /** Sign-ups per remote address and window on the web's sign-up page. */
       webSignups: z.number().int().positive().default(10),
       webSignupWindowMs: positiveMs.default(3_600_000),
+    })
+    .refine((limits) => limits.challengeMinIntervalMs <= limits.challengeMaxIntervalMs, {
+      message: 'must not be less than challengeMinIntervalMs',
+      path: ['challengeMaxIntervalMs'],
     })
     .prefault({}),
 });

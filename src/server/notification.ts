@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Bus, Invitation, SessionEndpoint, UserEvent } from '../core/bus.ts';
+import type { Bus, IncomingPage, Invitation, SessionEndpoint, UserEvent } from '../core/bus.ts';
 import { authenticate } from '../core/accounts.ts';
 import type { ListLimits } from '../core/limits.ts';
 import { UserSession, type InitialPresence, type SyncEntry } from '../core/session.ts';
@@ -21,9 +21,13 @@ import {
   PHONE_MAX_BYTES,
 } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
+import { SessionChallenges } from './challenges.ts';
 import { Connection, type CommandFrame } from './connection.ts';
+import * as groups from './groups.ts';
 import * as services from './services.ts';
 import { answerVer, answerVersionQuery } from './negotiation.ts';
+import { offerPage } from './ipg.ts';
+import { newMailMessage } from './mail-notices.ts';
 import { SlidingWindow } from './rate.ts';
 
 export interface NotificationContext {
@@ -72,6 +76,8 @@ export class NotificationSession implements SessionEndpoint {
   private loginTime = 0;
   private readonly transfers: SlidingWindow;
   private ending: Promise<void> | undefined;
+  /** CHL/QRY of MSNP6+ sessions (MSNP5.md 9.27). */
+  readonly challenges: SessionChallenges;
 
   constructor(
     socket: Socket,
@@ -84,6 +90,7 @@ export class NotificationSession implements SessionEndpoint {
       (frame) => this.process(frame),
     );
     this.sessionId = `${process.pid}.${this.conn.id}`;
+    this.challenges = new SessionChallenges(this.conn, ctx.config.limits);
     this.transfers = new SlidingWindow(ctx.config.limits.switchboardRequestWindowMs);
     this.conn.setTimer(ctx.config.limits.unauthenticatedMs, 'login timeout');
     ctx.sessions.add(this);
@@ -119,6 +126,11 @@ export class NotificationSession implements SessionEndpoint {
       this.conn.close(`OUT ${reason}`);
     }
     return this.end();
+  }
+
+  /** IPG (MSNP5.md 9.28): ipg.ts decides whether this session takes the page. */
+  async page(page: IncomingPage): Promise<boolean> {
+    return offerPage(this, page);
   }
 
   async ring(invitation: Invitation): Promise<boolean> {
@@ -159,6 +171,9 @@ export class NotificationSession implements SessionEndpoint {
           this.conn.send('BPR', event.version, event.contact, event.property, event.value);
         }
         return;
+      case 'new-mail':
+        this.conn.sendPayload('MSG', ['Hotmail', 'Hotmail'], newMailMessage(this, event));
+        return;
     }
   }
 
@@ -171,6 +186,7 @@ export class NotificationSession implements SessionEndpoint {
   private async signOut(): Promise<void> {
     const wasAuthenticated = this.phase === 'authenticated';
     this.phase = 'ended';
+    this.challenges.stop();
     this.conn.close('session ended');
     await this.conn.drained();
     if (wasAuthenticated && this.user) {
@@ -385,7 +401,8 @@ export class NotificationSession implements SessionEndpoint {
 
   async syn(trid: string, clientVersion: string): Promise<void> {
     if (!/^\d{1,10}$/.test(clientVersion)) return this.close('bad SYN version');
-    const { account, contacts } = await this.session.snapshot();
+    const snapshot = await this.session.snapshot();
+    const { account, contacts } = snapshot;
     this.synced = true;
     const version = account.listVersion;
     if (Number(clientVersion) === version && version !== 0) return this.reply('SYN', trid, version);
@@ -395,6 +412,7 @@ export class NotificationSession implements SessionEndpoint {
       encodeLine('BLP', trid, version, account.blp),
     ];
     if (this.features.synPhones) lines.push(...ownPhoneLines(trid, version, account.phones));
+    if (this.features.groups) lines.push(...groups.groupLines(trid, version, snapshot.groups));
     for (const list of ['FL', 'AL', 'BL', 'RL'] as const) {
       lines.push(...this.listLines(trid, list, version, contacts, this.features.synPhones));
     }
@@ -411,7 +429,10 @@ export class NotificationSession implements SessionEndpoint {
     const members = contacts.filter((c) => c.lists[list]);
     if (members.length === 0) return [encodeLine('LST', trid, list, version, 0, 0)];
     return members.flatMap((entry, index) => {
-      const lines = [encodeLine('LST', trid, list, version, index + 1, members.length, entry.handle, entry.name)];
+      const fields = [trid, list, version, index + 1, members.length, entry.handle, entry.name];
+      // MSNP7 FL lines end with the contact's groups (MSNP5.md 9.4, 9.5).
+      if (list === 'FL' && this.features.groups) fields.push(entry.groups.join(','));
+      const lines = [encodeLine('LST', ...fields)];
       if (withPhones && list === 'FL' && entry.visiblePhones) {
         lines.push(...contactPhoneLines(version, entry.handle, entry.visiblePhones));
       }
@@ -431,17 +452,21 @@ export class NotificationSession implements SessionEndpoint {
   }
 
   /** ADD (MSNP5.md 9.8): the checks in the reference's order. */
-  async add(trid: string, list: string, rawHandle: string, rawName: string): Promise<void> {
+  async add(trid: string, list: string, rawHandle: string, rawName: string, rawGroup?: string): Promise<void> {
     if (!EDITABLE_LISTS.has(list)) return this.close('ADD to a list the server keeps');
+    const groupArg = groups.groupArgument(this, list, rawGroup);
+    if (groupArg === 'close') return this.close('bad ADD group');
+    const { group } = groupArg;
     const name = acceptEncoded(rawName, NAME_MAX_BYTES);
     if (!name.ok && name.reason === 'too-long') return this.close('name too long');
     const handle = normalizeHandle(rawHandle);
     if (!isValidHandle(rawHandle) || handle === this.session.handle || !name.ok) {
       return this.reply(String(ErrorCode.INVALID_PARAMETER), trid);
     }
-    const result = await this.session.add(list as EditableList, handle, name.wire);
+    const result = await this.session.add(list as EditableList, handle, name.wire, group);
     if ('error' in result) return this.reply(String(result.error), trid);
-    const lines = [encodeLine('ADD', trid, list, result.version, handle, name.wire)];
+    const groupToken = group === undefined ? [] : [group];
+    const lines = [encodeLine('ADD', trid, list, result.version, handle, name.wire, ...groupToken)];
     if (result.phones && this.synced && this.features.synPhones) {
       lines.push(...contactPhoneLines(result.version, handle, result.phones));
     }
@@ -450,12 +475,16 @@ export class NotificationSession implements SessionEndpoint {
   }
 
   /** REM (MSNP5.md 9.9). */
-  async rem(trid: string, list: string, rawHandle: string): Promise<void> {
+  async rem(trid: string, list: string, rawHandle: string, rawGroup?: string): Promise<void> {
     if (!EDITABLE_LISTS.has(list)) return this.close('REM from a list the server keeps');
+    const groupArg = groups.groupArgument(this, list, rawGroup);
+    if (groupArg === 'close') return this.close('bad REM group');
+    const { group } = groupArg;
     const handle = normalizeHandle(rawHandle);
-    const result = await this.session.remove(list as EditableList, handle);
+    const result = await this.session.remove(list as EditableList, handle, group);
     if ('error' in result) return this.reply(String(result.error), trid);
-    this.reply('REM', trid, list, result.version, handle);
+    if (group === undefined) this.reply('REM', trid, list, result.version, handle);
+    else this.reply('REM', trid, list, result.version, handle, group);
   }
 
   /** REA (MSNP5.md 9.10). */
@@ -492,6 +521,8 @@ export class NotificationSession implements SessionEndpoint {
     const lines = [encodeLine('CHG', trid, status)];
     for (const contact of initial ?? []) lines.push(initialLine(trid, contact));
     this.replyBatch(lines);
+    // The first challenge comes shortly after the first CHG (MSNP5.md 9.27); start() ignores later ones.
+    if (this.features.challenges) this.challenges.start();
   }
 
   /** PRP (MSNP5.md 9.14). */
@@ -546,8 +577,8 @@ const AUTHENTICATED_COMMANDS: Record<string, AuthenticatedCommand> = {
   LST: { args: [2, 2], run: (s, trid, [list]) => s.lst(trid, list!) },
   GTC: { args: [2, 2], run: (s, trid, [value]) => s.setting(trid, 'GTC', value!) },
   BLP: { args: [2, 2], run: (s, trid, [value]) => s.setting(trid, 'BLP', value!) },
-  ADD: { args: [4, 4], run: (s, trid, [list, handle, name]) => s.add(trid, list!, handle!, name!) },
-  REM: { args: [3, 3], run: (s, trid, [list, handle]) => s.rem(trid, list!, handle!) },
+  ADD: { args: [4, 5], run: (s, trid, [list, handle, name, group]) => s.add(trid, list!, handle!, name!, group) },
+  REM: { args: [3, 4], run: (s, trid, [list, handle, group]) => s.rem(trid, list!, handle!, group) },
   REA: { args: [3, 3], run: (s, trid, [handle, name]) => s.rea(trid, handle!, name!) },
   CHG: { args: [2, 2], run: (s, trid, [status]) => s.chg(trid, status!) },
   PRP: { args: [2, 3], run: (s, trid, [property, value]) => s.prp(trid, property!, value) },
@@ -558,6 +589,12 @@ const AUTHENTICATED_COMMANDS: Record<string, AuthenticatedCommand> = {
   SDC: { args: [1, 64], run: services.sdc },
   SND: { args: [1, 64], run: services.snd },
   PAG: { args: [3, 3], run: services.pag },
+  LSG: { args: [1, 1], run: groups.lsg },
+  ADG: { args: [3, 3], run: groups.adg },
+  RMG: { args: [2, 2], run: groups.rmg },
+  REG: { args: [4, 4], run: groups.reg },
+  QRY: { args: [3, 3], run: (s, trid, [clientId], payload) => s.challenges.answer(trid, clientId!, payload!) },
+  CHL: { args: [1, 1], run: (s, trid) => s.challenges.requested(trid) },
 };
 
 function ownPhoneLines(trid: string, version: number, phones: Phones): Buffer[] {

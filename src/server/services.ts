@@ -6,8 +6,9 @@ import { deliverPendingAlerts, type AlertRecipient } from '../core/alerts.ts';
 import { findMembers } from '../core/directory.ts';
 import { parseInviteTarget, queueInvitation, type InviteTarget } from '../core/invitations.ts';
 import { Outbox, OutboxWorker, type OutboxEvent } from '../core/outbox.ts';
-import { queuePage } from '../core/paging.ts';
+import { sendPage } from '../core/paging.ts';
 import type { DirectoryHit, Store } from '../core/store.ts';
+import { SERVICE_PAGES, WEB_LOGIN_PATH } from '../core/web-pages.ts';
 import { createDelivery, outboxFolderOf } from '../mail/index.ts';
 import { findResultTokens, parseFindQuery as parseFindFields } from '../protocol/directory.ts';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -87,14 +88,21 @@ function logOutbox(log: Logger): (event: OutboxEvent) => void {
 
 interface ServiceUrl {
   since: number;
+  /** The last dialect level with the service (N2PACCOUNT and N2PFUND are gone in MSNP7). */
+  until?: number;
   siteId: number;
   /** msnd's own page (absolute from MSNP3) rather than a Hotmail path for the webmail. */
   ownPage: boolean;
+  /** The parameter, when given, is an LCID; anything else is answered 201 (a decision). */
+  takesLcid?: boolean;
   path(param: string | undefined): string;
 }
 
 // Site ids: 2 (Hotmail) and 961 (mobile) as in sessions.md session 10; PERSON and PASSWORD use 2
-// too (a decision: no source gives theirs). PROFILE, N2P* and CHAT are MSNP6+ and not offered.
+// too (a decision: no source gives theirs). PROFILE 4263, N2PACCOUNT 2823 and CHAT 2260 as in
+// [YW URL]; N2PFUND has none there and shares Net2Phone's 2823 (a decision). msnd runs no Net2Phone
+// and no chat rooms: their URLs lead to msnd pages that send the browser on to the operator's
+// service, or say that this server does not offer it (src/web/routes/partners.ts).
 const URL_SERVICES: Readonly<Record<string, ServiceUrl>> = {
   INBOX: { since: 2, siteId: 2, ownPage: false, path: () => '/cgi-bin/HoTMaiL' },
   COMPOSE: { since: 2, siteId: 2, ownPage: false, path: composePath },
@@ -104,27 +112,46 @@ const URL_SERVICES: Readonly<Record<string, ServiceUrl>> = {
   PASSWORD: { since: 2, siteId: 2, ownPage: true, path: () => '/password' },
   MOBILE: { since: 5, siteId: 961, ownPage: true, path: () => '/mobile/setup' },
   CHGMOB: { since: 5, siteId: 961, ownPage: true, path: () => '/mobile/settings' },
+  PROFILE: { since: 6, siteId: 4263, ownPage: true, takesLcid: true, path: () => SERVICE_PAGES.PROFILE },
+  N2PACCOUNT: { since: 6, until: 6, siteId: 2823, ownPage: true, takesLcid: true, path: () => SERVICE_PAGES.N2PACCOUNT },
+  N2PFUND: { since: 6, until: 6, siteId: 2823, ownPage: true, takesLcid: true, path: () => SERVICE_PAGES.N2PFUND },
+  CHAT: { since: 7, siteId: 2260, ownPage: true, takesLcid: true, path: () => SERVICE_PAGES.CHAT },
 };
 
 function composePath(address: string | undefined): string {
   return address === undefined ? '/cgi-bin/compose' : `/cgi-bin/compose?mailto=1&to=${urlEncodeBytes(address)}`;
 }
 
+/** Where a URL service leads: `rru`/`ru`, the auto-login page and the Passport site id (MSNP5.md 9.16). */
+export interface ServiceTarget {
+  redirect: string;
+  login: string;
+  siteId: number;
+}
+
 /**
- * `URL t <redirect> <login-url> <site-id>`; MSNP2 has no site id and no absolute redirects. Webmail
- * services answer Hotmail's relative paths, which msnd's login page passes on to the webmail.
+ * The target of a service in this session's dialect; undefined when the dialect has no such service
+ * or its LCID parameter is malformed. Webmail services lead to Hotmail's relative paths, which msnd's
+ * login page passes on to the webmail; msnd's own pages are absolute from MSNP3.
  */
-export function url(s: NotificationSession, trid: string, [service, param]: string[]): void {
-  const entry = Object.hasOwn(URL_SERVICES, service!) ? URL_SERVICES[service!] : undefined;
-  // Unknown service → 201 (MSNP5.md 9.16, a decision).
-  if (!entry || s.dialectLevel < entry.since) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
+export function serviceTarget(s: NotificationSession, service: string, param?: string): ServiceTarget | undefined {
+  const entry = Object.hasOwn(URL_SERVICES, service) ? URL_SERVICES[service] : undefined;
+  if (!entry || s.dialectLevel < entry.since || s.dialectLevel > (entry.until ?? Infinity)) return undefined;
+  if (entry.takesLcid && param !== undefined && !isLcid(param)) return undefined;
   const web = s.ctx.webBaseUrl();
   const absolute = entry.ownPage && s.features.urlSiteId;
   const redirect = absolute ? `${web}${entry.path(param)}` : entry.path(param);
   // lc: msnd's pages are in English (LCID 1033) for everyone.
-  const login = `${web}/md5auth?lc=1033`;
-  if (s.features.urlSiteId) s.reply('URL', trid, redirect, login, entry.siteId);
-  else s.reply('URL', trid, redirect, login);
+  return { redirect, login: `${web}${WEB_LOGIN_PATH}?lc=1033`, siteId: entry.siteId };
+}
+
+/** `URL t <redirect> <login-url> <site-id>`; MSNP2 has no site id and no absolute redirects. */
+export function url(s: NotificationSession, trid: string, [service, param]: string[]): void {
+  const target = serviceTarget(s, service!, param);
+  // Unknown service, one of another dialect, or a bad LCID → 201 (MSNP5.md 9.16, a decision).
+  if (!target) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
+  if (s.features.urlSiteId) s.reply('URL', trid, target.redirect, target.login, target.siteId);
+  else s.reply('URL', trid, target.redirect, target.login);
 }
 
 /** Every byte but A–Z a–z 0–9 - . _ ~ as %XX (a parameter is latin1: one char per byte). */
@@ -221,15 +248,15 @@ function malformed(s: NotificationSession, trid: string): void {
 
 // ---- PAG (MSNP5.md 9.20) ----------------------------------------------------------------------
 
-/** `PAG t <handle> <len>` + payload. No reply on success; 201/205/220 on failure. */
+/** `PAG t <handle> <len>` + payload. No reply on success; 201/205/220 on failure; IPG or outbox (core). */
 export async function pag(s: NotificationSession, trid: string, args: string[], payload?: Buffer): Promise<void> {
   const [rawHandle] = args;
   if (payload === undefined) return s.close('PAG without payload');
   if (!isValidHandle(rawHandle!)) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
   const user = s.session;
   const pager = { accountId: user.accountId, handle: user.handle, name: percentDecode(user.friendlyName).toString('utf8') };
-  const { store, services } = s.ctx;
-  const outcome = await queuePage(store, services.outbox, pager, normalizeHandle(rawHandle!), payload);
+  const { store, services, bus } = s.ctx;
+  const outcome = await sendPage(store, services.outbox, bus, pager, normalizeHandle(rawHandle!), payload);
   if ('error' in outcome) s.reply(String(outcome.error), trid);
 }
 

@@ -52,6 +52,7 @@ function webSettings(config: ServerConfig, baseUrl: () => string): WebSettings {
       return baseUrl().replace(/\/+$/, '');
     },
     webmail: config.webmailUrl,
+    partnerServices: partnerServices(config),
     adminToken: config.adminToken,
     formMaxAgeMs: limits.webFormMaxAgeMs,
     sessionMs: limits.webSessionMs,
@@ -60,6 +61,11 @@ function webSettings(config: ServerConfig, baseUrl: () => string): WebSettings {
     signupWindowMs: limits.webSignupWindowMs,
     reservedNames: config.reservedNames,
   };
+}
+
+function partnerServices(config: ServerConfig): WebSettings['partnerServices'] {
+  const urls = { N2PACCOUNT: config.net2phoneAccountUrl, N2PFUND: config.net2phoneFundUrl, CHAT: config.chatUrl };
+  return Object.fromEntries(Object.entries(urls).filter(([, url]) => url !== undefined));
 }
 
 function hostForUrl(host: string): string {

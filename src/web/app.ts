@@ -9,6 +9,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { homeRoutes } from './routes/home.ts';
 import { mailRoutes } from './routes/mail.ts';
 import { mobileRoutes } from './routes/mobile.ts';
+import { partnerRoutes } from './routes/partners.ts';
 import { signinRoutes } from './routes/signin.ts';
 import { signupRoutes } from './routes/signup.ts';
 
@@ -28,7 +29,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     if (status === 500) deps.log.error({ err: error, path: request.routeOptions.url }, 'web request failed');
     return reply.code(status).type('text/html').send(page('Something went wrong', html`<p>The request could not be handled.</p>`));
   });
-  for (const routes of [homeRoutes, signinRoutes, accountRoutes, mobileRoutes, mailRoutes, signupRoutes, adminRoutes]) {
+  for (const routes of [homeRoutes, signinRoutes, accountRoutes, mobileRoutes, mailRoutes, partnerRoutes, signupRoutes, adminRoutes]) {
     routes(app, deps);
   }
   return app;

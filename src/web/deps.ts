@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
+import type { PartnerService } from '../core/web-pages.ts';
 import type { WebKeys } from './keys.ts';
 
 /** The settings the web server acts on (msnd's settings, mapped by whoever starts it). */
@@ -9,6 +10,8 @@ export interface WebSettings {
   baseUrl: string;
   /** The operator's webmail (INBOX, COMPOSE, FOLDERS), if any. */
   webmail: string | undefined;
+  /** The operator's pages for the URL services msnd does not run (Net2Phone, chat rooms), if any. */
+  partnerServices: Partial<Record<PartnerService, string>>;
   /** Bearer token of the admin API; undefined disables it. */
   adminToken: string | undefined;
   /** A URL auto-login form older than this signs nobody in (MSNP5.md 9.16). */

@@ -6,6 +6,8 @@
  *   @add <owner> <FL|AL|BL> <contact> <encoded name>           put a contact on a list (RL mirrors FL)
  *   @phone <handle> <PHH|PHW|PHM|MOB|MBE> [value]             set a phone property
  *   @version <handle> <n>                                      bump the list version up to n
+ *   @group <handle> <id> <encoded name>                        create or rename an MSNP7 group
+ *   @groups <owner> <contact> <id,id…>                         put an FL contact in these groups
  *   @config <json>                                             server settings (read by the test runner)
  *   @login <handle> [dialects|-] [conn]                        sign in (TrIDs 1–7 used) as <conn>, default <user>-NS
  *   @online <handle> [status] [conn]                           sign in, SYN and CHG, as <conn>, default <user>-NS
@@ -106,6 +108,17 @@ class Replay {
       case 'phone': {
         const id = await accountId(args[0]!);
         return s.store.transaction((tx) => tx.updateAccount(id, { phones: { [args[1]!]: args[2] ?? '' } }));
+      }
+      case 'group': {
+        const id = await accountId(args[0]!);
+        return s.store.transaction((tx) => tx.saveGroup(id, { id: Number(args[1]), name: args[2]! }));
+      }
+      case 'groups': {
+        const [ownerId, contactId] = [await accountId(args[0]!), await accountId(args[1]!)];
+        return s.store.transaction(async (tx) => {
+          const record = (await tx.contact(ownerId, contactId))!;
+          await tx.saveContact(ownerId, contactId, { ...record, groups: args[2]!.split(',').map(Number) });
+        });
       }
       case 'version': {
         const id = await accountId(args[0]!);

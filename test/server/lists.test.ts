@@ -122,7 +122,7 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
   const cases: [string, (string | number)[]][] = [
     ['too few parameters', ['FL', 'HANDLE']],
     ['no parameters', []],
-    ['a group id in MSNP5', ['FL', 'HANDLE', 'Name', 0]],
+    ['two parameters too many on FL', ['FL', 'HANDLE', 'Name', 0, 1]],
     ['one parameter too many on AL', ['AL', 'HANDLE', 'Name', 'x']],
   ];
   for (const [what, args] of cases) {
@@ -575,7 +575,8 @@ describe('REM (MSNP5.md 9.9)', () => {
     ['REM of an unknown list', ['XL', 'HANDLE']],
     ['REM fl (lower case)', ['fl', 'HANDLE']],
     ['REM without a handle', ['FL']],
-    ['REM with a group id in MSNP5', ['FL', 'HANDLE', 0]],
+    ['REM AL with a group id', ['AL', 'HANDLE', 0]],
+    ['REM FL with two group ids', ['FL', 'HANDLE', 0, 1]],
   ];
   for (const [what, args] of closing) {
     test(`${what} closes the connection, the lists stay`, async () => {

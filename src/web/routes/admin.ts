@@ -1,7 +1,10 @@
-// The admin API: NOT alerts (MSNP5.md 9.21) and metrics, behind a bearer token. Without a token
-// configured the API does not exist (404).
+// The admin API: NOT alerts (MSNP5.md 9.21), new-mail notices (12.2) and metrics, behind a bearer
+// token. Without a token configured the API does not exist (404).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { AlertError, sendAlert, type AlertRequest } from '../../core/alerts.ts';
+import { announceNewMail } from '../../core/mail-notices.ts';
+import { isValidHandle } from '../../protocol/names.ts';
 import type { WebDeps } from '../deps.ts';
 import { sameText } from '../keys.ts';
 
@@ -19,6 +22,17 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
       if (error instanceof AlertError) return reply.code(400).send({ error: error.message });
       throw error;
     }
+  });
+  app.post('/admin/mail-notices', async (request, reply) => {
+    if (!(await admitted(deps, request, reply))) return reply;
+    // EmailEnabled is 1 only with a webmail (MSNP5.md 12.1): without one, clients expect no mail notices.
+    if (!deps.settings.webmail) return reply.code(409).send({ error: 'no webmail is configured (webmailUrl), so e-mail notifications are off' });
+    const parsed = mailNoticeSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: problems(parsed.error) });
+    const outcome = await announceNewMail(deps.store, deps.bus, parsed.data);
+    if ('error' in outcome) return reply.code(404).send({ error: `no account ${parsed.data.handle}` });
+    deps.log.info({ web: 'admin', handle: parsed.data.handle, delivered: outcome.delivered }, 'mail notice');
+    return reply.code(200).send(outcome);
   });
   app.get('/admin/metrics', async (request, reply) => {
     if (!(await admitted(deps, request, reply))) return reply;
@@ -53,4 +67,23 @@ function alertFrom(body: unknown): AlertRequest | { problem: string } {
   if (typeof b.text !== 'string') return { problem: '"text" is required' };
   if (b.url !== undefined && typeof b.url !== 'string') return { problem: '"url" must be a string' };
   return { to: all ? 'all' : handles!, text: b.text, ...(typeof b.url === 'string' && { url: b.url }) };
+}
+
+/** Header values of the notification: no control characters, so no CR/LF can forge a header (MSNP5.md 12). */
+const headerText = (max: number) => z.string().max(max).regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'must not contain control characters');
+
+/**
+ * `{ "handle", "from", "fromAddr", "subject", "folder"? }` as JSON: the account whose mailbox got a
+ * mail, the sender's name and address, the subject and the folder (`ACTIVE`, the inbox, by default).
+ */
+const mailNoticeSchema = z.strictObject({
+  handle: z.string().refine(isValidHandle, 'must be the handle of an account'),
+  from: headerText(128).trim().min(1),
+  fromAddr: z.email().max(254),
+  subject: headerText(256),
+  folder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores').default('ACTIVE'),
+});
+
+function problems(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
 }

@@ -1,0 +1,45 @@
+// The new-mail notification the NS sends as `MSG Hotmail Hotmail <len>` (MSNP5.md 12.2, 9.24).
+import { mimeMessage } from './mime.ts';
+
+export interface NewMailFields {
+  /** The sender's display name. */
+  from: string;
+  /** The sender's address. */
+  fromAddr: string;
+  subject: string;
+  /** The folder the mail arrived in (`ACTIVE` is Hotmail's inbox). */
+  destFolder: string;
+  /** Where the message opens: a path the client posts as `rru` to postUrl (MSNP5.md 9.16). */
+  messageUrl: string;
+  /** The auto-login page the client posts its form to. */
+  postUrl: string;
+  /** Passport site id for the auto-login (MSNP3+ only). */
+  siteId: number;
+}
+
+/**
+ * MSNP2 (`textTypes` false): `application/x-msmsgsemailnotification` without `id`; MSNP3+:
+ * `text/x-msmsgsemailnotification; charset=UTF-8` with `id` (MSNP5.md 4.3, 12.2). The body is a
+ * header block of its own, ended by an empty line (sessions.md session 10).
+ * Throws RangeError for a value containing CR or LF.
+ */
+export function newMailNotification(textTypes: boolean, f: NewMailFields): Buffer {
+  const type = textTypes ? 'text/x-msmsgsemailnotification; charset=UTF-8' : 'application/x-msmsgsemailnotification';
+  const fields: [string, string][] = [
+    ['From', f.from],
+    ['Message-URL', f.messageUrl],
+    ['Post-URL', f.postUrl],
+    ['Subject', f.subject],
+    ['Dest-Folder', f.destFolder],
+    ['From-Addr', f.fromAddr],
+  ];
+  if (textTypes) fields.push(['id', String(f.siteId)]);
+  const body = mimeMessage(fields).toString('utf8');
+  return mimeMessage(
+    [
+      ['MIME-Version', '1.0'],
+      ['Content-Type', type],
+    ],
+    body,
+  );
+}
