@@ -5,6 +5,16 @@ export type Dialect = 'MSNP2' | 'MSNP3' | 'MSNP4' | 'MSNP5' | 'MSNP6' | 'MSNP7';
 export const ALL_DIALECTS: readonly Dialect[] = ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'];
 
 const CVR0 = 'CVR0';
+/**
+ * `CVRO` (letter O) appears in the version lists of some clients of the period. msnd takes it as
+ * CVR0 and echoes it as the client wrote it, so a client that looks for its own token finds it
+ * (a decision; §4.1 only knows CVR0).
+ */
+const CVR0_MISSPELT = 'CVRO';
+
+function isCvr0(entry: string): boolean {
+  return entry === CVR0 || entry === CVR0_MISSPELT;
+}
 
 /** 2..7 */
 export function dialectLevel(d: Dialect): number {
@@ -13,16 +23,17 @@ export function dialectLevel(d: Dialect): number {
 
 export interface Negotiation { reply: string[]; dialect: Dialect | null; cvr0: boolean }
 
-/** §4.1 + D-1/D-2: reply = the client's offered entries that msnd supports (supported dialects + 'CVR0' when cvr0Allowed), in the client's order, upper-cased, without duplicates; dialect = the first non-CVR0 entry of reply (null if none); cvr0 = reply is exactly ['CVR0'] (CVR0-only mode). Empty reply → caller sends 'VER t 0'. */
+/** §4.1 + D-1/D-2: reply = the client's offered entries that msnd supports (supported dialects + 'CVR0' (or 'CVRO') when cvr0Allowed), in the client's order, upper-cased, without duplicates; dialect = the first non-CVR0 entry of reply (null if none); cvr0 = reply is exactly ['CVR0'] (CVR0-only mode). Empty reply → caller sends 'VER t 0'. */
 export function negotiate(offered: readonly string[], supported: readonly Dialect[], cvr0Allowed = true): Negotiation {
   const isAccepted = (entry: string): boolean =>
-    entry === CVR0 ? cvr0Allowed : (supported as readonly string[]).includes(entry);
+    isCvr0(entry) ? cvr0Allowed : (supported as readonly string[]).includes(entry);
   const reply: string[] = [];
   for (const entry of offered.map(asciiUpperCase)) {
-    if (isAccepted(entry) && !reply.includes(entry)) reply.push(entry);
+    const duplicate = reply.includes(entry) || (isCvr0(entry) && reply.some(isCvr0));
+    if (isAccepted(entry) && !duplicate) reply.push(entry);
   }
-  const dialect = (reply.find((entry) => entry !== CVR0) as Dialect | undefined) ?? null;
-  return { reply, dialect, cvr0: reply.length === 1 && reply[0] === CVR0 };
+  const dialect = (reply.find((entry) => !isCvr0(entry)) as Dialect | undefined) ?? null;
+  return { reply, dialect, cvr0: reply.length === 1 && isCvr0(reply[0]!) };
 }
 
 /** Only a–z: the tokens are latin1, where toUpperCase would also map e.g. 'ß' to 'SS'. */

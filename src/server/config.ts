@@ -6,8 +6,8 @@ const positiveMs = z.number().int().positive();
 /** A delay that one setTimeout can wait (Node clamps anything longer to 1 ms). */
 const timerMs = positiveMs.max(2_147_483_647);
 
-/** Dialects msnd offers until the MSNP6/MSNP7 features (CHL/QRY, groups) are in place. */
-export const DEFAULT_DIALECTS: Dialect[] = ['MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'];
+/** Every dialect msnd speaks (MSNP5.md 4.1); the client's order decides which one a session uses. */
+export const DEFAULT_DIALECTS: Dialect[] = [...ALL_DIALECTS];
 
 export const serverConfigSchema = z.object({
   /** Address the listeners bind to. */

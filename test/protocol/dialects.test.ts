@@ -62,8 +62,17 @@ describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
     assert.deepEqual(negotiate(['MSNP99', 'CVR0'], ALL_DIALECTS, false), { reply: [], dialect: null, cvr0: false });
   });
 
+  it('takes the misspelt CVRO of some clients as CVR0 and echoes it as sent (issue 5 tolerance)', () => {
+    assert.deepEqual(negotiate(['MSNP5', 'MSNP4', 'CVRO'], ALL_DIALECTS), {
+      reply: ['MSNP5', 'MSNP4', 'CVRO'], dialect: 'MSNP5', cvr0: false,
+    });
+    assert.deepEqual(negotiate(['MSNP99', 'cvro'], ALL_DIALECTS), { reply: ['CVRO'], dialect: null, cvr0: true });
+    assert.deepEqual(negotiate(['CVRO', 'CVR0', 'MSNP2'], ALL_DIALECTS).reply, ['CVRO', 'MSNP2']);
+    assert.deepEqual(negotiate(['MSNP5', 'CVRO'], ALL_DIALECTS, false).reply, ['MSNP5']);
+  });
+
   it('does not match near-misses', () => {
-    for (const entry of ['MSNP', 'MSNP05', 'MSNP5 ', ' MSNP5', 'CVR', 'CVR00', 'MSNP1', '0']) {
+    for (const entry of ['MSNP', 'MSNP05', 'MSNP5 ', ' MSNP5', 'CVR', 'CVR00', 'CVROO', 'CVRQ', 'MSNP1', '0']) {
       assert.deepEqual(negotiate([entry], ALL_DIALECTS).reply, [], entry);
     }
   });

@@ -331,10 +331,22 @@ describe('MSNP7 referral (MSNP5.md 4.3, 5; sessions.md 17a)', () => {
     await expectClose(ds, [`XFR 3 NS 127.0.0.1:${s7.nsPort} 0 127.0.0.1:${s7.dsPort}`]);
   });
 
-  test('a dialect left out of the configuration is not offered back', async () => {
+  test('a dialect left out of the configuration (--dialects MSNP5,MSNP4) is not offered back', async () => {
+    const older = await TestMsnd.start({ dialects: ['MSNP5', 'MSNP4'] });
+    try {
+      const ds = await older.connect('ds');
+      ds.send('VER', 1, 'MSNP7', 'MSNP6', 'MSNP5', 'CVR0');
+      await expectLine(ds, 'VER 1 MSNP5 CVR0');
+      ds.close();
+    } finally {
+      await older.stop();
+    }
+  });
+
+  test('by default every dialect is offered', async () => {
     const ds = await s.connect('ds');
-    ds.send('VER', 1, 'MSNP7', 'MSNP6', 'MSNP5', 'CVR0');
-    await expectLine(ds, 'VER 1 MSNP5 CVR0');
+    ds.send('VER', 1, 'MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2', 'CVR0');
+    await expectLine(ds, 'VER 1 MSNP7 MSNP6 MSNP5 MSNP4 MSNP3 MSNP2 CVR0');
     ds.close();
   });
 });
