@@ -63,6 +63,12 @@ export const serverConfigSchema = z.object({
       otherLists: z.number().int().positive().default(1000),
       selfRenames: z.number().int().positive().default(5),
       selfRenameWindowMs: positiveMs.default(60_000),
+      /** Invitation e-mails (SDC/SND) one account may send per window; more get 800 (a decision). */
+      invitationEmails: z.number().int().positive().default(20),
+      invitationEmailWindowMs: positiveMs.default(3_600_000),
+      /** Pages (PAG) one account may send per window; more get 800 (a decision). */
+      pages: z.number().int().positive().default(10),
+      pageWindowMs: positiveMs.default(600_000),
       failedLoginsPerAddress: z.number().int().positive().default(10),
       failedLoginWindowMs: positiveMs.default(60_000),
       transferCookieMs: positiveMs.default(60_000),

@@ -17,10 +17,14 @@ import { encodeLine } from '../protocol/line.ts';
 import { acceptEncoded, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
 import type { NotificationSession } from './notification.ts';
+import { SlidingWindow } from './rate.ts';
 
 /** What the NS sessions use of the services (NotificationContext.services). */
 export interface NsServices {
   outbox: Outbox;
+  /** SDC/SND e-mails and PAG pages sent per account, for their rate limits. */
+  sentInvitations: SlidingWindow;
+  sentPages: SlidingWindow;
 }
 
 export interface ServiceParts {
@@ -59,8 +63,10 @@ export function startServices(parts: ServiceParts): RunningServices {
   worker.start();
   const poller = new AlertPoller(parts);
   poller.start();
+  const sentInvitations = new SlidingWindow(config.limits.invitationEmailWindowMs);
+  const sentPages = new SlidingWindow(config.limits.pageWindowMs);
   return {
-    ns: { outbox },
+    ns: { outbox, sentInvitations, sentPages },
     pollAlerts: () => poller.round(),
     async stop() {
       poller.stop();
@@ -228,9 +234,13 @@ async function invite(
   if (!target) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
   const inviter = { handle: s.session.handle, name: details.name };
   const { store, services } = s.ctx;
+  if (overRate(services.sentInvitations, inviter.handle, s.ctx.config.limits.invitationEmails)) {
+    return s.reply(String(ErrorCode.RATE_LIMITED), trid);
+  }
   const request = { inviter, target, note: details.note, lcid: details.lcid, webUrl: s.ctx.webBaseUrl() };
   const outcome = await queueInvitation(store, services.outbox, lastFind.get(s) ?? [], request);
   if ('error' in outcome) return s.reply(String(outcome.error), trid);
+  services.sentInvitations.add(inviter.handle);
   // The outbox row is committed: only now the OK (DESIGN.md "Data").
   s.reply(command, trid, 'OK');
 }
@@ -256,8 +266,20 @@ export async function pag(s: NotificationSession, trid: string, args: string[], 
   const user = s.session;
   const pager = { accountId: user.accountId, handle: user.handle, name: percentDecode(user.friendlyName).toString('utf8') };
   const { store, services, bus } = s.ctx;
+  if (overRate(services.sentPages, pager.handle, s.ctx.config.limits.pages)) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
   const outcome = await sendPage(store, services.outbox, bus, pager, normalizeHandle(rawHandle!), payload);
-  if ('error' in outcome) s.reply(String(outcome.error), trid);
+  if ('error' in outcome) return s.reply(String(outcome.error), trid);
+  services.sentPages.add(pager.handle);
+}
+
+/**
+ * Each account may send only so many e-mails and pages per window, so that a signed-in account
+ * cannot turn msnd into a mail or SMS cannon; beyond, 800 "changing too rapidly" (MSNP5.md 13,
+ * the code [YW PAG] shows for a page that was not sent; a decision for SDC/SND). Only accepted
+ * ones count.
+ */
+function overRate(window: SlidingWindow, handle: string, limit: number): boolean {
+  return window.count(handle) >= limit;
 }
 
 // ---- NOT alerts (MSNP5.md 9.21) ---------------------------------------------------------------
