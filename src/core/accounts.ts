@@ -23,12 +23,11 @@ export async function authenticate(
   /** MSNP6+ clients are told `verified 0` in USR OK instead of being refused (MSNP5.md 6.4). */
   softVerification = false,
 ): Promise<LoginOutcome> {
-  const secret = await store.secretOf(handle);
-  if (secret === undefined || !isMd5ResponseFor(challenge, secret, response)) {
+  const credentials = await store.credentialsOf(handle);
+  if (credentials === undefined || !isMd5ResponseFor(challenge, credentials.secret, response)) {
     return { error: ErrorCode.AUTHENTICATION_FAILED };
   }
-  const account = await store.findAccount(handle);
-  if (!account) return { error: ErrorCode.AUTHENTICATION_FAILED };
+  const { account } = credentials;
   if (account.kid) return { error: ErrorCode.KIDS_WITHOUT_CONSENT };
   if (policy.requireVerified && !account.verified && !softVerification) return { error: ErrorCode.NOT_VERIFIED };
   return { ok: true, account };

@@ -23,17 +23,16 @@ export class PresenceFanout {
     private readonly bus: Bus,
   ) {}
 
-  /** Records the user's presence and tells every watcher (everyone with the user on FL). */
-  async toAllWatchers(ownerId: number, handle: string, shown: Shown | null): Promise<void> {
+  /**
+   * Records the user's presence and tells every watcher (everyone with the user on FL). `blp` is
+   * the owner's current setting, which only the owner's own session changes.
+   */
+  async toAllWatchers(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null): Promise<void> {
     const seq = await this.bus.setPresence(handle, shown);
-    const { blp, records } = await this.store.transaction(async (tx) => ({
-      blp: (await tx.accountById(ownerId))?.blp ?? 'AL',
-      records: await tx.contacts(ownerId),
-    }));
-    for (const record of records) {
-      if (!record.lists.RL) continue;
-      const visible = allows(factsFromOwnRecord(blp, record)) ? shown : null;
-      this.bus.publish(record.handle, { kind: 'presence', contact: handle, seq, shown: visible });
+    const watchers = await this.store.read((tx) => tx.watchers(ownerId));
+    for (const watcher of watchers) {
+      const visible = allows({ blp, viewerOnAL: watcher.onAL, viewerOnBL: watcher.onBL }) ? shown : null;
+      this.bus.publish(watcher.handle, { kind: 'presence', contact: handle, seq, shown: visible });
     }
   }
 

@@ -61,7 +61,9 @@ export function phonesAsSeen(phones: Phones, allowed: boolean): Phones {
  */
 export class UserSession {
   private status: Status | undefined;
+  /** The FL entries; filled by the first SYN (or, without one, the first CHG) of the session. */
   private readonly forward = new Map<string, ContactEntry>();
+  private forwardLoaded = false;
   private readonly shownToMe = new Map<string, { seq: number; shown: Shown | null }>();
   private readonly fanout: PresenceFanout;
 
@@ -74,12 +76,25 @@ export class UserSession {
     this.fanout = new PresenceFanout(store, bus);
   }
 
-  /** Loads the user's forward list; the session becomes present with its first status change. */
+  /** The session becomes present with its first status change. */
   static async open(account: Account, store: Store, bus: Bus, limits: ListLimits): Promise<UserSession> {
-    const session = new UserSession(account, store, bus, limits);
-    const contacts = await store.transaction((tx) => tx.contacts(account.id));
-    for (const contact of contacts) if (contact.lists.FL) session.forward.set(contact.handle, contact);
-    return session;
+    return new UserSession(account, store, bus, limits);
+  }
+
+  /** The forward list as read now; clients sync before their first CHG, so SYN usually did it. */
+  private rememberForward(contacts: readonly ContactEntry[]): void {
+    this.forward.clear();
+    for (const contact of contacts) if (contact.lists.FL) this.forward.set(contact.handle, contact);
+    this.forwardLoaded = true;
+  }
+
+  private async loadForward(): Promise<void> {
+    if (!this.forwardLoaded) this.rememberForward(await this.store.read((tx) => tx.contacts(this.account.id)));
+  }
+
+  /** Keeps a loaded forward list in step with a change this session made; an unloaded one is read later. */
+  private setForward(entry: ContactEntry): void {
+    if (this.forwardLoaded) this.forward.set(entry.handle, entry);
   }
 
   get handle(): string {
@@ -114,12 +129,11 @@ export class UserSession {
   /** CHG (MSNP5.md 9.11, 10). Returns the ILN batch when this is the session's first CHG. */
   async changeStatus(status: Status): Promise<{ initial?: InitialPresence[] }> {
     const first = !this.present;
+    if (first) await this.loadForward();
     const before = publicShown(this.status, this.account.friendlyName);
     this.status = status;
     const after = publicShown(status, this.account.friendlyName);
-    if (first || !sameShown(before, after)) {
-      await this.fanout.toAllWatchers(this.account.id, this.handle, after);
-    }
+    if (first || !sameShown(before, after)) await this.tellWatchers(after);
     return first ? { initial: await this.initialPresence() } : {};
   }
 
@@ -127,9 +141,7 @@ export class UserSession {
   private async initialPresence(): Promise<InitialPresence[]> {
     const contacts = [...this.forward.values()];
     const records = await this.bus.presenceOf(contacts.map((c) => c.handle));
-    const facts = await this.store.transaction((tx) =>
-      tx.privacyTowards(this.account.id, contacts.map((c) => c.contactId)),
-    );
+    const facts = await this.store.read((tx) => tx.privacyTowards(this.account.id, contacts.map((c) => c.contactId)));
     const initial: InitialPresence[] = [];
     for (const contact of contacts) {
       const record = records.get(contact.handle);
@@ -145,7 +157,7 @@ export class UserSession {
   async signOut(): Promise<void> {
     if (this.present && publicShown(this.status, this.account.friendlyName)) {
       this.status = undefined;
-      await this.fanout.toAllWatchers(this.account.id, this.handle, null);
+      await this.tellWatchers(null);
     } else if (this.present) {
       this.status = undefined;
       await this.bus.setPresence(this.handle, null);
@@ -158,16 +170,13 @@ export class UserSession {
       const account = await mustAccount(tx, this.account.id);
       const contacts: SyncEntry[] = await tx.contacts(account.id);
       const groups = await tx.groups(account.id);
-      const forwardIds = contacts.filter((c) => c.lists.FL).map((c) => c.contactId);
-      const accounts = await tx.accountsByIds(forwardIds);
-      const facts = await tx.privacyTowards(account.id, forwardIds);
+      const forward = await tx.forwardContactFacts(account.id);
       for (const entry of contacts) {
-        const contact = accounts.get(entry.contactId);
-        const contactFacts = facts.get(entry.contactId);
-        if (!entry.lists.FL || !contact || !contactFacts) continue;
-        entry.visiblePhones = phonesAsSeen(contact.phones, allows(contactFacts));
+        const contact = forward.get(entry.contactId);
+        if (entry.lists.FL && contact) entry.visiblePhones = phonesAsSeen(contact.phones, allows(contact.facts));
       }
       this.account = account;
+      this.rememberForward(contacts);
       return { account, contacts, groups };
     });
   }
@@ -208,7 +217,7 @@ export class UserSession {
     if (!('ok' in result)) return result;
     this.account = result.me;
     if (result.membershipOnly) {
-      this.forward.set(result.entry.handle, result.entry);
+      this.setForward(result.entry);
       return { ok: true, version: result.version, membershipOnly: true };
     }
     return { ok: true, ...(await this.afterAdd(list, result)) };
@@ -236,7 +245,7 @@ export class UserSession {
       await this.retellWatcher(r.entry, r.ownerRecord);
       return { version: r.version };
     }
-    this.forward.set(contactHandle, r.entry);
+    this.setForward(r.entry);
     if (r.reverse !== undefined) {
       this.bus.publish(contactHandle, {
         kind: 'reverse-added',
@@ -276,7 +285,7 @@ export class UserSession {
     if (!('ok' in result)) return result;
     this.account = result.me;
     if (result.membershipOnly) {
-      this.forward.set(handle, result.entry);
+      this.setForward(result.entry);
     } else if (list === 'FL') {
       this.forward.delete(handle);
       this.shownToMe.delete(handle);
@@ -385,7 +394,7 @@ export class UserSession {
     const before = this.publicShown();
     this.account = { ...this.account, friendlyName: name, listVersion: version };
     const after = this.publicShown();
-    if (!sameShown(before, after)) await this.fanout.toAllWatchers(this.account.id, this.handle, after);
+    if (!sameShown(before, after)) await this.tellWatchers(after);
     return { version };
   }
 
@@ -414,9 +423,7 @@ export class UserSession {
   /** BLP (MSNP5.md 9.7): every watcher is re-evaluated. */
   async setBlp(blp: 'AL' | 'BL'): Promise<Outcome<{ version: number }>> {
     const result = await this.changeSetting((a) => a.blp === blp, { blp });
-    if ('ok' in result && this.present) {
-      await this.fanout.toAllWatchers(this.account.id, this.handle, this.publicShown());
-    }
+    if ('ok' in result && this.present) await this.tellWatchers(this.publicShown());
     return result;
   }
 
@@ -452,6 +459,10 @@ export class UserSession {
       const account = await mustAccount(tx, this.account.id);
       return allows(factsFromOwnRecord(account.blp, record));
     });
+  }
+
+  private tellWatchers(shown: Shown | null): Promise<void> {
+    return this.fanout.toAllWatchers(this.account.id, this.handle, this.account.blp, shown);
   }
 
   private publicShown(): Shown | null {

@@ -114,6 +114,13 @@ export interface OutboxRecord extends OutboxItem {
   lastError: string;
 }
 
+export interface Watcher {
+  handle: string;
+  /** On the owner's AL / BL. */
+  onAL: boolean;
+  onBL: boolean;
+}
+
 export interface ContactWrite {
   name: string;
   lists: ListMembership;
@@ -144,6 +151,10 @@ export interface StoreTx {
   /** Creates or renames the group. */
   saveGroup(ownerId: number, group: ContactGroup): Promise<void>;
   deleteGroup(ownerId: number, groupId: number): Promise<void>;
+  /** The owner's RL (who has the owner on FL), each with the owner's AL/BL bits of it: for presence fan-out. */
+  watchers(ownerId: number): Promise<Watcher[]>;
+  /** For each FL contact of the owner: its phones and what the owner is to it (one read, for SYN). */
+  forwardContactFacts(ownerId: number): Promise<Map<number, { phones: Phones; facts: PrivacyFacts }>>;
   /** For each owner, what the viewer is to it (owner's BLP, viewer on owner's AL/BL). */
   privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>>;
 }
@@ -151,6 +162,11 @@ export interface StoreTx {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Reads outside a transaction: for one statement, which sees one consistent state by itself,
+   * without the round trips of BEGIN and COMMIT. Never for writes or for several related reads.
+   */
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   findAccount(handle: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
   /** Creates the account with its group 0. Throws AccountExistsError. */
@@ -159,6 +175,8 @@ export interface Store {
   deleteAccount(handle: string): Promise<boolean>;
   /** The decrypted MD5-scheme secret, or undefined when there is no such account. */
   secretOf(handle: string): Promise<string | undefined>;
+  /** The account and its decrypted secret in one read (a login needs both). */
+  credentialsOf(handle: string): Promise<{ account: Account; secret: string } | undefined>;
   setSecret(handle: string, secret: string): Promise<boolean>;
 
   directoryEntry(accountId: number): Promise<DirectoryEntry | undefined>;

@@ -15,6 +15,7 @@ import type {
   PendingAlert,
   Store,
   StoreTx,
+  Watcher,
 } from '../core/store.ts';
 import { DEFAULT_GROUP_ID, DEFAULT_GROUP_NAME, DEFAULT_PROFILE, NO_PHONES } from '../core/types.ts';
 import type { Account, ContactEntry, ContactGroup, ListName, Phones, PrivacyFacts, Profile } from '../core/types.ts';
@@ -164,6 +165,32 @@ export class KyselyStoreTx implements StoreTx {
     await this.db.deleteFrom('contact_groups').where('account_id', '=', ownerId).where('group_id', '=', groupId).execute();
   }
 
+  async watchers(ownerId: number): Promise<Watcher[]> {
+    const rows = await this.db
+      .selectFrom('contacts as c')
+      .innerJoin('accounts as a', 'a.id', 'c.contact_id')
+      .select(['a.handle', 'c.al', 'c.bl'])
+      .where('c.owner_id', '=', ownerId)
+      .where('c.rl', '=', this.engine.flag(true))
+      .execute();
+    return rows.map((row) => ({ handle: row.handle, onAL: Boolean(row.al), onBL: Boolean(row.bl) }));
+  }
+
+  async forwardContactFacts(ownerId: number): Promise<Map<number, { phones: Phones; facts: PrivacyFacts }>> {
+    const rows = await this.db
+      .selectFrom('contacts as c')
+      .innerJoin('accounts as a', 'a.id', 'c.contact_id')
+      .leftJoin('contacts as r', (join) => join.onRef('r.owner_id', '=', 'c.contact_id').on('r.contact_id', '=', ownerId))
+      .select(['c.contact_id', 'a.blp', 'a.phh', 'a.phw', 'a.phm', 'a.mob', 'a.mbe', 'r.al', 'r.bl'])
+      .where('c.owner_id', '=', ownerId)
+      .where('c.fl', '=', this.engine.flag(true))
+      .execute();
+    return new Map(rows.map((row) => [row.contact_id, {
+      phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
+      facts: { blp: row.blp, viewerOnAL: Boolean(row.al), viewerOnBL: Boolean(row.bl) },
+    }]));
+  }
+
   async privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>> {
     if (ownerIds.length === 0) return new Map();
     const rows = await this.db
@@ -218,6 +245,10 @@ export class KyselyStore implements Store {
     return this.db.transaction().execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
   }
 
+  read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return fn(this.outsideTransaction);
+  }
+
   findAccount(handle: string): Promise<Account | undefined> {
     return this.outsideTransaction.accountByHandle(handle);
   }
@@ -264,6 +295,15 @@ export class KyselyStore implements Store {
       .where('handle', '=', handle.toLowerCase())
       .executeTakeFirst();
     return row && decryptSecret(this.secretKey, row.secret_enc, row.handle);
+  }
+
+  async credentialsOf(handle: string): Promise<{ account: Account; secret: string } | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select([...ACCOUNT_COLUMNS, 'secret_enc'])
+      .where('handle', '=', handle.toLowerCase())
+      .executeTakeFirst();
+    return row && { account: toAccount(row), secret: decryptSecret(this.secretKey, row.secret_enc, row.handle) };
   }
 
   async setSecret(handle: string, secret: string): Promise<boolean> {

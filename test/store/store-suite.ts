@@ -273,6 +273,15 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
         }));
     });
 
+    describe('credentialsOf', () => {
+      test('gives the account and its decrypted secret, case-insensitively; nothing for an unknown handle', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com', 'pässwörd');
+          assert.deepEqual(await store.credentialsOf('A@Example.com'), { account: a, secret: 'pässwörd' });
+          assert.equal(await store.credentialsOf('nobody@example.com'), undefined);
+        }));
+    });
+
     describe('groups (MSNP7)', () => {
       test('a new account has group 0, Other Contacts', () =>
         withStore(async (store) => {
@@ -337,6 +346,45 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             [friend.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }],
           ]));
           assert.deepEqual(await store.transaction((tx) => tx.privacyTowards(viewer.id, [])), new Map());
+        }));
+
+      test('watchers: the RL records with the owner\'s AL/BL bits, nobody else', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const [a, b, c] = [await account(store, 'a@example.com'), await account(store, 'b@example.com'), await account(store, 'c@example.com')];
+          await store.transaction(async (tx) => {
+            await tx.saveContact(owner.id, a.id, entry('a', lists('RL', 'AL')));
+            await tx.saveContact(owner.id, b.id, entry('b', lists('RL', 'BL', 'FL')));
+            await tx.saveContact(owner.id, c.id, entry('c', lists('FL', 'AL')));
+          });
+          const watchers = await store.read((tx) => tx.watchers(owner.id));
+          assert.deepEqual(watchers.sort((x, y) => x.handle.localeCompare(y.handle)), [
+            { handle: 'a@example.com', onAL: true, onBL: false },
+            { handle: 'b@example.com', onAL: false, onBL: true },
+          ]);
+          assert.deepEqual(await store.read((tx) => tx.watchers(c.id)), []);
+        }));
+
+      test('forwardContactFacts: for each FL contact, its phones and what the owner is to it', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const allows = await account(store, 'allows@example.com');
+          const blocks = await account(store, 'blocks@example.com');
+          const onlyAl = await account(store, 'only-al@example.com');
+          await store.transaction(async (tx) => {
+            await tx.updateAccount(allows.id, { blp: 'BL', phones: { PHH: '555', MOB: 'Y' } });
+            await tx.saveContact(owner.id, allows.id, entry('a', lists('FL')));
+            await tx.saveContact(owner.id, blocks.id, entry('b', lists('FL', 'AL')));
+            await tx.saveContact(owner.id, onlyAl.id, entry('c', lists('AL')));
+            await tx.saveContact(allows.id, owner.id, entry('o', lists('AL', 'RL')));
+            await tx.saveContact(blocks.id, owner.id, entry('o', lists('BL', 'RL')));
+          });
+          const facts = await store.read((tx) => tx.forwardContactFacts(owner.id));
+          assert.deepEqual(facts, new Map([
+            [allows.id, { phones: { PHH: '555', PHW: '', PHM: '', MOB: 'Y', MBE: 'N' }, facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false } }],
+            [blocks.id, { phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' }, facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: true } }],
+          ]));
+          assert.deepEqual(await store.read((tx) => tx.forwardContactFacts(onlyAl.id)), new Map());
         }));
     });
 
