@@ -61,9 +61,10 @@ export function phonesAsSeen(phones: Phones, allowed: boolean): Phones {
  */
 export class UserSession {
   private status: Status | undefined;
-  /** The FL entries; filled by the first SYN (or, without one, the first CHG) of the session. */
-  private readonly forward = new Map<string, ContactEntry>();
-  private forwardLoaded = false;
+  /**
+   * While present: every FL contact and what this session last showed of it (with the presence
+   * sequence number it came with). Only handles and presence are kept, to keep an idle session small.
+   */
   private readonly shownToMe = new Map<string, { seq: number; shown: Shown | null }>();
   private readonly fanout: PresenceFanout;
 
@@ -79,22 +80,6 @@ export class UserSession {
   /** The session becomes present with its first status change. */
   static async open(account: Account, store: Store, bus: Bus, limits: ListLimits): Promise<UserSession> {
     return new UserSession(account, store, bus, limits);
-  }
-
-  /** The forward list as read now; clients sync before their first CHG, so SYN usually did it. */
-  private rememberForward(contacts: readonly ContactEntry[]): void {
-    this.forward.clear();
-    for (const contact of contacts) if (contact.lists.FL) this.forward.set(contact.handle, contact);
-    this.forwardLoaded = true;
-  }
-
-  private async loadForward(): Promise<void> {
-    if (!this.forwardLoaded) this.rememberForward(await this.store.read((tx) => tx.contacts(this.account.id)));
-  }
-
-  /** Keeps a loaded forward list in step with a change this session made; an unloaded one is read later. */
-  private setForward(entry: ContactEntry): void {
-    if (this.forwardLoaded) this.forward.set(entry.handle, entry);
   }
 
   get handle(): string {
@@ -119,7 +104,7 @@ export class UserSession {
 
   /** A contact's presence event: what to show now (`undefined` when nothing changed). */
   presenceUpdate(event: Extract<UserEvent, { kind: 'presence' }>): Shown | null | undefined {
-    if (!this.present || !this.forward.has(event.contact)) return undefined;
+    if (!this.present || !this.shownToMe.has(event.contact)) return undefined;
     const last = this.shownToMe.get(event.contact);
     if (last && last.seq >= event.seq) return undefined;
     this.shownToMe.set(event.contact, { seq: event.seq, shown: event.shown });
@@ -129,7 +114,6 @@ export class UserSession {
   /** CHG (MSNP5.md 9.11, 10). Returns the ILN batch when this is the session's first CHG. */
   async changeStatus(status: Status): Promise<{ initial?: InitialPresence[] }> {
     const first = !this.present;
-    if (first) await this.loadForward();
     const before = publicShown(this.status, this.account.friendlyName);
     this.status = status;
     const after = publicShown(status, this.account.friendlyName);
@@ -139,14 +123,12 @@ export class UserSession {
 
   /** The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12). */
   private async initialPresence(): Promise<InitialPresence[]> {
-    const contacts = [...this.forward.values()];
+    const contacts = await this.store.read((tx) => tx.forwardContacts(this.account.id));
     const records = await this.bus.presenceOf(contacts.map((c) => c.handle));
-    const facts = await this.store.read((tx) => tx.privacyTowards(this.account.id, contacts.map((c) => c.contactId)));
     const initial: InitialPresence[] = [];
     for (const contact of contacts) {
       const record = records.get(contact.handle);
-      const contactFacts = facts.get(contact.contactId);
-      const shown = record?.shown && contactFacts && allows(contactFacts) ? record.shown : null;
+      const shown = record?.shown && allows(contact.facts) ? record.shown : null;
       this.shownToMe.set(contact.handle, { seq: record?.seq ?? 0, shown });
       if (shown) initial.push({ handle: contact.handle, shown });
     }
@@ -170,13 +152,12 @@ export class UserSession {
       const account = await mustAccount(tx, this.account.id);
       const contacts: SyncEntry[] = await tx.contacts(account.id);
       const groups = await tx.groups(account.id);
-      const forward = await tx.forwardContactFacts(account.id);
+      const forward = new Map((await tx.forwardContacts(account.id)).map((c) => [c.contactId, c]));
       for (const entry of contacts) {
         const contact = forward.get(entry.contactId);
         if (entry.lists.FL && contact) entry.visiblePhones = phonesAsSeen(contact.phones, allows(contact.facts));
       }
       this.account = account;
-      this.rememberForward(contacts);
       return { account, contacts, groups };
     });
   }
@@ -216,10 +197,7 @@ export class UserSession {
     });
     if (!('ok' in result)) return result;
     this.account = result.me;
-    if (result.membershipOnly) {
-      this.setForward(result.entry);
-      return { ok: true, version: result.version, membershipOnly: true };
-    }
+    if (result.membershipOnly) return { ok: true, version: result.version, membershipOnly: true };
     return { ok: true, ...(await this.afterAdd(list, result)) };
   }
 
@@ -245,7 +223,6 @@ export class UserSession {
       await this.retellWatcher(r.entry, r.ownerRecord);
       return { version: r.version };
     }
-    this.setForward(r.entry);
     if (r.reverse !== undefined) {
       this.bus.publish(contactHandle, {
         kind: 'reverse-added',
@@ -284,16 +261,13 @@ export class UserSession {
     });
     if (!('ok' in result)) return result;
     this.account = result.me;
-    if (result.membershipOnly) {
-      this.setForward(result.entry);
-    } else if (list === 'FL') {
-      this.forward.delete(handle);
+    if (list !== 'FL') {
+      await this.retellWatcher(result.entry, result.entry.lists);
+    } else if (!result.membershipOnly) {
       this.shownToMe.delete(handle);
       if (result.reverse !== undefined) {
         this.bus.publish(handle, { kind: 'reverse-removed', version: result.reverse, contact: this.handle });
       }
-    } else {
-      await this.retellWatcher(result.entry, result.entry.lists);
     }
     return { ok: true, version: result.version };
   }
@@ -344,22 +318,16 @@ export class UserSession {
   async removeGroup(groupId: number): Promise<Outcome<{ version: number }>> {
     if (groupId === DEFAULT_GROUP_ID) return { error: ErrorCode.CANNOT_REMOVE_GROUP_ZERO };
     const ownerId = this.account.id;
-    const result = await this.changeGroups<{ moved: ContactEntry[] }>(async (tx) => {
+    return this.changeGroups<object>(async (tx) => {
       const missing = await groupMissing(tx, ownerId, groupId);
       if (missing) return missing;
-      const moved: ContactEntry[] = [];
       for (const record of await tx.contacts(ownerId)) {
         if (!record.groups.includes(groupId)) continue;
-        const entry = { ...record, groups: withoutGroup(record.groups, groupId) };
-        await tx.saveContact(ownerId, record.contactId, entry);
-        moved.push(entry);
+        await tx.saveContact(ownerId, record.contactId, { ...record, groups: withoutGroup(record.groups, groupId) });
       }
       await tx.deleteGroup(ownerId, groupId);
-      return { ok: true, moved };
+      return { ok: true };
     });
-    if (!('ok' in result)) return result;
-    for (const entry of result.moved) if (this.forward.has(entry.handle)) this.forward.set(entry.handle, entry);
-    return { ok: true, version: result.version };
   }
 
   /** One group change: one transaction, one version step (MSNP5.md 9.29). */
@@ -408,10 +376,6 @@ export class UserSession {
       await tx.saveContact(ownerId, record.contactId, { name, lists: record.lists, groups: record.groups });
       return { ok: true, version: await tx.bumpVersion(ownerId) };
     });
-    if ('ok' in result) {
-      const forward = this.forward.get(handle);
-      if (forward) this.forward.set(handle, { ...forward, name });
-    }
     return result;
   }
 

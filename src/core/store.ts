@@ -114,6 +114,14 @@ export interface OutboxRecord extends OutboxItem {
   lastError: string;
 }
 
+export interface ForwardContact {
+  contactId: number;
+  handle: string;
+  phones: Phones;
+  /** What the owner of the FL is to this contact: does the contact allow the owner (8.3)? */
+  facts: PrivacyFacts;
+}
+
 export interface Watcher {
   handle: string;
   /** On the owner's AL / BL. */
@@ -153,8 +161,8 @@ export interface StoreTx {
   deleteGroup(ownerId: number, groupId: number): Promise<void>;
   /** The owner's RL (who has the owner on FL), each with the owner's AL/BL bits of it: for presence fan-out. */
   watchers(ownerId: number): Promise<Watcher[]>;
-  /** For each FL contact of the owner: its phones and what the owner is to it (one read, for SYN). */
-  forwardContactFacts(ownerId: number): Promise<Map<number, { phones: Phones; facts: PrivacyFacts }>>;
+  /** The owner's FL contacts, each with its phones and what the owner is to it (one read: SYN, ILN). */
+  forwardContacts(ownerId: number): Promise<ForwardContact[]>;
   /** For each owner, what the viewer is to it (owner's BLP, viewer on owner's AL/BL). */
   privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>>;
 }

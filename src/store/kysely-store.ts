@@ -14,6 +14,7 @@ import type {
   OutboxRecord,
   PendingAlert,
   Store,
+  ForwardContact,
   StoreTx,
   Watcher,
 } from '../core/store.ts';
@@ -176,19 +177,21 @@ export class KyselyStoreTx implements StoreTx {
     return rows.map((row) => ({ handle: row.handle, onAL: Boolean(row.al), onBL: Boolean(row.bl) }));
   }
 
-  async forwardContactFacts(ownerId: number): Promise<Map<number, { phones: Phones; facts: PrivacyFacts }>> {
+  async forwardContacts(ownerId: number): Promise<ForwardContact[]> {
     const rows = await this.db
       .selectFrom('contacts as c')
       .innerJoin('accounts as a', 'a.id', 'c.contact_id')
       .leftJoin('contacts as r', (join) => join.onRef('r.owner_id', '=', 'c.contact_id').on('r.contact_id', '=', ownerId))
-      .select(['c.contact_id', 'a.blp', 'a.phh', 'a.phw', 'a.phm', 'a.mob', 'a.mbe', 'r.al', 'r.bl'])
+      .select(['c.contact_id', 'a.handle', 'a.blp', 'a.phh', 'a.phw', 'a.phm', 'a.mob', 'a.mbe', 'r.al', 'r.bl'])
       .where('c.owner_id', '=', ownerId)
       .where('c.fl', '=', this.engine.flag(true))
       .execute();
-    return new Map(rows.map((row) => [row.contact_id, {
+    return rows.map((row) => ({
+      contactId: row.contact_id,
+      handle: row.handle,
       phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
       facts: { blp: row.blp, viewerOnAL: Boolean(row.al), viewerOnBL: Boolean(row.bl) },
-    }]));
+    }));
   }
 
   async privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>> {

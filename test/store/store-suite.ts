@@ -365,7 +365,7 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           assert.deepEqual(await store.read((tx) => tx.watchers(c.id)), []);
         }));
 
-      test('forwardContactFacts: for each FL contact, its phones and what the owner is to it', () =>
+      test('forwardContacts: each FL contact with its phones and what the owner is to it', () =>
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
           const allows = await account(store, 'allows@example.com');
@@ -379,12 +379,18 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             await tx.saveContact(allows.id, owner.id, entry('o', lists('AL', 'RL')));
             await tx.saveContact(blocks.id, owner.id, entry('o', lists('BL', 'RL')));
           });
-          const facts = await store.read((tx) => tx.forwardContactFacts(owner.id));
-          assert.deepEqual(facts, new Map([
-            [allows.id, { phones: { PHH: '555', PHW: '', PHM: '', MOB: 'Y', MBE: 'N' }, facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false } }],
-            [blocks.id, { phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' }, facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: true } }],
-          ]));
-          assert.deepEqual(await store.read((tx) => tx.forwardContactFacts(onlyAl.id)), new Map());
+          const forward = await store.read((tx) => tx.forwardContacts(owner.id));
+          assert.deepEqual(forward.sort((x, y) => x.contactId - y.contactId), [
+            {
+              contactId: allows.id, handle: 'allows@example.com',
+              phones: { PHH: '555', PHW: '', PHM: '', MOB: 'Y', MBE: 'N' }, facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false },
+            },
+            {
+              contactId: blocks.id, handle: 'blocks@example.com',
+              phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' }, facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: true },
+            },
+          ]);
+          assert.deepEqual(await store.read((tx) => tx.forwardContacts(onlyAl.id)), []);
         }));
     });
 
