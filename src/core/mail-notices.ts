@@ -2,7 +2,7 @@
 // msnd of a new mail (web admin API), and msnd tells the account's NS session wherever it is.
 import { normalizeHandle } from '../protocol/names.ts';
 import type { Bus } from './bus.ts';
-import type { Store } from './store.ts';
+import type { MailboxCounts, Store } from './store.ts';
 
 export interface NewMailNotice {
   /** The account whose mailbox got the mail. */
@@ -32,4 +32,16 @@ export async function announceNewMail(store: Store, bus: Bus, notice: NewMailNot
   if (!(await bus.isSignedIn(account.handle))) return { delivered: 0 };
   bus.publish(account.handle, { kind: 'new-mail', from, fromAddr, subject, folder });
   return { delivered: 1 };
+}
+
+/**
+ * Stores the account's unread counts as the operator's mail system reports them; the next sign-in
+ * shows them in the initial e-mail notification (MSNP5.md 12.2). A signed-in session is not told:
+ * the service sent the counts once per session, and new mail comes as its own notice.
+ */
+export async function reportMailbox(store: Store, handle: string, counts: MailboxCounts): Promise<{ ok: true } | { error: 'no-account' }> {
+  const account = await store.findAccount(normalizeHandle(handle));
+  if (!account) return { error: 'no-account' };
+  await store.setMailbox(account.id, counts);
+  return { ok: true };
 }

@@ -84,6 +84,12 @@ export interface PendingAlert {
   alert: StoredAlert;
 }
 
+/** Unread mail in the account's inbox and in its other folders (MSNP5.md 12.2). */
+export interface MailboxCounts {
+  inboxUnread: number;
+  foldersUnread: number;
+}
+
 export type OutboxKind = 'email' | 'page';
 
 /** An e-mail (SDC/SND) or a page (PAG) to deliver (MSNP5.md 9.18–9.20). */
@@ -199,6 +205,10 @@ export interface Store {
   pendingAlerts(accountIds: readonly number[]): Promise<PendingAlert[]>;
   /** Removes the pending delivery; true for exactly one caller, however many race (MSNP5.md 9.21). */
   claimAlert(accountId: number, alertId: number): Promise<boolean>;
+
+  /** Unread mail as last reported (undefined: never reported). */
+  mailbox(accountId: number): Promise<MailboxCounts | undefined>;
+  setMailbox(accountId: number, counts: MailboxCounts): Promise<void>;
 
   /** Returns the new item's id once it is committed. */
   enqueueOutbox(item: NewOutboxItem, now: number): Promise<number>;

@@ -1,4 +1,4 @@
-// The new-mail notification the NS sends as `MSG Hotmail Hotmail <len>` (MSNP5.md 12.2, 9.24).
+// The e-mail notifications the NS sends as `MSG Hotmail Hotmail <len>` (MSNP5.md 12.2, 9.24).
 import { mimeMessage } from './mime.ts';
 
 export interface NewMailFields {
@@ -35,6 +35,39 @@ export function newMailNotification(textTypes: boolean, f: NewMailFields): Buffe
   ];
   if (textTypes) fields.push(['id', String(f.siteId)]);
   const body = mimeMessage(fields).toString('utf8');
+  return mimeMessage(
+    [
+      ['MIME-Version', '1.0'],
+      ['Content-Type', type],
+    ],
+    body,
+  );
+}
+
+export interface InitialMailFields {
+  inboxUnread: number;
+  foldersUnread: number;
+  /** Paths the client posts as `rru` to postUrl (MSNP5.md 9.16). */
+  inboxUrl: string;
+  foldersUrl: string;
+  /** The auto-login page the client posts its form to. */
+  postUrl: string;
+}
+
+/**
+ * The unread counts once per session, right after the profile: MSNP3+
+ * `text/x-msmsgsinitialemailnotification; charset=UTF-8`; MSNP2 used
+ * `application/x-msmsgsemailnotification` for it too (MSNP5.md 4.3, 12.2; sessions.md session 1).
+ */
+export function initialMailNotification(textTypes: boolean, f: InitialMailFields): Buffer {
+  const type = textTypes ? 'text/x-msmsgsinitialemailnotification; charset=UTF-8' : 'application/x-msmsgsemailnotification';
+  const body = mimeMessage([
+    ['Inbox-Unread', String(f.inboxUnread)],
+    ['Folders-Unread', String(f.foldersUnread)],
+    ['Inbox-URL', f.inboxUrl],
+    ['Folders-URL', f.foldersUrl],
+    ['Post-URL', f.postUrl],
+  ]).toString('utf8');
   return mimeMessage(
     [
       ['MIME-Version', '1.0'],

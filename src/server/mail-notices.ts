@@ -1,6 +1,6 @@
-// E-mail notifications (MSNP5.md 12.2): how an NS session writes a 'new-mail' event from the bus.
+// E-mail notifications (MSNP5.md 12.2): the unread counts at sign-in, and a 'new-mail' event from the bus.
 import type { UserEvent } from '../core/bus.ts';
-import { newMailNotification } from '../protocol/email-notification.ts';
+import { initialMailNotification, newMailNotification } from '../protocol/email-notification.ts';
 import type { NotificationSession } from './notification.ts';
 import { serviceTarget } from './services.ts';
 
@@ -23,5 +23,24 @@ export function newMailMessage(s: NotificationSession, mail: NewMail): Buffer {
     messageUrl: message.redirect,
     postUrl: message.login,
     siteId: message.siteId,
+  });
+}
+
+/**
+ * The initial e-mail notification, right after the profile (sessions.md session 1): only when the
+ * profile said EmailEnabled: 1 (a webmail is configured) and the mail system reported unread mail
+ * (MSNP5.md 12.2). Inbox-URL and Folders-URL are what `URL INBOX`/`URL FOLDERS` answer.
+ */
+export async function initialMailMessage(s: NotificationSession, accountId: number): Promise<Buffer | undefined> {
+  if (s.ctx.config.webmailUrl === undefined) return undefined;
+  const counts = await s.ctx.store.mailbox(accountId);
+  if (!counts || counts.inboxUnread + counts.foldersUnread === 0) return undefined;
+  const inbox = serviceTarget(s, 'INBOX')!;
+  const folders = serviceTarget(s, 'FOLDERS')!;
+  return initialMailNotification(s.features.emailTypesText, {
+    ...counts,
+    inboxUrl: inbox.redirect,
+    foldersUrl: folders.redirect,
+    postUrl: inbox.login,
   });
 }

@@ -27,7 +27,7 @@ import * as groups from './groups.ts';
 import * as services from './services.ts';
 import { answerVer, answerVersionQuery } from './negotiation.ts';
 import { offerPage } from './ipg.ts';
-import { newMailMessage } from './mail-notices.ts';
+import { initialMailMessage, newMailMessage } from './mail-notices.ts';
 import { SlidingWindow } from './rate.ts';
 
 export interface NotificationContext {
@@ -332,7 +332,10 @@ export class NotificationSession implements SessionEndpoint {
     this.conn.clearTimer();
     const ok = ['OK', account.handle, account.friendlyName];
     if (this.features.usrOkVerifiedFlag) ok.push(account.verified ? '1' : '0');
-    this.conn.sendBatch([encodeLine('USR', trid, ...ok), this.profile(account)]);
+    const lines = [encodeLine('USR', trid, ...ok), this.profile(account)];
+    const unreadMail = await initialMailMessage(this, account.id);
+    if (unreadMail) lines.push(Buffer.concat([encodeLine('MSG', 'Hotmail', 'Hotmail', unreadMail.length), unreadMail]));
+    this.conn.sendBatch(lines);
     await services.deliverAlertsAtSignIn(this);
     this.conn.log.info({ handle: account.handle, dialect: this.dialect }, 'signed in');
   }

@@ -7,6 +7,7 @@ import type {
   DirectoryEntry,
   DirectoryHit,
   DirectoryQuery,
+  MailboxCounts,
   NewAccount,
   NewAlert,
   NewOutboxItem,
@@ -402,6 +403,24 @@ export class KyselyStore implements Store {
       .where('alert_id', '=', alertId)
       .executeTakeFirst();
     return result.numDeletedRows === 1n;
+  }
+
+  async mailbox(accountId: number): Promise<MailboxCounts | undefined> {
+    const row = await this.db
+      .selectFrom('mailboxes')
+      .select(['inbox_unread', 'folders_unread'])
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    return row && { inboxUnread: row.inbox_unread, foldersUnread: row.folders_unread };
+  }
+
+  async setMailbox(accountId: number, counts: MailboxCounts): Promise<void> {
+    const fields = { inbox_unread: counts.inboxUnread, folders_unread: counts.foldersUnread };
+    await this.db
+      .insertInto('mailboxes')
+      .values({ account_id: accountId, ...fields })
+      .onConflict((oc) => oc.column('account_id').doUpdateSet(fields))
+      .execute();
   }
 
   async enqueueOutbox(item: NewOutboxItem, now: number): Promise<number> {

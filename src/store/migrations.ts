@@ -14,6 +14,7 @@ export const migrations: Readonly<Record<string, MsndMigration>> = {
   '0001_initial': { up: createInitialSchema },
   '0002_services': { up: createServicesSchema },
   '0003_groups': { up: createGroupsSchema },
+  '0004_mailboxes': { up: createMailboxesSchema },
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;
@@ -203,4 +204,15 @@ async function createGroupsSchema(db: Kysely<any>, kind: EngineKind): Promise<vo
   await sql`insert into contact_groups (account_id, group_id, name) select id, 0, 'Other%20Contacts' from accounts`.execute(db);
   const onFl = kind === 'sqlite' ? sql`fl = 1` : sql`fl = true`;
   await sql`update contacts set group_ids = '0' where ${onFl} and group_ids = ''`.execute(db);
+}
+
+/** Unread-mail counts the operator's mail system reports, for the initial e-mail notification (MSNP5.md 12.2). */
+async function createMailboxesSchema(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('mailboxes')
+    .addColumn('account_id', 'integer', (col) => col.primaryKey().references('accounts.id').onDelete('cascade'))
+    .addColumn('inbox_unread', 'integer', (col) => col.notNull())
+    .addColumn('folders_unread', 'integer', (col) => col.notNull())
+    .addCheckConstraint('mailboxes_counts', sql`inbox_unread >= 0 and folders_unread >= 0`)
+    .execute();
 }

@@ -107,8 +107,16 @@ export interface ContactGroupsTable {
   name: string;
 }
 
+/** Unread mail of an account, as the operator's mail system last reported it (migration 0004). */
+export interface MailboxesTable {
+  account_id: number;
+  inbox_unread: number;
+  folders_unread: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
+  mailboxes: MailboxesTable;
   contact_groups: ContactGroupsTable;
   contacts: ContactsTable;
   msnd_meta: MetaTable;

@@ -8,6 +8,7 @@
  *   @version <handle> <n>                                      bump the list version up to n
  *   @group <handle> <id> <encoded name>                        create or rename an MSNP7 group
  *   @groups <owner> <contact> <id,id…>                         put an FL contact in these groups
+ *   @mailbox <handle> <inbox unread> <folders unread>          unread mail as the mail system reports it
  *   @config <json>                                             server settings (read by the test runner)
  *   @login <handle> [dialects|-] [conn]                        sign in (TrIDs 1–7 used) as <conn>, default <user>-NS
  *   @online <handle> [status] [conn]                           sign in, SYN and CHG, as <conn>, default <user>-NS
@@ -120,6 +121,8 @@ class Replay {
           await tx.saveContact(ownerId, contactId, { ...record, groups: args[2]!.split(',').map(Number) });
         });
       }
+      case 'mailbox':
+        return s.store.setMailbox(await accountId(args[0]!), { inboxUnread: Number(args[1]), foldersUnread: Number(args[2]) });
       case 'version': {
         const id = await accountId(args[0]!);
         const target = Number(args[1]);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../../src/store/engine.ts';
-import { migrateToLatest, migrations, readSchemaVersion } from '../../src/store/migrations.ts';
+import { LATEST_SCHEMA_VERSION, migrateToLatest, migrations, readSchemaVersion } from '../../src/store/migrations.ts';
 
 export async function checkGroupsMigration(db: Kysely<any>, engine: Engine): Promise<void> {
   const { '0001_initial': initial, '0002_services': services } = migrations;
@@ -23,7 +23,7 @@ export async function checkGroupsMigration(db: Kysely<any>, engine: Engine): Pro
 
   await migrateToLatest(db, engine);
 
-  assert.equal(await readSchemaVersion(db, engine), 3);
+  assert.equal(await readSchemaVersion(db, engine), LATEST_SCHEMA_VERSION);
   const groups = await sql<{ account_id: number; group_id: number; name: string }>`
     select account_id, group_id, name from contact_groups order by account_id`.execute(db);
   assert.deepEqual(groups.rows, [

@@ -282,6 +282,20 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
         }));
     });
 
+    describe('mailboxes', () => {
+      test('setMailbox stores and replaces the unread counts; they go with the account', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          assert.equal(await store.mailbox(a.id), undefined);
+          await store.setMailbox(a.id, { inboxUnread: 2, foldersUnread: 0 });
+          await store.setMailbox(a.id, { inboxUnread: 7, foldersUnread: 1 });
+          assert.deepEqual(await store.mailbox(a.id), { inboxUnread: 7, foldersUnread: 1 });
+          await assert.rejects(store.setMailbox(a.id, { inboxUnread: -1, foldersUnread: 0 }));
+          await store.deleteAccount('a@example.com');
+          assert.equal(await store.mailbox(a.id), undefined);
+        }));
+    });
+
     describe('groups (MSNP7)', () => {
       test('a new account has group 0, Other Contacts', () =>
         withStore(async (store) => {

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AlertError, sendAlert, type AlertRequest } from '../../core/alerts.ts';
-import { announceNewMail } from '../../core/mail-notices.ts';
+import { announceNewMail, reportMailbox } from '../../core/mail-notices.ts';
 import { isValidHandle } from '../../protocol/names.ts';
 import type { WebDeps } from '../deps.ts';
 import { sameText } from '../keys.ts';
@@ -33,6 +33,15 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     if ('error' in outcome) return reply.code(404).send({ error: `no account ${parsed.data.handle}` });
     deps.log.info({ web: 'admin', handle: parsed.data.handle, delivered: outcome.delivered }, 'mail notice');
     return reply.code(200).send(outcome);
+  });
+  app.put<{ Params: { handle: string } }>('/admin/mailboxes/:handle', async (request, reply) => {
+    if (!(await admitted(deps, request, reply))) return reply;
+    if (!deps.settings.webmail) return reply.code(409).send({ error: 'no webmail is configured (webmailUrl), so e-mail notifications are off' });
+    const parsed = mailboxSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: problems(parsed.error) });
+    const outcome = await reportMailbox(deps.store, request.params.handle, parsed.data);
+    if ('error' in outcome) return reply.code(404).send({ error: `no account ${request.params.handle}` });
+    return reply.code(200).send(parsed.data);
   });
   app.get('/admin/metrics', async (request, reply) => {
     if (!(await admitted(deps, request, reply))) return reply;
@@ -83,6 +92,11 @@ const mailNoticeSchema = z.strictObject({
   subject: headerText(256),
   folder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores').default('ACTIVE'),
 });
+
+const unreadCount = z.number().int().min(0).max(1_000_000);
+
+/** `{ "inboxUnread", "foldersUnread" }`: unread mail in the inbox and in the other folders (MSNP5.md 12.2). */
+const mailboxSchema = z.strictObject({ inboxUnread: unreadCount, foldersUnread: unreadCount });
 
 function problems(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
