@@ -137,7 +137,7 @@ test('random command sequences in every dialect: well-formed answers or a close,
       await runSession(session);
       await assertStoreConsistent();
     }),
-    { numRuns: 200, seed: Number(process.env.MSND_FUZZ_SEED ?? 20261126), endOnFailure: true },
+    { numRuns: 200, seed: Number(process.env.MSND_FUZZ_SEED ?? 20261126), endOnFailure: true, includeErrorInReport: true },
   );
   assert.deepEqual(crashes, []);
   // Still serving: a fresh sign-in, sync and presence work.
