@@ -67,6 +67,19 @@ function checkedHandles(handles: readonly string[]): string[] {
   return handles.map(normalizeHandle);
 }
 
+/**
+ * Forgets alerts older than `lifetimeMs`, delivered or not: an alert is news, and one that waited
+ * longer for an offline recipient would only confuse at its next sign-in (a decision).
+ */
+export function expireAlerts(store: Store, now: number, lifetimeMs: number): Promise<number> {
+  return store.expireAlerts(oldestLiveAlert(now, lifetimeMs));
+}
+
+/** The creation time (Unix seconds) of the oldest alert still to be delivered. */
+export function oldestLiveAlert(now: number, lifetimeMs: number): number {
+  return Math.floor((now - lifetimeMs) / 1000);
+}
+
 /** A signed-in recipient on this node. */
 export interface AlertRecipient {
   accountId: number;
@@ -75,14 +88,22 @@ export interface AlertRecipient {
   deliver(document: string): void;
 }
 
-/** Claims each pending alert of these recipients and delivers it; a claim succeeds only once. */
-export async function deliverPendingAlerts(store: Store, recipients: readonly AlertRecipient[], siteUrl: string): Promise<number> {
+/**
+ * Claims each pending alert of these recipients and delivers it; a claim succeeds only once.
+ * Alerts created before `notBefore` (Unix seconds: older than the lifetime) are left for expiry.
+ */
+export async function deliverPendingAlerts(
+  store: Store,
+  recipients: readonly AlertRecipient[],
+  siteUrl: string,
+  notBefore = 0,
+): Promise<number> {
   if (recipients.length === 0) return 0;
   const byId = new Map(recipients.map((r) => [r.accountId, r]));
   let delivered = 0;
   for (const { accountId, alert } of await store.pendingAlerts([...byId.keys()])) {
     const recipient = byId.get(accountId);
-    if (!recipient || !(await store.claimAlert(accountId, alert.id))) continue;
+    if (!recipient || alert.createdAt < notBefore || !(await store.claimAlert(accountId, alert.id))) continue;
     recipient.deliver(alertDocument(alert, recipient, siteUrl));
     delivered += 1;
   }

@@ -205,6 +205,8 @@ export interface Store {
   pendingAlerts(accountIds: readonly number[]): Promise<PendingAlert[]>;
   /** Removes the pending delivery; true for exactly one caller, however many race (MSNP5.md 9.21). */
   claimAlert(accountId: number, alertId: number): Promise<boolean>;
+  /** Deletes the alerts created before this Unix second, with their undelivered copies; returns how many. */
+  expireAlerts(createdBefore: number): Promise<number>;
 
   /** Unread mail as last reported (undefined: never reported). */
   mailbox(accountId: number): Promise<MailboxCounts | undefined>;

@@ -89,6 +89,8 @@ export const serverConfigSchema = z.object({
       challengeAnswerMs: timerMs.default(50_000),
       /** How often the NS looks in the store for alerts to its signed-in users (written by other processes). */
       alertPollMs: positiveMs.default(1000),
+      /** Alerts older than this are deleted, also for recipients who have not signed in since. */
+      alertLifetimeMs: positiveMs.default(30 * 24 * 3_600_000),
       /** How often the outbox worker looks for due e-mails and pages when not woken. */
       outboxPollMs: positiveMs.default(5000),
       /** Delay before the first retry of a failed e-mail or page; doubled for each further one. */

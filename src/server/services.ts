@@ -2,7 +2,7 @@
 // 9.16–9.21, 13). Handlers are called from notification.ts's command table; the rules are in core.
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
-import { deliverPendingAlerts, type AlertRecipient } from '../core/alerts.ts';
+import { deliverPendingAlerts, expireAlerts, oldestLiveAlert, type AlertRecipient } from '../core/alerts.ts';
 import { findMembers } from '../core/directory.ts';
 import { parseInviteTarget, queueInvitation, type InviteTarget } from '../core/invitations.ts';
 import { Outbox, OutboxWorker, type OutboxEvent } from '../core/outbox.ts';
@@ -296,7 +296,8 @@ export async function deliverAlertsAtSignIn(s: NotificationSession): Promise<voi
   const recipient = alertRecipient(s);
   if (!recipient) return;
   try {
-    await deliverPendingAlerts(s.ctx.store, [recipient], `${s.ctx.webBaseUrl()}/`);
+    const notBefore = oldestLiveAlert(Date.now(), s.ctx.config.limits.alertLifetimeMs);
+    await deliverPendingAlerts(s.ctx.store, [recipient], `${s.ctx.webBaseUrl()}/`, notBefore);
   } catch (error) {
     s.conn.log.error({ err: error }, 'alert delivery at sign-in failed');
   }
@@ -307,6 +308,8 @@ export async function deliverAlertsAtSignIn(s: NotificationSession): Promise<voi
  * because alerts are written by another process (`msnd alert send`) that has no way to reach this
  * one but the shared store; the same works for every node of a cluster.
  */
+const EXPIRY_CHECK_MS = 60_000;
+
 class AlertPoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -322,6 +325,17 @@ class AlertPoller {
     clearInterval(this.timer);
   }
 
+  private lastExpiry = 0;
+
+  /** About once a minute (and at the first round): expiring is not worth a statement every second. */
+  private async expire(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastExpiry < EXPIRY_CHECK_MS) return;
+    this.lastExpiry = now;
+    const expired = await expireAlerts(this.parts.store, now, this.parts.config.limits.alertLifetimeMs);
+    if (expired > 0) this.parts.log.info({ expired }, 'alerts expired');
+  }
+
   /** One delivery round; a round asked for while one runs joins it. */
   round(): Promise<void> {
     this.running ??= this.deliver().finally(() => (this.running = undefined));
@@ -331,7 +345,9 @@ class AlertPoller {
   private async deliver(): Promise<void> {
     const recipients = [...this.parts.sessions].map(alertRecipient).filter((r) => r !== undefined);
     try {
-      await deliverPendingAlerts(this.parts.store, recipients, `${this.parts.webUrl()}/`);
+      await this.expire();
+      const notBefore = oldestLiveAlert(Date.now(), this.parts.config.limits.alertLifetimeMs);
+      await deliverPendingAlerts(this.parts.store, recipients, `${this.parts.webUrl()}/`, notBefore);
     } catch (error) {
       this.parts.log.error({ err: error }, 'alert delivery failed');
     }

@@ -423,6 +423,16 @@ export class KyselyStore implements Store {
       .execute();
   }
 
+  async expireAlerts(createdBefore: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      // Explicitly, not by the foreign key's cascade: SQLite enforces it only with foreign_keys on.
+      const old = trx.selectFrom('alerts').select('id').where('created_at', '<', createdBefore);
+      await trx.deleteFrom('pending_alerts').where('alert_id', 'in', old).execute();
+      const result = await trx.deleteFrom('alerts').where('created_at', '<', createdBefore).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
   async enqueueOutbox(item: NewOutboxItem, now: number): Promise<number> {
     const { id } = await this.db
       .insertInto('outbox')

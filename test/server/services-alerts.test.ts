@@ -109,3 +109,21 @@ describe('NOT alerts', () => {
     assert.ok(await m.s.store.claimAlert(ids.get('frank')!, id), 'the longest text that fits is accepted');
   });
 });
+
+describe('alert lifetime', () => {
+  test('an alert older than alertLifetimeMs is not delivered at the next sign-in', async () => {
+    const m = await startServicesMsnd({ limits: { alertLifetimeMs: 1000 } });
+    try {
+      await m.s.addUser({ handle: 'late@example.com', password: 'latepass' });
+      await sendAlert(m.s.store, { to: ['late@example.com'], text: 'Stale news' });
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const late = await m.s.login('late@example.com');
+      late.conn.send('PNG');
+      assert.equal((await late.conn.next(undefined, 3000)).line, 'QNG');
+      late.close();
+    } finally {
+      await m.stop();
+    }
+  });
+});
+

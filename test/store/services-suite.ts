@@ -132,6 +132,19 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
         assert.equal(claims.filter(Boolean).length, 1);
       }));
 
+    test('expireAlerts deletes the alerts created before the cutoff, with their pending copies', () =>
+      withStore(async (store) => {
+        const a = await account(store, 'a@example.com');
+        await store.createAlert({ text: 'old news', url: '', recipients: ['a@example.com'] });
+        const [pending] = await store.pendingAlerts([a.id]);
+        const createdAt = pending!.alert.createdAt;
+        assert.equal(await store.expireAlerts(createdAt), 0);
+        assert.equal((await store.pendingAlerts([a.id])).length, 1);
+        assert.equal(await store.expireAlerts(createdAt + 1), 1);
+        assert.deepEqual(await store.pendingAlerts([a.id]), []);
+        assert.equal(await store.claimAlert(a.id, pending!.alert.id), false);
+      }));
+
     test('pendingAlerts works for more accounts than one IN list holds', () =>
       withStore(async (store) => {
         const a = await account(store, 'a@example.com');
