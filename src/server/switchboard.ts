@@ -220,9 +220,18 @@ class SwitchboardConnection {
     const handle = normalizeHandle(rawHandle);
     const grant = await this.ctx.bus.tokens.consume('rng', cookie);
     const chat = grant && grant.handle === handle && grant.sb === sessionId ? this.board.chat(sessionId) : undefined;
-    const name = chat ? await this.currentName(handle) : undefined;
-    if (!chat || name === undefined || this.conn.isClosing || this.board.nsSessionEnded(grant!.ns)) return this.refuse(trid);
-    if (chat.participants.has(handle) || chat.participants.size >= this.ctx.config.limits.switchboardParticipants) {
+    if (!chat) return this.refuse(trid);
+    const name = await this.currentName(handle);
+    const admitted =
+      name !== undefined &&
+      !this.conn.isClosing &&
+      !this.board.nsSessionEnded(grant!.ns) &&
+      !chat.participants.has(handle) &&
+      chat.participants.size < this.ctx.config.limits.switchboardParticipants;
+    if (!admitted) {
+      // The cookie is used up: the invitation ends now, so that the inviter may CAL again at once
+      // instead of getting 215 until the cookie would have expired.
+      chat.clearInvitation(handle);
       return this.refuse(trid);
     }
     const roster = [...chat.participants.values()];

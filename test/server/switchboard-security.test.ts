@@ -185,6 +185,19 @@ describe('cookies expire (14: transferCookieMs, ringCookieMs)', () => {
     await acceptedUsr(ALICE, await w.xfr(aliceNs, 11));
   });
 
+  test('a refused ANS ends the invitation: Bob, rung on a session that has ended, can be rung again at once', async () => {
+    const { alice, bobNs, sid, cookie } = await bobInvited();
+    bobNs.close();
+    const bobAgain = await w.online(BOB);
+    await refusedAns(BOB, cookie, sid);
+    assert.equal(await call(alice, 3, BOB), sid);
+    const fresh = await ringOf(bobAgain, sid, ALICE);
+    const bob = await w.sb();
+    bob.send('ANS', 1, BOB, fresh, sid);
+    assert.equal(await line(bob), `IRO 1 1 1 ${ALICE} Alice%20A`);
+    assert.equal(await line(bob), 'ANS 1 OK');
+  });
+
   test('an RNG cookie older than ringCookieMs: 911; the invitation lapses with it, so Bob can be rung again', async () => {
     const { alice, bobNs, sid, cookie } = await bobInvited();
     alice.send('CAL', 3, BOB);
