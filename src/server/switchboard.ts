@@ -54,9 +54,15 @@ export class Switchboard {
   private readonly connections = new Set<Connection>();
   /** NS sessions that ended while cookies issued to them may still be unused (MSNP5.md 10.6). */
   private readonly endedNsSessions = new Set<string>();
+  /**
+   * Refused CALs per account on this SB (MSNP5.md 14), across all its switchboard connections: a
+   * new connection does not start a new count, so probing who is online stays slow.
+   */
+  readonly refusedCalls: SlidingWindow;
 
   constructor(private readonly ctx: SwitchboardContext) {
     ctx.bus.onSignal((signal) => this.onSignal(signal));
+    this.refusedCalls = new SlidingWindow(ctx.config.limits.refusedCallWindowMs);
   }
 
   accept(socket: Socket): void {
@@ -145,7 +151,6 @@ class SwitchboardConnection {
   readonly conn: Connection;
   private chat: ChatSession | undefined;
   private me: Participant | undefined;
-  private readonly refusedCalls: SlidingWindow;
 
   constructor(
     socket: Socket,
@@ -153,7 +158,6 @@ class SwitchboardConnection {
     private readonly ctx: SwitchboardContext,
   ) {
     const limits = ctx.config.limits;
-    this.refusedCalls = new SlidingWindow(limits.refusedCallWindowMs);
     this.conn = new Connection(
       socket,
       {
@@ -263,7 +267,7 @@ class SwitchboardConnection {
     const me = this.me!;
     if (!isValidHandle(rawHandle!)) return this.conn.send(String(ErrorCode.INVALID_USERNAME), trid!);
     const limits = this.ctx.config.limits;
-    if (this.refusedCalls.count('cal') >= limits.refusedCalls) {
+    if (this.board.refusedCalls.count(me.handle) >= limits.refusedCalls) {
       return this.conn.send(String(ErrorCode.USER_TOO_ACTIVE), trid!);
     }
     const handle = normalizeHandle(rawHandle!);
@@ -280,7 +284,7 @@ class SwitchboardConnection {
         callerName: me.name,
       }));
     if (!rang) {
-      this.refusedCalls.add('cal');
+      this.board.refusedCalls.add(me.handle);
       return this.conn.send(String(ErrorCode.NOT_ONLINE), trid!);
     }
     chat.invited.set(

@@ -445,7 +445,7 @@ describe('messages (11.6, 12.4–12.6, sessions.md 14)', () => {
 });
 
 describe('CAL errors (11.3, sessions.md 16c)', () => {
-  useServer();
+  useServer({}, { perTest: true });
 
   test('208 for a malformed handle; the connection stays open', async () => {
     const aliceNs = await w.online(ALICE);
@@ -556,6 +556,10 @@ describe('CAL errors (11.3, sessions.md 16c)', () => {
     alice.sendPayload('MSG', [t, 'U'], 'still here');
     await alice.expectNothing(undefined, 50);
     assert.equal(alice.isClosed, false);
+    // The count is Alice's, not her connection's: a new switchboard session does not reset it.
+    const again = await w.create(aliceNs);
+    again.send('CAL', 2, 'nobody6@example.com');
+    assert.equal(await line(again), '713 2');
   });
 
   for (const bad of ['CAL 6', 'CAL 6 bob@example.com extra', 'CAL x bob@example.com', 'CAL -1 bob@example.com', 'CAL 4294967296 bob@example.com']) {
