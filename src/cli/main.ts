@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { alertCommands } from './alerts.ts';
+import { chatCommand } from './chat.ts';
 import { serveCommand } from './serve.ts';
 import { userCommands } from './users.ts';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(userCommands());
   program.addCommand(alertCommands());
+  program.addCommand(chatCommand());
   return program;
 }
 
