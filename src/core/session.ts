@@ -189,11 +189,10 @@ export class UserSession {
       const groups = list === 'FL' ? [group ?? DEFAULT_GROUP_ID] : (record?.groups ?? []);
       await tx.saveContact(owner.id, contact.id, { name, lists: updated, groups });
       const version = await tx.bumpVersion(owner.id);
-      const me = await mustAccount(tx, owner.id);
-      const reverse = list === 'FL' ? await addReverse(tx, contact.id, me) : undefined;
-      const facts = list === 'FL' ? (await tx.privacyTowards(owner.id, [contact.id])).get(contact.id) : undefined;
+      const me = withVersion(owner, version);
+      const mirror = list === 'FL' ? await addReverse(tx, contact, me) : undefined;
       const entry: ContactEntry = { contactId: contact.id, handle: contact.handle, name, lists: updated, groups };
-      return { ok: true, version, contact, entry, me, reverse, facts, ownerRecord: updated };
+      return { ok: true, version, contact, entry, me, reverse: mirror?.version, facts: mirror?.facts, ownerRecord: updated };
     });
     if (!('ok' in result)) return result;
     this.account = result.me;
@@ -213,7 +212,7 @@ export class UserSession {
     const entry = { ...record, name, groups: withGroup(record.groups, group) };
     await tx.saveContact(owner.id, record.contactId, entry);
     const version = await tx.bumpVersion(owner.id);
-    const me = await mustAccount(tx, owner.id);
+    const me = withVersion(owner, version);
     return { ok: true, version, contact, entry, me, reverse: undefined, facts: undefined, ownerRecord: record.lists, membershipOnly: true };
   }
 
@@ -257,7 +256,7 @@ export class UserSession {
       await tx.saveContact(owner.id, contact.id, { name: record.name, lists, groups });
       const version = await tx.bumpVersion(owner.id);
       const reverse = list === 'FL' ? await removeReverse(tx, contact.id, owner.id) : undefined;
-      return { ok: true, version, reverse, entry: { ...record, lists, groups }, me: await mustAccount(tx, owner.id) };
+      return { ok: true, version, reverse, entry: { ...record, lists, groups }, me: withVersion(owner, version) };
     });
     if (!('ok' in result)) return result;
     this.account = result.me;
@@ -281,7 +280,7 @@ export class UserSession {
     const entry = { ...record, groups: withoutGroup(record.groups, group) };
     await tx.saveContact(ownerId, record.contactId, entry);
     const version = await tx.bumpVersion(ownerId);
-    return { ok: true, version, reverse: undefined, entry, me: await mustAccount(tx, ownerId), membershipOnly: true };
+    return { ok: true, version, reverse: undefined, entry, me: withVersion(this.account, version), membershipOnly: true };
   }
 
   /** LSG (MSNP5.md 9.29): the groups at the current list version. */
@@ -464,14 +463,26 @@ async function mustAccount(tx: StoreTx, id: number): Promise<Account> {
   return account;
 }
 
-/** Puts the adder on the contact's RL; returns the contact's new version (MSNP5.md 8.2 RL mirror). */
-async function addReverse(tx: StoreTx, contactId: number, adder: Account): Promise<number> {
-  const record = await tx.contact(contactId, adder.id);
+/**
+ * The session's account after a change of its lists. Only the list version changes in such a
+ * transaction, and the other fields a session uses (name, BLP) change only through the session.
+ */
+function withVersion(account: Account, listVersion: number): Account {
+  return { ...account, listVersion };
+}
+
+/**
+ * Puts the adder on the contact's RL (MSNP5.md 8.2 RL mirror). Returns the contact's new version
+ * and what the adder is to the contact (8.3), read from the same record.
+ */
+async function addReverse(tx: StoreTx, contact: Account, adder: Account): Promise<{ version: number; facts: PrivacyFacts }> {
+  const record = await tx.contact(contact.id, adder.id);
   const lists = { ...(record?.lists ?? EMPTY_LISTS), RL: true };
   // A record the server creates for RL starts with the adder's friendly name (MSNP5.md 8.2).
   const name = record?.name ?? adder.friendlyName;
-  await tx.saveContact(contactId, adder.id, { name, lists, groups: record?.groups ?? [] });
-  return tx.bumpVersion(contactId);
+  await tx.saveContact(contact.id, adder.id, { name, lists, groups: record?.groups ?? [] });
+  const version = await tx.bumpVersion(contact.id);
+  return { version, facts: factsFromOwnRecord(contact.blp, record) };
 }
 
 async function removeReverse(tx: StoreTx, contactId: number, removerId: number): Promise<number | undefined> {
