@@ -1,5 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
 import { MemoryBus } from '../bus/memory.ts';
+import { RedisBus } from '../bus/redis.ts';
+import type { Bus } from '../core/bus.ts';
 import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 import { parseServerConfig, type ServerConfigInput } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
@@ -10,6 +13,8 @@ import { dataOption, parseCount, parsePort, storeOption } from './main.ts';
 interface ServeOptions {
   data: string;
   store?: string;
+  bus?: string;
+  busPrefix: string;
   host: string;
   publicHost?: string;
   dsPort: number;
@@ -38,6 +43,12 @@ export function serveCommand(): Command {
     .description('run the Dispatch, Notification and Switchboard servers')
     .addOption(dataOption())
     .addOption(storeOption())
+    .addOption(
+      new Option('--bus <url>', 'redis:// URL: run as one node of a cluster that shares this Redis and the store (default: in-process)')
+        .env('MSND_BUS')
+        .argParser(parseRedisUrl),
+    )
+    .addOption(new Option('--bus-prefix <prefix>', 'prefix of the keys and channels in Redis, one per service').env('MSND_BUS_PREFIX').default('msnd:'))
     .addOption(new Option('--host <address>', 'address to listen on').env('MSND_HOST').default('127.0.0.1'))
     .addOption(new Option('--public-host <address>', 'address written into XFR/RNG (default: --host)').env('MSND_PUBLIC_HOST'))
     .addOption(port('--ds-port', 'MSND_DS_PORT', 1863, 'Dispatch Server'))
@@ -58,6 +69,19 @@ export function serveCommand(): Command {
     .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
     .action(async (options: ServeOptions) => serve(options));
+}
+
+function parseRedisUrl(value: string): string {
+  if (!/^rediss?:\/\/\S+$/.test(value)) throw new InvalidArgumentError('expected a redis:// or rediss:// URL');
+  return value;
+}
+
+/** In one process the bus is a set of maps; with --bus, this process is one node of a cluster. */
+async function openBus(url: string | undefined, prefix: string, log: Logger): Promise<Bus> {
+  if (url === undefined) return new MemoryBus();
+  const bus = await RedisBus.connect({ url, prefix, onError: (err) => log.warn({ err }, 'redis connection') });
+  log.info({ node: bus.nodeId }, 'cluster node on the Redis bus');
+  return bus;
 }
 
 async function serve(options: ServeOptions): Promise<void> {
@@ -86,7 +110,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const log = createLogger(options.logLevel);
   const secretKey = loadSecretKey({ dataDir: options.data });
   const store = await openStore({ dataDir: options.data, url: options.store, secretKey });
-  const bus = new MemoryBus();
+  const bus = await openBus(options.bus, options.busPrefix, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
   const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey });
   let stopping = false;

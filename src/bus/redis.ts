@@ -1,0 +1,348 @@
+// The bus of a cluster (DESIGN.md "Cluster mode"): Redis holds which node has each signed-in user,
+// presence records, web sessions and one-use tokens; each node listens on a channel of its own,
+// and node-wide signals go over one shared channel. Everything here may be lost and rebuilt:
+// PostgreSQL (or the shared SQLite file) stays the only system of record.
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type {
+  Bus,
+  IncomingPage,
+  Invitation,
+  PresenceRecord,
+  SessionEndpoint,
+  Shown,
+  Signal,
+  TokenStore,
+  UserEvent,
+  WebSession,
+} from '../core/bus.ts';
+import { newCookie } from './memory.ts';
+
+export interface RedisBusOptions {
+  /** redis:// URL. */
+  url: string;
+  /** Prefix of every key and channel, so that several services can share one Redis. */
+  prefix?: string;
+  /** How long a request to another node (kick, ring, page) may take before it counts as refused. */
+  requestTimeoutMs?: number;
+  /** How often this node says it is alive; a node silent for three periods counts as gone. */
+  heartbeatMs?: number;
+  /** Connection errors (Redis reconnects by itself meanwhile). */
+  onError?: (error: Error) => void;
+}
+
+type NodeRequest =
+  | { kind: 'kick'; sessionId: string }
+  | { kind: 'ring'; invitation: Invitation }
+  | { kind: 'page'; page: IncomingPage };
+
+type NodeMessage =
+  | { kind: 'event'; handle: string; event: UserEvent }
+  | { kind: 'request'; id: string; from: string; handle: string; request: NodeRequest }
+  | { kind: 'reply'; id: string; value: boolean };
+
+interface Route {
+  node: string;
+  sessionId: string;
+}
+
+// The route of a user, but only while its node is alive (KEYS[1] route, ARGV[1] alive-key prefix).
+const LIVE_ROUTE = `
+local route = redis.call('hmget', KEYS[1], 'node', 'session')
+if not route[1] then return nil end
+if redis.call('exists', ARGV[1] .. route[1]) == 0 then return nil end
+return route`;
+
+// Forgets the route only if it is still this session's (KEYS[1] route, KEYS[2] online set).
+const DETACH = `
+if redis.call('hget', KEYS[1], 'session') == ARGV[1] then
+  redis.call('del', KEYS[1])
+  redis.call('srem', KEYS[2], ARGV[2])
+end
+return 0`;
+
+/** One-use tokens in Redis: SET with an expiry, taken with GETDEL (so only one consumer wins). */
+class RedisTokens implements TokenStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async issue(purpose: string, data: Record<string, string>, ttlMs: number): Promise<string> {
+    const token = newCookie();
+    await this.redis.set(this.key(purpose, token), JSON.stringify(data), 'PX', ttlMs);
+    return token;
+  }
+
+  async consume(purpose: string, token: string): Promise<Record<string, string> | undefined> {
+    const value = await this.redis.getdel(this.key(purpose, token));
+    return value === null ? undefined : (JSON.parse(value) as Record<string, string>);
+  }
+
+  /** The purpose is part of the key: a token of one kind never spends one of another. */
+  private key(purpose: string, token: string): string {
+    return `${this.prefix}token:${purpose}:${token}`;
+  }
+}
+
+export class RedisBus implements Bus {
+  readonly tokens: TokenStore;
+  readonly nodeId = randomBytes(8).toString('hex');
+  private readonly sessions = new Map<string, SessionEndpoint>();
+  private readonly signalListeners: ((signal: Signal) => void)[] = [];
+  private readonly pending = new Map<string, (value: boolean) => void>();
+  private readonly prefix: string;
+  private readonly requestTimeoutMs: number;
+  private readonly heartbeatMs: number;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Redis,
+    opts: RedisBusOptions,
+  ) {
+    this.prefix = opts.prefix ?? 'msnd:';
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 5000;
+    this.heartbeatMs = opts.heartbeatMs ?? 5000;
+    this.tokens = new RedisTokens(redis, this.prefix);
+  }
+
+  /** Connects, subscribes to this node's channel and the signal channel, and starts the heartbeat. */
+  static async connect(opts: RedisBusOptions): Promise<RedisBus> {
+    const onError = opts.onError ?? (() => {});
+    const redis = new Redis(opts.url, { lazyConnect: true });
+    const subscriber = new Redis(opts.url, { lazyConnect: true });
+    for (const connection of [redis, subscriber]) connection.on('error', onError);
+    const bus = new RedisBus(redis, subscriber, opts);
+    try {
+      await Promise.all([redis.connect(), subscriber.connect()]);
+      await bus.beat();
+      subscriber.on('message', (channel: string, message: string) => bus.receive(channel, message));
+      await subscriber.subscribe(bus.nodeChannel(bus.nodeId), bus.signalChannel());
+    } catch (error) {
+      redis.disconnect();
+      subscriber.disconnect();
+      throw error;
+    }
+    bus.heartbeat = setInterval(() => void bus.beat().catch(onError), bus.heartbeatMs);
+    bus.heartbeat.unref();
+    // A Redis that restarted has forgotten this node's users: tell it again (DESIGN.md "Cluster mode").
+    redis.on('ready', () => void bus.restoreRoutes().catch(onError));
+    return bus;
+  }
+
+  /** Writes this node's alive key and the route of each of its signed-in users again. */
+  async restoreRoutes(): Promise<void> {
+    if (this.closed) return;
+    const writes = this.redis.multi().set(this.aliveKey(this.nodeId), '1', 'PX', this.heartbeatMs * 3);
+    for (const [handle, session] of this.sessions) {
+      writes.hset(this.key('route', handle), { node: this.nodeId, session: session.sessionId }).sadd(this.key('online'), handle);
+    }
+    await writes.exec();
+  }
+
+  async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
+    // As in one process: whoever holds the slot is kicked first, here or on another node.
+    for (let previous = this.sessions.get(handle); previous; previous = this.sessions.get(handle)) {
+      if (previous.sessionId === endpoint.sessionId) return;
+      await previous.kick('OTH');
+      if (this.sessions.get(handle) === previous) this.sessions.delete(handle);
+    }
+    const route = await this.route(handle);
+    if (route && route.node !== this.nodeId) await this.request(route.node, handle, { kind: 'kick', sessionId: route.sessionId });
+    this.sessions.set(handle, endpoint);
+    await this.redis
+      .multi()
+      .hset(this.key('route', handle), { node: this.nodeId, session: endpoint.sessionId })
+      .sadd(this.key('online'), handle)
+      .exec();
+  }
+
+  async detach(handle: string, sessionId: string): Promise<void> {
+    if (this.sessions.get(handle)?.sessionId === sessionId) this.sessions.delete(handle);
+    await this.redis.eval(DETACH, 2, this.key('route', handle), this.key('online'), sessionId, handle);
+  }
+
+  publish(handle: string, event: UserEvent): void {
+    const local = this.sessions.get(handle);
+    if (local) return local.deliver(event);
+    // Requests on one connection are answered in order, so events to one user keep their order.
+    void this.route(handle)
+      .then((route) => route && this.send(route.node, { kind: 'event', handle, event }))
+      .catch(() => {});
+  }
+
+  async ring(handle: string, invitation: Invitation): Promise<boolean> {
+    const local = this.sessions.get(handle);
+    if (local) return local.ring(invitation);
+    const route = await this.route(handle);
+    return route ? this.request(route.node, handle, { kind: 'ring', invitation }) : false;
+  }
+
+  async page(handle: string, page: IncomingPage): Promise<boolean> {
+    const local = this.sessions.get(handle);
+    if (local) return local.page(page);
+    const route = await this.route(handle);
+    return route ? this.request(route.node, handle, { kind: 'page', page }) : false;
+  }
+
+  async isSignedIn(handle: string): Promise<boolean> {
+    return this.sessions.has(handle) || (await this.route(handle)) !== undefined;
+  }
+
+  signal(signal: Signal): void {
+    for (const listener of this.signalListeners) listener(signal);
+    void this.redis.publish(this.signalChannel(), JSON.stringify({ from: this.nodeId, signal })).catch(() => {});
+  }
+
+  onSignal(listener: (signal: Signal) => void): void {
+    this.signalListeners.push(listener);
+  }
+
+  async setPresence(handle: string, shown: Shown | null): Promise<number> {
+    // The record outlives the session so that seq keeps growing across sign-ins (as in one process).
+    const key = this.key('presence', handle);
+    const change = this.redis.multi().hincrby(key, 'seq', 1);
+    if (shown) change.hset(key, { status: shown.status, name: shown.name });
+    else change.hdel(key, 'status', 'name');
+    const results = await change.exec();
+    return Number(results?.[0]?.[1]);
+  }
+
+  async presenceOf(handles: readonly string[]): Promise<Map<string, PresenceRecord>> {
+    const found = new Map<string, PresenceRecord>();
+    if (handles.length === 0) return found;
+    const reads = this.redis.pipeline();
+    for (const handle of handles) reads.hgetall(this.key('presence', handle));
+    const results = (await reads.exec()) ?? [];
+    handles.forEach((handle, i) => {
+      const fields = results[i]?.[1] as Record<string, string> | undefined;
+      if (!fields?.seq) return;
+      const shown = fields.status ? { status: fields.status as Shown['status'], name: fields.name ?? '' } : null;
+      found.set(handle, { seq: Number(fields.seq), shown });
+    });
+    return found;
+  }
+
+  async onlineCount(): Promise<number> {
+    return this.redis.scard(this.key('online'));
+  }
+
+  async registerWebSession(mspAuth: string, session: WebSession): Promise<void> {
+    await this.redis.set(this.key('web', mspAuth), JSON.stringify({ ...session, node: this.nodeId }));
+  }
+
+  async forgetWebSession(mspAuth: string): Promise<void> {
+    await this.redis.del(this.key('web', mspAuth));
+  }
+
+  /** Valid while its NS session lasts: not after its node is gone without signing it out. */
+  async webSession(mspAuth: string): Promise<WebSession | undefined> {
+    const value = await this.redis.get(this.key('web', mspAuth));
+    if (value === null) return undefined;
+    const { node, ...session } = JSON.parse(value) as WebSession & { node: string };
+    return (await this.redis.exists(this.aliveKey(node))) === 1 ? session : undefined;
+  }
+
+  endpoints(): SessionEndpoint[] {
+    return [...this.sessions.values()];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.sessions.clear();
+    for (const resolve of this.pending.values()) resolve(false);
+    this.pending.clear();
+    try {
+      await this.redis.del(this.aliveKey(this.nodeId));
+    } finally {
+      this.subscriber.disconnect();
+      await this.redis.quit().catch(() => this.redis.disconnect());
+    }
+  }
+
+  // ---- between nodes ----------------------------------------------------------------------------
+
+  private async route(handle: string): Promise<Route | undefined> {
+    const found = (await this.redis.eval(LIVE_ROUTE, 1, this.key('route', handle), `${this.prefix}node:`)) as [string, string] | null;
+    return found ? { node: found[0], sessionId: found[1] } : undefined;
+  }
+
+  /** Asks another node to do something for its session of `handle`; false when it does not answer in time. */
+  private request(node: string, handle: string, request: NodeRequest): Promise<boolean> {
+    const id = randomBytes(12).toString('hex');
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => settle(false), this.requestTimeoutMs);
+      const settle = (value: boolean): void => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(value);
+      };
+      this.pending.set(id, settle);
+      this.send(node, { kind: 'request', id, from: this.nodeId, handle, request }).catch(() => settle(false));
+    });
+  }
+
+  private async send(node: string, message: NodeMessage): Promise<void> {
+    await this.redis.publish(this.nodeChannel(node), JSON.stringify(message));
+  }
+
+  private receive(channel: string, text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (channel === this.signalChannel()) return this.receiveSignal(message as { from: string; signal: Signal });
+    this.receiveNodeMessage(message as NodeMessage);
+  }
+
+  private receiveSignal({ from, signal }: { from: string; signal: Signal }): void {
+    // This node's listeners heard it when it was sent.
+    if (from === this.nodeId) return;
+    for (const listener of this.signalListeners) listener(signal);
+  }
+
+  private receiveNodeMessage(message: NodeMessage): void {
+    if (message.kind === 'event') return this.sessions.get(message.handle)?.deliver(message.event);
+    if (message.kind === 'reply') return this.pending.get(message.id)?.(message.value);
+    void this.answer(message).then(
+      (value) => this.send(message.from, { kind: 'reply', id: message.id, value }),
+      () => this.send(message.from, { kind: 'reply', id: message.id, value: false }),
+    ).catch(() => {});
+  }
+
+  private async answer({ handle, request }: Extract<NodeMessage, { kind: 'request' }>): Promise<boolean> {
+    const session = this.sessions.get(handle);
+    if (!session) return false;
+    if (request.kind === 'ring') return session.ring(request.invitation);
+    if (request.kind === 'page') return session.page(request.page);
+    if (session.sessionId !== request.sessionId) return false;
+    await session.kick('OTH');
+    return true;
+  }
+
+  private async beat(): Promise<void> {
+    await this.redis.set(this.aliveKey(this.nodeId), '1', 'PX', this.heartbeatMs * 3);
+  }
+
+  private key(kind: string, name = ''): string {
+    return `${this.prefix}${kind}:${name}`;
+  }
+
+  private aliveKey(node: string): string {
+    return `${this.prefix}node:${node}`;
+  }
+
+  private nodeChannel(node: string): string {
+    return `${this.prefix}to:${node}`;
+  }
+
+  private signalChannel(): string {
+    return `${this.prefix}signals`;
+  }
+}

@@ -1,0 +1,187 @@
+// One suite for every Bus (DESIGN.md "Cluster mode"): the in-process bus and the Redis bus must
+// behave the same. `nodes()` gives two buses of one service: the same object in one process, two
+// nodes sharing a Redis in a cluster. The sessions are test doubles of NS sessions.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Bus, IncomingPage, Invitation, SessionEndpoint, Signal, UserEvent } from '../../src/core/bus.ts';
+
+export interface BusNodes {
+  a: Bus;
+  b: Bus;
+  close(): Promise<void>;
+}
+
+let serial = 0;
+
+/** An NS session as the bus sees it: records what reaches it; rings and pages answer `accepts`. */
+class FakeSession implements SessionEndpoint {
+  readonly events: UserEvent[] = [];
+  readonly rings: Invitation[] = [];
+  readonly pages: IncomingPage[] = [];
+  kicked: 'OTH' | 'SSD' | undefined;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly accepts = true,
+    private readonly onKick?: () => Promise<void>,
+  ) {}
+
+  deliver(event: UserEvent): void {
+    this.events.push(event);
+  }
+
+  async ring(invitation: Invitation): Promise<boolean> {
+    this.rings.push(invitation);
+    return this.accepts;
+  }
+
+  async page(page: IncomingPage): Promise<boolean> {
+    this.pages.push(page);
+    return this.accepts;
+  }
+
+  async kick(reason: 'OTH' | 'SSD'): Promise<void> {
+    this.kicked = reason;
+    await this.onKick?.();
+  }
+}
+
+function fresh(): { handle: string; session: (accepts?: boolean) => FakeSession } {
+  serial += 1;
+  const handle = `user${serial}-${process.pid}@example.com`;
+  return { handle, session: (accepts = true) => new FakeSession(`${handle}#${++serial}`, accepts) };
+}
+
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const INVITATION: Invitation = { sessionId: '1', address: '127.0.0.1:1865', caller: 'x@example.com', callerName: 'X' };
+const PAGE: IncomingPage = { from: 'x@example.com', fromAccountId: 1, text: 'call me', callback: '' };
+
+export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): void {
+  async function withNodes(fn: (a: Bus, b: Bus) => Promise<void>): Promise<void> {
+    const { a, b, close } = await nodes();
+    try {
+      await fn(a, b);
+    } finally {
+      await close();
+    }
+  }
+
+  describe(name, () => {
+    test('a user attached on one node is signed in for all; events published anywhere reach it, in order', () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        const alice = session();
+        assert.equal(await b.isSignedIn(handle), false);
+        await a.attach(handle, alice);
+        assert.equal(await a.isSignedIn(handle), true);
+        assert.equal(await b.isSignedIn(handle), true);
+        assert.ok((await b.onlineCount()) >= 1);
+        for (let i = 1; i <= 50; i++) b.publish(handle, { kind: 'reverse-removed', version: i, contact: 'x@example.com' });
+        await eventually(() => alice.events.length === 50, '50 events');
+        assert.deepEqual(alice.events.map((e) => (e as { version: number }).version), Array.from({ length: 50 }, (_, i) => i + 1));
+        assert.deepEqual(a.endpoints(), [alice]);
+      }));
+
+    test('detach forgets only the current session; publishing to an offline user is dropped', () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        const alice = session();
+        await a.attach(handle, alice);
+        await b.detach(handle, 'some other session');
+        assert.equal(await b.isSignedIn(handle), true);
+        await a.detach(handle, alice.sessionId);
+        assert.equal(await b.isSignedIn(handle), false);
+        b.publish(handle, { kind: 'reverse-removed', version: 1, contact: 'x@example.com' });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(alice.events, []);
+      }));
+
+    test('a second sign-in kicks the first with OTH, on whichever node it is, before attach resolves', () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        const first = session();
+        await a.attach(handle, first);
+        const second = session();
+        await b.attach(handle, second);
+        assert.equal(first.kicked, 'OTH');
+        assert.equal(second.kicked, undefined);
+        // The first session signing out afterwards must not take the second's place away.
+        await a.detach(handle, first.sessionId);
+        assert.equal(await a.isSignedIn(handle), true);
+        a.publish(handle, { kind: 'reverse-removed', version: 7, contact: 'x@example.com' });
+        await eventually(() => second.events.length === 1, 'the event at the second session');
+        assert.equal(first.events.length, 0);
+      }));
+
+    test('ring and page reach the session wherever it is and return its answer; offline is false', () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        const willing = session(true);
+        await a.attach(handle, willing);
+        assert.equal(await b.ring(handle, INVITATION), true);
+        assert.equal(await b.page(handle, PAGE), true);
+        assert.deepEqual(willing.rings, [INVITATION]);
+        assert.deepEqual(willing.pages, [PAGE]);
+        const other = fresh();
+        await a.attach(other.handle, other.session(false));
+        assert.equal(await b.ring(other.handle, INVITATION), false);
+        assert.equal(await b.page(other.handle, PAGE), false);
+        assert.equal(await b.ring(fresh().handle, INVITATION), false);
+      }));
+
+    test('presence: seq grows on every change from any node, and outlives the session', () =>
+      withNodes(async (a, b) => {
+        const { handle } = fresh();
+        const nobody = fresh().handle;
+        const first = await a.setPresence(handle, { status: 'NLN', name: 'A%20a' });
+        const second = await b.setPresence(handle, null);
+        const third = await a.setPresence(handle, { status: 'AWY', name: 'A' });
+        assert.ok(first < second && second < third);
+        assert.deepEqual(await b.presenceOf([handle, nobody]), new Map([[handle, { seq: third, shown: { status: 'AWY', name: 'A' } }]]));
+        await b.setPresence(handle, null);
+        assert.deepEqual((await a.presenceOf([handle])).get(handle)?.shown, null);
+        assert.deepEqual(await a.presenceOf([]), new Map());
+      }));
+
+    test('tokens: issued on one node, consumed once on any; another purpose neither finds nor spends it; expiry', () =>
+      withNodes(async (a, b) => {
+        const token = await a.tokens.issue('xfr', { handle: 'x@example.com' }, 60_000);
+        assert.equal(await b.tokens.consume('rng', token), undefined);
+        assert.deepEqual(await b.tokens.consume('xfr', token), { handle: 'x@example.com' });
+        assert.equal(await a.tokens.consume('xfr', token), undefined);
+        const short = await a.tokens.issue('rng', { n: '1' }, 30);
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        assert.equal(await b.tokens.consume('rng', short), undefined);
+      }));
+
+    test('web sessions: registered on one node, found on another, forgotten at sign-out', () =>
+      withNodes(async (a, b) => {
+        const auth = `auth-${++serial}`;
+        const web = { handle: 'x@example.com', loginTime: 1000, sessionId: 's1' };
+        await a.registerWebSession(auth, web);
+        assert.deepEqual(await b.webSession(auth), web);
+        await b.forgetWebSession(auth);
+        assert.equal(await a.webSession(auth), undefined);
+      }));
+
+    test('a signal reaches the listeners of every node once', () =>
+      withNodes(async (a, b) => {
+        const heard: [string, Signal][] = [];
+        a.onSignal((signal) => heard.push(['a', signal]));
+        if (b !== a) b.onSignal((signal) => heard.push(['b', signal]));
+        const signal: Signal = { kind: 'session-ended', handle: 'x@example.com', sessionId: `s${++serial}` };
+        a.signal(signal);
+        await eventually(() => heard.length === (b === a ? 1 : 2), 'the signal on every node');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(heard.length, b === a ? 1 : 2);
+        assert.ok(heard.every(([, s]) => s.kind === 'session-ended' && s.sessionId === signal.sessionId));
+      }));
+  });
+}

@@ -1,0 +1,100 @@
+// The bus suite against Redis when MSND_TEST_REDIS_URL is set: two RedisBus nodes of one service
+// (a key prefix of their own per test), plus what only a cluster has: a node that goes away.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import type { SessionEndpoint } from '../../src/core/bus.ts';
+import { RedisBus } from '../../src/bus/redis.ts';
+import { defineBusSuite } from './bus-suite.ts';
+
+const url = process.env.MSND_TEST_REDIS_URL;
+
+if (url === undefined || url === '') {
+  test('Redis bus suite', { skip: 'MSND_TEST_REDIS_URL is not set: Redis bus tests skipped' }, () => {});
+} else {
+  defineRedisTests(url);
+}
+
+function defineRedisTests(url: string): void {
+  const admin = new Redis(url);
+  const prefixes: string[] = [];
+
+  after(async () => {
+    for (const prefix of prefixes) {
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+    }
+    await admin.quit();
+  });
+
+  async function twoNodes(options: { heartbeatMs?: number; requestTimeoutMs?: number } = {}) {
+    const prefix = `msnd-test-${randomBytes(6).toString('hex')}:`;
+    prefixes.push(prefix);
+    const a = await RedisBus.connect({ url, prefix, ...options });
+    const b = await RedisBus.connect({ url, prefix, ...options });
+    return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
+  }
+
+  defineBusSuite('RedisBus (two nodes)', () => twoNodes());
+
+  describe('RedisBus in a cluster', () => {
+    test('a node that stopped holds nobody: its users are offline for the others, and may sign in again', async () => {
+      const { a, b, close } = await twoNodes();
+      try {
+        const session: SessionEndpoint = {
+          sessionId: 'gone-1',
+          deliver: () => {},
+          ring: async () => true,
+          page: async () => true,
+          kick: async () => {},
+        };
+        await a.attach('gone@example.com', session);
+        assert.equal(await b.isSignedIn('gone@example.com'), true);
+        await a.close();
+        assert.equal(await b.isSignedIn('gone@example.com'), false);
+        assert.equal(await b.ring('gone@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);
+        await b.attach('gone@example.com', { ...session, sessionId: 'again-1' });
+        assert.equal(await b.isSignedIn('gone@example.com'), true);
+      } finally {
+        await close();
+      }
+    });
+
+    test('after Redis lost its data, a node writes its users\' routes again', async () => {
+      const { a, b, close } = await twoNodes();
+      try {
+        const session: SessionEndpoint = { sessionId: 'kept-1', deliver: () => {}, ring: async () => true, page: async () => true, kick: async () => {} };
+        await a.attach('kept@example.com', session);
+        const prefix = prefixes.at(-1)!;
+        const keys = await admin.keys(`${prefix}*`);
+        await admin.del(...keys);
+        assert.equal(await b.isSignedIn('kept@example.com'), false);
+        await a.restoreRoutes();
+        assert.equal(await b.isSignedIn('kept@example.com'), true);
+        assert.equal(await b.onlineCount(), 1);
+      } finally {
+        await close();
+      }
+    });
+
+    test('a request to a node that does not answer counts as refused after the timeout', async () => {
+      const { a, b, close } = await twoNodes({ requestTimeoutMs: 200 });
+      try {
+        const stuck: SessionEndpoint = {
+          sessionId: 'stuck-1',
+          deliver: () => {},
+          ring: () => new Promise(() => {}),
+          page: async () => true,
+          kick: async () => {},
+        };
+        await a.attach('stuck@example.com', stuck);
+        const started = Date.now();
+        assert.equal(await b.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);
+        assert.ok(Date.now() - started >= 150);
+      } finally {
+        await close();
+      }
+    });
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Two msnd nodes sharing one store and one Redis (DESIGN.md "Cluster mode"), over TCP, when
+ * MSND_TEST_REDIS_URL is set: presence, list pushes and renames cross nodes; a chat opened on one
+ * node's switchboard reaches an invitee signed in on the other; a second sign-in on the other
+ * node ends the first with OUT OTH.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { RedisBus } from '../../src/bus/redis.ts';
+import { MsnClient } from '../../src/client/client.ts';
+import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
+import type { Store } from '../../src/core/store.ts';
+import { canonicalEncode } from '../../src/protocol/names.ts';
+import { parseServerConfig } from '../../src/server/config.ts';
+import { silentLogger } from '../../src/server/logger.ts';
+import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
+import { openStore } from '../../src/store/open.ts';
+
+const url = process.env.MSND_TEST_REDIS_URL;
+
+if (url === undefined || url === '') {
+  test('cluster of two nodes', { skip: 'MSND_TEST_REDIS_URL is not set: cluster tests skipped' }, () => {});
+} else {
+  defineClusterTests(url);
+}
+
+interface Node {
+  msnd: RunningMsnd;
+  bus: RedisBus;
+}
+
+function defineClusterTests(url: string): void {
+  const prefix = `msnd-cluster-${randomBytes(6).toString('hex')}:`;
+  let dataDir: string;
+  let store: Store;
+  let one: Node;
+  let two: Node;
+  const clients: MsnClient[] = [];
+
+  async function startNode(name: string): Promise<Node> {
+    const bus = await RedisBus.connect({ url, prefix });
+    const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: join(dataDir, name) });
+    return { bus, msnd: await startMsnd({ config, store, bus, log: silentLogger(), webKey: randomBytes(32) }) };
+  }
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'msnd-cluster-'));
+    store = await openStore({ dataDir, secretKey: randomBytes(32) });
+    for (const name of ['alice', 'bob', 'carol']) {
+      await store.createAccount({ handle: `${name}@example.com`, friendlyName: canonicalEncode(name), secret: `${name}pass`, verified: true });
+    }
+    one = await startNode('one');
+    two = await startNode('two');
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    for (const node of [one, two]) {
+      await node.msnd.stop();
+      await node.bus.close();
+    }
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+    const admin = new Redis(url);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  async function signIn(node: Node, name: string): Promise<MsnClient> {
+    const client = await MsnClient.login({ host: '127.0.0.1', port: node.msnd.ports.ds, handle: `${name}@example.com`, password: `${name}pass` });
+    clients.push(client);
+    await client.sync(0);
+    return client;
+  }
+
+  describe('a cluster of two nodes', () => {
+    test('presence, RL pushes, renames and a chat cross nodes; a second sign-in elsewhere ends the first', async () => {
+      const alice = await signIn(one, 'alice');
+      const bob = await signIn(two, 'bob');
+      await bob.changeStatus('NLN');
+      await alice.changeStatus('NLN');
+
+      // ADD FL on node one: bob, on node two, gets ADD 0 RL, and later alice's presence.
+      await alice.add('FL', 'bob@example.com', 'bob');
+      assert.equal((await bob.conn.next('ADD', 3000)).line, 'ADD 0 RL 2 alice@example.com alice');
+      await bob.add('FL', 'alice@example.com', 'alice');
+      await alice.changeStatus('BSY');
+      assert.equal((await bob.conn.next('NLN', 3000)).line, 'NLN BSY alice@example.com alice');
+      await alice.setFriendlyName('Alice%20One');
+      assert.equal((await bob.conn.next((r) => r.name === 'NLN' && r.args[2] === 'Alice%20One', 3000)).line, 'NLN BSY alice@example.com Alice%20One');
+
+      // Alice opens a chat on node one's switchboard; the RNG reaches bob through the bus.
+      const sb = await SwitchboardSession.open(alice);
+      const ringing = nextInvitation(bob, 3000);
+      await sb.invite('bob@example.com');
+      const invitation = await ringing;
+      assert.equal(invitation.port, one.msnd.ports.sb);
+      const joined = await SwitchboardSession.answer(bob, invitation);
+      await sb.send('across the cluster');
+      assert.match((await joined.conn.next('MSG', 3000)).payload!.toString('utf8'), /across the cluster$/);
+
+      // Alice signs in again on node two: her session on node one gets OUT OTH and closes.
+      const again = await signIn(two, 'alice');
+      assert.equal((await alice.conn.next('OUT', 3000)).line, 'OUT OTH');
+      await alice.conn.waitClosed(3000);
+      assert.equal((await bob.conn.next('FLN', 3000)).line, 'FLN alice@example.com');
+      await again.changeStatus('NLN');
+      assert.equal((await bob.conn.next('NLN', 3000)).line, 'NLN NLN alice@example.com Alice%20One');
+      sb.close();
+      joined.close();
+    });
+  });
+}
