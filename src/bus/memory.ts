@@ -146,6 +146,13 @@ export class MemoryBus implements Bus {
     return [...this.sessions.values()];
   }
 
+  /** One process is one node: its DS always refers to its own NS. */
+  announceNotificationServer(_address: string): void {}
+
+  async leastLoadedNotificationServer(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.sessions.clear();
     this.webSessions.clear();

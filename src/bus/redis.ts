@@ -96,6 +96,7 @@ export class RedisBus implements Bus {
   private readonly heartbeatMs: number;
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
+  private nsAddress: string | undefined;
 
   private constructor(
     private readonly redis: Redis,
@@ -249,6 +250,30 @@ export class RedisBus implements Bus {
     return [...this.sessions.values()];
   }
 
+  announceNotificationServer(address: string): void {
+    this.nsAddress = address;
+    void this.beat().catch(() => {});
+  }
+
+  /**
+   * The node with the fewest users among those alive (DESIGN.md "Cluster mode"). Loads are as of
+   * each node's last heartbeat, so a burst of logins within one period goes to the same node.
+   */
+  async leastLoadedNotificationServer(): Promise<string | undefined> {
+    const nodes = Object.entries(await this.redis.hgetall(this.key('nodes')));
+    if (nodes.length === 0) return undefined;
+    const alive = this.redis.pipeline();
+    for (const [node] of nodes) alive.exists(this.aliveKey(node));
+    const results = (await alive.exec()) ?? [];
+    let best: { ns: string; load: number } | undefined;
+    nodes.forEach(([, value], i) => {
+      if (results[i]?.[1] !== 1) return;
+      const info = JSON.parse(value) as { ns: string; load: number };
+      if (!best || info.load < best.load) best = info;
+    });
+    return best?.ns;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -257,7 +282,7 @@ export class RedisBus implements Bus {
     for (const resolve of this.pending.values()) resolve(false);
     this.pending.clear();
     try {
-      await this.redis.del(this.aliveKey(this.nodeId));
+      await this.redis.multi().del(this.aliveKey(this.nodeId)).hdel(this.key('nodes'), this.nodeId).exec();
     } finally {
       this.subscriber.disconnect();
       await this.redis.quit().catch(() => this.redis.disconnect());
@@ -327,7 +352,9 @@ export class RedisBus implements Bus {
   }
 
   private async beat(): Promise<void> {
-    await this.redis.set(this.aliveKey(this.nodeId), '1', 'PX', this.heartbeatMs * 3);
+    const beat = this.redis.multi().set(this.aliveKey(this.nodeId), '1', 'PX', this.heartbeatMs * 3);
+    if (this.nsAddress) beat.hset(this.key('nodes'), this.nodeId, JSON.stringify({ ns: this.nsAddress, load: this.sessions.size }));
+    await beat.exec();
   }
 
   private key(kind: string, name = ''): string {

@@ -129,6 +129,10 @@ export interface Bus {
   webSession(mspAuth: string): Promise<WebSession | undefined>;
   /** Every current session (for shutdown). */
   endpoints(): SessionEndpoint[];
+  /** Tells the other nodes where this node's NS listens (its load is its number of sessions). */
+  announceNotificationServer(address: string): void;
+  /** The NS address of the least loaded node, for the DS's XFR; undefined: this node's own. */
+  leastLoadedNotificationServer(): Promise<string | undefined>;
   readonly tokens: TokenStore;
   close(): Promise<void>;
 }

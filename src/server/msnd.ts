@@ -67,12 +67,14 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     new NotificationSession(socket, ns);
   });
   const nsPort = await listen(nsServer, config.host, config.nsPort);
+  bus.announceNotificationServer(`${publicHost}:${nsPort}`);
   const dsServer = createServer((socket) => {
     track(socket);
     serveDispatch(socket, {
       config,
       log,
-      notificationAddress: async () => `${publicHost}:${nsPort}`,
+      // In a cluster, new logins go to the least loaded node's NS (DESIGN.md "Cluster mode").
+      notificationAddress: async () => (await bus.leastLoadedNotificationServer()) ?? `${publicHost}:${nsPort}`,
       dispatchAddress: () => `${publicHost}:${dsPort}`,
     });
   });

@@ -16,6 +16,14 @@ if (url === undefined || url === '') {
   defineRedisTests(url);
 }
 
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function defineRedisTests(url: string): void {
   const admin = new Redis(url);
   const prefixes: string[] = [];
@@ -73,6 +81,22 @@ function defineRedisTests(url: string): void {
         await a.restoreRoutes();
         assert.equal(await b.isSignedIn('kept@example.com'), true);
         assert.equal(await b.onlineCount(), 1);
+      } finally {
+        await close();
+      }
+    });
+
+    test('the least loaded alive node is the one new logins go to', async () => {
+      const { a, b, close } = await twoNodes();
+      try {
+        const session = (id: string): SessionEndpoint => ({ sessionId: id, deliver: () => {}, ring: async () => true, page: async () => true, kick: async () => {} });
+        await a.attach('busy1@example.com', session('busy-1'));
+        await a.attach('busy2@example.com', session('busy-2'));
+        a.announceNotificationServer('10.0.0.1:1864');
+        b.announceNotificationServer('10.0.0.2:1864');
+        await waitFor(async () => (await a.leastLoadedNotificationServer()) === '10.0.0.2:1864');
+        await b.close();
+        assert.equal(await a.leastLoadedNotificationServer(), '10.0.0.1:1864');
       } finally {
         await close();
       }

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../../src/bus/redis.ts';
 import { MsnClient } from '../../src/client/client.ts';
+import { MsnpConnection } from '../../src/client/connection.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import type { Store } from '../../src/core/store.ts';
 import { canonicalEncode } from '../../src/protocol/names.ts';
@@ -43,7 +44,7 @@ function defineClusterTests(url: string): void {
   const clients: MsnClient[] = [];
 
   async function startNode(name: string): Promise<Node> {
-    const bus = await RedisBus.connect({ url, prefix });
+    const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100 });
     const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: join(dataDir, name) });
     return { bus, msnd: await startMsnd({ config, store, bus, log: silentLogger(), webKey: randomBytes(32) }) };
   }
@@ -114,6 +115,20 @@ function defineClusterTests(url: string): void {
       assert.equal((await bob.conn.next('NLN', 3000)).line, 'NLN NLN alice@example.com Alice%20One');
       sb.close();
       joined.close();
+    });
+
+    test('a Dispatch Server refers new logins to the least loaded node', async () => {
+      // Node two holds alice and bob (from the test above), node one nobody.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ds = await MsnpConnection.connect('127.0.0.1', two.msnd.ports.ds);
+      try {
+        ds.send('VER', 1, 'MSNP5');
+        await ds.next('VER');
+        ds.send('USR', 2, 'MD5', 'I', 'carol@example.com');
+        assert.equal((await ds.next('XFR', 3000)).line, `XFR 2 NS 127.0.0.1:${one.msnd.ports.ns} 0`);
+      } finally {
+        ds.close();
+      }
     });
   });
 }
