@@ -175,6 +175,35 @@ describe('a whole session in each dialect (MSNP5.md 4.3)', () => {
   }
 });
 
+/** Every client command a dialect added, with plausible parameters (MSNP5.md 4.2, 4.3, D-3). */
+const LATER_COMMANDS: [since: number, line: string][] = [
+  [3, 'IMS 40 OFF'],
+  [5, 'PRP 40 PHH 555'],
+  [5, 'SDC 40 a@example.com 0x0409 MSMSGS MSMSGS X X Me 0'],
+  [5, 'PAG 40 a@example.com 5\r\nhello'],
+  [6, 'CHL 40'],
+  [6, 'QRY 40 msmsgs@msnmsgr.com 32\r\n00000000000000000000000000000000'],
+  [7, 'LSG 40'],
+  [7, 'ADG 40 Pals 0'],
+  [7, 'RMG 40 1'],
+  [7, 'REG 40 0 Pals 0'],
+];
+
+describe('a command of a later dialect is an unknown command: the connection closes (MSNP5.md 3.7)', () => {
+  for (const dialect of ALL_DIALECTS) {
+    const unknown = LATER_COMMANDS.filter(([since]) => since > level(dialect));
+    if (unknown.length === 0) continue;
+    test(`${dialect}: ${unknown.map(([, line]) => line.split(' ')[0]).join(', ')}`, async () => {
+      const u = await freshUsers(s, { me: 'Me' });
+      for (const [, line] of unknown) {
+        const client = await signIn(s, u.me, { dialects: [dialect] });
+        client.conn.sendRaw(`${line}\r\n`);
+        await assertClosed(client.conn);
+      }
+    });
+  }
+});
+
 describe('clients of different dialects together (issue 5)', () => {
   test('an MSNP2 and an MSNP7 client add each other, see each other and chat', async () => {
     const u = await freshUsers(s, { old: 'Old O', new: 'New N' });
