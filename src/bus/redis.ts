@@ -53,6 +53,26 @@ if not route[1] then return nil end
 if redis.call('exists', ARGV[1] .. route[1]) == 0 then return nil end
 return route`;
 
+// A presence change (KEYS[1] record; ARGV status and name, '' for none). A record that does not
+// exist, or no longer does because Redis lost its data, starts its seq at Redis's clock in
+// milliseconds: later than every seq it had before, so that sessions which saw those do not take
+// the new events for stale ones (a user changes status far less often than once a millisecond).
+const SET_PRESENCE = `
+local seq
+if redis.call('hexists', KEYS[1], 'seq') == 0 then
+  local now = redis.call('time')
+  seq = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  redis.call('hset', KEYS[1], 'seq', seq)
+else
+  seq = redis.call('hincrby', KEYS[1], 'seq', 1)
+end
+if ARGV[1] == '' then
+  redis.call('hdel', KEYS[1], 'status', 'name')
+else
+  redis.call('hset', KEYS[1], 'status', ARGV[1], 'name', ARGV[2])
+end
+return seq`;
+
 // Forgets the route only if it is still this session's (KEYS[1] route, KEYS[2] online set).
 const DETACH = `
 if redis.call('hget', KEYS[1], 'session') == ARGV[1] then
@@ -129,8 +149,14 @@ export class RedisBus implements Bus {
     bus.heartbeat = setInterval(() => void bus.beat().catch(onError), bus.heartbeatMs);
     bus.heartbeat.unref();
     // A Redis that restarted has forgotten this node's users: tell it again (DESIGN.md "Cluster mode").
-    redis.on('ready', () => void bus.restoreRoutes().catch(onError));
+    redis.on('ready', () => void bus.recover().catch(onError));
     return bus;
+  }
+
+  /** After a reconnect: this node's routes again, then each of its users' presence to its watchers. */
+  async recover(): Promise<void> {
+    await this.restoreRoutes();
+    await Promise.all([...this.sessions.values()].map((session) => session.republishPresence()));
   }
 
   /** Writes this node's alive key and the route of each of its signed-in users again. */
@@ -203,12 +229,8 @@ export class RedisBus implements Bus {
 
   async setPresence(handle: string, shown: Shown | null): Promise<number> {
     // The record outlives the session so that seq keeps growing across sign-ins (as in one process).
-    const key = this.key('presence', handle);
-    const change = this.redis.multi().hincrby(key, 'seq', 1);
-    if (shown) change.hset(key, { status: shown.status, name: shown.name });
-    else change.hdel(key, 'status', 'name');
-    const results = await change.exec();
-    return Number(results?.[0]?.[1]);
+    const seq = await this.redis.eval(SET_PRESENCE, 1, this.key('presence', handle), shown?.status ?? '', shown?.name ?? '');
+    return Number(seq);
   }
 
   async presenceOf(handles: readonly string[]): Promise<Map<string, PresenceRecord>> {

@@ -67,6 +67,8 @@ export interface SessionEndpoint {
   page(page: IncomingPage): Promise<boolean>;
   /** End the session (`OUT OTH` / `OUT SSD`); resolves when its sign-out is complete. */
   kick(reason: 'OTH' | 'SSD'): Promise<void>;
+  /** Tells the watchers this user's presence again (after the bus lost what it had recorded). */
+  republishPresence(): Promise<void>;
 }
 
 /** A user's presence as recorded on the bus; `seq` grows with every change. */

@@ -135,6 +135,11 @@ export class UserSession {
     return initial;
   }
 
+  /** Records and tells this user's presence again, with a new seq (the bus lost the old record). */
+  async republishPresence(): Promise<void> {
+    if (this.present) await this.tellWatchers(this.publicShown());
+  }
+
   /** Signs the user out: watchers are told it is offline (MSNP5.md 10.6). */
   async signOut(): Promise<void> {
     if (this.present && publicShown(this.status, this.account.friendlyName)) {

@@ -128,6 +128,10 @@ export class NotificationSession implements SessionEndpoint {
     return this.end();
   }
 
+  async republishPresence(): Promise<void> {
+    if (this.phase === 'authenticated') await this.user?.republishPresence();
+  }
+
   /** IPG (MSNP5.md 9.28): ipg.ts decides whether this session takes the page. */
   async page(page: IncomingPage): Promise<boolean> {
     return offerPage(this, page);

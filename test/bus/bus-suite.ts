@@ -14,11 +14,12 @@ export interface BusNodes {
 let serial = 0;
 
 /** An NS session as the bus sees it: records what reaches it; rings and pages answer `accepts`. */
-class FakeSession implements SessionEndpoint {
+export class FakeSession implements SessionEndpoint {
   readonly events: UserEvent[] = [];
   readonly rings: Invitation[] = [];
   readonly pages: IncomingPage[] = [];
   kicked: 'OTH' | 'SSD' | undefined;
+  republished = 0;
 
   constructor(
     readonly sessionId: string,
@@ -43,6 +44,10 @@ class FakeSession implements SessionEndpoint {
   async kick(reason: 'OTH' | 'SSD'): Promise<void> {
     this.kicked = reason;
     await this.onKick?.();
+  }
+
+  async republishPresence(): Promise<void> {
+    this.republished += 1;
   }
 }
 

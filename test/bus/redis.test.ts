@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type { SessionEndpoint } from '../../src/core/bus.ts';
 import { RedisBus } from '../../src/bus/redis.ts';
-import { defineBusSuite } from './bus-suite.ts';
+import { defineBusSuite, FakeSession } from './bus-suite.ts';
 
 const url = process.env.MSND_TEST_REDIS_URL;
 
@@ -50,37 +49,33 @@ function defineRedisTests(url: string): void {
     test('a node that stopped holds nobody: its users are offline for the others, and may sign in again', async () => {
       const { a, b, close } = await twoNodes();
       try {
-        const session: SessionEndpoint = {
-          sessionId: 'gone-1',
-          deliver: () => {},
-          ring: async () => true,
-          page: async () => true,
-          kick: async () => {},
-        };
+        const session = new FakeSession('gone-1');
         await a.attach('gone@example.com', session);
         assert.equal(await b.isSignedIn('gone@example.com'), true);
         await a.close();
         assert.equal(await b.isSignedIn('gone@example.com'), false);
         assert.equal(await b.ring('gone@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);
-        await b.attach('gone@example.com', { ...session, sessionId: 'again-1' });
+        await b.attach('gone@example.com', new FakeSession('again-1'));
         assert.equal(await b.isSignedIn('gone@example.com'), true);
       } finally {
         await close();
       }
     });
 
-    test('after Redis lost its data, a node writes its users\' routes again', async () => {
+    test('after Redis lost its data, a node writes its routes again and republishes its users\' presence', async () => {
       const { a, b, close } = await twoNodes();
       try {
-        const session: SessionEndpoint = { sessionId: 'kept-1', deliver: () => {}, ring: async () => true, page: async () => true, kick: async () => {} };
+        const session = new FakeSession('kept-1');
         await a.attach('kept@example.com', session);
-        const prefix = prefixes.at(-1)!;
-        const keys = await admin.keys(`${prefix}*`);
-        await admin.del(...keys);
+        const before = await a.setPresence('kept@example.com', { status: 'NLN', name: 'K' });
+        await admin.del(...(await admin.keys(`${prefixes.at(-1)!}*`)));
         assert.equal(await b.isSignedIn('kept@example.com'), false);
-        await a.restoreRoutes();
+        await a.recover();
         assert.equal(await b.isSignedIn('kept@example.com'), true);
         assert.equal(await b.onlineCount(), 1);
+        assert.equal(session.republished, 1);
+        // The record is new, but its seq is later than every one before, so watchers take it.
+        assert.ok((await a.setPresence('kept@example.com', { status: 'BSY', name: 'K' })) > before);
       } finally {
         await close();
       }
@@ -89,9 +84,8 @@ function defineRedisTests(url: string): void {
     test('the least loaded alive node is the one new logins go to', async () => {
       const { a, b, close } = await twoNodes();
       try {
-        const session = (id: string): SessionEndpoint => ({ sessionId: id, deliver: () => {}, ring: async () => true, page: async () => true, kick: async () => {} });
-        await a.attach('busy1@example.com', session('busy-1'));
-        await a.attach('busy2@example.com', session('busy-2'));
+        await a.attach('busy1@example.com', new FakeSession('busy-1'));
+        await a.attach('busy2@example.com', new FakeSession('busy-2'));
         a.announceNotificationServer('10.0.0.1:1864');
         b.announceNotificationServer('10.0.0.2:1864');
         await waitFor(async () => (await a.leastLoadedNotificationServer()) === '10.0.0.2:1864');
@@ -105,13 +99,8 @@ function defineRedisTests(url: string): void {
     test('a request to a node that does not answer counts as refused after the timeout', async () => {
       const { a, b, close } = await twoNodes({ requestTimeoutMs: 200 });
       try {
-        const stuck: SessionEndpoint = {
-          sessionId: 'stuck-1',
-          deliver: () => {},
-          ring: () => new Promise(() => {}),
-          page: async () => true,
-          kick: async () => {},
-        };
+        const stuck = new FakeSession('stuck-1');
+        stuck.ring = () => new Promise<boolean>(() => {});
         await a.attach('stuck@example.com', stuck);
         const started = Date.now();
         assert.equal(await b.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);

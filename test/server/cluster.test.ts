@@ -42,6 +42,9 @@ function defineClusterTests(url: string): void {
   let one: Node;
   let two: Node;
   const clients: MsnClient[] = [];
+  /** Left signed in by the first test, both on node two: alice watches bob and bob watches alice. */
+  let aliceOnTwo: MsnClient;
+  let bobOnTwo: MsnClient;
 
   async function startNode(name: string): Promise<Node> {
     const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100 });
@@ -73,8 +76,11 @@ function defineClusterTests(url: string): void {
     await admin.quit();
   });
 
+  /** Signs in on this node's NS itself: the DS could refer the client to the other node. */
   async function signIn(node: Node, name: string): Promise<MsnClient> {
-    const client = await MsnClient.login({ host: '127.0.0.1', port: node.msnd.ports.ds, handle: `${name}@example.com`, password: `${name}pass` });
+    const client = await MsnClient.login({
+      host: '127.0.0.1', port: node.msnd.ports.ns, viaDispatch: false, handle: `${name}@example.com`, password: `${name}pass`,
+    });
     clients.push(client);
     await client.sync(0);
     return client;
@@ -84,6 +90,7 @@ function defineClusterTests(url: string): void {
     test('presence, RL pushes, renames and a chat cross nodes; a second sign-in elsewhere ends the first', async () => {
       const alice = await signIn(one, 'alice');
       const bob = await signIn(two, 'bob');
+      assert.deepEqual([one.bus.endpoints().length, two.bus.endpoints().length], [1, 1]);
       await bob.changeStatus('NLN');
       await alice.changeStatus('NLN');
 
@@ -108,6 +115,8 @@ function defineClusterTests(url: string): void {
 
       // Alice signs in again on node two: her session on node one gets OUT OTH and closes.
       const again = await signIn(two, 'alice');
+      aliceOnTwo = again;
+      bobOnTwo = bob;
       assert.equal((await alice.conn.next('OUT', 3000)).line, 'OUT OTH');
       await alice.conn.waitClosed(3000);
       assert.equal((await bob.conn.next('FLN', 3000)).line, 'FLN alice@example.com');
@@ -115,6 +124,20 @@ function defineClusterTests(url: string): void {
       assert.equal((await bob.conn.next('NLN', 3000)).line, 'NLN NLN alice@example.com Alice%20One');
       sb.close();
       joined.close();
+    });
+
+    test('after Redis lost its data the nodes recover, and presence changes still reach the watchers', async () => {
+      const admin = new Redis(url);
+      try {
+        await admin.del(...(await admin.keys(`${prefix}*`)));
+      } finally {
+        await admin.quit();
+      }
+      assert.equal(await one.bus.isSignedIn('alice@example.com'), false);
+      await Promise.all([one.bus.recover(), two.bus.recover()]);
+      assert.equal(await one.bus.isSignedIn('alice@example.com'), true);
+      await aliceOnTwo.changeStatus('PHN');
+      assert.equal((await bobOnTwo.conn.next((r) => r.name === 'NLN' && r.args[0] === 'PHN', 3000)).line, 'NLN PHN alice@example.com Alice%20One');
     });
 
     test('a Dispatch Server refers new logins to the least loaded node', async () => {
