@@ -41,6 +41,14 @@ type NodeMessage =
   | { kind: 'request'; id: string; from: string; handle: string; request: NodeRequest }
   | { kind: 'reply'; id: string; value: boolean };
 
+/** What a node tells the others with its heartbeat. */
+interface NodeInfo {
+  /** Where its NS listens; undefined until announced. */
+  ns?: string;
+  /** Its number of signed-in users. */
+  load: number;
+}
+
 interface Route {
   node: string;
   sessionId: string;
@@ -73,12 +81,11 @@ else
 end
 return seq`;
 
-// Forgets the route only if it is still this session's (KEYS[1] route, KEYS[2] online set).
+// Forgets the route only if it is still this session's (KEYS[1] route), and the user from this
+// node's online set (KEYS[2]) if the session was this node's current one (ARGV[3] = '1').
 const DETACH = `
-if redis.call('hget', KEYS[1], 'session') == ARGV[1] then
-  redis.call('del', KEYS[1])
-  redis.call('srem', KEYS[2], ARGV[2])
-end
+if redis.call('hget', KEYS[1], 'session') == ARGV[1] then redis.call('del', KEYS[1]) end
+if ARGV[3] == '1' then redis.call('srem', KEYS[2], ARGV[2]) end
 return 0`;
 
 /** One-use tokens in Redis: SET with an expiry, taken with GETDEL (so only one consumer wins). */
@@ -159,12 +166,13 @@ export class RedisBus implements Bus {
     await Promise.all([...this.sessions.values()].map((session) => session.republishPresence()));
   }
 
-  /** Writes this node's alive key and the route of each of its signed-in users again. */
+  /** Writes this node's heartbeat and the route of each of its signed-in users again. */
   async restoreRoutes(): Promise<void> {
     if (this.closed) return;
-    const writes = this.redis.multi().set(this.aliveKey(this.nodeId), '1', 'PX', this.heartbeatMs * 3);
+    await this.beat();
+    const writes = this.redis.multi();
     for (const [handle, session] of this.sessions) {
-      writes.hset(this.key('route', handle), { node: this.nodeId, session: session.sessionId }).sadd(this.key('online'), handle);
+      writes.hset(this.key('route', handle), { node: this.nodeId, session: session.sessionId }).sadd(this.onlineKey(this.nodeId), handle);
     }
     await writes.exec();
   }
@@ -182,13 +190,14 @@ export class RedisBus implements Bus {
     await this.redis
       .multi()
       .hset(this.key('route', handle), { node: this.nodeId, session: endpoint.sessionId })
-      .sadd(this.key('online'), handle)
+      .sadd(this.onlineKey(this.nodeId), handle)
       .exec();
   }
 
   async detach(handle: string, sessionId: string): Promise<void> {
-    if (this.sessions.get(handle)?.sessionId === sessionId) this.sessions.delete(handle);
-    await this.redis.eval(DETACH, 2, this.key('route', handle), this.key('online'), sessionId, handle);
+    const current = this.sessions.get(handle)?.sessionId === sessionId;
+    if (current) this.sessions.delete(handle);
+    await this.redis.eval(DETACH, 2, this.key('route', handle), this.onlineKey(this.nodeId), sessionId, handle, current ? '1' : '0');
   }
 
   publish(handle: string, event: UserEvent): void {
@@ -248,8 +257,11 @@ export class RedisBus implements Bus {
     return found;
   }
 
+  /** The users of the nodes alive now: a node that died without signing its users out counts no more. */
   async onlineCount(): Promise<number> {
-    return this.redis.scard(this.key('online'));
+    let count = 0;
+    for (const { node } of await this.aliveNodes()) count += await this.redis.scard(this.onlineKey(node));
+    return count;
   }
 
   async registerWebSession(mspAuth: string, session: WebSession): Promise<void> {
@@ -282,18 +294,23 @@ export class RedisBus implements Bus {
    * each node's last heartbeat, so a burst of logins within one period goes to the same node.
    */
   async leastLoadedNotificationServer(): Promise<string | undefined> {
+    let best: NodeInfo | undefined;
+    for (const { info } of await this.aliveNodes()) {
+      if (info.ns !== undefined && (!best || info.load < best.load)) best = info;
+    }
+    return best?.ns;
+  }
+
+  /** The nodes whose heartbeat key lives, with what they last announced. */
+  private async aliveNodes(): Promise<{ node: string; info: NodeInfo }[]> {
     const nodes = Object.entries(await this.redis.hgetall(this.key('nodes')));
-    if (nodes.length === 0) return undefined;
+    if (nodes.length === 0) return [];
     const alive = this.redis.pipeline();
     for (const [node] of nodes) alive.exists(this.aliveKey(node));
     const results = (await alive.exec()) ?? [];
-    let best: { ns: string; load: number } | undefined;
-    nodes.forEach(([, value], i) => {
-      if (results[i]?.[1] !== 1) return;
-      const info = JSON.parse(value) as { ns: string; load: number };
-      if (!best || info.load < best.load) best = info;
-    });
-    return best?.ns;
+    return nodes
+      .filter((_, i) => results[i]?.[1] === 1)
+      .map(([node, value]) => ({ node, info: JSON.parse(value) as NodeInfo }));
   }
 
   async close(): Promise<void> {
@@ -304,7 +321,7 @@ export class RedisBus implements Bus {
     for (const resolve of this.pending.values()) resolve(false);
     this.pending.clear();
     try {
-      await this.redis.multi().del(this.aliveKey(this.nodeId)).hdel(this.key('nodes'), this.nodeId).exec();
+      await this.redis.multi().del(this.aliveKey(this.nodeId), this.onlineKey(this.nodeId)).hdel(this.key('nodes'), this.nodeId).exec();
     } finally {
       this.subscriber.disconnect();
       await this.redis.quit().catch(() => this.redis.disconnect());
@@ -374,13 +391,20 @@ export class RedisBus implements Bus {
   }
 
   private async beat(): Promise<void> {
-    const beat = this.redis.multi().set(this.aliveKey(this.nodeId), '1', 'PX', this.heartbeatMs * 3);
-    if (this.nsAddress) beat.hset(this.key('nodes'), this.nodeId, JSON.stringify({ ns: this.nsAddress, load: this.sessions.size }));
-    await beat.exec();
+    const info: NodeInfo = { ns: this.nsAddress, load: this.sessions.size };
+    await this.redis
+      .multi()
+      .set(this.aliveKey(this.nodeId), '1', 'PX', this.heartbeatMs * 3)
+      .hset(this.key('nodes'), this.nodeId, JSON.stringify(info))
+      .exec();
   }
 
   private key(kind: string, name = ''): string {
     return `${this.prefix}${kind}:${name}`;
+  }
+
+  private onlineKey(node: string): string {
+    return `${this.prefix}online:${node}`;
   }
 
   private aliveKey(node: string): string {

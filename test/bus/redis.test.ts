@@ -52,8 +52,10 @@ function defineRedisTests(url: string): void {
         const session = new FakeSession('gone-1');
         await a.attach('gone@example.com', session);
         assert.equal(await b.isSignedIn('gone@example.com'), true);
+        assert.equal(await b.onlineCount(), 1);
         await a.close();
         assert.equal(await b.isSignedIn('gone@example.com'), false);
+        assert.equal(await b.onlineCount(), 0);
         assert.equal(await b.ring('gone@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);
         await b.attach('gone@example.com', new FakeSession('again-1'));
         assert.equal(await b.isSignedIn('gone@example.com'), true);
@@ -91,6 +93,20 @@ function defineRedisTests(url: string): void {
         await waitFor(async () => (await a.leastLoadedNotificationServer()) === '10.0.0.2:1864');
         await b.close();
         assert.equal(await a.leastLoadedNotificationServer(), '10.0.0.1:1864');
+      } finally {
+        await close();
+      }
+    });
+
+    test('users of a node whose heartbeat stopped (it died) are no longer counted or reachable', async () => {
+      const { a, b, close } = await twoNodes();
+      try {
+        await a.attach('dead@example.com', new FakeSession('dead-1'));
+        await b.attach('alive@example.com', new FakeSession('alive-1'));
+        assert.equal(await b.onlineCount(), 2);
+        await admin.del(`${prefixes.at(-1)!}node:${a.nodeId}`);
+        assert.equal(await b.onlineCount(), 1);
+        assert.equal(await b.isSignedIn('dead@example.com'), false);
       } finally {
         await close();
       }
