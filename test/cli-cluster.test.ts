@@ -1,22 +1,21 @@
 // `msnd serve --bus redis://…` twice on one data directory: two processes form one service (when
 // MSND_TEST_REDIS_URL is set). A user on each node sees the other come online and can chat.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { MsnClient } from '../src/client/client.ts';
 import { nextInvitation, SwitchboardSession } from '../src/client/switchboard.ts';
 import { msnd, serve, type Served } from './helpers/cli.ts';
+import { dropKeys, testPrefix } from './helpers/redis.ts';
 
 const url = process.env.MSND_TEST_REDIS_URL;
 
 if (url === undefined || url === '') {
   test('msnd serve --bus', { skip: 'MSND_TEST_REDIS_URL is not set: cluster tests skipped' }, () => {});
 } else {
-  const prefix = `msnd-cli-cluster-${randomBytes(6).toString('hex')}:`;
+  const prefix = testPrefix('cli-cluster');
   let dataDir: string;
   const nodes: Served[] = [];
   const clients: MsnClient[] = [];
@@ -36,10 +35,7 @@ if (url === undefined || url === '') {
       await node.exit;
     }
     await rm(dataDir, { recursive: true, force: true });
-    const admin = new Redis(url);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
-    await admin.quit();
+    await dropKeys(url, prefix);
   });
 
   async function online(node: Served, name: string): Promise<MsnClient> {

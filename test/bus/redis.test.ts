@@ -1,10 +1,10 @@
 // The bus suite against Redis when MSND_TEST_REDIS_URL is set: two RedisBus nodes of one service
 // (a key prefix of their own per test), plus what only a cluster has: a node that goes away.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisBus } from '../../src/bus/redis.ts';
+import { dropKeys, testPrefix } from '../helpers/redis.ts';
 import { defineBusSuite, FakeSession } from './bus-suite.ts';
 
 const url = process.env.MSND_TEST_REDIS_URL;
@@ -28,15 +28,12 @@ function defineRedisTests(url: string): void {
   const prefixes: string[] = [];
 
   after(async () => {
-    for (const prefix of prefixes) {
-      const keys = await admin.keys(`${prefix}*`);
-      if (keys.length > 0) await admin.del(...keys);
-    }
+    for (const prefix of prefixes) await dropKeys(url, prefix);
     await admin.quit();
   });
 
   async function twoNodes(options: { heartbeatMs?: number; requestTimeoutMs?: number } = {}) {
-    const prefix = `msnd-test-${randomBytes(6).toString('hex')}:`;
+    const prefix = testPrefix('bus');
     prefixes.push(prefix);
     const a = await RedisBus.connect({ url, prefix, ...options });
     const b = await RedisBus.connect({ url, prefix, ...options });
@@ -70,7 +67,7 @@ function defineRedisTests(url: string): void {
         const session = new FakeSession('kept-1');
         await a.attach('kept@example.com', session);
         const before = await a.setPresence('kept@example.com', { status: 'NLN', name: 'K' });
-        await admin.del(...(await admin.keys(`${prefixes.at(-1)!}*`)));
+        await dropKeys(url, prefixes.at(-1)!);
         assert.equal(await b.isSignedIn('kept@example.com'), false);
         await a.recover();
         assert.equal(await b.isSignedIn('kept@example.com'), true);

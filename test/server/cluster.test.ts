@@ -10,7 +10,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { RedisBus } from '../../src/bus/redis.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
@@ -21,6 +20,7 @@ import { parseServerConfig } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
 import { openStore } from '../../src/store/open.ts';
+import { dropKeys, testPrefix } from '../helpers/redis.ts';
 
 const url = process.env.MSND_TEST_REDIS_URL;
 
@@ -36,7 +36,7 @@ interface Node {
 }
 
 function defineClusterTests(url: string): void {
-  const prefix = `msnd-cluster-${randomBytes(6).toString('hex')}:`;
+  const prefix = testPrefix('cluster');
   let dataDir: string;
   let store: Store;
   let one: Node;
@@ -70,10 +70,7 @@ function defineClusterTests(url: string): void {
     }
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
-    const admin = new Redis(url);
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.del(...keys);
-    await admin.quit();
+    await dropKeys(url, prefix);
   });
 
   /** Signs in on this node's NS itself: the DS could refer the client to the other node. */
@@ -127,12 +124,7 @@ function defineClusterTests(url: string): void {
     });
 
     test('after Redis lost its data the nodes recover, and presence changes still reach the watchers', async () => {
-      const admin = new Redis(url);
-      try {
-        await admin.del(...(await admin.keys(`${prefix}*`)));
-      } finally {
-        await admin.quit();
-      }
+      await dropKeys(url, prefix);
       assert.equal(await one.bus.isSignedIn('alice@example.com'), false);
       await Promise.all([one.bus.recover(), two.bus.recover()]);
       assert.equal(await one.bus.isSignedIn('alice@example.com'), true);
