@@ -151,20 +151,24 @@ export class UserSession {
     }
   }
 
-  /** SYN: one consistent snapshot of the account and its lists (MSNP5.md 9.4). */
-  async snapshot(): Promise<SyncSnapshot> {
+  /**
+   * SYN and LST: one consistent snapshot of the account and its lists (MSNP5.md 9.4), with the FL
+   * contacts' phones (BPR) and the groups (LSG) only for the sessions that send them.
+   */
+  async snapshot(want: { phones: boolean; groups: boolean }): Promise<SyncSnapshot> {
     return this.store.transaction(async (tx) => {
       const account = await mustAccount(tx, this.account.id);
-      const contacts: SyncEntry[] = await tx.contacts(account.id);
-      const groups = await tx.groups(account.id);
-      const forward = new Map((await tx.forwardContacts(account.id)).map((c) => [c.contactId, c]));
-      for (const entry of contacts) {
-        const contact = forward.get(entry.contactId);
-        if (entry.lists.FL && contact) entry.visiblePhones = phonesAsSeen(contact.phones, allows(contact.facts));
-      }
+      const contacts: SyncEntry[] = want.phones ? await this.contactsWithVisiblePhones(tx, account.id) : await tx.contacts(account.id);
+      const groups = want.groups ? await tx.groups(account.id) : [];
       this.account = account;
       return { account, contacts, groups };
     });
+  }
+
+  private async contactsWithVisiblePhones(tx: StoreTx, ownerId: number): Promise<SyncEntry[]> {
+    return (await tx.contactsWithFacts(ownerId)).map(({ phones, facts, ...entry }) =>
+      entry.lists.FL ? { ...entry, visiblePhones: phonesAsSeen(phones, allows(facts)) } : entry,
+    );
   }
 
   /**

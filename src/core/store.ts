@@ -167,8 +167,10 @@ export interface StoreTx {
   deleteGroup(ownerId: number, groupId: number): Promise<void>;
   /** The owner's RL (who has the owner on FL), each with the owner's AL/BL bits of it: for presence fan-out. */
   watchers(ownerId: number): Promise<Watcher[]>;
-  /** The owner's FL contacts, each with its phones and what the owner is to it (one read: SYN, ILN). */
+  /** The owner's FL contacts, each with its phones and what the owner is to it (the ILN batch). */
   forwardContacts(ownerId: number): Promise<ForwardContact[]>;
+  /** Every record of the owner as `contacts` gives it, each with the contact's phones and privacy facts (SYN). */
+  contactsWithFacts(ownerId: number): Promise<(ContactEntry & Pick<ForwardContact, 'phones' | 'facts'>)[]>;
   /** For each owner, what the viewer is to it (owner's BLP, viewer on owner's AL/BL). */
   privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>>;
 }

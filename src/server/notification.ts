@@ -408,7 +408,7 @@ export class NotificationSession implements SessionEndpoint {
 
   async syn(trid: string, clientVersion: string): Promise<void> {
     if (!/^\d{1,10}$/.test(clientVersion)) return this.close('bad SYN version');
-    const snapshot = await this.session.snapshot();
+    const snapshot = await this.session.snapshot({ phones: this.features.synPhones, groups: this.features.groups });
     const { account, contacts } = snapshot;
     this.synced = true;
     const version = account.listVersion;
@@ -428,7 +428,7 @@ export class NotificationSession implements SessionEndpoint {
 
   async lst(trid: string, list: string): Promise<void> {
     if (!ALL_LISTS.has(list)) return this.close('bad list');
-    const { account, contacts } = await this.session.snapshot();
+    const { account, contacts } = await this.session.snapshot({ phones: false, groups: false });
     this.replyBatch(this.listLines(trid, list as ListName, account.listVersion, contacts, false));
   }
 

@@ -178,6 +178,20 @@ export class KyselyStoreTx implements StoreTx {
     return rows.map((row) => ({ handle: row.handle, onAL: Boolean(row.al), onBL: Boolean(row.bl) }));
   }
 
+  async contactsWithFacts(ownerId: number): Promise<(ContactEntry & Pick<ForwardContact, 'phones' | 'facts'>)[]> {
+    const rows = await this.contactRows(ownerId)
+      .leftJoin('contacts as r', (join) => join.onRef('r.owner_id', '=', 'c.contact_id').on('r.contact_id', '=', ownerId))
+      .select(['a.blp', 'a.phh', 'a.phw', 'a.phm', 'a.mob', 'a.mbe', 'r.al as r_al', 'r.bl as r_bl'])
+      .orderBy('c.seq')
+      .orderBy('c.contact_id')
+      .execute();
+    return rows.map((row) => ({
+      ...toContactEntry(row),
+      phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
+      facts: { blp: row.blp, viewerOnAL: Boolean(row.r_al), viewerOnBL: Boolean(row.r_bl) },
+    }));
+  }
+
   async forwardContacts(ownerId: number): Promise<ForwardContact[]> {
     const rows = await this.db
       .selectFrom('contacts as c')

@@ -379,6 +379,32 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           assert.deepEqual(await store.read((tx) => tx.watchers(c.id)), []);
         }));
 
+      test('contactsWithFacts: every record, in order, with the contact\'s phones and what the owner is to it', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const friend = await account(store, 'friend@example.com');
+          const blocked = await account(store, 'blocked@example.com');
+          await store.transaction(async (tx) => {
+            await tx.updateAccount(friend.id, { blp: 'BL', phones: { PHM: '555', MOB: 'Y' } });
+            await tx.saveContact(owner.id, friend.id, entry('f', lists('FL', 'AL'), [0, 2]));
+            await tx.saveContact(owner.id, blocked.id, entry('b', lists('BL')));
+            await tx.saveContact(friend.id, owner.id, entry('o', lists('AL', 'RL')));
+          });
+          const records = await store.read((tx) => tx.contactsWithFacts(owner.id));
+          assert.deepEqual(records, [
+            {
+              contactId: friend.id, handle: 'friend@example.com', name: 'f', lists: lists('FL', 'AL'), groups: [0, 2],
+              phones: { PHH: '', PHW: '', PHM: '555', MOB: 'Y', MBE: 'N' }, facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false },
+            },
+            {
+              contactId: blocked.id, handle: 'blocked@example.com', name: 'b', lists: lists('BL'), groups: [],
+              phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' }, facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: false },
+            },
+          ]);
+          const plain = await store.read((tx) => tx.contacts(owner.id));
+          assert.deepEqual(records.map(({ phones: _p, facts: _f, ...entry }) => entry), plain);
+        }));
+
       test('forwardContacts: each FL contact with its phones and what the owner is to it', () =>
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
