@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { SlidingWindow } from '../core/rate.ts';
 import type {
   Bus,
   IncomingPage,
   Invitation,
   PresenceRecord,
+  RateCounter,
   SessionEndpoint,
   Shown,
   Signal,
@@ -58,6 +60,27 @@ export function newCookie(): string {
   return groups.join('.');
 }
 
+/** Rates in memory: one sliding window per window length. */
+export class MemoryRates implements RateCounter {
+  private readonly windows = new Map<number, SlidingWindow>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async count(key: string, windowMs: number): Promise<number> {
+    return this.window(windowMs).count(key);
+  }
+
+  async add(key: string, windowMs: number): Promise<void> {
+    this.window(windowMs).add(key);
+  }
+
+  private window(windowMs: number): SlidingWindow {
+    let window = this.windows.get(windowMs);
+    if (!window) this.windows.set(windowMs, (window = new SlidingWindow(windowMs, this.now)));
+    return window;
+  }
+}
+
 /** The bus of a single-process msnd: maps from handle to session and presence. */
 export class MemoryBus implements Bus {
   private readonly sessions = new Map<string, SessionEndpoint>();
@@ -65,9 +88,11 @@ export class MemoryBus implements Bus {
   private readonly signalListeners: ((signal: Signal) => void)[] = [];
   private readonly webSessions = new Map<string, WebSession>();
   readonly tokens: TokenStore;
+  readonly rates: RateCounter;
 
   constructor(now: () => number = Date.now) {
     this.tokens = new MemoryTokens(now);
+    this.rates = new MemoryRates(now);
   }
 
   async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {

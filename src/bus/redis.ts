@@ -9,6 +9,7 @@ import type {
   IncomingPage,
   Invitation,
   PresenceRecord,
+  RateCounter,
   SessionEndpoint,
   Shown,
   Signal,
@@ -112,8 +113,32 @@ class RedisTokens implements TokenStore {
   }
 }
 
+/** Rates in Redis: a sorted set of event times per key, trimmed to the window (all nodes count). */
+class RedisRates implements RateCounter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async count(key: string, windowMs: number): Promise<number> {
+    const results = await this.redis.multi().zremrangebyscore(this.key(key), 0, Date.now() - windowMs).zcard(this.key(key)).exec();
+    return Number(results?.[1]?.[1] ?? 0);
+  }
+
+  async add(key: string, windowMs: number): Promise<void> {
+    const now = Date.now();
+    const event = `${now}-${randomBytes(4).toString('hex')}`;
+    await this.redis.multi().zadd(this.key(key), now, event).pexpire(this.key(key), windowMs).exec();
+  }
+
+  private key(key: string): string {
+    return `${this.prefix}rate:${key}`;
+  }
+}
+
 export class RedisBus implements Bus {
   readonly tokens: TokenStore;
+  readonly rates: RateCounter;
   readonly nodeId = randomBytes(8).toString('hex');
   private readonly sessions = new Map<string, SessionEndpoint>();
   private readonly signalListeners: ((signal: Signal) => void)[] = [];
@@ -134,6 +159,7 @@ export class RedisBus implements Bus {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 5000;
     this.heartbeatMs = opts.heartbeatMs ?? 5000;
     this.tokens = new RedisTokens(redis, this.prefix);
+    this.rates = new RedisRates(redis, this.prefix);
   }
 
   /** Connects, subscribes to this node's channel and the signal channel, and starts the heartbeat. */

@@ -89,6 +89,14 @@ export interface WebSession {
   sessionId: string;
 }
 
+/** Events per key within a sliding window, counted for every node (the rate limits of MSNP5.md 14). */
+export interface RateCounter {
+  /** How many events `key` had within the last `windowMs`. */
+  count(key: string, windowMs: number): Promise<number>;
+  /** Records one event of `key` now; it counts for `windowMs`. */
+  add(key: string, windowMs: number): Promise<void>;
+}
+
 /** One-use tokens with an expiry (switchboard cookies and the like). */
 export interface TokenStore {
   issue(purpose: string, data: Record<string, string>, ttlMs: number): Promise<string>;
@@ -136,5 +144,6 @@ export interface Bus {
   /** The NS address of the least loaded node, for the DS's XFR; undefined: this node's own. */
   leastLoadedNotificationServer(): Promise<string | undefined>;
   readonly tokens: TokenStore;
+  readonly rates: RateCounter;
   close(): Promise<void>;
 }

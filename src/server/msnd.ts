@@ -6,7 +6,6 @@ import type { Store } from '../core/store.ts';
 import type { ServerConfig } from './config.ts';
 import { serveDispatch } from './dispatch.ts';
 import { NotificationSession, type NotificationContext } from './notification.ts';
-import { SlidingWindow } from './rate.ts';
 import { startServices } from './services.ts';
 import { Switchboard } from './switchboard.ts';
 import { startWebServer } from './web.ts';
@@ -55,8 +54,6 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     store,
     bus,
     listLimits: { forwardList: config.limits.forwardList, otherLists: config.limits.otherLists },
-    failedLogins: new SlidingWindow(config.limits.failedLoginWindowMs),
-    selfRenames: new SlidingWindow(config.limits.selfRenameWindowMs),
     sessions,
     switchboardAddress: () => `${publicHost}:${sbPort}`,
     webBaseUrl: () => web.baseUrl,

@@ -17,7 +17,7 @@ import { encodeLine } from '../protocol/line.ts';
 import { acceptEncoded, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
 import type { NotificationSession } from './notification.ts';
-import { SlidingWindow } from './rate.ts';
+import { SlidingWindow } from '../core/rate.ts';
 
 /** What the NS sessions use of the services (NotificationContext.services). */
 export interface NsServices {

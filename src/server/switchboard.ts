@@ -8,7 +8,7 @@ import { encodeLine, encodePayloadCommand, isTrId } from '../protocol/line.ts';
 import { isValidHandle, normalizeHandle } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
 import { Connection, type CommandFrame } from './connection.ts';
-import { SlidingWindow } from './rate.ts';
+import { SlidingWindow } from '../core/rate.ts';
 
 export interface SwitchboardContext {
   config: ServerConfig;

@@ -176,6 +176,21 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         assert.equal(await a.webSession(auth), undefined);
       }));
 
+    test('rates: events added on any node count on every node, per key, within their window', () =>
+      withNodes(async (a, b) => {
+        const key = `test-rate:${++serial}`;
+        for (let i = 0; i < 3; i++) await a.rates.add(key, 60_000);
+        await b.rates.add(key, 60_000);
+        assert.equal(await a.rates.count(key, 60_000), 4);
+        assert.equal(await b.rates.count(key, 60_000), 4);
+        assert.equal(await b.rates.count(`${key}-other`, 60_000), 0);
+        const brief = `test-rate:${++serial}`;
+        await a.rates.add(brief, 50);
+        assert.equal(await b.rates.count(brief, 50), 1);
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        assert.equal(await b.rates.count(brief, 50), 0);
+      }));
+
     test('a signal reaches the listeners of every node once', () =>
       withNodes(async (a, b) => {
         const heard: [string, Signal][] = [];

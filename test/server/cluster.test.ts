@@ -48,7 +48,10 @@ function defineClusterTests(url: string): void {
 
   async function startNode(name: string): Promise<Node> {
     const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100 });
-    const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: join(dataDir, name) });
+    const config = parseServerConfig({
+      host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: join(dataDir, name),
+      limits: { failedLoginsPerAddress: 3 },
+    });
     return { bus, msnd: await startMsnd({ config, store, bus, log: silentLogger(), webKey: randomBytes(32) }) };
   }
 
@@ -130,6 +133,14 @@ function defineClusterTests(url: string): void {
       assert.equal(await one.bus.isSignedIn('alice@example.com'), true);
       await aliceOnTwo.changeStatus('PHN');
       assert.equal((await bobOnTwo.conn.next((r) => r.name === 'NLN' && r.args[0] === 'PHN', 3000)).line, 'NLN PHN alice@example.com Alice%20One');
+    });
+
+    test('failed logins from one address count on every node (911 after 3 in a minute)', async () => {
+      const attempt = (node: Node, password: string) =>
+        MsnClient.login({ host: '127.0.0.1', port: node.msnd.ports.ns, viaDispatch: false, handle: 'carol@example.com', password });
+      for (const node of [one, one, two]) await assert.rejects(attempt(node, 'wrong'), (err: Error) => /911/.test(err.message));
+      await assert.rejects(attempt(two, 'carolpass'), (err: Error) => /911/.test(err.message));
+      await assert.rejects(attempt(one, 'carolpass'), (err: Error) => /911/.test(err.message));
     });
 
     test('a Dispatch Server refers new logins to the least loaded node', async () => {
