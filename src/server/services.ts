@@ -17,14 +17,10 @@ import { encodeLine } from '../protocol/line.ts';
 import { acceptEncoded, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
 import type { NotificationSession } from './notification.ts';
-import { SlidingWindow } from '../core/rate.ts';
 
 /** What the NS sessions use of the services (NotificationContext.services). */
 export interface NsServices {
   outbox: Outbox;
-  /** SDC/SND e-mails and PAG pages sent per account, for their rate limits. */
-  sentInvitations: SlidingWindow;
-  sentPages: SlidingWindow;
 }
 
 export interface ServiceParts {
@@ -63,10 +59,8 @@ export function startServices(parts: ServiceParts): RunningServices {
   worker.start();
   const poller = new AlertPoller(parts);
   poller.start();
-  const sentInvitations = new SlidingWindow(config.limits.invitationEmailWindowMs);
-  const sentPages = new SlidingWindow(config.limits.pageWindowMs);
   return {
-    ns: { outbox, sentInvitations, sentPages },
+    ns: { outbox },
     pollAlerts: () => poller.round(),
     async stop() {
       poller.stop();
@@ -234,13 +228,13 @@ async function invite(
   if (!target) return s.reply(String(ErrorCode.INVALID_PARAMETER), trid);
   const inviter = { handle: s.session.handle, name: details.name };
   const { store, services } = s.ctx;
-  if (overRate(services.sentInvitations, inviter.handle, s.ctx.config.limits.invitationEmails)) {
-    return s.reply(String(ErrorCode.RATE_LIMITED), trid);
-  }
+  const { invitationEmails, invitationEmailWindowMs } = s.ctx.config.limits;
+  const sent = sendingRate(s, 'invitation-emails', invitationEmails, invitationEmailWindowMs);
+  if (await sent.exceeded()) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
   const request = { inviter, target, note: details.note, lcid: details.lcid, webUrl: s.ctx.webBaseUrl() };
   const outcome = await queueInvitation(store, services.outbox, lastFind.get(s) ?? [], request);
   if ('error' in outcome) return s.reply(String(outcome.error), trid);
-  services.sentInvitations.add(inviter.handle);
+  await sent.count();
   // The outbox row is committed: only now the OK (DESIGN.md "Data").
   s.reply(command, trid, 'OK');
 }
@@ -266,10 +260,11 @@ export async function pag(s: NotificationSession, trid: string, args: string[], 
   const user = s.session;
   const pager = { accountId: user.accountId, handle: user.handle, name: percentDecode(user.friendlyName).toString('utf8') };
   const { store, services, bus } = s.ctx;
-  if (overRate(services.sentPages, pager.handle, s.ctx.config.limits.pages)) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
+  const sent = sendingRate(s, 'pages', s.ctx.config.limits.pages, s.ctx.config.limits.pageWindowMs);
+  if (await sent.exceeded()) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
   const outcome = await sendPage(store, services.outbox, bus, pager, normalizeHandle(rawHandle!), payload);
   if ('error' in outcome) return s.reply(String(outcome.error), trid);
-  services.sentPages.add(pager.handle);
+  await sent.count();
 }
 
 /**
@@ -278,8 +273,14 @@ export async function pag(s: NotificationSession, trid: string, args: string[], 
  * the code [YW PAG] shows for a page that was not sent; a decision for SDC/SND). Only accepted
  * ones count.
  */
-function overRate(window: SlidingWindow, handle: string, limit: number): boolean {
-  return window.count(handle) >= limit;
+function sendingRate(s: NotificationSession, what: string, limit: number, windowMs: number) {
+  // On the bus, so that every node of a cluster counts the same sends.
+  const key = `${what}:${s.session.handle}`;
+  const rates = s.ctx.bus.rates;
+  return {
+    exceeded: async () => (await rates.count(key, windowMs)) >= limit,
+    count: () => rates.add(key, windowMs),
+  };
 }
 
 // ---- NOT alerts (MSNP5.md 9.21) ---------------------------------------------------------------

@@ -8,7 +8,6 @@ import { encodeLine, encodePayloadCommand, isTrId } from '../protocol/line.ts';
 import { isValidHandle, normalizeHandle } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
 import { Connection, type CommandFrame } from './connection.ts';
-import { SlidingWindow } from '../core/rate.ts';
 
 export interface SwitchboardContext {
   config: ServerConfig;
@@ -54,15 +53,9 @@ export class Switchboard {
   private readonly connections = new Set<Connection>();
   /** NS sessions that ended while cookies issued to them may still be unused (MSNP5.md 10.6). */
   private readonly endedNsSessions = new Set<string>();
-  /**
-   * Refused CALs per account on this SB (MSNP5.md 14), across all its switchboard connections: a
-   * new connection does not start a new count, so probing who is online stays slow.
-   */
-  readonly refusedCalls: SlidingWindow;
 
   constructor(private readonly ctx: SwitchboardContext) {
     ctx.bus.onSignal((signal) => this.onSignal(signal));
-    this.refusedCalls = new SlidingWindow(ctx.config.limits.refusedCallWindowMs);
   }
 
   accept(socket: Socket): void {
@@ -267,7 +260,11 @@ class SwitchboardConnection {
     const me = this.me!;
     if (!isValidHandle(rawHandle!)) return this.conn.send(String(ErrorCode.INVALID_USERNAME), trid!);
     const limits = this.ctx.config.limits;
-    if (this.board.refusedCalls.count(me.handle) >= limits.refusedCalls) {
+    // Refused CALs per account on every node (MSNP5.md 14), across all its switchboard connections:
+    // a new connection does not start a new count, so probing who is online stays slow.
+    const refusals = this.ctx.bus.rates;
+    const refusalKey = `refused-calls:${me.handle}`;
+    if ((await refusals.count(refusalKey, limits.refusedCallWindowMs)) >= limits.refusedCalls) {
       return this.conn.send(String(ErrorCode.USER_TOO_ACTIVE), trid!);
     }
     const handle = normalizeHandle(rawHandle!);
@@ -284,7 +281,7 @@ class SwitchboardConnection {
         callerName: me.name,
       }));
     if (!rang) {
-      this.board.refusedCalls.add(me.handle);
+      await refusals.add(refusalKey, limits.refusedCallWindowMs);
       return this.conn.send(String(ErrorCode.NOT_ONLINE), trid!);
     }
     chat.invited.set(
