@@ -1,3 +1,5 @@
+import type { RateCounter } from './bus.ts';
+
 /** Counts events per key within a sliding time window (rate limits of MSNP5.md 14). */
 export class SlidingWindow {
   private readonly events = new Map<string, number[]>();
@@ -32,4 +34,12 @@ export class SlidingWindow {
     const cutoff = this.now() - this.windowMs;
     return (this.events.get(key) ?? []).filter((t) => t > cutoff);
   }
+}
+
+/** One limit of one key on a rate counter: whether it is used up, and counting one more use. */
+export function rateLimit(rates: RateCounter, key: string, limit: number, windowMs: number) {
+  return {
+    usedUp: async (): Promise<boolean> => (await rates.count(key, windowMs)) >= limit,
+    use: (): Promise<void> => rates.add(key, windowMs),
+  };
 }

@@ -123,7 +123,7 @@ export class UserSession {
 
   /** The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12). */
   private async initialPresence(): Promise<InitialPresence[]> {
-    const contacts = await this.store.read((tx) => tx.forwardContacts(this.account.id));
+    const contacts = (await this.store.read((tx) => tx.contactsWithFacts(this.account.id))).filter((c) => c.lists.FL);
     const records = await this.bus.presenceOf(contacts.map((c) => c.handle));
     const initial: InitialPresence[] = [];
     for (const contact of contacts) {
@@ -348,7 +348,7 @@ export class UserSession {
       const outcome = await change(tx);
       if (!('ok' in outcome)) return outcome;
       const version = await tx.bumpVersion(ownerId);
-      return { ...outcome, version, me: await mustAccount(tx, ownerId) };
+      return { ...outcome, version, me: withVersion(this.account, version) };
     });
     if ('ok' in result) this.account = result.me;
     return result;

@@ -120,11 +120,9 @@ export interface OutboxRecord extends OutboxItem {
   lastError: string;
 }
 
-export interface ForwardContact {
-  contactId: number;
-  handle: string;
+/** A contact record with the contact's phones and what the record's owner is to the contact (8.3). */
+export interface ContactWithFacts extends ContactEntry {
   phones: Phones;
-  /** What the owner of the FL is to this contact: does the contact allow the owner (8.3)? */
   facts: PrivacyFacts;
 }
 
@@ -167,10 +165,8 @@ export interface StoreTx {
   deleteGroup(ownerId: number, groupId: number): Promise<void>;
   /** The owner's RL (who has the owner on FL), each with the owner's AL/BL bits of it: for presence fan-out. */
   watchers(ownerId: number): Promise<Watcher[]>;
-  /** The owner's FL contacts, each with its phones and what the owner is to it (the ILN batch). */
-  forwardContacts(ownerId: number): Promise<ForwardContact[]>;
-  /** Every record of the owner as `contacts` gives it, each with the contact's phones and privacy facts (SYN). */
-  contactsWithFacts(ownerId: number): Promise<(ContactEntry & Pick<ForwardContact, 'phones' | 'facts'>)[]>;
+  /** Every record of the owner as `contacts` gives it, each with the contact's phones and privacy facts (SYN, ILN). */
+  contactsWithFacts(ownerId: number): Promise<ContactWithFacts[]>;
   /** For each owner, what the viewer is to it (owner's BLP, viewer on owner's AL/BL). */
   privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>>;
 }

@@ -28,7 +28,7 @@ import * as services from './services.ts';
 import { answerVer, answerVersionQuery } from './negotiation.ts';
 import { offerPage } from './ipg.ts';
 import { initialMailMessage, newMailMessage } from './mail-notices.ts';
-import { SlidingWindow } from '../core/rate.ts';
+import { rateLimit, SlidingWindow } from '../core/rate.ts';
 
 export interface NotificationContext {
   config: ServerConfig;
@@ -294,8 +294,8 @@ export class NotificationSession implements SessionEndpoint {
     const address = this.conn.remoteAddress;
     const limits = this.ctx.config.limits;
     // Failed logins per remote address, on every node (MSNP5.md 6.4: too many → 911).
-    const failedLoginKey = `failed-login:${address}`;
-    const tooMany = (await this.ctx.bus.rates.count(failedLoginKey, limits.failedLoginWindowMs)) >= limits.failedLoginsPerAddress;
+    const failedLogins = rateLimit(this.ctx.bus.rates, `failed-login:${address}`, limits.failedLoginsPerAddress, limits.failedLoginWindowMs);
+    const tooMany = await failedLogins.usedUp();
     // At the session limit: 922/920 before any password check (MSNP5.md 13; services.ts).
     const refused = services.busyRefusal(this) ?? (tooMany ? ErrorCode.AUTHENTICATION_FAILED : undefined);
     const outcome = refused !== undefined
@@ -309,7 +309,7 @@ export class NotificationSession implements SessionEndpoint {
           this.features.usrOkVerifiedFlag,
         );
     if (!('ok' in outcome)) {
-      if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await this.ctx.bus.rates.add(failedLoginKey, limits.failedLoginWindowMs);
+      if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failedLogins.use();
       this.conn.log.info({ handle: this.pendingHandle, code: outcome.error }, 'login refused');
       this.reply(String(outcome.error), trid);
       return this.close('login refused');
@@ -506,11 +506,9 @@ export class NotificationSession implements SessionEndpoint {
     if (!name.ok || this.isReserved(name.text)) return this.reply(String(ErrorCode.INVALID_FRIENDLY_NAME), trid);
     const limits = this.ctx.config.limits;
     // Counted per account on every node, so that signing in again, anywhere, does not reset it (9.10).
-    const renames = this.ctx.bus.rates;
-    if ((await renames.count(`self-rename:${handle}`, limits.selfRenameWindowMs)) >= limits.selfRenames) {
-      return this.reply(String(ErrorCode.RATE_LIMITED), trid);
-    }
-    await renames.add(`self-rename:${handle}`, limits.selfRenameWindowMs);
+    const renames = rateLimit(this.ctx.bus.rates, `self-rename:${handle}`, limits.selfRenames, limits.selfRenameWindowMs);
+    if (await renames.usedUp()) return this.reply(String(ErrorCode.RATE_LIMITED), trid);
+    await renames.use();
     const { version } = await this.session.renameSelf(name.wire);
     this.ctx.bus.signal({ kind: 'renamed', handle, name: name.wire });
     this.reply('REA', trid, version, handle, name.wire);

@@ -7,6 +7,7 @@ import { findMembers } from '../core/directory.ts';
 import { parseInviteTarget, queueInvitation, type InviteTarget } from '../core/invitations.ts';
 import { Outbox, OutboxWorker, type OutboxEvent } from '../core/outbox.ts';
 import { sendPage } from '../core/paging.ts';
+import { rateLimit } from '../core/rate.ts';
 import type { DirectoryHit, Store } from '../core/store.ts';
 import { SERVICE_PAGES, WEB_LOGIN_PATH } from '../core/web-pages.ts';
 import { createDelivery, outboxFolderOf } from '../mail/index.ts';
@@ -230,11 +231,11 @@ async function invite(
   const { store, services } = s.ctx;
   const { invitationEmails, invitationEmailWindowMs } = s.ctx.config.limits;
   const sent = sendingRate(s, 'invitation-emails', invitationEmails, invitationEmailWindowMs);
-  if (await sent.exceeded()) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
+  if (await sent.usedUp()) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
   const request = { inviter, target, note: details.note, lcid: details.lcid, webUrl: s.ctx.webBaseUrl() };
   const outcome = await queueInvitation(store, services.outbox, lastFind.get(s) ?? [], request);
   if ('error' in outcome) return s.reply(String(outcome.error), trid);
-  await sent.count();
+  await sent.use();
   // The outbox row is committed: only now the OK (DESIGN.md "Data").
   s.reply(command, trid, 'OK');
 }
@@ -261,10 +262,10 @@ export async function pag(s: NotificationSession, trid: string, args: string[], 
   const pager = { accountId: user.accountId, handle: user.handle, name: percentDecode(user.friendlyName).toString('utf8') };
   const { store, services, bus } = s.ctx;
   const sent = sendingRate(s, 'pages', s.ctx.config.limits.pages, s.ctx.config.limits.pageWindowMs);
-  if (await sent.exceeded()) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
+  if (await sent.usedUp()) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
   const outcome = await sendPage(store, services.outbox, bus, pager, normalizeHandle(rawHandle!), payload);
   if ('error' in outcome) return s.reply(String(outcome.error), trid);
-  await sent.count();
+  await sent.use();
 }
 
 /**
@@ -275,12 +276,7 @@ export async function pag(s: NotificationSession, trid: string, args: string[], 
  */
 function sendingRate(s: NotificationSession, what: string, limit: number, windowMs: number) {
   // On the bus, so that every node of a cluster counts the same sends.
-  const key = `${what}:${s.session.handle}`;
-  const rates = s.ctx.bus.rates;
-  return {
-    exceeded: async () => (await rates.count(key, windowMs)) >= limit,
-    count: () => rates.add(key, windowMs),
-  };
+  return rateLimit(s.ctx.bus.rates, `${what}:${s.session.handle}`, limit, windowMs);
 }
 
 // ---- NOT alerts (MSNP5.md 9.21) ---------------------------------------------------------------

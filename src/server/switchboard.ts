@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bus, Signal } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
+import { rateLimit } from '../core/rate.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { encodeLine, encodePayloadCommand, isTrId } from '../protocol/line.ts';
 import { isValidHandle, normalizeHandle } from '../protocol/names.ts';
@@ -262,9 +263,8 @@ class SwitchboardConnection {
     const limits = this.ctx.config.limits;
     // Refused CALs per account on every node (MSNP5.md 14), across all its switchboard connections:
     // a new connection does not start a new count, so probing who is online stays slow.
-    const refusals = this.ctx.bus.rates;
-    const refusalKey = `refused-calls:${me.handle}`;
-    if ((await refusals.count(refusalKey, limits.refusedCallWindowMs)) >= limits.refusedCalls) {
+    const refusals = rateLimit(this.ctx.bus.rates, `refused-calls:${me.handle}`, limits.refusedCalls, limits.refusedCallWindowMs);
+    if (await refusals.usedUp()) {
       return this.conn.send(String(ErrorCode.USER_TOO_ACTIVE), trid!);
     }
     const handle = normalizeHandle(rawHandle!);
@@ -281,7 +281,7 @@ class SwitchboardConnection {
         callerName: me.name,
       }));
     if (!rang) {
-      await refusals.add(refusalKey, limits.refusedCallWindowMs);
+      await refusals.use();
       return this.conn.send(String(ErrorCode.NOT_ONLINE), trid!);
     }
     chat.invited.set(

@@ -15,7 +15,7 @@ import type {
   OutboxRecord,
   PendingAlert,
   Store,
-  ForwardContact,
+  ContactWithFacts,
   StoreTx,
   Watcher,
 } from '../core/store.ts';
@@ -178,7 +178,7 @@ export class KyselyStoreTx implements StoreTx {
     return rows.map((row) => ({ handle: row.handle, onAL: Boolean(row.al), onBL: Boolean(row.bl) }));
   }
 
-  async contactsWithFacts(ownerId: number): Promise<(ContactEntry & Pick<ForwardContact, 'phones' | 'facts'>)[]> {
+  async contactsWithFacts(ownerId: number): Promise<ContactWithFacts[]> {
     const rows = await this.contactRows(ownerId)
       .leftJoin('contacts as r', (join) => join.onRef('r.owner_id', '=', 'c.contact_id').on('r.contact_id', '=', ownerId))
       .select(['a.blp', 'a.phh', 'a.phw', 'a.phm', 'a.mob', 'a.mbe', 'r.al as r_al', 'r.bl as r_bl'])
@@ -189,23 +189,6 @@ export class KyselyStoreTx implements StoreTx {
       ...toContactEntry(row),
       phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
       facts: { blp: row.blp, viewerOnAL: Boolean(row.r_al), viewerOnBL: Boolean(row.r_bl) },
-    }));
-  }
-
-  async forwardContacts(ownerId: number): Promise<ForwardContact[]> {
-    const rows = await this.db
-      .selectFrom('contacts as c')
-      .innerJoin('accounts as a', 'a.id', 'c.contact_id')
-      .leftJoin('contacts as r', (join) => join.onRef('r.owner_id', '=', 'c.contact_id').on('r.contact_id', '=', ownerId))
-      .select(['c.contact_id', 'a.handle', 'a.blp', 'a.phh', 'a.phw', 'a.phm', 'a.mob', 'a.mbe', 'r.al', 'r.bl'])
-      .where('c.owner_id', '=', ownerId)
-      .where('c.fl', '=', this.engine.flag(true))
-      .execute();
-    return rows.map((row) => ({
-      contactId: row.contact_id,
-      handle: row.handle,
-      phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
-      facts: { blp: row.blp, viewerOnAL: Boolean(row.al), viewerOnBL: Boolean(row.bl) },
     }));
   }
 

@@ -405,7 +405,7 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           assert.deepEqual(records.map(({ phones: _p, facts: _f, ...entry }) => entry), plain);
         }));
 
-      test('forwardContacts: each FL contact with its phones and what the owner is to it', () =>
+      test('contactsWithFacts of FL contacts: phones and what the owner is to each contact', () =>
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
           const allows = await account(store, 'allows@example.com');
@@ -419,7 +419,11 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             await tx.saveContact(allows.id, owner.id, entry('o', lists('AL', 'RL')));
             await tx.saveContact(blocks.id, owner.id, entry('o', lists('BL', 'RL')));
           });
-          const forward = await store.read((tx) => tx.forwardContacts(owner.id));
+          const forwardOf = async (id: number) =>
+            (await store.read((tx) => tx.contactsWithFacts(id)))
+              .filter((c) => c.lists.FL)
+              .map(({ contactId, handle, phones, facts }) => ({ contactId, handle, phones, facts }));
+          const forward = await forwardOf(owner.id);
           assert.deepEqual(forward.sort((x, y) => x.contactId - y.contactId), [
             {
               contactId: allows.id, handle: 'allows@example.com',
@@ -430,7 +434,7 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
               phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' }, facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: true },
             },
           ]);
-          assert.deepEqual(await store.read((tx) => tx.forwardContacts(onlyAl.id)), []);
+          assert.deepEqual(await forwardOf(onlyAl.id), []);
         }));
     });
 
