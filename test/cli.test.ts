@@ -84,6 +84,15 @@ describe('msnd serve', () => {
     const badDialect = msnd(['serve', '--data', dataDir, '--dialects', 'MSNP5,MSNP99', '--ds-port', '0', '--ns-port', '0', '--sb-port', '0']);
     assert.notEqual(badDialect.status, 0);
     assert.match(badDialect.stderr, /invalid settings[\s\S]*dialects/);
+    const ports = ['--ds-port', '0', '--ns-port', '0', '--sb-port', '0', '--http-port', '0'];
+    const shortExpiry = msnd(['serve', '--data', dataDir, ...ports, '--node-heartbeat-ms', '5000', '--node-expiry-ms', '9999']);
+    assert.notEqual(shortExpiry.status, 0);
+    assert.match(shortExpiry.stderr, /invalid settings[\s\S]*limits\.nodeExpiryMs: must be at least twice nodeHeartbeatMs/);
+    for (const bad of ['0', '-5', '1.5', 'soon']) {
+      const refused = msnd(['serve', '--data', dataDir, ...ports, '--node-heartbeat-ms', bad]);
+      assert.notEqual(refused.status, 0, bad);
+      assert.match(refused.stderr, /--node-heartbeat-ms/, bad);
+    }
   });
 
   test('refuses a data directory written by a newer schema, and leaves it untouched', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SlidingWindow } from '../core/rate.ts';
 import type {
   Bus,
+  GoneUser,
   IncomingPage,
   Invitation,
   PresenceRecord,
@@ -166,6 +167,9 @@ export class MemoryBus implements Bus {
   async webSession(mspAuth: string): Promise<WebSession | undefined> {
     return this.webSessions.get(mspAuth);
   }
+
+  /** One process: every sign-out reaches the maps, so nobody is ever left behind. */
+  onUsersGone(_listener: (users: GoneUser[]) => Promise<void>): void {}
 
   endpoints(): SessionEndpoint[] {
     return [...this.sessions.values()];

@@ -4,7 +4,7 @@ import { MemoryBus } from '../bus/memory.ts';
 import { RedisBus } from '../bus/redis.ts';
 import type { Bus } from '../core/bus.ts';
 import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
-import { parseServerConfig, type ServerConfigInput } from '../server/config.ts';
+import { parseServerConfig, type ServerConfig, type ServerConfigInput } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { startMsnd } from '../server/msnd.ts';
 import { loadSecretKey, openStore } from '../store/open.ts';
@@ -32,6 +32,8 @@ interface ServeOptions {
   net2phoneFundUrl?: string;
   chatUrl?: string;
   maxSessions?: number;
+  nodeHeartbeatMs?: number;
+  nodeExpiryMs?: number;
   requireVerified?: boolean;
   logLevel: string;
 }
@@ -49,6 +51,8 @@ export function serveCommand(): Command {
         .argParser(parseRedisUrl),
     )
     .addOption(new Option('--bus-prefix <prefix>', 'prefix of the keys and channels in Redis, one per service').env('MSND_BUS_PREFIX').default('msnd:'))
+    .addOption(new Option('--node-heartbeat-ms <ms>', 'cluster: how often a node says it is alive and looks for nodes that stopped (default 5000)').env('MSND_NODE_HEARTBEAT_MS').argParser(parseCount))
+    .addOption(new Option('--node-expiry-ms <ms>', 'cluster: a node silent this long is gone and its users offline everywhere (default 15000; at least two heartbeats)').env('MSND_NODE_EXPIRY_MS').argParser(parseCount))
     .addOption(new Option('--host <address>', 'address to listen on').env('MSND_HOST').default('127.0.0.1'))
     .addOption(new Option('--public-host <address>', 'address written into XFR/RNG (default: --host)').env('MSND_PUBLIC_HOST'))
     .addOption(port('--ds-port', 'MSND_DS_PORT', 1863, 'Dispatch Server'))
@@ -77,9 +81,15 @@ function parseRedisUrl(value: string): string {
 }
 
 /** In one process the bus is a set of maps; with --bus, this process is one node of a cluster. */
-async function openBus(url: string | undefined, prefix: string, log: Logger): Promise<Bus> {
+async function openBus(url: string | undefined, prefix: string, limits: ServerConfig['limits'], log: Logger): Promise<Bus> {
   if (url === undefined) return new MemoryBus();
-  const bus = await RedisBus.connect({ url, prefix, onError: (err) => log.warn({ err }, 'redis connection') });
+  const bus = await RedisBus.connect({
+    url,
+    prefix,
+    heartbeatMs: limits.nodeHeartbeatMs,
+    expiryMs: limits.nodeExpiryMs,
+    onError: (err) => log.warn({ err }, 'redis connection'),
+  });
   log.info({ node: bus.nodeId }, 'cluster node on the Redis bus');
   return bus;
 }
@@ -104,13 +114,14 @@ async function serve(options: ServeOptions): Promise<void> {
     net2phoneFundUrl: options.net2phoneFundUrl,
     chatUrl: options.chatUrl,
     maxSessions: options.maxSessions,
+    limits: { nodeHeartbeatMs: options.nodeHeartbeatMs, nodeExpiryMs: options.nodeExpiryMs },
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
   const config = parseServerConfig(input);
   const log = createLogger(options.logLevel);
   const secretKey = loadSecretKey({ dataDir: options.data });
   const store = await openStore({ dataDir: options.data, url: options.store, secretKey });
-  const bus = await openBus(options.bus, options.busPrefix, log);
+  const bus = await openBus(options.bus, options.busPrefix, config.limits, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
   const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey });
   let stopping = false;

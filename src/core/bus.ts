@@ -65,8 +65,12 @@ export interface SessionEndpoint {
    * or later, present and not hidden (MSNP5.md 9.28); on acceptance it has written the IPG.
    */
   page(page: IncomingPage): Promise<boolean>;
-  /** End the session (`OUT OTH` / `OUT SSD`); resolves when its sign-out is complete. */
-  kick(reason: 'OTH' | 'SSD'): Promise<void>;
+  /**
+   * End the session (`OUT OTH` / `OUT SSD`); resolves when its sign-out is complete. With
+   * `keepPresence` the watchers are not told: a newer session of the user on another node owns the
+   * user's presence by then.
+   */
+  kick(reason: 'OTH' | 'SSD', options?: { keepPresence?: boolean }): Promise<void>;
   /** Tells the watchers this user's presence again (after the bus lost what it had recorded). */
   republishPresence(): Promise<void>;
 }
@@ -74,6 +78,12 @@ export interface SessionEndpoint {
 /** A user's presence as recorded on the bus; `seq` grows with every change. */
 export interface PresenceRecord {
   shown: Shown | null;
+  seq: number;
+}
+
+/** A user whose node stopped without signing it out, now recorded offline with presence seq `seq`. */
+export interface GoneUser {
+  handle: string;
   seq: number;
 }
 
@@ -137,6 +147,12 @@ export interface Bus {
   forgetWebSession(mspAuth: string): Promise<void>;
   /** The session an MSPAuth belongs to while that session lasts; undefined otherwise. */
   webSession(mspAuth: string): Promise<WebSession | undefined>;
+  /**
+   * Called with the users of a node that stopped without signing them out (a cluster node that died,
+   * or sessions whose sign-out did not reach the bus), once their routes are gone and their presence
+   * is recorded offline: their watchers must be told (MSNP5.md 10.6). Only one node is told of each.
+   */
+  onUsersGone(listener: (users: GoneUser[]) => Promise<void>): void;
   /** Every current session (for shutdown). */
   endpoints(): SessionEndpoint[];
   /** Tells the other nodes where this node's NS listens (its load is its number of sessions). */

@@ -1,4 +1,4 @@
-import type { Bus, Shown } from './bus.ts';
+import type { Bus, GoneUser, Shown } from './bus.ts';
 import type { Store } from './store.ts';
 import { allows, type ContactEntry, type PrivacyFacts, type Status } from './types.ts';
 
@@ -40,5 +40,16 @@ export class PresenceFanout {
   async toOneWatcher(handle: string, shown: Shown | null, watcher: string, allowed: boolean): Promise<void> {
     const seq = await this.bus.setPresence(handle, shown);
     this.bus.publish(watcher, { kind: 'presence', contact: handle, seq, shown: allowed ? shown : null });
+  }
+
+  /**
+   * A user whose node stopped without signing it out, already recorded offline by the bus: every
+   * watcher is told, and shows FLN if it showed the user online (MSNP5.md 10.2, 10.6).
+   */
+  async toWatchersOfGone({ handle, seq }: GoneUser): Promise<void> {
+    const account = await this.store.findAccount(handle);
+    if (!account) return;
+    const watchers = await this.store.read((tx) => tx.watchers(account.id));
+    for (const watcher of watchers) this.bus.publish(watcher.handle, { kind: 'presence', contact: handle, seq, shown: null });
   }
 }

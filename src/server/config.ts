@@ -108,10 +108,18 @@ export const serverConfigSchema = z.object({
       /** Sign-ups per remote address and window on the web's sign-up page. */
       webSignups: z.number().int().positive().default(10),
       webSignupWindowMs: positiveMs.default(3_600_000),
+      /** Cluster mode: how often each node says it is alive and looks for nodes that stopped. */
+      nodeHeartbeatMs: timerMs.default(5_000),
+      /** Cluster mode: a node silent this long after its last heartbeat is gone, its users offline everywhere. */
+      nodeExpiryMs: timerMs.default(15_000),
     })
     .refine((limits) => limits.challengeMinIntervalMs <= limits.challengeMaxIntervalMs, {
       message: 'must not be less than challengeMinIntervalMs',
       path: ['challengeMaxIntervalMs'],
+    })
+    .refine((limits) => limits.nodeExpiryMs >= 2 * limits.nodeHeartbeatMs, {
+      message: 'must be at least twice nodeHeartbeatMs',
+      path: ['nodeExpiryMs'],
     })
     .prefault({}),
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
+import { PresenceFanout } from '../core/presence.ts';
 import type { Store } from '../core/store.ts';
 import type { ServerConfig } from './config.ts';
 import { serveDispatch } from './dispatch.ts';
@@ -65,6 +66,15 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   });
   const nsPort = await listen(nsServer, config.host, config.nsPort);
   bus.announceNotificationServer(`${publicHost}:${nsPort}`);
+  // Users of a cluster node that stopped (swept by this node), or whose sign-out did not reach the
+  // bus: their watchers see them go (MSNP5.md 10.6).
+  const fanout = new PresenceFanout(store, bus);
+  bus.onUsersGone(async (users) => {
+    for (const user of users) {
+      await fanout.toWatchersOfGone(user).catch((err: unknown) => log.warn({ err, handle: user.handle }, 'telling the watchers of a gone user failed'));
+    }
+    log.info({ users: users.length }, 'users left behind by a stopped node or a lost sign-out are offline now');
+  });
   const dsServer = createServer((socket) => {
     track(socket);
     serveDispatch(socket, {

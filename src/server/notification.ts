@@ -72,6 +72,8 @@ export class NotificationSession implements SessionEndpoint {
   private loginTime = 0;
   private readonly transfers: SlidingWindow;
   private ending: Promise<void> | undefined;
+  /** Ended because the user signed in on another node meanwhile: that session owns the presence. */
+  private presenceOwnedElsewhere = false;
   /** CHL/QRY of MSNP6+ sessions (MSNP5.md 9.27). */
   readonly challenges: SessionChallenges;
 
@@ -116,7 +118,8 @@ export class NotificationSession implements SessionEndpoint {
     this.conn.enqueue(() => this.show(event));
   }
 
-  async kick(reason: 'OTH' | 'SSD'): Promise<void> {
+  async kick(reason: 'OTH' | 'SSD', options: { keepPresence?: boolean } = {}): Promise<void> {
+    if (options.keepPresence) this.presenceOwnedElsewhere = true;
     if (!this.conn.isClosing) {
       this.conn.send('OUT', reason);
       this.conn.close(`OUT ${reason}`);
@@ -190,14 +193,20 @@ export class NotificationSession implements SessionEndpoint {
     this.conn.close('session ended');
     await this.conn.drained();
     if (wasAuthenticated && this.user) {
-      try {
-        await this.user.signOut();
-      } finally {
-        await this.ctx.bus.forgetWebSession(this.mspAuth);
-        await this.ctx.bus.detach(this.user.handle, this.sessionId);
-        this.ctx.bus.signal({ kind: 'session-ended', handle: this.user.handle, sessionId: this.sessionId });
+      const { bus } = this.ctx;
+      const user = this.user;
+      // Each step on its own: one that fails (the bus is down) must not keep the others from
+      // happening; what did not reach the bus is put right when it recovers (RedisBus.recover).
+      const steps: [string, () => Promise<void>][] = [
+        ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
+        ['web session', () => bus.forgetWebSession(this.mspAuth)],
+        ['route', () => bus.detach(user.handle, this.sessionId)],
+      ];
+      for (const [step, run] of steps) {
+        await run().catch((err: unknown) => this.conn.log.warn({ err, step }, 'sign-out step failed'));
       }
-      this.conn.log.info({ handle: this.user.handle }, 'signed out');
+      bus.signal({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
+      this.conn.log.info({ handle: user.handle }, 'signed out');
     }
     this.ctx.sessions.delete(this);
   }

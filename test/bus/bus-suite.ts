@@ -19,6 +19,8 @@ export class FakeSession implements SessionEndpoint {
   readonly rings: Invitation[] = [];
   readonly pages: IncomingPage[] = [];
   kicked: 'OTH' | 'SSD' | undefined;
+  /** Whether the kick said that a newer session elsewhere owns the presence. */
+  keptPresence = false;
   republished = 0;
 
   constructor(
@@ -41,8 +43,9 @@ export class FakeSession implements SessionEndpoint {
     return this.accepts;
   }
 
-  async kick(reason: 'OTH' | 'SSD'): Promise<void> {
+  async kick(reason: 'OTH' | 'SSD', options: { keepPresence?: boolean } = {}): Promise<void> {
     this.kicked = reason;
+    this.keptPresence = options.keepPresence === true;
     await this.onKick?.();
   }
 

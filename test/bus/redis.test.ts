@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisBus } from '../../src/bus/redis.ts';
+import { RedisBus, type RedisBusOptions } from '../../src/bus/redis.ts';
+import type { GoneUser } from '../../src/core/bus.ts';
+import { ServiceUnavailableError } from '../../src/core/unavailable.ts';
+import { TcpProxy } from '../helpers/proxy.ts';
 import { dropKeys, testPrefix } from '../helpers/redis.ts';
 import { defineBusSuite, FakeSession } from './bus-suite.ts';
 
@@ -15,8 +18,8 @@ if (url === undefined || url === '') {
   defineRedisTests(url);
 }
 
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 3000;
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -41,6 +44,17 @@ function defineRedisTests(url: string): void {
   }
 
   defineBusSuite('RedisBus (two nodes)', () => twoNodes());
+
+  /** Nodes of one service, each with its options. */
+  async function nodesOf(...options: Partial<RedisBusOptions>[]) {
+    const prefix = testPrefix('bus');
+    prefixes.push(prefix);
+    const buses = await Promise.all(options.map((o) => RedisBus.connect({ url, prefix, ...o })));
+    return { prefix, buses, close: async () => void (await Promise.all(buses.map((bus) => bus.close()))) };
+  }
+
+  /** A node whose heartbeat will not come again during a test: what a killed process leaves behind. */
+  const stops = { heartbeatMs: 600_000 };
 
   describe('RedisBus in a cluster', () => {
     test('a node that stopped holds nobody: its users are offline for the others, and may sign in again', async () => {
@@ -106,6 +120,126 @@ function defineRedisTests(url: string): void {
         assert.equal(await b.isSignedIn('dead@example.com'), false);
       } finally {
         await close();
+      }
+    });
+
+    test('a node that stopped is swept by exactly one live node: its users offline, their routes, web sessions and directory entry gone', async () => {
+      const { prefix, buses: [dead, b, c], close } = await nodesOf(stops, {}, {});
+      try {
+        const gone: GoneUser[] = [];
+        for (const node of [b!, c!]) node.onUsersGone(async (users) => void gone.push(...users));
+        await dead!.attach('ghost@example.com', new FakeSession('ghost-1'));
+        const before = await dead!.setPresence('ghost@example.com', { status: 'NLN', name: 'G' });
+        await dead!.registerWebSession('ghost-auth', { handle: 'ghost@example.com', loginTime: 1, sessionId: 'ghost-1' });
+        await dead!.attach('hidden@example.com', new FakeSession('hidden-1'));
+        await b!.attach('alive@example.com', new FakeSession('alive-1'));
+        const alive = await b!.setPresence('alive@example.com', { status: 'BSY', name: 'A' });
+
+        // Its heartbeat has expired; both live nodes look at once.
+        await admin.del(`${prefix}node:${dead!.nodeId}`);
+        await Promise.all([b!.sweepStoppedNodes(), c!.sweepStoppedNodes(), b!.sweepStoppedNodes()]);
+
+        assert.deepEqual(gone.map((u) => u.handle).sort(), ['ghost@example.com', 'hidden@example.com']);
+        const ghost = gone.find((u) => u.handle === 'ghost@example.com')!;
+        assert.ok(ghost.seq > before);
+        assert.deepEqual((await c!.presenceOf(['ghost@example.com'])).get('ghost@example.com'), { seq: ghost.seq, shown: null });
+        assert.equal(await c!.isSignedIn('ghost@example.com'), false);
+        assert.equal(await c!.webSession('ghost-auth'), undefined);
+        // The live node's user is untouched.
+        assert.equal(await c!.isSignedIn('alive@example.com'), true);
+        assert.deepEqual((await c!.presenceOf(['alive@example.com'])).get('alive@example.com'), { seq: alive, shown: { status: 'BSY', name: 'A' } });
+        // Bounded: nothing of the dead node is left, and the offline records expire.
+        assert.deepEqual(await admin.keys(`${prefix}*${dead!.nodeId}*`), []);
+        assert.deepEqual(await admin.keys(`${prefix}web:*`), []);
+        assert.equal(await admin.hexists(`${prefix}nodes:`, dead!.nodeId), 0);
+        assert.ok((await admin.pttl(`${prefix}presence:ghost@example.com`)) > 0);
+        assert.equal(await admin.pttl(`${prefix}presence:alive@example.com`), -1);
+        // Looking again finds nothing more to do.
+        await c!.sweepStoppedNodes();
+        assert.equal(gone.length, 2);
+      } finally {
+        await close();
+      }
+    });
+
+    test('a node that was only slow takes its users back, and ends one that signed in elsewhere meanwhile without touching its presence', async () => {
+      const { prefix, buses: [slow, b], close } = await nodesOf(stops, {});
+      try {
+        const kept = new FakeSession('kept-1');
+        const moved = new FakeSession('moved-1');
+        await slow!.attach('kept@example.com', kept);
+        await slow!.attach('moved@example.com', moved);
+        await slow!.registerWebSession('kept-auth', { handle: 'kept@example.com', loginTime: 1, sessionId: 'kept-1' });
+        await admin.del(`${prefix}node:${slow!.nodeId}`);
+        await b!.sweepStoppedNodes();
+        assert.equal(await b!.isSignedIn('kept@example.com'), false);
+
+        // Meanwhile moved signs in on the live node: no route leads to the swept node, so nobody
+        // is asked to kick (and waited for) there.
+        await b!.attach('moved@example.com', new FakeSession('moved-2'));
+        assert.equal(moved.kicked, undefined);
+        const movedSeq = await b!.setPresence('moved@example.com', { status: 'BSY', name: 'M' });
+
+        await slow!.recover();
+        assert.equal(await b!.isSignedIn('kept@example.com'), true);
+        assert.deepEqual(await b!.webSession('kept-auth'), { handle: 'kept@example.com', loginTime: 1, sessionId: 'kept-1' });
+        assert.equal(kept.republished, 1);
+        assert.equal(kept.kicked, undefined);
+        assert.deepEqual([moved.kicked, moved.keptPresence], ['OTH', true]);
+        assert.deepEqual(slow!.endpoints(), [kept]);
+        assert.deepEqual((await b!.presenceOf(['moved@example.com'])).get('moved@example.com'), { seq: movedSeq, shown: { status: 'BSY', name: 'M' } });
+        assert.equal(await slow!.ring('moved@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), true);
+      } finally {
+        await close();
+      }
+    });
+
+    test('what Redis no longer should hold of a node (a sign-out that did not reach it) is forgotten when the node recovers', async () => {
+      const { prefix, buses: [a, b], close } = await nodesOf(stops, {});
+      try {
+        const gone: GoneUser[] = [];
+        a!.onUsersGone(async (users) => void gone.push(...users));
+        await a!.attach('left@example.com', new FakeSession('left-1'));
+        await a!.setPresence('left@example.com', { status: 'NLN', name: 'L' });
+        await a!.registerWebSession('left-auth', { handle: 'left@example.com', loginTime: 1, sessionId: 'left-1' });
+        // As if the sign-out had reached this node only: Redis still has the route and the web session.
+        await a!.detach('left@example.com', 'left-1');
+        await a!.forgetWebSession('left-auth');
+        await admin.hset(`${prefix}route:left@example.com`, { node: a!.nodeId, session: 'left-1' });
+        await admin.sadd(`${prefix}online:${a!.nodeId}`, 'left@example.com');
+        await admin.set(`${prefix}web:left-auth`, JSON.stringify({ handle: 'left@example.com', loginTime: 1, sessionId: 'left-1', node: a!.nodeId }));
+        await admin.sadd(`${prefix}webs:${a!.nodeId}`, 'left-auth');
+        assert.equal(await b!.isSignedIn('left@example.com'), true);
+
+        await a!.recover();
+        assert.equal(await b!.isSignedIn('left@example.com'), false);
+        assert.equal(await b!.webSession('left-auth'), undefined);
+        assert.deepEqual(gone.map((u) => u.handle), ['left@example.com']);
+        assert.equal((await b!.presenceOf(['left@example.com'])).get('left@example.com')?.shown, null);
+      } finally {
+        await close();
+      }
+    });
+
+    test('while Redis is unreachable a call fails at once as unavailable, and it does not happen when Redis is back', async () => {
+      const target = new URL(url);
+      const proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));
+      const prefix = testPrefix('bus');
+      prefixes.push(prefix);
+      const cut = await RedisBus.connect({ url: `redis://127.0.0.1:${proxy.port}`, prefix, ...stops });
+      const direct = await RedisBus.connect({ url, prefix });
+      try {
+        const before = await cut.setPresence('cut@example.com', { status: 'NLN', name: 'C' });
+        proxy.cut();
+        await assert.rejects(cut.setPresence('cut@example.com', { status: 'AWY', name: 'C' }), ServiceUnavailableError);
+        await assert.rejects(cut.tokens.issue('xfr', { handle: 'cut@example.com' }, 60_000), ServiceUnavailableError);
+        proxy.restore();
+        await waitFor(async () => (await cut.presenceOf(['cut@example.com']).catch(() => undefined)) !== undefined, 30_000);
+        assert.deepEqual((await direct.presenceOf(['cut@example.com'])).get('cut@example.com'), { seq: before, shown: { status: 'NLN', name: 'C' } });
+      } finally {
+        proxy.restore();
+        await Promise.all([cut.close(), direct.close()]);
+        await proxy.close();
       }
     });
 

@@ -47,7 +47,8 @@ function defineClusterTests(url: string): void {
   let bobOnTwo: MsnClient;
 
   async function startNode(name: string): Promise<Node> {
-    const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100 });
+    // Loads are announced often; a node counts as gone only after the usual 15 s.
+    const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100, expiryMs: 15_000 });
     const config = parseServerConfig({
       host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: join(dataDir, name),
       limits: { failedLoginsPerAddress: 3 },
