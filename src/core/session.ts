@@ -1,5 +1,5 @@
 import { ErrorCode } from '../protocol/errors.ts';
-import type { Bus, Shown, UserEvent } from './bus.ts';
+import type { Bus, PresenceRecord, Shown, UserEvent } from './bus.ts';
 import { groupMissing, nextGroupId, withGroup, withoutGroup } from './groups.ts';
 import type { ListLimits } from './limits.ts';
 import { changePhone, type PhoneSetting } from './phones.ts';
@@ -111,28 +111,45 @@ export class UserSession {
     return sameShown(last?.shown ?? null, event.shown) ? undefined : event.shown;
   }
 
-  /** CHG (MSNP5.md 9.11, 10). Returns the ILN batch when this is the session's first CHG. */
+  /**
+   * CHG (MSNP5.md 9.11, 10). Returns the ILN batch when this is the session's first CHG. When it
+   * throws (the store or the bus failed), the session keeps its old status and the bus record is
+   * put back as well as it can be: an error answer means nothing happened.
+   */
   async changeStatus(status: Status): Promise<{ initial?: InitialPresence[] }> {
     const first = !this.present;
-    const before = publicShown(this.status, this.account.friendlyName);
-    this.status = status;
+    const before = this.publicShown();
     const after = publicShown(status, this.account.friendlyName);
-    if (first || !sameShown(before, after)) await this.tellWatchers(after);
-    return first ? { initial: await this.initialPresence() } : {};
+    // The ILN batch is read before anything is recorded, so that a failure to read it changes nothing.
+    const initial = first ? await this.initialPresence() : undefined;
+    if (first || !sameShown(before, after)) {
+      try {
+        await this.tellWatchers(after);
+      } catch (error) {
+        // The record may have changed before the failure; the bus records it again when it recovers.
+        await this.bus.setPresence(this.handle, before).catch(() => {});
+        throw error;
+      }
+    }
+    this.status = status;
+    if (!initial) return {};
+    for (const [handle, memory] of initial.memory) this.shownToMe.set(handle, memory);
+    return { initial: initial.shown };
   }
 
-  /** The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12). */
-  private async initialPresence(): Promise<InitialPresence[]> {
+  /** The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12), and what it showed of each. */
+  private async initialPresence(): Promise<{ shown: InitialPresence[]; memory: Map<string, { seq: number; shown: Shown | null }> }> {
     const contacts = (await this.store.read((tx) => tx.contactsWithFacts(this.account.id))).filter((c) => c.lists.FL);
     const records = await this.bus.presenceOf(contacts.map((c) => c.handle));
     const initial: InitialPresence[] = [];
+    const memory = new Map<string, { seq: number; shown: Shown | null }>();
     for (const contact of contacts) {
       const record = records.get(contact.handle);
       const shown = record?.shown && allows(contact.facts) ? record.shown : null;
-      this.shownToMe.set(contact.handle, { seq: record?.seq ?? 0, shown });
+      memory.set(contact.handle, { seq: record?.seq ?? 0, shown });
       if (shown) initial.push({ handle: contact.handle, shown });
     }
-    return initial;
+    return { shown: initial, memory };
   }
 
   /** Records and tells this user's presence again, with a new seq (the bus lost the old record). */
@@ -242,7 +259,9 @@ export class UserSession {
     const allowed = r.facts ? allows(r.facts) : false;
     const result: AddResult = { version: r.version, phones: phonesAsSeen(r.contact.phones, allowed) };
     if (this.present) {
-      const record = (await this.bus.presenceOf([contactHandle])).get(contactHandle);
+      // The ADD is committed: a bus failure now costs only the ILN (the contact's next change shows it).
+      const records = await this.bus.presenceOf([contactHandle]).catch(() => new Map<string, PresenceRecord>());
+      const record = records.get(contactHandle);
       const shown = record?.shown && allowed ? record.shown : null;
       this.shownToMe.set(contactHandle, { seq: record?.seq ?? 0, shown });
       if (shown) result.initial = shown;
@@ -358,7 +377,7 @@ export class UserSession {
   private async retellWatcher(entry: ContactEntry, lists: ListMembership): Promise<void> {
     if (!lists.RL || !this.present) return;
     const allowed = allows(factsFromOwnRecord(this.account.blp, { ...entry, lists }));
-    await this.fanout.toOneWatcher(this.handle, this.publicShown(), entry.handle, allowed);
+    await this.afterCommit(this.fanout.toOneWatcher(this.handle, this.publicShown(), entry.handle, allowed));
   }
 
   /** REA of the user's own name (MSNP5.md 9.10); watchers see the new name. */
@@ -370,7 +389,7 @@ export class UserSession {
     const before = this.publicShown();
     this.account = { ...this.account, friendlyName: name, listVersion: version };
     const after = this.publicShown();
-    if (!sameShown(before, after)) await this.tellWatchers(after);
+    if (!sameShown(before, after)) await this.afterCommit(this.tellWatchers(after));
     return { version };
   }
 
@@ -395,7 +414,7 @@ export class UserSession {
   /** BLP (MSNP5.md 9.7): every watcher is re-evaluated. */
   async setBlp(blp: 'AL' | 'BL'): Promise<Outcome<{ version: number }>> {
     const result = await this.changeSetting((a) => a.blp === blp, { blp });
-    if ('ok' in result && this.present) await this.tellWatchers(this.publicShown());
+    if ('ok' in result && this.present) await this.afterCommit(this.tellWatchers(this.publicShown()));
     return result;
   }
 
@@ -431,6 +450,15 @@ export class UserSession {
       const account = await mustAccount(tx, this.account.id);
       return allows(factsFromOwnRecord(account.blp, record));
     });
+  }
+
+  /**
+   * Telling the watchers after a committed change: the change has happened and is answered as
+   * such even if the bus fails now; the bus tells every present user's watchers again when it
+   * recovers (RedisBus.recover), so they catch up then.
+   */
+  private afterCommit(telling: Promise<void>): Promise<void> {
+    return telling.catch(() => {});
   }
 
   private tellWatchers(shown: Shown | null): Promise<void> {

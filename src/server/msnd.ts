@@ -81,7 +81,8 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
       config,
       log,
       // In a cluster, new logins go to the least loaded node's NS (DESIGN.md "Cluster mode").
-      notificationAddress: async () => (await bus.leastLoadedNotificationServer()) ?? `${publicHost}:${nsPort}`,
+      // Without the bus, this node's own NS, which then tells the client why it cannot sign in (601).
+      notificationAddress: async () => (await bus.leastLoadedNotificationServer().catch(() => undefined)) ?? `${publicHost}:${nsPort}`,
       dispatchAddress: () => `${publicHost}:${dsPort}`,
     });
   });

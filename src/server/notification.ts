@@ -6,6 +6,7 @@ import { authenticate } from '../core/accounts.ts';
 import type { ListLimits } from '../core/limits.ts';
 import { UserSession, type InitialPresence, type SyncEntry } from '../core/session.ts';
 import type { Store } from '../core/store.ts';
+import { isServiceUnavailable } from '../core/unavailable.ts';
 import { STATUSES, type Account, type EditableList, type ListName, type Phones, type Status } from '../core/types.ts';
 import { dialectLevel, featuresOf, nsCommandExists, type Dialect, type DialectFeatures } from '../protocol/dialects.ts';
 import { ErrorCode } from '../protocol/errors.ts';
@@ -233,7 +234,7 @@ export class NotificationSession implements SessionEndpoint {
       await command.run(this, trid, args, frame.payload);
     } catch (error) {
       this.conn.log.error({ err: error, command: frame.name }, 'command failed');
-      this.reply(String(ErrorCode.INTERNAL_SERVER), trid);
+      this.reply(String(failureCode(error)), trid);
     }
   }
 
@@ -284,7 +285,16 @@ export class NotificationSession implements SessionEndpoint {
       return this.challengeFor(trid, value!);
     }
     if (this.phase !== 'challenged') return this.close('USR S before USR I');
-    return this.verify(trid, value!);
+    try {
+      await this.verify(trid, value!);
+    } catch (error) {
+      // A login that cannot be served: 601 when the store or the bus is down (MSNP5.md 13 "a
+      // backing service is down"; 6.4's busy codes 910/922 mean load, and a client would tell its
+      // user that the server is full), then the close as after every refused login (6.4).
+      this.conn.log.error({ err: error, handle: this.pendingHandle }, 'login failed');
+      if ((this.phase as Phase) !== 'authenticated') this.reply(String(failureCode(error)), trid);
+      this.close('login failed');
+    }
   }
 
   private challengeFor(trid: string, handle: string): void {
@@ -329,10 +339,17 @@ export class NotificationSession implements SessionEndpoint {
   private async signIn(trid: string, account: Account): Promise<void> {
     const { store, bus, listLimits } = this.ctx;
     const user = await UserSession.open(account, store, bus, listLimits);
+    // Read before the bus records the session, so that a failure leaves nothing to undo.
+    const unreadMail = await initialMailMessage(this, account.id);
     await bus.attach(account.handle, this);
     this.loginTime = Math.floor(Date.now() / 1000);
-    // MSPAuth signs the browser in while this session lasts (MSNP5.md 9.16, 12.1).
-    await bus.registerWebSession(this.mspAuth, { handle: account.handle, loginTime: this.loginTime, sessionId: this.sessionId });
+    try {
+      // MSPAuth signs the browser in while this session lasts (MSNP5.md 9.16, 12.1).
+      await bus.registerWebSession(this.mspAuth, { handle: account.handle, loginTime: this.loginTime, sessionId: this.sessionId });
+    } catch (error) {
+      await bus.detach(account.handle, this.sessionId).catch(() => {});
+      throw error;
+    }
     if (this.conn.isClosing) {
       await bus.forgetWebSession(this.mspAuth);
       await bus.detach(account.handle, this.sessionId);
@@ -344,7 +361,6 @@ export class NotificationSession implements SessionEndpoint {
     const ok = ['OK', account.handle, account.friendlyName];
     if (this.features.usrOkVerifiedFlag) ok.push(account.verified ? '1' : '0');
     const lines = [encodeLine('USR', trid, ...ok), this.profile(account)];
-    const unreadMail = await initialMailMessage(this, account.id);
     if (unreadMail) lines.push(Buffer.concat([encodeLine('MSG', 'Hotmail', 'Hotmail', unreadMail.length), unreadMail]));
     this.conn.sendBatch(lines);
     await services.deliverAlertsAtSignIn(this);
@@ -612,6 +628,16 @@ const AUTHENTICATED_COMMANDS: Record<string, AuthenticatedCommand> = {
   QRY: { args: [3, 3], run: (s, trid, [clientId], payload) => s.challenges.answer(trid, clientId!, payload!) },
   CHL: { args: [1, 1], run: (s, trid) => s.challenges.requested(trid) },
 };
+
+/**
+ * The answer to a command or login that failed: 601 when a backing service (store or bus) is down,
+ * as MSNP5.md 13 gives it ("a backing service is down"; it names 603 ERR_DB_CONNECT "never (use
+ * 601)", and 601 is known to every dialect since the draft, unlike the R5 codes 500/501 that the
+ * MSNP5 client no longer explains); 500 for a fault in msnd itself.
+ */
+function failureCode(error: unknown): number {
+  return isServiceUnavailable(error) ? ErrorCode.SERVER_UNAVAILABLE : ErrorCode.INTERNAL_SERVER;
+}
 
 function ownPhoneLines(trid: string, version: number, phones: Phones): Buffer[] {
   return (['PHH', 'PHW', 'PHM', 'MOB', 'MBE'] as const).map((p) => encodeLine('PRP', trid, version, p, phones[p]));

@@ -235,7 +235,8 @@ async function invite(
   const request = { inviter, target, note: details.note, lcid: details.lcid, webUrl: s.ctx.webBaseUrl() };
   const outcome = await queueInvitation(store, services.outbox, lastFind.get(s) ?? [], request);
   if ('error' in outcome) return s.reply(String(outcome.error), trid);
-  await sent.use();
+  // The e-mail is queued: it is answered as sent even if the bus cannot count it now (an error answer means nothing happened).
+  await sent.use().catch(() => {});
   // The outbox row is committed: only now the OK (DESIGN.md "Data").
   s.reply(command, trid, 'OK');
 }
@@ -265,7 +266,8 @@ export async function pag(s: NotificationSession, trid: string, args: string[], 
   if (await sent.usedUp()) return s.reply(String(ErrorCode.RATE_LIMITED), trid);
   const outcome = await sendPage(store, services.outbox, bus, pager, normalizeHandle(rawHandle!), payload);
   if ('error' in outcome) return s.reply(String(outcome.error), trid);
-  await sent.use();
+  // The page is on its way: no error answer now, even if the bus cannot count it (as for SDC).
+  await sent.use().catch(() => {});
 }
 
 /**

@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Store } from '../core/store.ts';
+import { ServiceUnavailableError } from '../core/unavailable.ts';
 import { errorCode, type Engine } from './engine.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrations.ts';
@@ -9,6 +10,8 @@ import type { Database } from './schema.ts';
 const UNIQUE_VIOLATION = '23505';
 const INT8_OID = 20;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** How long a query may wait for a connection (a new one, or a free one of the pool) before it fails. */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export const postgresEngine: Engine = {
   kind: 'postgres',
@@ -44,11 +47,12 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     connectionString: opts.url,
     options: schema === undefined ? undefined : `-c search_path=${schema}`,
     types: { getTypeParser: bigintAsNumber },
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
   // A pooled idle connection that breaks is discarded by the pool; without a listener the event would
   // crash the process. The next query opens a new connection or fails visibly.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingUnavailable(pool) }) });
   try {
     if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     await migrateToLatest(db, postgresEngine);
@@ -57,6 +61,48 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     throw err;
   }
   return new KyselyStore(db, postgresEngine, opts.secretKey);
+}
+
+/**
+ * The pool as kysely uses it, with connection failures (PostgreSQL unreachable, a connection
+ * broken in the middle of a query, the server shutting down) thrown as ServiceUnavailableError,
+ * so that the server answers them as such (601, MSNP5.md 13). Other errors pass as they are.
+ */
+function reportingUnavailable(pool: pg.Pool): PostgresPool {
+  const listening = new WeakSet<pg.PoolClient>();
+  return {
+    connect: async () => {
+      const client = await pool.connect().catch((err: unknown) => {
+        throw asUnavailable(err);
+      });
+      // A connection that breaks while checked out emits 'error' on its client, which would crash
+      // the process without a listener; its query fails anyway, and the pool drops it on release.
+      if (!listening.has(client)) {
+        listening.add(client);
+        client.on('error', () => {});
+      }
+      return {
+        // Only the (sql, parameters) form: kysely passes a cursor only when given one to stream with.
+        query: ((text: string, parameters: readonly unknown[]) =>
+          client.query(text, parameters as unknown[]).catch((err: unknown) => {
+            throw asUnavailable(err);
+          })) as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** SQLSTATE class 08 (connection exception), shutdown and too-many-connections codes, and node's socket errors. */
+const UNAVAILABLE_CODES = /^(08...|57P0[123]|53300|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/;
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|not queryable|connection error/i;
+
+function asUnavailable(err: unknown): unknown {
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : '';
+  const down = (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) || UNAVAILABLE_MESSAGES.test(message);
+  return down ? new ServiceUnavailableError('store', err) : err;
 }
 
 function checkedSchemaName(name: string): string {
