@@ -11,9 +11,10 @@
 // presence told again; one that another node signed in meanwhile is ended with OUT OTH there.
 //
 // Outages: a command is never queued while Redis is unreachable, nor sent again after a
-// reconnect, and each has a time limit: a failed call throws ServiceUnavailableError and did not
-// happen later. One whose answer was lost may have happened; the node then recovers as after a
-// reconnect (its routes, web sessions and presence written again) once Redis answers again.
+// reconnect, and each has a time limit; a failed call throws ServiceUnavailableError. A command
+// that never reached Redis never happens; one whose answer was lost (or came too late) may have
+// happened, so after any failure the node recovers as after a reconnect (its routes, web sessions
+// and presence written again) once Redis answers again.
 import { randomBytes } from 'node:crypto';
 import { Redis, type ChainableCommander } from 'ioredis';
 import type {
@@ -318,9 +319,9 @@ export class RedisBus implements Bus {
   static async connect(opts: RedisBusOptions): Promise<RedisBus> {
     const onError = opts.onError ?? (() => {});
     // Commands fail at once while Redis is unreachable, those in flight when the connection
-    // breaks fail then and are not sent again, and none waits longer than the command timeout:
-    // a failed call never happens later. The subscriber keeps ioredis's defaults, so that it
-    // subscribes again by itself after a reconnect.
+    // breaks fail then and are not sent again, and none waits longer than the command timeout.
+    // The subscriber keeps ioredis's defaults, so that it subscribes again by itself after a
+    // reconnect.
     const redis = new Redis(opts.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
