@@ -50,7 +50,12 @@ if (url === undefined || url === '') {
   /** Signs in on this node's NS itself (its DS could refer the client to the other node). */
   async function onNode(node: Served, name: string): Promise<MsnClient> {
     const client = await MsnClient.login({
-      host: '127.0.0.1', port: node.ports.ns, viaDispatch: false, handle: `${name}@example.com`, password: `${name}pass`, timeoutMs: 10_000,
+      host: '127.0.0.1',
+      port: node.ports.ns,
+      viaDispatch: false,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
+      timeoutMs: 10_000,
     });
     clients.push(client);
     await client.sync(0);
@@ -58,7 +63,12 @@ if (url === undefined || url === '') {
   }
 
   async function online(node: Served, name: string): Promise<MsnClient> {
-    const client = await MsnClient.login({ host: '127.0.0.1', port: node.ports.ds, handle: `${name}@example.com`, password: `${name}pass` });
+    const client = await MsnClient.login({
+      host: '127.0.0.1',
+      port: node.ports.ds,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
+    });
     clients.push(client);
     await client.sync(0);
     await client.changeStatus('NLN');
@@ -71,7 +81,10 @@ if (url === undefined || url === '') {
     await alice.add('FL', 'bob@example.com', 'bob');
     await bob.add('FL', 'alice@example.com', 'alice');
     await alice.changeStatus('AWY');
-    assert.equal((await bob.conn.next((r) => r.name === 'NLN' && r.args[0] === 'AWY', 5000)).line, 'NLN AWY alice@example.com alice@example.com');
+    assert.equal(
+      (await bob.conn.next((r) => r.name === 'NLN' && r.args[0] === 'AWY', 5000)).line,
+      'NLN AWY alice@example.com alice@example.com',
+    );
     const ringing = nextInvitation(bob, 5000);
     const sb = await SwitchboardSession.open(alice);
     await sb.invite('bob@example.com');
@@ -108,7 +121,13 @@ if (url === undefined || url === '') {
     const frankAgain = await onNode(a, 'frank');
     await frankAgain.changeStatus('NLN');
     assert.match((await frankAgain.conn.next('ILN', 10_000)).line, /^ILN \d+ NLN dave@example\.com /);
-    assert.deepEqual(frankAgain.conn.drain().filter((r) => r.name === 'ILN').map((r) => r.line), []);
+    assert.deepEqual(
+      frankAgain.conn
+        .drain()
+        .filter((r) => r.name === 'ILN')
+        .map((r) => r.line),
+      [],
+    );
 
     // Erin signs in again on the live node, and her watchers see her come back.
     const erinAgain = await onNode(a, 'erin');
@@ -148,7 +167,15 @@ if (url === undefined || url === '') {
     assert.equal((await gus.conn.next('OUT', 10_000)).line, 'OUT OTH');
     // The session it ended did not sign gus out: his next change is the next thing hal sees of him.
     await gusOnA.changeStatus('BSY');
-    assert.match((await hal.conn.next((r) => (r.name === 'FLN' && r.args[0] === 'gus@example.com') || (r.name === 'NLN' && r.args[1] === 'gus@example.com'), 10_000)).line, /^NLN BSY gus@example\.com /);
+    assert.match(
+      (
+        await hal.conn.next(
+          (r) => (r.name === 'FLN' && r.args[0] === 'gus@example.com') || (r.name === 'NLN' && r.args[1] === 'gus@example.com'),
+          10_000,
+        )
+      ).line,
+      /^NLN BSY gus@example\.com /,
+    );
     // Ivy's session on node B still works across the cluster.
     await ivy.changeStatus('AWY');
     assert.match((await hal.conn.next('NLN', 10_000)).line, /^NLN AWY ivy@example\.com /);

@@ -54,10 +54,7 @@ export interface RedisBusOptions {
   onError?: (error: Error) => void;
 }
 
-type NodeRequest =
-  | { kind: 'kick'; sessionId: string }
-  | { kind: 'ring'; invitation: Invitation }
-  | { kind: 'page'; page: IncomingPage };
+type NodeRequest = { kind: 'kick'; sessionId: string } | { kind: 'ring'; invitation: Invitation } | { kind: 'page'; page: IncomingPage };
 
 type NodeMessage =
   | { kind: 'event'; handle: string; event: UserEvent }
@@ -262,7 +259,14 @@ class RedisRates implements RateCounter {
   ) {}
 
   async count(key: string, windowMs: number): Promise<number> {
-    const results = await this.guard(execAll(this.redis.multi().zremrangebyscore(this.key(key), 0, Date.now() - windowMs).zcard(this.key(key))));
+    const results = await this.guard(
+      execAll(
+        this.redis
+          .multi()
+          .zremrangebyscore(this.key(key), 0, Date.now() - windowMs)
+          .zcard(this.key(key)),
+      ),
+    );
     return Number(results[1] ?? 0);
   }
 
@@ -451,7 +455,12 @@ export class RedisBus implements Bus {
     this.sessions.set(handle, endpoint);
     try {
       await this.guard(
-        execAll(this.redis.multi().hset(this.key('route', handle), { node: this.nodeId, session: endpoint.sessionId }).sadd(this.onlineKey(this.nodeId), handle)),
+        execAll(
+          this.redis
+            .multi()
+            .hset(this.key('route', handle), { node: this.nodeId, session: endpoint.sessionId })
+            .sadd(this.onlineKey(this.nodeId), handle),
+        ),
       );
     } catch (error) {
       if (this.sessions.get(handle) === endpoint) this.sessions.delete(handle);
@@ -462,7 +471,9 @@ export class RedisBus implements Bus {
   async detach(handle: string, sessionId: string): Promise<void> {
     const current = this.sessions.get(handle)?.sessionId === sessionId;
     if (current) this.sessions.delete(handle);
-    await this.guard(this.redis.eval(DETACH, 2, this.key('route', handle), this.onlineKey(this.nodeId), sessionId, handle, current ? '1' : '0'));
+    await this.guard(
+      this.redis.eval(DETACH, 2, this.key('route', handle), this.onlineKey(this.nodeId), sessionId, handle, current ? '1' : '0'),
+    );
   }
 
   publish(handle: string, event: UserEvent): void {
@@ -617,7 +628,9 @@ export class RedisBus implements Bus {
   }
 
   private async route(handle: string): Promise<Route | undefined> {
-    const found = (await this.guard(this.redis.eval(LIVE_ROUTE, 1, this.key('route', handle), `${this.prefix}node:`))) as [string, string] | null;
+    const found = (await this.guard(this.redis.eval(LIVE_ROUTE, 1, this.key('route', handle), `${this.prefix}node:`))) as
+      | [string, string]
+      | null;
     return found ? { node: found[0], sessionId: found[1] } : undefined;
   }
 
@@ -660,10 +673,12 @@ export class RedisBus implements Bus {
   private receiveNodeMessage(message: NodeMessage): void {
     if (message.kind === 'event') return this.sessions.get(message.handle)?.deliver(message.event);
     if (message.kind === 'reply') return this.pending.get(message.id)?.(message.value);
-    void this.answer(message).then(
-      (value) => this.send(message.from, { kind: 'reply', id: message.id, value }),
-      () => this.send(message.from, { kind: 'reply', id: message.id, value: false }),
-    ).catch(() => {});
+    void this.answer(message)
+      .then(
+        (value) => this.send(message.from, { kind: 'reply', id: message.id, value }),
+        () => this.send(message.from, { kind: 'reply', id: message.id, value: false }),
+      )
+      .catch(() => {});
   }
 
   private async answer({ handle, request }: Extract<NodeMessage, { kind: 'request' }>): Promise<boolean> {
@@ -681,7 +696,9 @@ export class RedisBus implements Bus {
     const info: NodeInfo = { ns: this.nsAddress, load: this.sessions.size };
     // The key lives one heartbeat less than the expiry: the others look once per heartbeat.
     const lifetime = this.expiryMs - this.heartbeatMs;
-    const existed = await this.guard(this.redis.eval(BEAT, 2, this.aliveKey(this.nodeId), this.key('nodes'), lifetime, this.nodeId, JSON.stringify(info)));
+    const existed = await this.guard(
+      this.redis.eval(BEAT, 2, this.aliveKey(this.nodeId), this.key('nodes'), lifetime, this.nodeId, JSON.stringify(info)),
+    );
     return existed === 1;
   }
 

@@ -29,7 +29,10 @@ export const serverConfigSchema = z.object({
   /** From address of every e-mail msnd sends. */
   mailFrom: z.string().min(3).default('msnd@localhost'),
   /** Pages (PAG): `email:<domain>` (e-mail-to-SMS), an http(s) webhook URL, or unset (outbox folder). */
-  pageGateway: z.string().regex(/^(email:[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?:\/\/\S+)$/, 'email:<domain> or an http(s) URL').optional(),
+  pageGateway: z
+    .string()
+    .regex(/^(email:[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?:\/\/\S+)$/, 'email:<domain> or an http(s) URL')
+    .optional(),
   /** The operator's webmail, where URL INBOX/COMPOSE/FOLDERS end up (MSNP5.md 9.16). */
   webmailUrl: z.url({ protocol: /^https?$/ }).optional(),
   /**
@@ -41,7 +44,10 @@ export const serverConfigSchema = z.object({
   chatUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13). */
   maxSessions: z.number().int().positive().optional(),
-  dialects: z.array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]])).min(1).default(DEFAULT_DIALECTS),
+  dialects: z
+    .array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]]))
+    .min(1)
+    .default(DEFAULT_DIALECTS),
   /** Unverified accounts get 924 at an MSNP5 login (MSNP5.md 6.4). */
   requireVerified: z.boolean().default(false),
   /** Words a friendly name may not contain (REA → 209), compared case-insensitively. */

@@ -71,7 +71,9 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   const fanout = new PresenceFanout(store, bus);
   bus.onUsersGone(async (users) => {
     for (const user of users) {
-      await fanout.toWatchersOfGone(user).catch((err: unknown) => log.warn({ err, handle: user.handle }, 'telling the watchers of a gone user failed'));
+      await fanout
+        .toWatchersOfGone(user)
+        .catch((err: unknown) => log.warn({ err, handle: user.handle }, 'telling the watchers of a gone user failed'));
     }
     log.info({ users: users.length }, 'users left behind by a stopped node or a lost sign-out are offline now');
   });
@@ -87,7 +89,15 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     });
   });
   const dsPort = await listen(dsServer, config.host, config.dsPort);
-  const web = await startWebServer({ config, store, bus, log, key: webKey ?? randomBytes(32), outbox: services.ns.outbox, alertStored: services.pollAlerts });
+  const web = await startWebServer({
+    config,
+    store,
+    bus,
+    log,
+    key: webKey ?? randomBytes(32),
+    outbox: services.ns.outbox,
+    alertStored: services.pollAlerts,
+  });
   log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
 
   return {

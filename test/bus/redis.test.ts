@@ -75,7 +75,7 @@ function defineRedisTests(url: string): void {
       }
     });
 
-    test('after Redis lost its data, a node writes its routes again and republishes its users\' presence', async () => {
+    test("after Redis lost its data, a node writes its routes again and republishes its users' presence", async () => {
       const { a, b, close } = await twoNodes();
       try {
         const session = new FakeSession('kept-1');
@@ -124,7 +124,11 @@ function defineRedisTests(url: string): void {
     });
 
     test('a node that stopped is swept by exactly one live node: its users offline, their routes, web sessions and directory entry gone', async () => {
-      const { prefix, buses: [dead, b, c], close } = await nodesOf(stops, {}, {});
+      const {
+        prefix,
+        buses: [dead, b, c],
+        close,
+      } = await nodesOf(stops, {}, {});
       try {
         const gone: GoneUser[] = [];
         for (const node of [b!, c!]) node.onUsersGone(async (users) => void gone.push(...users));
@@ -147,7 +151,10 @@ function defineRedisTests(url: string): void {
         assert.equal(await c!.webSession('ghost-auth'), undefined);
         // The live node's user is untouched.
         assert.equal(await c!.isSignedIn('alive@example.com'), true);
-        assert.deepEqual((await c!.presenceOf(['alive@example.com'])).get('alive@example.com'), { seq: alive, shown: { status: 'BSY', name: 'A' } });
+        assert.deepEqual((await c!.presenceOf(['alive@example.com'])).get('alive@example.com'), {
+          seq: alive,
+          shown: { status: 'BSY', name: 'A' },
+        });
         // Bounded: nothing of the dead node is left, and the offline records expire.
         assert.deepEqual(await admin.keys(`${prefix}*${dead!.nodeId}*`), []);
         assert.deepEqual(await admin.keys(`${prefix}web:*`), []);
@@ -163,7 +170,11 @@ function defineRedisTests(url: string): void {
     });
 
     test('a node that was only slow takes its users back, and ends one that signed in elsewhere meanwhile without touching its presence', async () => {
-      const { prefix, buses: [slow, b], close } = await nodesOf(stops, {});
+      const {
+        prefix,
+        buses: [slow, b],
+        close,
+      } = await nodesOf(stops, {});
       try {
         const kept = new FakeSession('kept-1');
         const moved = new FakeSession('moved-1');
@@ -187,15 +198,25 @@ function defineRedisTests(url: string): void {
         assert.equal(kept.kicked, undefined);
         assert.deepEqual([moved.kicked, moved.keptPresence], ['OTH', true]);
         assert.deepEqual(slow!.endpoints(), [kept]);
-        assert.deepEqual((await b!.presenceOf(['moved@example.com'])).get('moved@example.com'), { seq: movedSeq, shown: { status: 'BSY', name: 'M' } });
-        assert.equal(await slow!.ring('moved@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), true);
+        assert.deepEqual((await b!.presenceOf(['moved@example.com'])).get('moved@example.com'), {
+          seq: movedSeq,
+          shown: { status: 'BSY', name: 'M' },
+        });
+        assert.equal(
+          await slow!.ring('moved@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
+          true,
+        );
       } finally {
         await close();
       }
     });
 
     test('what Redis no longer should hold of a node (a sign-out that did not reach it) is forgotten when the node recovers', async () => {
-      const { prefix, buses: [a, b], close } = await nodesOf(stops, {});
+      const {
+        prefix,
+        buses: [a, b],
+        close,
+      } = await nodesOf(stops, {});
       try {
         const gone: GoneUser[] = [];
         a!.onUsersGone(async (users) => void gone.push(...users));
@@ -207,14 +228,20 @@ function defineRedisTests(url: string): void {
         await a!.forgetWebSession('left-auth');
         await admin.hset(`${prefix}route:left@example.com`, { node: a!.nodeId, session: 'left-1' });
         await admin.sadd(`${prefix}online:${a!.nodeId}`, 'left@example.com');
-        await admin.set(`${prefix}web:left-auth`, JSON.stringify({ handle: 'left@example.com', loginTime: 1, sessionId: 'left-1', node: a!.nodeId }));
+        await admin.set(
+          `${prefix}web:left-auth`,
+          JSON.stringify({ handle: 'left@example.com', loginTime: 1, sessionId: 'left-1', node: a!.nodeId }),
+        );
         await admin.sadd(`${prefix}webs:${a!.nodeId}`, 'left-auth');
         assert.equal(await b!.isSignedIn('left@example.com'), true);
 
         await a!.recover();
         assert.equal(await b!.isSignedIn('left@example.com'), false);
         assert.equal(await b!.webSession('left-auth'), undefined);
-        assert.deepEqual(gone.map((u) => u.handle), ['left@example.com']);
+        assert.deepEqual(
+          gone.map((u) => u.handle),
+          ['left@example.com'],
+        );
         assert.equal((await b!.presenceOf(['left@example.com'])).get('left@example.com')?.shown, null);
       } finally {
         await close();
@@ -235,7 +262,10 @@ function defineRedisTests(url: string): void {
         await assert.rejects(cut.tokens.issue('xfr', { handle: 'cut@example.com' }, 60_000), ServiceUnavailableError);
         proxy.restore();
         await waitFor(async () => (await cut.presenceOf(['cut@example.com']).catch(() => undefined)) !== undefined, 30_000);
-        assert.deepEqual((await direct.presenceOf(['cut@example.com'])).get('cut@example.com'), { seq: before, shown: { status: 'NLN', name: 'C' } });
+        assert.deepEqual((await direct.presenceOf(['cut@example.com'])).get('cut@example.com'), {
+          seq: before,
+          shown: { status: 'NLN', name: 'C' },
+        });
       } finally {
         proxy.restore();
         await Promise.all([cut.close(), direct.close()]);
@@ -250,7 +280,10 @@ function defineRedisTests(url: string): void {
         stuck.ring = () => new Promise<boolean>(() => {});
         await a.attach('stuck@example.com', stuck);
         const started = Date.now();
-        assert.equal(await b.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);
+        assert.equal(
+          await b.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
+          false,
+        );
         assert.ok(Date.now() - started >= 150);
       } finally {
         await close();

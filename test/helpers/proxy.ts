@@ -46,7 +46,10 @@ export class TcpProxy {
       return;
     }
     const upstream = connect({ host, port });
-    for (const [socket, other] of [[client, upstream], [upstream, client]] as const) {
+    for (const [socket, other] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       this.sockets.add(socket);
       socket.on('error', () => other.destroy());
       socket.on('close', () => {

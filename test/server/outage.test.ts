@@ -128,7 +128,12 @@ function defineRedisOutageTests(url: string): void {
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-outage-'));
     store = await openStore({ dataDir, secretKey: randomBytes(32) });
     for (const name of ['alice', 'bob', 'carol']) {
-      await store.createAccount({ handle: `${name}@example.com`, friendlyName: canonicalEncode(name), secret: `${name}pass`, verified: true });
+      await store.createAccount({
+        handle: `${name}@example.com`,
+        friendlyName: canonicalEncode(name),
+        secret: `${name}pass`,
+        verified: true,
+      });
     }
     bus = await RedisBus.connect({ url: `redis://127.0.0.1:${proxy.port}`, prefix, commandTimeoutMs: 1000 });
     const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir });
@@ -148,7 +153,11 @@ function defineRedisOutageTests(url: string): void {
 
   async function signIn(name: string): Promise<MsnClient> {
     const client = await MsnClient.login({
-      host: '127.0.0.1', port: msnd.ports.ns, viaDispatch: false, handle: `${name}@example.com`, password: `${name}pass`,
+      host: '127.0.0.1',
+      port: msnd.ports.ns,
+      viaDispatch: false,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
     });
     clients.push(client);
     await client.sync(0);
@@ -202,7 +211,12 @@ function definePostgresOutageTests(url: string): void {
     proxied.port = String(proxy.port);
     store = await openPostgresStore({ url: proxied.href, secretKey: randomBytes(32), schema });
     for (const name of ['alice', 'bob', 'carol']) {
-      await store.createAccount({ handle: `${name}@example.com`, friendlyName: canonicalEncode(name), secret: `${name}pass`, verified: true });
+      await store.createAccount({
+        handle: `${name}@example.com`,
+        friendlyName: canonicalEncode(name),
+        secret: `${name}pass`,
+        verified: true,
+      });
     }
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-outage-pg-'));
     const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir });
@@ -222,7 +236,11 @@ function definePostgresOutageTests(url: string): void {
 
   async function signIn(name: string): Promise<MsnClient> {
     const client = await MsnClient.login({
-      host: '127.0.0.1', port: msnd.ports.ns, viaDispatch: false, handle: `${name}@example.com`, password: `${name}pass`,
+      host: '127.0.0.1',
+      port: msnd.ports.ns,
+      viaDispatch: false,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
     });
     clients.push(client);
     await client.sync(0);
@@ -249,7 +267,10 @@ function definePostgresOutageTests(url: string): void {
       assert.equal((await bob.conn.next('NLN', 10_000)).line, 'NLN AWY alice@example.com alice');
       // The refused ADD did not happen: FL is empty, at the version of bob's ADD before the outage.
       const fl = await alice.conn.requestAll('LST', ['FL'], (r) => r.name === 'LST' && r.args[3] === r.args[4]);
-      assert.deepEqual(fl.map((r) => r.line.replace(/^LST \d+ /, 'LST ')), ['LST FL 2 0 0']);
+      assert.deepEqual(
+        fl.map((r) => r.line.replace(/^LST \d+ /, 'LST ')),
+        ['LST FL 2 0 0'],
+      );
       await signIn('carol');
     });
   });
