@@ -33,6 +33,7 @@ interface ServeOptions {
   chatUrl?: string;
   maxSessions?: number;
   requireVerified?: boolean;
+  challengeKey?: Record<string, string>;
   logLevel: string;
 }
 
@@ -67,8 +68,43 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (default: unlimited)').env('MSND_MAX_SESSIONS').argParser(parseCount))
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
     .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
+    .addOption(
+      new Option('--challenge-key <ID=KEY>', 'MSNP6+ client id and key accepted in QRY besides the built-in ones; repeatable (env MSND_CHALLENGE_KEYS: ID=KEY,ID=KEY)')
+        .argParser(collectChallengeKey),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
     .action(async (options: ServeOptions) => serve(options));
+}
+
+/**
+ * `ID=KEY`: the id ends at the first `=` (no client id of MSNP5.md 9.27 has one), the key is the rest
+ * as it is, so a key may hold any character. Undefined when there is no `=` or nothing before it.
+ */
+function splitChallengeKey(pair: string): [id: string, key: string] | undefined {
+  const at = pair.indexOf('=');
+  return at > 0 ? [pair.slice(0, at), pair.slice(at + 1)] : undefined;
+}
+
+function collectChallengeKey(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const pair = splitChallengeKey(value);
+  if (!pair) throw new InvalidArgumentError('expected ID=KEY (the client id, "=", the key)');
+  return { ...previous, [pair[0]]: pair[1] };
+}
+
+/**
+ * MSND_CHALLENGE_KEYS: `ID=KEY` pairs separated by commas, spaces around a pair ignored; a key that
+ * holds a comma can only be given with --challenge-key. Used only when no --challenge-key is given
+ * (the command line wins).
+ */
+function challengeKeysFromEnv(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const keys: Record<string, string> = {};
+  for (const item of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const pair = splitChallengeKey(item);
+    if (!pair) throw new Error(`MSND_CHALLENGE_KEYS: expected ID=KEY pairs separated by commas, got ${JSON.stringify(item)}`);
+    keys[pair[0]] = pair[1];
+  }
+  return keys;
 }
 
 function parseRedisUrl(value: string): string {
@@ -104,6 +140,7 @@ async function serve(options: ServeOptions): Promise<void> {
     net2phoneFundUrl: options.net2phoneFundUrl,
     chatUrl: options.chatUrl,
     maxSessions: options.maxSessions,
+    challengeKeys: options.challengeKey ?? challengeKeysFromEnv(process.env.MSND_CHALLENGE_KEYS),
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
   const config = parseServerConfig(input);

@@ -1,6 +1,6 @@
 // MSNP6+ challenges on one NS session: CHL from the server, QRY answers (MSNP5.md 9.27, 14).
 import { randomInt } from 'node:crypto';
-import { isQueryAnswer, newQueryChallenge } from '../protocol/challenge.ts';
+import { isQueryAnswer, newQueryChallenge, withClientKeys, type ClientKeys } from '../protocol/challenge.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { ServerConfig } from './config.ts';
 import type { Connection } from './connection.ts';
@@ -11,6 +11,15 @@ export type ChallengeLimits = Pick<
 >;
 
 type ChallengeConnection = Pick<Connection, 'send' | 'close' | 'enqueue'>;
+
+const merged = new WeakMap<Readonly<Record<string, string>>, ClientKeys>();
+
+/** The built-in client keys with the operator's `challengeKeys` setting over them, merged once per settings. */
+export function knownClientKeys(operatorKeys: ServerConfig['challengeKeys']): ClientKeys {
+  let keys = merged.get(operatorKeys);
+  if (!keys) merged.set(operatorKeys, (keys = withClientKeys(operatorKeys)));
+  return keys;
+}
 
 /**
  * At most one challenge is outstanding at a time. Timer callbacks only queue work behind the
@@ -29,6 +38,8 @@ export class SessionChallenges {
   constructor(
     private readonly conn: ChallengeConnection,
     private readonly limits: ChallengeLimits,
+    /** The client id → key pairs whose answers are right (knownClientKeys). */
+    private readonly keys: ClientKeys,
   ) {}
 
   /** Called after every CHG of an MSNP6+ session; only the first schedules the first challenge. */
@@ -43,7 +54,7 @@ export class SessionChallenges {
     const challenge = this.outstanding;
     // A QRY when no challenge is outstanding cannot be a right answer: 540 and close like a wrong
     // one (MSNP5.md 9.27, a decision).
-    if (challenge === undefined || !isQueryAnswer(challenge, clientId, payload)) {
+    if (challenge === undefined || !isQueryAnswer(challenge, clientId, payload, this.keys)) {
       this.conn.send(String(ErrorCode.CHALLENGE_FAILED), trid);
       this.conn.close('challenge failed');
       return;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isClientIdToken, queryLineBytes } from '../protocol/challenge.ts';
 import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 
 const port = z.number().int().min(0).max(65535);
@@ -55,6 +56,11 @@ export const serverConfigSchema = z.object({
       infoUrl: z.string().default('http://127.0.0.1:8080/'),
     })
     .prefault({}),
+  /**
+   * MSNP6+ QRY: client id → private key pairs accepted besides the built-in ones (MSNP5.md 9.27); a
+   * pair for a built-in id replaces its key. Ids are checked against limits.maxLineBytes below.
+   */
+  challengeKeys: z.record(z.string(), z.string().min(1, 'the key must not be empty')).default({}),
   limits: z
     .object({
       maxLineBytes: z.number().int().min(64).default(2048),
@@ -114,10 +120,22 @@ export const serverConfigSchema = z.object({
       path: ['challengeMaxIntervalMs'],
     })
     .prefault({}),
-});
+}).superRefine((config, ctx) => checkChallengeKeys(config, ctx));
 
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;
 export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+/** Each operator's client id must be a token a client can send in `QRY t <id> 32` (MSNP5.md 9.27, 3.1, 14). */
+function checkChallengeKeys(config: Pick<ServerConfig, 'challengeKeys' | 'limits'>, ctx: z.RefinementCtx): void {
+  for (const id of Object.keys(config.challengeKeys)) {
+    const problem = !isClientIdToken(id)
+      ? 'a client id must be one word of visible ASCII characters (no spaces)'
+      : queryLineBytes(id) > config.limits.maxLineBytes
+        ? `a client id this long does not fit in a QRY line of limits.maxLineBytes (${config.limits.maxLineBytes} bytes)`
+        : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['challengeKeys'], message: `client id ${JSON.stringify(id)}: ${problem}` });
+  }
+}
 
 /** Validates settings; throws an Error whose message lists every problem in plain words. */
 export function parseServerConfig(input: ServerConfigInput): ServerConfig {

@@ -21,7 +21,7 @@ import {
   PHONE_MAX_BYTES,
 } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
-import { SessionChallenges } from './challenges.ts';
+import { knownClientKeys, SessionChallenges } from './challenges.ts';
 import { Connection, type CommandFrame } from './connection.ts';
 import * as groups from './groups.ts';
 import * as services from './services.ts';
@@ -86,7 +86,7 @@ export class NotificationSession implements SessionEndpoint {
       (frame) => this.process(frame),
     );
     this.sessionId = `${process.pid}.${this.conn.id}`;
-    this.challenges = new SessionChallenges(this.conn, ctx.config.limits);
+    this.challenges = new SessionChallenges(this.conn, ctx.config.limits, knownClientKeys(ctx.config.challengeKeys));
     this.transfers = new SlidingWindow(ctx.config.limits.switchboardRequestWindowMs);
     this.conn.setTimer(ctx.config.limits.unauthenticatedMs, 'login timeout');
     ctx.sessions.add(this);
