@@ -34,6 +34,8 @@ interface ServeOptions {
   maxSessions?: number;
   requireVerified?: boolean;
   challengeKey?: Record<string, string>;
+  downloadUrl?: string;
+  infoUrl?: string;
   logLevel: string;
 }
 
@@ -72,6 +74,8 @@ export function serveCommand(): Command {
       new Option('--challenge-key <ID=KEY>', 'MSNP6+ client id and key accepted in QRY besides the built-in ones; repeatable (env MSND_CHALLENGE_KEYS: ID=KEY,ID=KEY)')
         .argParser(collectChallengeKey),
     )
+    .addOption(new Option('--download-url <url>', 'download URL of CVR/CVQ answers (default: <web-url>/download)').env('MSND_DOWNLOAD_URL'))
+    .addOption(new Option('--info-url <url>', 'info URL of CVR/CVQ answers (default: <web-url>/)').env('MSND_INFO_URL'))
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
     .action(async (options: ServeOptions) => serve(options));
 }
@@ -140,6 +144,7 @@ async function serve(options: ServeOptions): Promise<void> {
     net2phoneFundUrl: options.net2phoneFundUrl,
     chatUrl: options.chatUrl,
     maxSessions: options.maxSessions,
+    clientVersions: { downloadUrl: options.downloadUrl, infoUrl: options.infoUrl },
     challengeKeys: options.challengeKey ?? challengeKeysFromEnv(process.env.MSND_CHALLENGE_KEYS),
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);

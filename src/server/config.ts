@@ -7,6 +7,16 @@ const positiveMs = z.number().int().positive();
 /** A delay that one setTimeout can wait (Node clamps anything longer to 1 ms). */
 const timerMs = positiveMs.max(2_147_483_647);
 
+/**
+ * An http(s) URL that is also one token on the wire: visible ASCII, no spaces (MSNP5.md 3.1), so that
+ * a reply that carries it (CVR, CVQ, URL) is never a line msnd would refuse.
+ */
+const tokenUrl = z
+  .url({ protocol: /^https?$/ })
+  .regex(/^[\x21-\x7e]+$/, 'must be an http(s) URL of visible ASCII characters only (%-encode spaces and the rest)');
+/** A version as the client writes it in CVR (e.g. 4.7.3001): one token, or empty for "the client's own". */
+const versionToken = z.string().regex(/^[\x21-\x7e]*$/, 'must be one word of visible ASCII characters (e.g. 4.7.3001), or empty');
+
 /** Every dialect msnd speaks (MSNP5.md 4.1); the client's order decides which one a session uses. */
 export const DEFAULT_DIALECTS: Dialect[] = [...ALL_DIALECTS];
 
@@ -20,7 +30,7 @@ export const serverConfigSchema = z.object({
   sbPort: port.default(1865),
   httpPort: port.default(8080),
   /** Public base URL of the web server, for URL replies and e-mailed links; default http://publicHost:httpPort. */
-  webUrl: z.url({ protocol: /^https?$/ }).optional(),
+  webUrl: tokenUrl.optional(),
   /** Bearer token of the web server's admin API; without one the admin API is disabled (404). */
   adminToken: z.string().min(16).optional(),
   /** Data directory: e-mails and pages without a gateway go to `<dataDir>/outbox` as .eml files. */
@@ -47,13 +57,16 @@ export const serverConfigSchema = z.object({
   requireVerified: z.boolean().default(false),
   /** Words a friendly name may not contain (REA → 209), compared case-insensitively. */
   reservedNames: z.array(z.string().min(1)).default(['msn', 'microsoft', 'hotmail', 'administrator']),
-  /** Answers to CVR/CVQ; empty versions mean "the client's own version" (MSNP5.md 9.3). */
+  /**
+   * Answers to CVR/CVQ; empty versions mean "the client's own version" (MSNP5.md 9.3). Unset URLs are
+   * the web server's: `<webUrl>/download` (where to get a client) and `<webUrl>/`.
+   */
   clientVersions: z
     .object({
-      recommended: z.string().default(''),
-      minimum: z.string().default(''),
-      downloadUrl: z.string().default('http://127.0.0.1:8080/download'),
-      infoUrl: z.string().default('http://127.0.0.1:8080/'),
+      recommended: versionToken.default(''),
+      minimum: versionToken.default(''),
+      downloadUrl: tokenUrl.optional(),
+      infoUrl: tokenUrl.optional(),
     })
     .prefault({}),
   /**

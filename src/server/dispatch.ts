@@ -15,6 +15,8 @@ export interface DispatchContext {
   notificationAddress(handle: string): Promise<string>;
   /** host:port of this DS, written into the MSNP7 form of XFR. */
   dispatchAddress(): string;
+  /** Public base URL of msnd's web server, for the URLs of the CVQ answer (MSNP5.md 4.4). */
+  webBaseUrl(): string;
 }
 
 type DispatchState = { phase: 'connected' } | { phase: 'negotiated'; dialect: Dialect } | { phase: 'cvr0' };
@@ -42,7 +44,7 @@ async function handle(conn: Connection, frame: CommandFrame, state: DispatchStat
     return 'cvr0' in outcome ? { phase: 'cvr0' } : state;
   }
   if (state.phase === 'cvr0') {
-    if (frame.name === 'CVQ' && answerVersionQuery(conn, frame, ctx.config)) conn.close('CVQ answered');
+    if (frame.name === 'CVQ' && answerVersionQuery(conn, frame, ctx.config, ctx.webBaseUrl())) conn.close('CVQ answered');
     else conn.close('only CVQ in CVR0 mode');
     return state;
   }

@@ -48,6 +48,19 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   const sbPort = await listen(sbServer, config.host, config.sbPort);
   const sessions = new Set<NotificationSession>();
   const services = startServices({ config, store, log, sessions, webUrl: () => web.baseUrl });
+  // The web server listens before the NS and DS: their URL, CVR and CVQ answers name its address.
+  // Its download page names the DS, whose port is known once that listens (port 0 picks one).
+  let dsPort = config.dsPort;
+  const web = await startWebServer({
+    config,
+    store,
+    bus,
+    log,
+    key: webKey ?? randomBytes(32),
+    outbox: services.ns.outbox,
+    alertStored: services.pollAlerts,
+    dispatchAddress: () => ({ host: publicHost, port: dsPort }),
+  });
   const ns: NotificationContext = {
     config,
     log,
@@ -73,10 +86,10 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
       // In a cluster, new logins go to the least loaded node's NS (DESIGN.md "Cluster mode").
       notificationAddress: async () => (await bus.leastLoadedNotificationServer()) ?? `${publicHost}:${nsPort}`,
       dispatchAddress: () => `${publicHost}:${dsPort}`,
+      webBaseUrl: () => web.baseUrl,
     });
   });
-  const dsPort = await listen(dsServer, config.host, config.dsPort);
-  const web = await startWebServer({ config, store, bus, log, key: webKey ?? randomBytes(32), outbox: services.ns.outbox, alertStored: services.pollAlerts });
+  dsPort = await listen(dsServer, config.host, config.dsPort);
   log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
 
   return {

@@ -1,3 +1,4 @@
+import { DOWNLOAD_PATH, webUrl } from '../core/web-pages.ts';
 import { negotiate, type Dialect } from '../protocol/dialects.ts';
 import { isTrId } from '../protocol/line.ts';
 import type { ServerConfig } from './config.ts';
@@ -21,9 +22,10 @@ export function answerVer(conn: Connection, frame: CommandFrame, config: ServerC
 
 /**
  * CVR and CVQ (MSNP5.md 9.3, 4.4): recommended, recommended, minimum, download and info URLs.
- * Unset versions answer with the client's own, so no client is asked to upgrade.
+ * Unset versions answer with the client's own, so no client is asked to upgrade; unset URLs are the
+ * web server's download page and home page under its public base URL `webBaseUrl`.
  */
-export function answerVersionQuery(conn: Connection, frame: CommandFrame, config: ServerConfig): boolean {
+export function answerVersionQuery(conn: Connection, frame: CommandFrame, config: ServerConfig, webBaseUrl: string): boolean {
   const [trid, ...rest] = frame.args;
   // MSNP2–3 clients send six parameters after the TrID, MSNP4+ seven (the codebase id).
   if (trid === undefined || !isTrId(trid) || rest.length < 6 || rest.length > 7) {
@@ -31,7 +33,10 @@ export function answerVersionQuery(conn: Connection, frame: CommandFrame, config
     return false;
   }
   const clientVersion = rest[5]!;
-  const { recommended, minimum, downloadUrl, infoUrl } = config.clientVersions;
+  const { recommended, minimum } = config.clientVersions;
+  // MSNP5.md 9.3 leaves the URLs to the server: by default this server's own pages (a decision).
+  const downloadUrl = config.clientVersions.downloadUrl ?? webUrl(webBaseUrl, DOWNLOAD_PATH);
+  const infoUrl = config.clientVersions.infoUrl ?? webUrl(webBaseUrl, '/');
   const advised = recommended || clientVersion;
   conn.send(frame.name, trid, advised, advised, minimum || clientVersion, downloadUrl, infoUrl);
   return true;

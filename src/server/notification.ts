@@ -212,7 +212,7 @@ export class NotificationSession implements SessionEndpoint {
     if (frame.name === 'OUT') return this.out(frame);
     if (frame.name === 'VER' || frame.name === 'INF') return this.close(`${frame.name} after login`);
     if (frame.name === 'CVR') {
-      answerVersionQuery(this.conn, frame, this.ctx.config);
+      answerVersionQuery(this.conn, frame, this.ctx.config, this.ctx.webBaseUrl());
       return;
     }
     const command = AUTHENTICATED_COMMANDS[frame.name];
@@ -244,7 +244,7 @@ export class NotificationSession implements SessionEndpoint {
         return this.usr(frame);
       case 'CVR':
         if (this.phase === 'connected') return this.close('CVR before VER');
-        answerVersionQuery(this.conn, frame, this.ctx.config);
+        answerVersionQuery(this.conn, frame, this.ctx.config, this.ctx.webBaseUrl());
         return;
       case 'PNG':
         if (this.phase === 'connected') return this.close('PNG before VER');
