@@ -89,22 +89,40 @@ describe('msnd serve: challenge keys and CVR URLs', () => {
       assert.equal(await answerAs(served, 'PROD0099B', 'K=2'), 'QRY t');
       assert.equal(await answerAs(served, 'PROD0061VRRZH@4F', 'JXQ6J@TUOGYV@N0M'), 'QRY t', 'built-in pairs stay');
       assert.equal(await answerAs(served, 'PROD0099C', 'K'), '540 t');
-      assert.match(await cvr(served), /^CVR \d+ 3\.0\.0286 3\.0\.0286 3\.0\.0286 http:\/\/dl\.example\.test\/get\?v=4\.7 https:\/\/info\.example\.test\/$/);
+      assert.match(
+        await cvr(served),
+        /^CVR \d+ 3\.0\.0286 3\.0\.0286 3\.0\.0286 http:\/\/dl\.example\.test\/get\?v=4\.7 https:\/\/info\.example\.test\/$/,
+      );
     } finally {
       await stop(served);
     }
   });
 
   test('from options: each --challenge-key pair (the key is all after the first "="); they replace MSND_CHALLENGE_KEYS', async () => {
-    const served = await serve(['--data', dataDir, '--challenge-key', 'PROD0099C=a,b=c', '--challenge-key', 'PROD0099D=x', '--info-url', 'http://info.example.test/x'], {
-      MSND_CHALLENGE_KEYS: 'PROD0099E=ignored',
-    });
+    const served = await serve(
+      [
+        '--data',
+        dataDir,
+        '--challenge-key',
+        'PROD0099C=a,b=c',
+        '--challenge-key',
+        'PROD0099D=x',
+        '--info-url',
+        'http://info.example.test/x',
+      ],
+      {
+        MSND_CHALLENGE_KEYS: 'PROD0099E=ignored',
+      },
+    );
     try {
       assert.equal(await answerAs(served, 'PROD0099C', 'a,b=c'), 'QRY t');
       assert.equal(await answerAs(served, 'PROD0099D', 'x'), 'QRY t');
       assert.equal(await answerAs(served, 'PROD0099E', 'ignored'), '540 t');
       // Without --download-url, the download page of this server's web address.
-      assert.match(await cvr(served), new RegExp(`^CVR \\d+ 3\\.0\\.0286 3\\.0\\.0286 3\\.0\\.0286 ${served.web}/download http://info\\.example\\.test/x$`));
+      assert.match(
+        await cvr(served),
+        new RegExp(`^CVR \\d+ 3\\.0\\.0286 3\\.0\\.0286 3\\.0\\.0286 ${served.web}/download http://info\\.example\\.test/x$`),
+      );
     } finally {
       await stop(served);
     }
@@ -112,7 +130,11 @@ describe('msnd serve: challenge keys and CVR URLs', () => {
 
   test('bad values are refused with a message naming the setting', () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
-      [[], { MSND_CHALLENGE_KEYS: 'PROD0099A=K,no-equals-sign' }, /MSND_CHALLENGE_KEYS: expected ID=KEY pairs separated by commas, got "no-equals-sign"/],
+      [
+        [],
+        { MSND_CHALLENGE_KEYS: 'PROD0099A=K,no-equals-sign' },
+        /MSND_CHALLENGE_KEYS: expected ID=KEY pairs separated by commas, got "no-equals-sign"/,
+      ],
       [[], { MSND_CHALLENGE_KEYS: '=KEY' }, /MSND_CHALLENGE_KEYS/],
       [['--challenge-key', 'no-equals-sign'], {}, /--challenge-key <ID=KEY>' argument 'no-equals-sign' is invalid/],
       [['--challenge-key', 'has space=KEY'], {}, /invalid settings:\n {2}challengeKeys: client id "has space"/],

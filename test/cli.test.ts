@@ -81,7 +81,19 @@ describe('msnd serve', () => {
     const badPort = msnd(['serve', '--data', dataDir, '--ds-port', '99999']);
     assert.notEqual(badPort.status, 0);
     assert.match(badPort.stderr, /port/);
-    const badDialect = msnd(['serve', '--data', dataDir, '--dialects', 'MSNP5,MSNP99', '--ds-port', '0', '--ns-port', '0', '--sb-port', '0']);
+    const badDialect = msnd([
+      'serve',
+      '--data',
+      dataDir,
+      '--dialects',
+      'MSNP5,MSNP99',
+      '--ds-port',
+      '0',
+      '--ns-port',
+      '0',
+      '--sb-port',
+      '0',
+    ]);
     assert.notEqual(badDialect.status, 0);
     assert.match(badDialect.stderr, /invalid settings[\s\S]*dialects/);
   });

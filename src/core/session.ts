@@ -210,13 +210,7 @@ export class UserSession {
   }
 
   /** MSNP7: an FL contact joins one more group; nothing else changes (MSNP5.md 9.8). */
-  private async joinGroup(
-    tx: StoreTx,
-    contact: Account,
-    record: ContactEntry,
-    name: string,
-    group: number,
-  ): Promise<Outcome<AddTxResult>> {
+  private async joinGroup(tx: StoreTx, contact: Account, record: ContactEntry, name: string, group: number): Promise<Outcome<AddTxResult>> {
     const owner = this.account;
     const entry = { ...record, name, groups: withGroup(record.groups, group) };
     await tx.saveContact(owner.id, record.contactId, entry);
@@ -339,9 +333,7 @@ export class UserSession {
   }
 
   /** One group change: one transaction, one version step (MSNP5.md 9.29). */
-  private async changeGroups<T extends object>(
-    change: (tx: StoreTx) => Promise<Outcome<T>>,
-  ): Promise<Outcome<T & { version: number }>> {
+  private async changeGroups<T extends object>(change: (tx: StoreTx) => Promise<Outcome<T>>): Promise<Outcome<T & { version: number }>> {
     const ownerId = this.account.id;
     const result = await this.store.transaction(async (tx): Promise<Outcome<T & { me: Account; version: number }>> => {
       await tx.lockAccounts([ownerId]);

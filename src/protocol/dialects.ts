@@ -21,12 +21,15 @@ export function dialectLevel(d: Dialect): number {
   return Number(d.slice('MSNP'.length));
 }
 
-export interface Negotiation { reply: string[]; dialect: Dialect | null; cvr0: boolean }
+export interface Negotiation {
+  reply: string[];
+  dialect: Dialect | null;
+  cvr0: boolean;
+}
 
 /** §4.1 + D-1/D-2: reply = the client's offered entries that msnd supports (supported dialects + 'CVR0' (or 'CVRO') when cvr0Allowed), in the client's order, upper-cased, without duplicates; dialect = the first non-CVR0 entry of reply (null if none); cvr0 = reply is exactly ['CVR0'] (CVR0-only mode). Empty reply → caller sends 'VER t 0'. */
 export function negotiate(offered: readonly string[], supported: readonly Dialect[], cvr0Allowed = true): Negotiation {
-  const isAccepted = (entry: string): boolean =>
-    isCvr0(entry) ? cvr0Allowed : (supported as readonly string[]).includes(entry);
+  const isAccepted = (entry: string): boolean => (isCvr0(entry) ? cvr0Allowed : (supported as readonly string[]).includes(entry));
   const reply: string[] = [];
   for (const entry of offered.map(asciiUpperCase)) {
     const duplicate = reply.includes(entry) || (isCvr0(entry) && reply.some(isCvr0));
@@ -42,7 +45,19 @@ function asciiUpperCase(token: string): string {
 }
 
 /** The per-dialect switch list of §4.3 as data. */
-export interface DialectFeatures { xfrNsZero: boolean; xfrNsDsAddress: boolean; usrOkVerifiedFlag: boolean; fullProfile: boolean; synPhones: boolean; groups: boolean; emailTypesText: boolean; urlSiteId: boolean; ims: boolean; mobileCommands: boolean /* BPR PRP NOT SDC PAG */; challenges: boolean /* CHL QRY IPG */ }
+export interface DialectFeatures {
+  xfrNsZero: boolean;
+  xfrNsDsAddress: boolean;
+  usrOkVerifiedFlag: boolean;
+  fullProfile: boolean;
+  synPhones: boolean;
+  groups: boolean;
+  emailTypesText: boolean;
+  urlSiteId: boolean;
+  ims: boolean;
+  mobileCommands: boolean /* BPR PRP NOT SDC PAG */;
+  challenges: boolean /* CHL QRY IPG */;
+}
 
 /** The first dialect level with each feature (MSNP5.md 4.3; D-3 for 5/6/7). */
 const FEATURE_SINCE: Readonly<Record<keyof DialectFeatures, number>> = {
@@ -75,8 +90,9 @@ export function featuresOf(d: Dialect): DialectFeatures {
 
 /** Client commands the NS knows, by the dialect level that introduced them (MSNP5.md 4.2, D-3). */
 const NS_COMMAND_SINCE: ReadonlyMap<string, number> = new Map([
-  ...['VER', 'INF', 'USR', 'CVR', 'SYN', 'LST', 'GTC', 'BLP', 'ADD', 'REM', 'REA', 'CHG', 'XFR', 'FND', 'SND', 'URL', 'PNG', 'OUT']
-    .map((c) => [c, 2] as const),
+  ...['VER', 'INF', 'USR', 'CVR', 'SYN', 'LST', 'GTC', 'BLP', 'ADD', 'REM', 'REA', 'CHG', 'XFR', 'FND', 'SND', 'URL', 'PNG', 'OUT'].map(
+    (c) => [c, 2] as const,
+  ),
   ['IMS', 3],
   ...['PRP', 'SDC', 'PAG'].map((c) => [c, 5] as const),
   ...['QRY', 'CHL'].map((c) => [c, 6] as const),

@@ -12,14 +12,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import { encodeLine, isTrId } from '../protocol/line.ts';
 import { newChallenge } from '../protocol/md5.ts';
 import { profileMessage } from '../protocol/mime.ts';
-import {
-  acceptEncoded,
-  isValidHandle,
-  lacksDomain,
-  NAME_MAX_BYTES,
-  normalizeHandle,
-  PHONE_MAX_BYTES,
-} from '../protocol/names.ts';
+import { acceptEncoded, isValidHandle, lacksDomain, NAME_MAX_BYTES, normalizeHandle, PHONE_MAX_BYTES } from '../protocol/names.ts';
 import type { ServerConfig } from './config.ts';
 import { knownClientKeys, SessionChallenges } from './challenges.ts';
 import { Connection, type CommandFrame } from './connection.ts';
@@ -294,20 +287,26 @@ export class NotificationSession implements SessionEndpoint {
     const address = this.conn.remoteAddress;
     const limits = this.ctx.config.limits;
     // Failed logins per remote address, on every node (MSNP5.md 6.4: too many → 911).
-    const failedLogins = rateLimit(this.ctx.bus.rates, `failed-login:${address}`, limits.failedLoginsPerAddress, limits.failedLoginWindowMs);
+    const failedLogins = rateLimit(
+      this.ctx.bus.rates,
+      `failed-login:${address}`,
+      limits.failedLoginsPerAddress,
+      limits.failedLoginWindowMs,
+    );
     const tooMany = await failedLogins.usedUp();
     // At the session limit: 922/920 before any password check (MSNP5.md 13; services.ts).
     const refused = services.busyRefusal(this) ?? (tooMany ? ErrorCode.AUTHENTICATION_FAILED : undefined);
-    const outcome = refused !== undefined
-      ? { error: refused }
-      : await authenticate(
-          this.ctx.store,
-          this.pendingHandle,
-          this.challenge,
-          response,
-          { requireVerified: this.ctx.config.requireVerified },
-          this.features.usrOkVerifiedFlag,
-        );
+    const outcome =
+      refused !== undefined
+        ? { error: refused }
+        : await authenticate(
+            this.ctx.store,
+            this.pendingHandle,
+            this.challenge,
+            response,
+            { requireVerified: this.ctx.config.requireVerified },
+            this.features.usrOkVerifiedFlag,
+          );
     if (!('ok' in outcome)) {
       if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failedLogins.use();
       this.conn.log.info({ handle: this.pendingHandle, code: outcome.error }, 'login refused');
@@ -448,10 +447,7 @@ export class NotificationSession implements SessionEndpoint {
   async setting(trid: string, command: 'GTC' | 'BLP', value: string): Promise<void> {
     const allowed = command === 'GTC' ? ['A', 'N'] : ['AL', 'BL'];
     if (!allowed.includes(value)) return this.close(`bad ${command} value`);
-    const result =
-      command === 'GTC'
-        ? await this.session.setGtc(value as 'A' | 'N')
-        : await this.session.setBlp(value as 'AL' | 'BL');
+    const result = command === 'GTC' ? await this.session.setGtc(value as 'A' | 'N') : await this.session.setBlp(value as 'AL' | 'BL');
     if ('error' in result) return this.reply(String(result.error), trid);
     this.reply(command, trid, result.version, value);
   }
@@ -615,4 +611,3 @@ function contactPhoneLines(version: number, handle: string, phones: Phones): Buf
 function initialLine(trid: string, contact: InitialPresence): Buffer {
   return encodeLine('ILN', trid, contact.shown.status, contact.handle, contact.shown.name);
 }
-

@@ -80,7 +80,8 @@ function outboxSettings(config: ServerConfig) {
 function logOutbox(log: Logger): (event: OutboxEvent) => void {
   return (event) => {
     if (event.kind === 'sent') log.info({ outbox: event.item.id, kind: event.item.kind }, 'outbox item delivered');
-    else if (event.kind === 'failed') log.warn({ outbox: event.item.id, err: event.error, retryAt: event.retryAt }, 'outbox delivery failed');
+    else if (event.kind === 'failed')
+      log.warn({ outbox: event.item.id, err: event.error, retryAt: event.retryAt }, 'outbox delivery failed');
     else log.error({ err: event.error }, 'outbox unavailable');
   };
 }
@@ -158,7 +159,9 @@ export function url(s: NotificationSession, trid: string, [service, param]: stri
 /** Every byte but A–Z a–z 0–9 - . _ ~ as %XX (a parameter is latin1: one char per byte). */
 function urlEncodeBytes(token: string): string {
   return [...Buffer.from(token, 'latin1')]
-    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .map((b) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
     .join('');
 }
 

@@ -284,10 +284,7 @@ class SwitchboardConnection {
       await refusals.use();
       return this.conn.send(String(ErrorCode.NOT_ONLINE), trid!);
     }
-    chat.invited.set(
-      handle,
-      setTimeout(() => chat.invited.delete(handle), limits.ringCookieMs).unref(),
-    );
+    chat.invited.set(handle, setTimeout(() => chat.invited.delete(handle), limits.ringCookieMs).unref());
     this.conn.send('CAL', trid!, 'RINGING', chat.id);
   }
 

@@ -32,7 +32,11 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
   let baseUrl = config.webUrl ?? '';
   const outbox = parts.outbox ?? new Outbox(parts.store);
   const deps: WebDeps = {
-    settings: webSettings(config, () => baseUrl, parts.dispatchAddress ?? (() => ({ host: config.publicHost ?? config.host, port: config.dsPort }))),
+    settings: webSettings(
+      config,
+      () => baseUrl,
+      parts.dispatchAddress ?? (() => ({ host: config.publicHost ?? config.host, port: config.dsPort })),
+    ),
     store: parts.store,
     bus: parts.bus,
     log: parts.log.child({ role: 'web' }),

@@ -31,9 +31,29 @@ const MAX_LIST_VERSION = 4294967295;
 const nextListVersion = sql<number>`case when list_version >= ${sql.lit(MAX_LIST_VERSION)} then 1 else list_version + 1 end`;
 
 const ACCOUNT_COLUMNS = [
-  'id', 'handle', 'friendly_name', 'verified', 'kid', 'list_version', 'gtc', 'blp',
-  'phh', 'phw', 'phm', 'mob', 'mbe', 'lang_preference', 'preferred_email', 'country',
-  'postal_code', 'gender', 'age', 'bday_pre', 'birthday', 'wallet', 'created_at',
+  'id',
+  'handle',
+  'friendly_name',
+  'verified',
+  'kid',
+  'list_version',
+  'gtc',
+  'blp',
+  'phh',
+  'phw',
+  'phm',
+  'mob',
+  'mbe',
+  'lang_preference',
+  'preferred_email',
+  'country',
+  'postal_code',
+  'gender',
+  'age',
+  'bday_pre',
+  'birthday',
+  'wallet',
+  'created_at',
 ] as const satisfies readonly (keyof AccountsTable)[];
 
 type AccountRow = Pick<Selectable<AccountsTable>, (typeof ACCOUNT_COLUMNS)[number]>;
@@ -41,7 +61,11 @@ type AccountRow = Pick<Selectable<AccountsTable>, (typeof ACCOUNT_COLUMNS)[numbe
 const LIST_COLUMNS = { FL: 'fl', AL: 'al', BL: 'bl', RL: 'rl' } as const satisfies Record<ListName, keyof ContactsTable>;
 
 const PHONE_COLUMNS = {
-  PHH: 'phh', PHW: 'phw', PHM: 'phm', MOB: 'mob', MBE: 'mbe',
+  PHH: 'phh',
+  PHW: 'phw',
+  PHM: 'phm',
+  MOB: 'mob',
+  MBE: 'mbe',
 } as const satisfies Record<keyof Phones, keyof AccountsTable>;
 
 const PROFILE_COLUMNS = {
@@ -75,7 +99,9 @@ export class KyselyStoreTx implements StoreTx {
 
   async accountsByIds(ids: readonly number[]): Promise<Map<number, Account>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.accounts().where('id', 'in', [...ids]).execute();
+    const rows = await this.accounts()
+      .where('id', 'in', [...ids])
+      .execute();
     return new Map(rows.map((row) => [row.id, toAccount(row)]));
   }
 
@@ -116,7 +142,10 @@ export class KyselyStoreTx implements StoreTx {
     }
     const { flag } = this.engine;
     const fields = {
-      fl: flag(lists.FL), al: flag(lists.AL), bl: flag(lists.BL), rl: flag(lists.RL),
+      fl: flag(lists.FL),
+      al: flag(lists.AL),
+      bl: flag(lists.BL),
+      rl: flag(lists.RL),
       name: write.name,
       group_ids: storedGroups(write),
     };
@@ -360,11 +389,7 @@ export class KyselyStore implements Store {
       if (accountIds?.length === 0) return { id, recipients: 0 };
       let recipients = trx.selectFrom('accounts').select(['id', sql<number>`${sql.lit(id)}`.as('alert_id')]);
       if (accountIds !== undefined) recipients = recipients.where('id', 'in', accountIds);
-      const result = await trx
-        .insertInto('pending_alerts')
-        .columns(['account_id', 'alert_id'])
-        .expression(recipients)
-        .executeTakeFirst();
+      const result = await trx.insertInto('pending_alerts').columns(['account_id', 'alert_id']).expression(recipients).executeTakeFirst();
       return { id, recipients: Number(result.numInsertedOrUpdatedRows ?? 0n) };
     });
   }

@@ -30,7 +30,17 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     if (status === 500) deps.log.error({ err: error, path: request.routeOptions.url }, 'web request failed');
     return reply.code(status).type('text/html').send(page('Something went wrong', html`<p>The request could not be handled.</p>`));
   });
-  for (const routes of [homeRoutes, signinRoutes, accountRoutes, mobileRoutes, mailRoutes, partnerRoutes, signupRoutes, downloadRoutes, adminRoutes]) {
+  for (const routes of [
+    homeRoutes,
+    signinRoutes,
+    accountRoutes,
+    mobileRoutes,
+    mailRoutes,
+    partnerRoutes,
+    signupRoutes,
+    downloadRoutes,
+    adminRoutes,
+  ]) {
     routes(app, deps);
   }
   return app;

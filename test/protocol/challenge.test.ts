@@ -47,9 +47,9 @@ describe('the client key table (MSNP5.md 9.27)', () => {
   });
 });
 
-describe('withClientKeys (the operator\'s pairs over the built-in ones)', () => {
+describe("withClientKeys (the operator's pairs over the built-in ones)", () => {
   it('adds new pairs and keeps every built-in one', () => {
-    const keys = withClientKeys({ 'PROD0099ABCDEFGH': 'K3Y%{odd}=chars' });
+    const keys = withClientKeys({ PROD0099ABCDEFGH: 'K3Y%{odd}=chars' });
     assert.equal(keys.get('PROD0099ABCDEFGH'), 'K3Y%{odd}=chars');
     for (const [id, key] of REFERENCE_PAIRS) assert.equal(keys.get(id), key, id);
     assert.equal(keys.size, REFERENCE_PAIRS.length + 1);
@@ -133,16 +133,20 @@ describe('isQueryAnswer', () => {
     assert.equal(isQueryAnswer(REFERENCE_CHALLENGE, 'other@msnmsgr.com', answer(REFERENCE_ANSWER)), false);
   });
 
-  it('accepts the right answer of every built-in pair, and refuses one pair\'s answer under another id', () => {
+  it("accepts the right answer of every built-in pair, and refuses one pair's answer under another id", () => {
     for (const [id, key] of REFERENCE_PAIRS) {
       assert.equal(isQueryAnswer(REFERENCE_CHALLENGE, id, answer(md5hex(REFERENCE_CHALLENGE + key))), true, id);
       const other = REFERENCE_PAIRS.find(([otherId]) => otherId !== id)!;
-      assert.equal(isQueryAnswer(REFERENCE_CHALLENGE, id, answer(md5hex(REFERENCE_CHALLENGE + other[1]))), false, `${id} with ${other[0]}'s key`);
+      assert.equal(
+        isQueryAnswer(REFERENCE_CHALLENGE, id, answer(md5hex(REFERENCE_CHALLENGE + other[1]))),
+        false,
+        `${id} with ${other[0]}'s key`,
+      );
     }
   });
 
-  it('accepts an operator\'s pair only with the table that holds it', () => {
-    const keys = withClientKeys({ 'PROD0099ABCDEFGH': 'K3Y%{odd}=chars' });
+  it("accepts an operator's pair only with the table that holds it", () => {
+    const keys = withClientKeys({ PROD0099ABCDEFGH: 'K3Y%{odd}=chars' });
     const right = answer(md5hex(`${REFERENCE_CHALLENGE}K3Y%{odd}=chars`));
     assert.equal(isQueryAnswer(REFERENCE_CHALLENGE, 'PROD0099ABCDEFGH', right, keys), true);
     assert.equal(isQueryAnswer(REFERENCE_CHALLENGE, 'PROD0099ABCDEFGH', right), false);

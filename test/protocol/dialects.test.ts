@@ -16,14 +16,18 @@ describe('ALL_DIALECTS and dialectLevel', () => {
 describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
   it('echoes the supported sub-list in the client order; the first is the dialect', () => {
     assert.deepEqual(negotiate(['MSNP5', 'MSNP4', 'CVR0'], ALL_DIALECTS), {
-      reply: ['MSNP5', 'MSNP4', 'CVR0'], dialect: 'MSNP5', cvr0: false,
+      reply: ['MSNP5', 'MSNP4', 'CVR0'],
+      dialect: 'MSNP5',
+      cvr0: false,
     });
     assert.deepEqual(negotiate(['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVR0'], ALL_DIALECTS).dialect, 'MSNP7');
   });
 
   it('drops what msnd does not support, keeping the rest in order', () => {
     assert.deepEqual(negotiate(['MSNP8', 'MSNP5', 'FOO', 'MSNP2', 'CVR0'], ['MSNP5', 'MSNP2']), {
-      reply: ['MSNP5', 'MSNP2', 'CVR0'], dialect: 'MSNP5', cvr0: false,
+      reply: ['MSNP5', 'MSNP2', 'CVR0'],
+      dialect: 'MSNP5',
+      cvr0: false,
     });
   });
 
@@ -64,7 +68,9 @@ describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
 
   it('takes the misspelt CVRO of some clients as CVR0 and echoes it as sent (issue 5 tolerance)', () => {
     assert.deepEqual(negotiate(['MSNP5', 'MSNP4', 'CVRO'], ALL_DIALECTS), {
-      reply: ['MSNP5', 'MSNP4', 'CVRO'], dialect: 'MSNP5', cvr0: false,
+      reply: ['MSNP5', 'MSNP4', 'CVRO'],
+      dialect: 'MSNP5',
+      cvr0: false,
     });
     assert.deepEqual(negotiate(['MSNP99', 'cvro'], ALL_DIALECTS), { reply: ['CVRO'], dialect: null, cvr0: true });
     assert.deepEqual(negotiate(['CVRO', 'CVR0', 'MSNP2'], ALL_DIALECTS).reply, ['CVRO', 'MSNP2']);
@@ -81,17 +87,17 @@ describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
 describe('featuresOf (MSNP5.md 4.3)', () => {
   const rows: Record<keyof DialectFeatures, readonly boolean[]> = {
     //                      MSNP2  MSNP3  MSNP4  MSNP5  MSNP6  MSNP7
-    xfrNsZero:          [false, true, true, true, true, true],
-    xfrNsDsAddress:     [false, false, false, false, false, true],
-    usrOkVerifiedFlag:  [false, false, false, false, true, true],
-    fullProfile:        [false, true, true, true, true, true],
-    synPhones:          [false, false, false, true, true, true],
-    groups:             [false, false, false, false, false, true],
-    emailTypesText:     [false, true, true, true, true, true],
-    urlSiteId:          [false, true, true, true, true, true],
-    ims:                [false, true, true, true, true, true],
-    mobileCommands:     [false, false, false, true, true, true],
-    challenges:         [false, false, false, false, true, true],
+    xfrNsZero: [false, true, true, true, true, true],
+    xfrNsDsAddress: [false, false, false, false, false, true],
+    usrOkVerifiedFlag: [false, false, false, false, true, true],
+    fullProfile: [false, true, true, true, true, true],
+    synPhones: [false, false, false, true, true, true],
+    groups: [false, false, false, false, false, true],
+    emailTypesText: [false, true, true, true, true, true],
+    urlSiteId: [false, true, true, true, true, true],
+    ims: [false, true, true, true, true, true],
+    mobileCommands: [false, false, false, true, true, true],
+    challenges: [false, false, false, false, true, true],
   };
   const order: Dialect[] = ['MSNP2', 'MSNP3', 'MSNP4', 'MSNP5', 'MSNP6', 'MSNP7'];
 
@@ -104,8 +110,33 @@ describe('featuresOf (MSNP5.md 4.3)', () => {
 });
 
 describe('nsCommandExists (MSNP5.md 3.7, 4.2, D-3)', () => {
-  const base = ['VER', 'INF', 'USR', 'CVR', 'SYN', 'LST', 'GTC', 'BLP', 'ADD', 'REM', 'REA', 'CHG', 'XFR', 'FND', 'SND', 'URL', 'PNG', 'OUT'];
-  const since: [string[], number][] = [[base, 2], [['IMS'], 3], [['PRP', 'SDC', 'PAG'], 5], [['QRY', 'CHL'], 6], [['LSG', 'ADG', 'RMG', 'REG'], 7]];
+  const base = [
+    'VER',
+    'INF',
+    'USR',
+    'CVR',
+    'SYN',
+    'LST',
+    'GTC',
+    'BLP',
+    'ADD',
+    'REM',
+    'REA',
+    'CHG',
+    'XFR',
+    'FND',
+    'SND',
+    'URL',
+    'PNG',
+    'OUT',
+  ];
+  const since: [string[], number][] = [
+    [base, 2],
+    [['IMS'], 3],
+    [['PRP', 'SDC', 'PAG'], 5],
+    [['QRY', 'CHL'], 6],
+    [['LSG', 'ADG', 'RMG', 'REG'], 7],
+  ];
 
   for (const [commands, level] of since) {
     it(`${commands.join(' ')} exist from MSNP${level} on`, () => {
@@ -121,7 +152,25 @@ describe('nsCommandExists (MSNP5.md 3.7, 4.2, D-3)', () => {
   });
 
   it('knows no server-only, switchboard or CVR0 commands on the NS', () => {
-    for (const c of ['MSG', 'BPR', 'NOT', 'IPG', 'ILN', 'NLN', 'FLN', 'RNG', 'QNG', 'CAL', 'ANS', 'IRO', 'JOI', 'BYE', 'ACK', 'NAK', 'CVQ']) {
+    for (const c of [
+      'MSG',
+      'BPR',
+      'NOT',
+      'IPG',
+      'ILN',
+      'NLN',
+      'FLN',
+      'RNG',
+      'QNG',
+      'CAL',
+      'ANS',
+      'IRO',
+      'JOI',
+      'BYE',
+      'ACK',
+      'NAK',
+      'CVQ',
+    ]) {
       assert.equal(nsCommandExists('MSNP7', c), false, c);
     }
   });

@@ -2,8 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  GROUP_NAME_MAX_BYTES, HANDLE_MAX_BYTES, NAME_MAX_BYTES, PHONE_MAX_BYTES,
-  acceptEncoded, canonicalEncode, isValidHandle, lacksDomain, normalizeHandle, percentDecode,
+  GROUP_NAME_MAX_BYTES,
+  HANDLE_MAX_BYTES,
+  NAME_MAX_BYTES,
+  PHONE_MAX_BYTES,
+  acceptEncoded,
+  canonicalEncode,
+  isValidHandle,
+  lacksDomain,
+  normalizeHandle,
+  percentDecode,
 } from '../../src/protocol/names.ts';
 
 const latin1 = (b: Buffer | Uint8Array): string => Buffer.from(b).toString('latin1');
@@ -108,7 +116,9 @@ describe('acceptEncoded', () => {
     assert.deepEqual(acceptEncoded('%41lice%c3%a9', NAME_MAX_BYTES), { ok: true, wire: '%41lice%c3%a9', text: 'Aliceé' });
     assert.deepEqual(acceptEncoded('100%', NAME_MAX_BYTES), { ok: true, wire: '100%', text: '100%' });
     assert.deepEqual(acceptEncoded('anotheruser%40hotmail.com', NAME_MAX_BYTES), {
-      ok: true, wire: 'anotheruser%40hotmail.com', text: 'anotheruser@hotmail.com',
+      ok: true,
+      wire: 'anotheruser%40hotmail.com',
+      text: 'anotheruser@hotmail.com',
     });
   });
 
@@ -193,8 +203,26 @@ describe('isValidHandle', () => {
     it(`accepts ${good}`, () => assert.equal(isValidHandle(good), true));
   }
   for (const bad of [
-    '', 'alice', 'alice@', '@example.com', 'a@b', '@@a', 'a@@b.com', 'a@b@c.com', 'a@.com', 'a@b.', 'a@b..c',
-    'a b@c.com', 'a@b c.com', 'a%40b@c.com', 'ä@b.com', 'a@bü.com', 'a@b.com\r', 'a@b_c.com', 'a!@b.com', 'a@b.com ',
+    '',
+    'alice',
+    'alice@',
+    '@example.com',
+    'a@b',
+    '@@a',
+    'a@@b.com',
+    'a@b@c.com',
+    'a@.com',
+    'a@b.',
+    'a@b..c',
+    'a b@c.com',
+    'a@b c.com',
+    'a%40b@c.com',
+    'ä@b.com',
+    'a@bü.com',
+    'a@b.com\r',
+    'a@b_c.com',
+    'a!@b.com',
+    'a@b.com ',
   ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(isValidHandle(bad), false));
   }

@@ -13,9 +13,7 @@ import type { MsnClient } from '../../src/client/client.ts';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { parseServerConfig } from '../../src/server/config.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
-import {
-  challengedNs, expectClose, expectLine, expectOpen, md5hex, newUser, signedInNs, type User,
-} from '../helpers/login-wire.ts';
+import { challengedNs, expectClose, expectLine, expectOpen, md5hex, newUser, signedInNs, type User } from '../helpers/login-wire.ts';
 
 const DIALECTS = ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] as const;
 const CLIENT_ID = 'msmsgs@msnmsgr.com';
@@ -226,15 +224,21 @@ describe('every client id of the period (MSNP5.md 9.27)', () => {
   });
 
   const wrong: [string, (challenge: string) => { payload: string; clientId: string }][] = [
-    ['a third-party id with the msmsgs key\'s answer', (c) => ({ payload: rightAnswer(c), clientId: 'PROD0061VRRZH@4F' })],
-    ['msmsgs@msnmsgr.com with a third-party key\'s answer', (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: CLIENT_ID })],
+    ["a third-party id with the msmsgs key's answer", (c) => ({ payload: rightAnswer(c), clientId: 'PROD0061VRRZH@4F' })],
+    ["msmsgs@msnmsgr.com with a third-party key's answer", (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: CLIENT_ID })],
     ['a wrong digest from a third-party id', () => ({ payload: 'f'.repeat(32), clientId: 'PROD0076ENE8*@AW' })],
     ['an unknown id one character off a known one', (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: 'PROD0061VRRZH@4G' })],
     ['a known id in other case', (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: 'prod0061vrrzh@4f' })],
     ['a key used as the id', (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: 'JXQ6J@TUOGYV@N0M' })],
-    ['an operator\'s id on a server that does not have it', (c) => ({ payload: answerWith(c, OPERATOR_KEY), clientId: OPERATOR_ID })],
-    ['the right answer of a third-party pair, 31 bytes', (c) => ({ payload: answerWith(c, 'VT6PX?UQTM4WM%YR').slice(0, 31), clientId: 'PROD0038W!61ZTF9' })],
-    ['the right answer of a third-party pair, 33 bytes', (c) => ({ payload: `${answerWith(c, 'VT6PX?UQTM4WM%YR')}a`, clientId: 'PROD0038W!61ZTF9' })],
+    ["an operator's id on a server that does not have it", (c) => ({ payload: answerWith(c, OPERATOR_KEY), clientId: OPERATOR_ID })],
+    [
+      'the right answer of a third-party pair, 31 bytes',
+      (c) => ({ payload: answerWith(c, 'VT6PX?UQTM4WM%YR').slice(0, 31), clientId: 'PROD0038W!61ZTF9' }),
+    ],
+    [
+      'the right answer of a third-party pair, 33 bytes',
+      (c) => ({ payload: `${answerWith(c, 'VT6PX?UQTM4WM%YR')}a`, clientId: 'PROD0038W!61ZTF9' }),
+    ],
   ];
   for (const [what, make] of wrong) {
     test(`${what}: 540, then close`, async () => {
@@ -247,7 +251,7 @@ describe('every client id of the period (MSNP5.md 9.27)', () => {
   }
 });
 
-describe('the operator\'s client keys (challengeKeys)', () => {
+describe("the operator's client keys (challengeKeys)", () => {
   test('an added pair is accepted, at the first challenge and a client-requested one', async () => {
     const user = await newUser(keyed, 'operator');
     const conn = await signedIn(keyed, user, 'MSNP7');
@@ -286,7 +290,7 @@ describe('the operator\'s client keys (challengeKeys)', () => {
     await expectClose(conn, ['540 6']);
   });
 
-  test('an operator\'s id with a wrong digest: 540, then close', async () => {
+  test("an operator's id with a wrong digest: 540, then close", async () => {
     const user = await newUser(keyed, 'opwrong');
     const conn = await signedIn(keyed, user, 'MSNP7');
     sendQry(conn, 6, answerWith(await present(conn), `${OPERATOR_KEY}x`), OPERATOR_ID);
@@ -504,7 +508,10 @@ describe('challenge settings (config.ts limits)', () => {
       () => parseServerConfig({ limits: { challengeMinIntervalMs: 2000, challengeMaxIntervalMs: 1000 } }),
       /limits\.challengeMaxIntervalMs: must not be less than challengeMinIntervalMs/,
     );
-    assert.equal(parseServerConfig({ limits: { challengeMinIntervalMs: 1000, challengeMaxIntervalMs: 1000 } }).limits.challengeMaxIntervalMs, 1000);
+    assert.equal(
+      parseServerConfig({ limits: { challengeMinIntervalMs: 1000, challengeMaxIntervalMs: 1000 } }).limits.challengeMaxIntervalMs,
+      1000,
+    );
   });
 
   test('challengeKeys: none by default; ids with any visible ASCII, keys with any character', () => {
@@ -520,22 +527,32 @@ describe('challenge settings (config.ts limits)', () => {
       [{ 'tab\tid': 'KEY' }, /challengeKeys: client id "tab\\tid"/],
       [{ 'line\r\nid': 'KEY' }, /challengeKeys: client id "line\\r\\nid"/],
       [{ 'caf\u00e9@example.com': 'KEY' }, /challengeKeys: client id "café@example\.com"/],
-      [{ ['x'.repeat(2048)]: 'KEY' }, /challengeKeys: client id "x+": a client id this long does not fit in a QRY line of limits\.maxLineBytes \(2048 bytes\)/],
+      [
+        { ['x'.repeat(2048)]: 'KEY' },
+        /challengeKeys: client id "x+": a client id this long does not fit in a QRY line of limits\.maxLineBytes \(2048 bytes\)/,
+      ],
       [{ 'PROD0061VRRZH@4F': '' }, /challengeKeys\.PROD0061VRRZH@4F: the key must not be empty/],
     ];
     for (const [challengeKeys, message] of cases) {
-      assert.throws(() => parseServerConfig({ challengeKeys }), (error: Error) => {
-        assert.match(error.message, /^invalid settings:\n/);
-        assert.match(error.message, message);
-        return true;
-      }, JSON.stringify(challengeKeys));
+      assert.throws(
+        () => parseServerConfig({ challengeKeys }),
+        (error: Error) => {
+          assert.match(error.message, /^invalid settings:\n/);
+          assert.match(error.message, message);
+          return true;
+        },
+        JSON.stringify(challengeKeys),
+      );
     }
   });
 
   test('challengeKeys: the line limit that counts is the configured one', () => {
     const id = 'x'.repeat(64 - 'QRY 4294967295  32'.length);
     assert.deepEqual(parseServerConfig({ challengeKeys: { [id]: 'K' }, limits: { maxLineBytes: 64 } }).challengeKeys, { [id]: 'K' });
-    assert.throws(() => parseServerConfig({ challengeKeys: { [`${id}x`]: 'K' }, limits: { maxLineBytes: 64 } }), /challengeKeys: .*limits\.maxLineBytes \(64 bytes\)/);
+    assert.throws(
+      () => parseServerConfig({ challengeKeys: { [`${id}x`]: 'K' }, limits: { maxLineBytes: 64 } }),
+      /challengeKeys: .*limits\.maxLineBytes \(64 bytes\)/,
+    );
   });
 
   test('refuse zero, negative, fractional and over-long delays', () => {

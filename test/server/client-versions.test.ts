@@ -37,7 +37,7 @@ async function withServer(config: ServerConfigInput, run: (server: TestMsnd) => 
   }
 }
 
-describe('by default, the web server\'s pages (MSNP5.md 9.3, 4.4)', () => {
+describe("by default, the web server's pages (MSNP5.md 9.3, 4.4)", () => {
   let server: TestMsnd;
   before(async () => (server = await TestMsnd.start({ dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] })));
   after(() => server.stop());
@@ -89,25 +89,46 @@ describe('settings: nothing that could not be one token of the answer (MSNP5.md 
   });
 
   test('downloadUrl, infoUrl and webUrl must be http(s) URLs of visible ASCII (space around one is dropped)', () => {
-    const bad = ['', 'not a url', 'ftp://dl.example.test/', 'http://dl.example.test/a b', 'http://dl.example.test/a\x01b', 'http://dl.example.test/caf\u00e9', 'http://dl.example.test/a\u00a0b'];
+    const bad = [
+      '',
+      'not a url',
+      'ftp://dl.example.test/',
+      'http://dl.example.test/a b',
+      'http://dl.example.test/a\x01b',
+      'http://dl.example.test/caf\u00e9',
+      'http://dl.example.test/a\u00a0b',
+    ];
     for (const value of bad) {
       for (const [name, input] of [
         ['clientVersions.downloadUrl', { clientVersions: { downloadUrl: value } }],
         ['clientVersions.infoUrl', { clientVersions: { infoUrl: value } }],
         ['webUrl', { webUrl: value }],
       ] as const) {
-        assert.throws(() => parseServerConfig(input), new RegExp(`invalid settings:\\n  ${name.replace('.', '\\.')}: `), `${name}=${JSON.stringify(value)}`);
+        assert.throws(
+          () => parseServerConfig(input),
+          new RegExp(`invalid settings:\\n  ${name.replace('.', '\\.')}: `),
+          `${name}=${JSON.stringify(value)}`,
+        );
       }
     }
-    const good = parseServerConfig({ clientVersions: { downloadUrl: 'https://dl.example.test/get?v=4.7&lc=0x0409', infoUrl: 'http://127.0.0.1:8080/' } });
+    const good = parseServerConfig({
+      clientVersions: { downloadUrl: 'https://dl.example.test/get?v=4.7&lc=0x0409', infoUrl: 'http://127.0.0.1:8080/' },
+    });
     assert.equal(good.clientVersions.downloadUrl, 'https://dl.example.test/get?v=4.7&lc=0x0409');
-    assert.equal(parseServerConfig({ clientVersions: { infoUrl: ' http://info.example.test/\n' } }).clientVersions.infoUrl, 'http://info.example.test/');
+    assert.equal(
+      parseServerConfig({ clientVersions: { infoUrl: ' http://info.example.test/\n' } }).clientVersions.infoUrl,
+      'http://info.example.test/',
+    );
   });
 
   test('recommended and minimum versions must be one word, or empty', () => {
     for (const value of ['4.7 3001', ' 4.7', '4.7\r\n', '4.7\u00e9']) {
       for (const name of ['recommended', 'minimum'] as const) {
-        assert.throws(() => parseServerConfig({ clientVersions: { [name]: value } }), new RegExp(`clientVersions\\.${name}: `), `${name}=${JSON.stringify(value)}`);
+        assert.throws(
+          () => parseServerConfig({ clientVersions: { [name]: value } }),
+          new RegExp(`clientVersions\\.${name}: `),
+          `${name}=${JSON.stringify(value)}`,
+        );
       }
     }
     assert.equal(parseServerConfig({ clientVersions: { recommended: '4.7.3001' } }).clientVersions.recommended, '4.7.3001');

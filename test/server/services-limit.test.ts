@@ -21,7 +21,9 @@ async function challenged(conn: MsnpConnection, dialect: string, handle: string)
 }
 
 function md5(challenge: string, password: string): string {
-  return createHash('md5').update(challenge + password).digest('hex');
+  return createHash('md5')
+    .update(challenge + password)
+    .digest('hex');
 }
 
 describe('922: the NS is at its session limit', () => {
@@ -50,7 +52,10 @@ describe('922: the NS is at its session limit', () => {
     const challenge = await challenged(conn, 'MSNP5', 'carol@example.com');
     conn.send('USR', 4, 'MD5', 'S', md5(challenge, 'carolpass'));
     await conn.waitClosed(3000);
-    assert.deepEqual(conn.drain().map((r) => r.line), ['922 4']);
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      ['922 4'],
+    );
 
     await assert.rejects(login('carol'), (err: unknown) => err instanceof LoginError && err.code === 922);
     await bob.signOut();
@@ -64,13 +69,20 @@ describe('922: the NS is at its session limit', () => {
       const challenge = await challenged(conn, dialect, 'bob@example.com');
       conn.send('USR', 4, 'MD5', 'S', md5(challenge, 'bobpass'));
       await conn.waitClosed(3000);
-      assert.deepEqual(conn.drain().map((r) => r.line), ['920 4'], dialect);
+      assert.deepEqual(
+        conn.drain().map((r) => r.line),
+        ['920 4'],
+        dialect,
+      );
     }
     const conn = await m.s.connect('ns');
     const challenge = await challenged(conn, 'MSNP5', 'bob@example.com');
     conn.send('USR', 4, 'MD5', 'S', md5(challenge, 'wrong'));
     await conn.waitClosed(3000);
-    assert.deepEqual(conn.drain().map((r) => r.line), ['922 4']);
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      ['922 4'],
+    );
   });
 
   test('logins that failed, or are still at the challenge, hold no slot', async () => {
@@ -84,7 +96,10 @@ describe('922: the NS is at its session limit', () => {
     const challenge = await challenged(refused, 'MSNP5', 'alice@example.com');
     refused.send('USR', 4, 'MD5', 'S', md5(challenge, 'wrong'));
     await refused.waitClosed(3000);
-    assert.deepEqual(refused.drain().map((r) => r.line), ['911 4']);
+    assert.deepEqual(
+      refused.drain().map((r) => r.line),
+      ['911 4'],
+    );
     await login('alice');
     await login('bob');
     await assert.rejects(login('carol'), (err: unknown) => err instanceof LoginError && err.code === 922);

@@ -21,7 +21,10 @@ import { httpGet, webBase } from '../helpers/web.ts';
 /** The text of an element with this id, tags removed. */
 function textOf(body: string, id: string): string | undefined {
   const match = new RegExp(`<(\\w+) id="${id}">([\\s\\S]*?)</\\1>`).exec(body);
-  return match?.[2]!.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+  return match?.[2]!
+    .replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Nothing on the page leads off this server: no absolute link, no form to elsewhere. */
@@ -34,13 +37,16 @@ describe('/download on a running msnd', () => {
   before(async () => (server = await TestMsnd.start()));
   after(() => server.stop());
 
-  test('answers 200 with the period clients, who supplies installers, and this server\'s DS address', async () => {
+  test("answers 200 with the period clients, who supplies installers, and this server's DS address", async () => {
     const page = await httpGet(`${webBase(server)}/download`);
     assert.equal(page.status, 200);
     assert.match(page.contentType ?? '', /^text\/html/);
     assert.match(page.body, /<title>Get MSN Messenger - MSN Messenger Service<\/title>/);
     assert.match(page.body, /MSN Messenger 3\.x and 4\.x/);
-    assert.match(textOf(page.body, 'installers') ?? '', /does not hand out Messenger installers: the operator of this server has to supply them/);
+    assert.match(
+      textOf(page.body, 'installers') ?? '',
+      /does not hand out Messenger installers: the operator of this server has to supply them/,
+    );
     assert.equal(textOf(page.body, 'dispatch'), `127.0.0.1:${server.dsPort}`);
     // The port 0 picked is not 1863: a HOSTS entry alone cannot work, and the page says so.
     assert.match(textOf(page.body, 'other-port') ?? '', new RegExp(`port ${server.dsPort}, not 1863, so a HOSTS entry alone`));

@@ -25,8 +25,12 @@ to supply them. Ask the operator for a copy of MSN Messenger 3.x or 4.x.</p>
 <p><b>Pointing Messenger at this server</b></p>
 <p>Messenger connects to ${OFFICIAL_HOST}, port ${OFFICIAL_PORT}. This server's Dispatch Server is
 <b id="dispatch">${address}</b>.</p>
-${port === OFFICIAL_PORT ? hostsWay(host) : html`<p id="other-port">It listens on port ${port}, not ${OFFICIAL_PORT}, so a HOSTS
-entry alone does not lead Messenger here.</p>`}
+${
+  port === OFFICIAL_PORT
+    ? hostsWay(host)
+    : html`<p id="other-port">It listens on port ${port}, not ${OFFICIAL_PORT}, so a HOSTS
+entry alone does not lead Messenger here.</p>`
+}
 <p>${port === OFFICIAL_PORT ? 'Or use' : 'Use'} a Messenger patched to connect to <b>${address}</b> instead of ${OFFICIAL_HOST}.</p>
 <p>Then sign in with your e-mail address and your password. No account yet? <a href="/signup">Sign up</a>.</p>`;
     return sendPage(reply, 200, 'Get MSN Messenger', body);
