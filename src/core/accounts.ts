@@ -1,3 +1,4 @@
+import type { Outcome } from './failure.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { isMd5ResponseFor } from '../protocol/md5.ts';
 import type { Store } from './store.ts';
@@ -8,7 +9,7 @@ export interface LoginPolicy {
   requireVerified: boolean;
 }
 
-export type LoginOutcome = { ok: true; account: Account } | { error: number };
+export type LoginOutcome = Outcome<{ account: Account }>;
 
 /**
  * The second USR of the MD5 scheme (MSNP5.md 6.2, 6.4). Unknown accounts and wrong passwords get

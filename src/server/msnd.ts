@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
 import type { ServerConfig } from './config.ts';
-import { serveDispatch } from './dispatch.ts';
-import { NotificationSession, type NotificationContext } from './notification.ts';
-import { startServices } from './services.ts';
-import { Switchboard } from './switchboard.ts';
+import { serveDispatch } from './ds/dispatch-server.ts';
+import type { NsServer } from './ns/context.ts';
+import { NotificationSession } from './ns/session.ts';
+import { startWorkers } from './ns/workers.ts';
+import { Switchboard } from './sb/board.ts';
 import { startWebServer } from './web.ts';
 
 export interface BoundPorts {
@@ -47,21 +48,28 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   });
   const sbPort = await listen(sbServer, config.host, config.sbPort);
   const sessions = new Set<NotificationSession>();
-  const services = startServices({ config, store, log, sessions, webUrl: () => web.baseUrl });
-  const ns: NotificationContext = {
+  const contexts = function* () {
+    for (const session of sessions) yield session.context;
+  };
+  const workers = startWorkers({ config, store, log, sessions: contexts, webUrl: () => web.baseUrl });
+  const ns: NsServer = {
     config,
     log,
     store,
     bus,
     listLimits: { forwardList: config.limits.forwardList, otherLists: config.limits.otherLists },
-    sessions,
+    outbox: workers.outbox,
     switchboardAddress: () => `${publicHost}:${sbPort}`,
     webBaseUrl: () => web.baseUrl,
-    services: services.ns,
+    admittedSessions: (except) => {
+      let count = 0;
+      for (const other of contexts()) if (other !== except && other.admitted && !other.conn.isClosing) count += 1;
+      return count;
+    },
   };
   const nsServer = createServer((socket) => {
     track(socket);
-    new NotificationSession(socket, ns);
+    new NotificationSession(socket, ns, sessions);
   });
   const nsPort = await listen(nsServer, config.host, config.nsPort);
   bus.announceNotificationServer(`${publicHost}:${nsPort}`);
@@ -76,7 +84,7 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     });
   });
   const dsPort = await listen(dsServer, config.host, config.dsPort);
-  const web = await startWebServer({ config, store, bus, log, key: webKey ?? randomBytes(32), outbox: services.ns.outbox, alertStored: services.pollAlerts });
+  const web = await startWebServer({ config, store, bus, log, key: webKey ?? randomBytes(32), outbox: workers.outbox, alertStored: workers.pollAlerts });
   log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
 
   return {
@@ -88,8 +96,8 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
       await web.close();
       switchboard.closeAll();
       // MSNP5.md 9.26: every NS session gets OUT SSD, then the close.
-      await Promise.all([...ns.sessions].map((s) => (s.isAuthenticated ? s.kick('SSD') : s.end())));
-      await services.stop();
+      await Promise.all([...sessions].map((s) => (s.isAuthenticated ? s.kick('SSD') : s.end())));
+      await workers.stop();
       for (const socket of sockets) socket.destroy();
       log.info('stopped');
     },

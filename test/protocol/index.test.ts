@@ -9,7 +9,7 @@ describe('src/protocol/index.ts', () => {
       'percentDecode', 'canonicalEncode', 'acceptEncoded', 'isValidHandle', 'lacksDomain', 'normalizeHandle',
       'NAME_MAX_BYTES', 'PHONE_MAX_BYTES', 'GROUP_NAME_MAX_BYTES', 'HANDLE_MAX_BYTES',
       'md5Hex', 'md5Response', 'isMd5ResponseFor', 'newChallenge',
-      'ALL_DIALECTS', 'dialectLevel', 'negotiate', 'featuresOf', 'nsCommandExists',
+      'ALL_DIALECTS', 'dialectLevel', 'negotiate', 'featuresOf',
       'mimeMessage', 'profileMessage',
     ];
     for (const name of expected) assert.ok(name in protocol, name);
