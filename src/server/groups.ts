@@ -71,8 +71,9 @@ export async function reg(s: NotificationSession, trid: string, [rawId, rawName,
 }
 
 /**
- * A group name as the client encoded it, or undefined once answered: longer than 61 bytes → 229
- * (D-17, for ADG and REG alike); longer than a friendly name may be ("extremely long") → close.
+ * A group name as msnd keeps it (the client's encoding, or the canonical one for unescaped UTF-8,
+ * MSNP5.md 3.4), or undefined once answered: that form longer than 61 bytes → 229 (D-17, for ADG
+ * and REG alike); longer than a friendly name may be ("extremely long") → close.
  * A name that is not UTF-8 text is refused with 229 too (a decision: no source gives a code).
  */
 function groupName(s: NotificationSession, trid: string, raw: string): string | undefined {
