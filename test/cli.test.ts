@@ -34,6 +34,10 @@ describe('msnd user', () => {
     const noPassword = msnd(['user', 'add', 'bob@example.com', '--data', dataDir]);
     assert.notEqual(noPassword.status, 0);
     assert.match(noPassword.stderr, /--password/);
+    // 130 × é: 130 characters, 390 bytes once %-encoded (MSNP5.md 14: 387)
+    const longName = msnd(['user', 'add', 'bob@example.com', '--password', 'x', '--name', 'é'.repeat(130), '--data', dataDir]);
+    assert.notEqual(longName.status, 0);
+    assert.match(longName.stderr, /too long/);
     const missing = msnd(['user', 'del', 'ghost@example.com', '--data', dataDir]);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /no account ghost@example\.com/);

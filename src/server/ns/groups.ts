@@ -73,9 +73,10 @@ export async function reg(ctx: NsContext, [rawId, rawName, zero]: string[], trid
 }
 
 /**
- * A group name as the client encoded it: longer than 61 bytes → 229 (D-17, for ADG and REG alike);
- * longer than a friendly name may be ("extremely long") → close. A name that is not UTF-8 text is
- * refused with 229 too (a decision: no source gives a code).
+ * A group name as msnd keeps it (the client's encoding, or the canonical one for unescaped UTF-8,
+ * MSNP5.md 3.4): that form longer than 61 bytes → 229 (D-17, for ADG and REG alike); longer than a
+ * friendly name may be ("extremely long") → close. A name that is not UTF-8 text is refused with
+ * 229 too (a decision: no source gives a code).
  */
 function groupName(raw: string): string | Answer {
   const name = acceptEncoded(raw, NAME_MAX_BYTES);
