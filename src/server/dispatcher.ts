@@ -43,7 +43,7 @@ export interface CommandRow<Ctx, Phase extends string, Args> {
   /** How many parameters may follow the TrID (a payload's length included); others close (MSNP5.md 3.7). */
   params: readonly [min: number, max: number];
   /** Typed arguments from those parameters; a Close or a Failure refuses the command before its handler. */
-  parse?: (params: string[]) => Args | Close | Failure;
+  parse?(params: string[]): Args | Close | Failure;
   /**
    * For payload commands: how many payload bytes the line may announce (MSNP5.md 3.6, 14). Asked
    * when the line arrives, before the commands ahead of it have run; undefined: no payload is read.
@@ -52,14 +52,26 @@ export interface CommandRow<Ctx, Phase extends string, Args> {
   run(ctx: Ctx, args: Args, request: Request): Answer | Promise<Answer>;
 }
 
+/** `min` parameters that are always there, then the optional ones. */
+type Tuple<N extends number, T extends string[] = []> = T['length'] extends N ? T : Tuple<N, [...T, string]>;
+export type Params<Min extends number> = number extends Min ? string[] : [...Tuple<Min>, ...string[]];
+
 /** A row with its argument type checked where it is written, then erased for the table. */
 // biome-ignore lint/suspicious/noExplicitAny: the rows of one table have different argument types
 export type AnyRow<Ctx, Phase extends string> = CommandRow<Ctx, Phase, any>;
 
-export function command<Ctx, Phase extends string, Args = string[]>(
-  row: CommandRow<Ctx, Phase, Args>,
-): AnyRow<Ctx, Phase> {
-  return row;
+/**
+ * Writes a row of a table. Without `parse`, the handler gets the parameters after the TrID as a
+ * tuple: the first `params[0]` of them are strings, the rest may be missing.
+ */
+export function rowOf<Ctx, Phase extends string>() {
+  return <const Min extends number, Args = Params<Min>>(
+    row: Omit<CommandRow<Ctx, Phase, Args>, 'params' | 'parse'> & {
+      params: readonly [min: Min, max: number];
+      parse?(params: Params<Min>): Args | Close | Failure;
+    },
+    // The dispatcher checks the parameter count before it calls parse or run, so the tuple type holds.
+  ): AnyRow<Ctx, Phase> => row as unknown as AnyRow<Ctx, Phase>;
 }
 
 export type CommandTable<Ctx, Phase extends string> = Readonly<Record<string, AnyRow<Ctx, Phase>>>;

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { isValidHandle, lacksDomain } from '../../protocol/names.ts';
 import type { ServerConfig } from '../config.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
-import { type Answer, type Close, type CommandRow, type CommandTable, close, command, type Dispatchable, Dispatcher } from '../dispatcher.ts';
+import { type Answer, type Close, type CommandTable, close, type Dispatchable, Dispatcher, type Params, rowOf } from '../dispatcher.ts';
 import { answerVer, answerVersionQuery, VERSION_QUERY_PARAMS } from '../negotiation.ts';
 
 export interface DispatchContext {
@@ -64,7 +64,7 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
   }
 }
 
-const row = <Args = string[]>(r: CommandRow<DispatchConnection, DsPhase, Args>) => command(r);
+const row = rowOf<DispatchConnection, DsPhase>();
 
 /** MSNP5.md 5: VER first, then INF and USR; in CVR0 mode only CVQ; anything else closes. */
 const DS_COMMANDS: CommandTable<DispatchConnection, DsPhase> = {
@@ -93,12 +93,12 @@ function cvq(c: DispatchConnection, params: string[], { trid }: { trid: string }
 }
 
 /** USR … I: answer XFR NS in the dialect's form and close (MSNP5.md 5, 4.3). */
-async function refer(c: DispatchConnection, [scheme, stage, handle]: string[], { trid }: { trid: string }): Promise<Answer> {
+async function refer(c: DispatchConnection, [scheme, stage, handle]: Params<3>, { trid }: { trid: string }): Promise<Answer> {
   if (scheme !== 'MD5' || stage !== 'I') return close('malformed USR');
   // The DS checks only the syntax: 206 when the domain is missing, else the close (MSNP5.md 5).
-  if (!isValidHandle(handle!)) return lacksDomain(handle!) ? failure(ErrorCode.FQDN_MISSING) : close('invalid handle');
+  if (!isValidHandle(handle)) return lacksDomain(handle) ? failure(ErrorCode.FQDN_MISSING) : close('invalid handle');
   const features = featuresOf(c.dialect);
-  const address = await c.server.notificationAddress(handle!.toLowerCase());
+  const address = await c.server.notificationAddress(handle.toLowerCase());
   const tail: string[] = [];
   if (features.xfrNsZero) tail.push('0');
   if (features.xfrNsDsAddress) tail.push(c.server.dispatchAddress());

@@ -1,7 +1,7 @@
 // The Notification Server's commands (MSNP5.md 6, 7, 9): one row each, checked by the dispatcher.
 import type { Dialect } from '../../protocol/dialects.ts';
 import { featuresOf } from '../../protocol/dialects.ts';
-import { type CommandRow, type CommandTable, command } from '../dispatcher.ts';
+import { type CommandTable, rowOf } from '../dispatcher.ts';
 import { VERSION_QUERY_PARAMS } from '../negotiation.ts';
 import { QRY_MAX_BYTES } from './challenges.ts';
 import type { NsContext, NsPhase } from './context.ts';
@@ -16,7 +16,7 @@ import { chg } from './presence.ts';
 import { ims, xfr } from './switchboards.ts';
 import { url } from './url.ts';
 
-const row = <Args = string[]>(r: CommandRow<NsContext, NsPhase, Args>) => command(r);
+const row = rowOf<NsContext, NsPhase>();
 
 const SIGNED_IN: readonly NsPhase[] = ['authenticated'];
 /** PNG and CVR are answered once VER has been (MSNP5.md 7, D-6). */
@@ -33,8 +33,8 @@ export const NS_COMMANDS: CommandTable<NsContext, NsPhase> = {
 
   SYN: row({ phases: SIGNED_IN, params: [1, 1], parse: parseSynVersion, run: (c, a, r) => syn(c, a, r.trid) }),
   LST: row({ phases: SIGNED_IN, params: [1, 1], parse: anyList, run: (c, a, r) => lst(c, a, r.trid) }),
-  GTC: row<'A' | 'N'>({ phases: SIGNED_IN, params: [1, 1], parse: parseSetting(['A', 'N'] as const, 'GTC'), run: (c, a, r) => gtc(c, a, r.trid) }),
-  BLP: row<'AL' | 'BL'>({ phases: SIGNED_IN, params: [1, 1], parse: parseSetting(['AL', 'BL'] as const, 'BLP'), run: (c, a, r) => blp(c, a, r.trid) }),
+  GTC: row<1, 'A' | 'N'>({ phases: SIGNED_IN, params: [1, 1], parse: parseSetting(['A', 'N'] as const, 'GTC'), run: (c, a, r) => gtc(c, a, r.trid) }),
+  BLP: row<1, 'AL' | 'BL'>({ phases: SIGNED_IN, params: [1, 1], parse: parseSetting(['AL', 'BL'] as const, 'BLP'), run: (c, a, r) => blp(c, a, r.trid) }),
   ADD: row({ phases: SIGNED_IN, params: [3, 4], parse: editableList, run: (c, a, r) => add(c, a, r.trid) }),
   REM: row({ phases: SIGNED_IN, params: [2, 3], parse: editableList, run: (c, a, r) => rem(c, a, r.trid) }),
   REA: row({ phases: SIGNED_IN, params: [2, 2], run: (c, a, r) => rea(c, a, r.trid) }),
@@ -66,7 +66,7 @@ export const NS_COMMANDS: CommandTable<NsContext, NsPhase> = {
     phases: SIGNED_IN,
     params: [2, 2],
     payload: () => ({ maxBytes: QRY_MAX_BYTES }),
-    run: (c, [clientId], r) => c.challenges.answer(r.trid, clientId!, r.payload ?? Buffer.alloc(0)),
+    run: (c, [clientId], r) => c.challenges.answer(r.trid, clientId, r.payload ?? Buffer.alloc(0)),
   }),
   CHL: row({ feature: 'challenges', phases: SIGNED_IN, params: [0, 0], run: (c, _a, r) => c.challenges.requested(r.trid) }),
 

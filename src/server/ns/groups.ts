@@ -5,7 +5,7 @@ import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeLine } from '../../protocol/line.ts';
 import { acceptEncoded, GROUP_NAME_MAX_BYTES, NAME_MAX_BYTES } from '../../protocol/names.ts';
 import { failure, isFailure } from '../../core/failure.ts';
-import { type Answer, close } from '../dispatcher.ts';
+import { type Answer, close, type Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
 
 const GROUP_ID = /^\d{1,2}$/;
@@ -43,9 +43,9 @@ export async function lsg(ctx: NsContext, _args: string[], trid: string): Promis
 }
 
 /** `ADG t name 0` → `ADG t v name id 0`. */
-export async function adg(ctx: NsContext, [rawName, zero]: string[], trid: string): Promise<Answer> {
+export async function adg(ctx: NsContext, [rawName, zero]: Params<2>, trid: string): Promise<Answer> {
   if (!isNumber(zero)) return close('malformed ADG');
-  const name = groupName(rawName!);
+  const name = groupName(rawName);
   if (typeof name !== 'string') return name;
   const result = await ctx.user.addGroup(name);
   if (isFailure(result)) return result;
@@ -53,8 +53,8 @@ export async function adg(ctx: NsContext, [rawName, zero]: string[], trid: strin
 }
 
 /** `RMG t id` → `RMG t v id`; 230 for group 0, 224 for a group that does not exist. */
-export async function rmg(ctx: NsContext, [rawId]: string[], trid: string): Promise<Answer> {
-  const groupId = parseGroupId(rawId!);
+export async function rmg(ctx: NsContext, [rawId]: Params<1>, trid: string): Promise<Answer> {
+  const groupId = parseGroupId(rawId);
   if (groupId === undefined) return close('bad group id');
   const result = await ctx.user.removeGroup(groupId);
   if (isFailure(result)) return result;
@@ -62,10 +62,10 @@ export async function rmg(ctx: NsContext, [rawId]: string[], trid: string): Prom
 }
 
 /** `REG t id name 0` → `REG t v id name 0` (with the id, as 9.29 decides). */
-export async function reg(ctx: NsContext, [rawId, rawName, zero]: string[], trid: string): Promise<Answer> {
-  const groupId = parseGroupId(rawId!);
+export async function reg(ctx: NsContext, [rawId, rawName, zero]: Params<3>, trid: string): Promise<Answer> {
+  const groupId = parseGroupId(rawId);
   if (groupId === undefined || !isNumber(zero)) return close('malformed REG');
-  const name = groupName(rawName!);
+  const name = groupName(rawName);
   if (typeof name !== 'string') return name;
   const result = await ctx.user.renameGroup(groupId, name);
   if (isFailure(result)) return result;

@@ -40,7 +40,7 @@ export async function snd(ctx: NsContext, args: string[], trid: string): Promise
   // Every form is accepted in every dialect (a decision: SND is "still accepted later", 9.18).
   if (![1, 3, 4].includes(args.length) || (args.length > 1 && !isLcid(args[1]))) return MALFORMED;
   const name = percentDecode(ctx.user.friendlyName).toString('utf8');
-  return invite(ctx, trid, 'SND', args[0]!, { name, note: '', lcid: args.length > 1 ? Number(args[1]) : 0x0409 });
+  return invite(ctx, trid, 'SND', args[0] ?? '', { name, note: '', lcid: args.length > 1 ? Number(args[1]) : 0x0409 });
 }
 
 async function invite(

@@ -6,7 +6,7 @@ import type { EditableList, ListName } from '../../core/types.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeLine } from '../../protocol/line.ts';
 import { acceptEncoded, isValidHandle, NAME_MAX_BYTES, normalizeHandle } from '../../protocol/names.ts';
-import { type Answer, type Close, close } from '../dispatcher.ts';
+import { type Answer, type Close, close, type Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
 import { groupArgument, groupLines } from './groups.ts';
 import { contactPhoneLines, ownPhoneLines } from './phones.ts';
@@ -17,8 +17,8 @@ const ALL_LISTS = new Set(['FL', 'AL', 'BL', 'RL']);
 const LIST_VERSION = /^\d{1,10}$/;
 
 /** SYN's client version: a decimal number, else close (MSNP5.md 9.4). */
-export function parseSynVersion([version]: string[]): number | Close {
-  return LIST_VERSION.test(version!) ? Number(version) : close('bad SYN version');
+export function parseSynVersion([version]: Params<1>): number | Close {
+  return LIST_VERSION.test(version) ? Number(version) : close('bad SYN version');
 }
 
 /** SYN (MSNP5.md 9.4): the version alone when the client is current, else the whole dump. */
@@ -44,7 +44,7 @@ export async function syn(ctx: NsContext, clientVersion: number, trid: string): 
 
 /** A list name the client may ask for (LST) or edit (ADD, REM); anything else closes (9.5, 9.8, 9.9). */
 function parseListName<L extends ListName>(lists: ReadonlySet<string>) {
-  return ([list, ...rest]: string[]): [L, ...string[]] | Close => (lists.has(list!) ? [list as L, ...rest] : close(`list ${list} here`));
+  return ([list, ...rest]: Params<1>): [L, ...string[]] | Close => (lists.has(list) ? [list as L, ...rest] : close(`list ${list} here`));
 }
 
 export const anyList = parseListName<ListName>(ALL_LISTS);
@@ -73,7 +73,7 @@ function listLines(ctx: NsContext, trid: string, list: ListName, version: number
 
 /** GTC A|N and BLP AL|BL; other values close, the current value is 218 (MSNP5.md 9.6, 9.7). */
 export function parseSetting<V extends string>(allowed: readonly V[], name: string) {
-  return ([value]: string[]): V | Close => ((allowed as readonly string[]).includes(value!) ? (value as V) : close(`bad ${name} value`));
+  return ([value]: Params<1>): V | Close => ((allowed as readonly string[]).includes(value) ? (value as V) : close(`bad ${name} value`));
 }
 
 export async function gtc(ctx: NsContext, value: 'A' | 'N', trid: string): Promise<Answer> {
@@ -89,15 +89,15 @@ export async function blp(ctx: NsContext, value: 'AL' | 'BL', trid: string): Pro
 }
 
 /** ADD (MSNP5.md 9.8): the checks in the reference's order. */
-export async function add(ctx: NsContext, [list, rawHandle, rawName, rawGroup]: [EditableList, ...string[]], trid: string): Promise<Answer> {
+export async function add(ctx: NsContext, [list, rawHandle = '', rawName = '', rawGroup]: [EditableList, ...string[]], trid: string): Promise<Answer> {
   const groupArg = groupArgument(ctx, list, rawGroup);
   if (groupArg === 'close') return close('bad ADD group');
   const { group } = groupArg;
-  const name = acceptEncoded(rawName!, NAME_MAX_BYTES);
+  const name = acceptEncoded(rawName, NAME_MAX_BYTES);
   if (!name.ok && name.reason === 'too-long') return close('name too long');
-  const handle = normalizeHandle(rawHandle!);
+  const handle = normalizeHandle(rawHandle);
   const user = ctx.user;
-  if (!isValidHandle(rawHandle!) || handle === user.handle || !name.ok) return failure(ErrorCode.INVALID_PARAMETER);
+  if (!isValidHandle(rawHandle) || handle === user.handle || !name.ok) return failure(ErrorCode.INVALID_PARAMETER);
   const result = await user.add(list, handle, name.wire, group);
   if (isFailure(result)) return result;
   const groupToken = group === undefined ? [] : [group];
@@ -110,11 +110,11 @@ export async function add(ctx: NsContext, [list, rawHandle, rawName, rawGroup]: 
 }
 
 /** REM (MSNP5.md 9.9). */
-export async function rem(ctx: NsContext, [list, rawHandle, rawGroup]: [EditableList, ...string[]], trid: string): Promise<Answer> {
+export async function rem(ctx: NsContext, [list, rawHandle = '', rawGroup]: [EditableList, ...string[]], trid: string): Promise<Answer> {
   const groupArg = groupArgument(ctx, list, rawGroup);
   if (groupArg === 'close') return close('bad REM group');
   const { group } = groupArg;
-  const handle = normalizeHandle(rawHandle!);
+  const handle = normalizeHandle(rawHandle);
   const result = await ctx.user.remove(list, handle, group);
   if (isFailure(result)) return result;
   if (group === undefined) ctx.reply('REM', trid, list, result.version, handle);
@@ -122,10 +122,10 @@ export async function rem(ctx: NsContext, [list, rawHandle, rawGroup]: [Editable
 }
 
 /** REA (MSNP5.md 9.10): one's own name (watchers are told) or a contact's stored name. */
-export async function rea(ctx: NsContext, [rawHandle, rawName]: string[], trid: string): Promise<Answer> {
-  const name = acceptEncoded(rawName!, NAME_MAX_BYTES);
+export async function rea(ctx: NsContext, [rawHandle, rawName]: Params<2>, trid: string): Promise<Answer> {
+  const name = acceptEncoded(rawName, NAME_MAX_BYTES);
   if (!name.ok && name.reason === 'too-long') return close('name too long');
-  const handle = normalizeHandle(rawHandle!);
+  const handle = normalizeHandle(rawHandle);
   const user = ctx.user;
   if (handle !== user.handle) {
     if (!name.ok) return failure(ErrorCode.INVALID_FRIENDLY_NAME);

@@ -7,22 +7,22 @@ import { SERVICE_PAGES } from '../../core/web-pages.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { incomingPageDocument } from '../../protocol/incoming-page.ts';
 import { isValidHandle, normalizeHandle, percentDecode } from '../../protocol/names.ts';
-import { type Answer, close } from '../dispatcher.ts';
+import { type Answer, close, type Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
 
 /** PAG payloads are at most this many bytes (MSNP5.md 14, a decision). */
 export const PAG_MAX_BYTES = 1024;
 
 /** `PAG t <handle> <len>` + payload. No reply on success; 201/205/220 on failure; IPG or outbox (core). */
-export async function pag(ctx: NsContext, [rawHandle]: string[], _trid: string, payload: Buffer | undefined): Promise<Answer> {
+export async function pag(ctx: NsContext, [rawHandle]: Params<1>, _trid: string, payload: Buffer | undefined): Promise<Answer> {
   if (payload === undefined) return close('PAG without payload');
-  if (!isValidHandle(rawHandle!)) return failure(ErrorCode.INVALID_PARAMETER);
+  if (!isValidHandle(rawHandle)) return failure(ErrorCode.INVALID_PARAMETER);
   const user = ctx.user;
   const pager = { accountId: user.accountId, handle: user.handle, name: percentDecode(user.friendlyName).toString('utf8') };
   const { store, outbox, bus, config } = ctx.server;
   const sent = sendingRate(ctx, 'pages', config.limits.pages, config.limits.pageWindowMs);
   if (await sent.usedUp()) return failure(ErrorCode.RATE_LIMITED);
-  const outcome = await sendPage(store, outbox, bus, pager, normalizeHandle(rawHandle!), payload);
+  const outcome = await sendPage(store, outbox, bus, pager, normalizeHandle(rawHandle), payload);
   if (isFailure(outcome)) return outcome;
   await sent.use();
 }

@@ -4,15 +4,15 @@ import { failure } from '../../core/failure.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeLine } from '../../protocol/line.ts';
 import { acceptEncoded, PHONE_MAX_BYTES } from '../../protocol/names.ts';
-import { type Answer, close } from '../dispatcher.ts';
+import { type Answer, close, type Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
 
 const PHONE_PROPERTIES = new Set(['PHH', 'PHW', 'PHM', 'MOB']);
 
 /** PRP (MSNP5.md 9.14). */
-export async function prp(ctx: NsContext, [property, rawValue]: string[], trid: string): Promise<Answer> {
-  if (property!.length > 3) return close('property name too long');
-  if (!PHONE_PROPERTIES.has(property!)) return failure(ErrorCode.NOT_EXPECTED);
+export async function prp(ctx: NsContext, [property, rawValue]: Params<1>, trid: string): Promise<Answer> {
+  if (property.length > 3) return close('property name too long');
+  if (!PHONE_PROPERTIES.has(property)) return failure(ErrorCode.NOT_EXPECTED);
   let value = rawValue ?? '';
   if (property === 'MOB') {
     if (value !== 'Y' && value !== 'N') return close('MOB takes Y or N');
@@ -22,7 +22,7 @@ export async function prp(ctx: NsContext, [property, rawValue]: string[], trid: 
     value = checked.wire;
   }
   const result = await ctx.user.setPhone(property as 'PHH' | 'PHW' | 'PHM' | 'MOB', value);
-  ctx.reply('PRP', trid, result.version, property!, result.value);
+  ctx.reply('PRP', trid, result.version, property, result.value);
 }
 
 /** The five PRP lines of SYN, values omitted when empty (MSNP5.md 9.4). */

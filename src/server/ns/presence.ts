@@ -5,15 +5,15 @@ import type { InitialPresence } from '../../core/session.ts';
 import { STATUSES, type Status } from '../../core/types.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeLine } from '../../protocol/line.ts';
-import type { Answer } from '../dispatcher.ts';
+import type { Answer, Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
 import { newMailMessage } from './mail-notices.ts';
 
 /** CHG (MSNP5.md 9.11); the first one is followed by the ILN batch. */
-export async function chg(ctx: NsContext, [status]: string[], trid: string): Promise<Answer> {
-  if (!(STATUSES as readonly string[]).includes(status!)) return failure(ErrorCode.INVALID_PARAMETER);
+export async function chg(ctx: NsContext, [status]: Params<1>, trid: string): Promise<Answer> {
+  if (!(STATUSES as readonly string[]).includes(status)) return failure(ErrorCode.INVALID_PARAMETER);
   const { initial } = await ctx.user.changeStatus(status as Status);
-  const lines = [encodeLine('CHG', trid, status!)];
+  const lines = [encodeLine('CHG', trid, status)];
   for (const contact of initial ?? []) lines.push(initialLine(trid, contact));
   ctx.replyBatch(lines);
   // The first challenge comes shortly after the first CHG (MSNP5.md 9.27); start() ignores later ones.

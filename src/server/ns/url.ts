@@ -3,7 +3,7 @@ import { failure } from '../../core/failure.ts';
 import { SERVICE_PAGES, WEB_LOGIN_PATH } from '../../core/web-pages.ts';
 import type { DialectFlag } from '../../protocol/dialects.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import type { Answer } from '../dispatcher.ts';
+import type { Answer, Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
 
 interface ServiceUrl {
@@ -65,8 +65,8 @@ export function serviceTarget(s: NsContext, service: string, param?: string): Se
 }
 
 /** `URL t <redirect> <login-url> <site-id>`; MSNP2 has no site id and no absolute redirects. */
-export function url(s: NsContext, [service, param]: string[], trid: string): Answer {
-  const target = serviceTarget(s, service!, param);
+export function url(s: NsContext, [service, param]: Params<1>, trid: string): Answer {
+  const target = serviceTarget(s, service, param);
   // Unknown service, one of another dialect, or a bad LCID → 201 (MSNP5.md 9.16, a decision).
   if (!target) return failure(ErrorCode.INVALID_PARAMETER);
   if (s.features.urlSiteId) s.reply('URL', trid, target.redirect, target.login, target.siteId);

@@ -4,26 +4,26 @@ import { rateLimit } from '../../core/rate.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeLine, encodePayloadCommand } from '../../protocol/line.ts';
 import { isValidHandle, normalizeHandle } from '../../protocol/names.ts';
-import { type Answer, type CommandRow, type CommandTable, close, command } from '../dispatcher.ts';
+import { type Answer, type CommandTable, close, rowOf } from '../dispatcher.ts';
 import { Participant } from './board.ts';
 import type { SbContext } from './connection.ts';
 
 /** Before USR/ANS, and after. */
 export type SbPhase = 'joining' | 'joined';
 
-const row = <Args = string[]>(r: CommandRow<SbContext, SbPhase, Args>) => command(r);
+const row = rowOf<SbContext, SbPhase>();
 const MESSAGE_MODES = new Set(['U', 'N', 'A']);
 
 export const SB_COMMANDS: CommandTable<SbContext, SbPhase> = {
-  USR: row({ phases: ['joining'], params: [2, 2], run: (c, [handle, cookie], r) => create(c, r.trid, handle!, cookie!) }),
-  ANS: row({ phases: ['joining'], params: [3, 3], run: (c, [handle, cookie, id], r) => answer(c, r.trid, handle!, cookie!, id!) }),
-  CAL: row({ phases: ['joined'], params: [1, 1], run: (c, [handle], r) => call(c, r.trid, handle!) }),
+  USR: row({ phases: ['joining'], params: [2, 2], run: (c, [handle, cookie], r) => create(c, r.trid, handle, cookie) }),
+  ANS: row({ phases: ['joining'], params: [3, 3], run: (c, [handle, cookie, id], r) => answer(c, r.trid, handle, cookie, id) }),
+  CAL: row({ phases: ['joined'], params: [1, 1], run: (c, [handle], r) => call(c, r.trid, handle) }),
   MSG: row({
     phases: ['joined'],
     params: [2, 2],
     // Only a well-formed MSG after USR/ANS has its payload read; anything else closes unread (MSNP5.md 11.6).
-    payload: ([mode], c) => (c.me && MESSAGE_MODES.has(mode!) ? { maxBytes: c.server.config.limits.messageBytes } : undefined),
-    run: (c, [mode], r) => message(c, r.trid, mode!, r.payload),
+    payload: ([mode], c) => (c.me && MESSAGE_MODES.has(mode ?? '') ? { maxBytes: c.server.config.limits.messageBytes } : undefined),
+    run: (c, [mode], r) => message(c, r.trid, mode, r.payload),
   }),
   // MSNP5.md 11.7: the SB closes without replying; the others get BYE.
   OUT: row({ phases: ['joined'], trid: false, params: [0, 0], run: () => close('OUT') }),
