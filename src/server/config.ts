@@ -59,6 +59,8 @@ export const serverConfigSchema = z.object({
     .object({
       maxLineBytes: z.number().int().min(64).default(2048),
       unauthenticatedMs: positiveMs.default(60_000),
+      /** A command line that has started to arrive, with its payload, must be complete this soon, or the connection is closed (a decision, MSNP5.md 14). */
+      partialInputMs: timerMs.default(60_000),
       forwardList: z.number().int().positive().default(150),
       otherLists: z.number().int().positive().default(1000),
       selfRenames: z.number().int().positive().default(5),

@@ -81,7 +81,11 @@ export class NotificationSession implements SessionEndpoint {
   ) {
     this.conn = new Connection(
       socket,
-      { maxLineBytes: ctx.config.limits.maxLineBytes, payloadRule: (name, args) => this.payloadRule(name, args) },
+      {
+        maxLineBytes: ctx.config.limits.maxLineBytes,
+        partialInputMs: ctx.config.limits.partialInputMs,
+        payloadRule: (name, args) => this.payloadRule(name, args),
+      },
       ctx.log.child({ role: 'ns' }),
       (frame) => this.process(frame),
     );

@@ -156,6 +156,7 @@ class SwitchboardConnection {
       socket,
       {
         maxLineBytes: limits.maxLineBytes,
+        partialInputMs: limits.partialInputMs,
         payloadRule: (name, args) => (this.readsPayload(name, args) ? { maxBytes: limits.messageBytes } : undefined),
       },
       ctx.log.child({ role: 'sb' }),
