@@ -24,7 +24,7 @@ export function serveDispatch(socket: Socket, ctx: DispatchContext): Connection 
   let state: DispatchState = { phase: 'connected' };
   const conn: Connection = new Connection(
     socket,
-    { maxLineBytes: ctx.config.limits.maxLineBytes, payloadRule: () => undefined },
+    { maxLineBytes: ctx.config.limits.maxLineBytes, partialInputMs: ctx.config.limits.partialInputMs, payloadRule: () => undefined },
     ctx.log.child({ role: 'ds' }),
     async (frame) => {
       state = await handle(conn, frame, state, ctx);

@@ -20,6 +20,7 @@ import {
   normalizeHandle,
   PHONE_MAX_BYTES,
 } from '../protocol/names.ts';
+import type { Admission } from './admission.ts';
 import type { ServerConfig } from './config.ts';
 import { SessionChallenges } from './challenges.ts';
 import { Connection, type CommandFrame } from './connection.ts';
@@ -78,10 +79,16 @@ export class NotificationSession implements SessionEndpoint {
   constructor(
     socket: Socket,
     readonly ctx: NotificationContext,
+    /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
+    private readonly admission?: Admission,
   ) {
     this.conn = new Connection(
       socket,
-      { maxLineBytes: ctx.config.limits.maxLineBytes, payloadRule: (name, args) => this.payloadRule(name, args) },
+      {
+        maxLineBytes: ctx.config.limits.maxLineBytes,
+        partialInputMs: ctx.config.limits.partialInputMs,
+        payloadRule: (name, args) => this.payloadRule(name, args),
+      },
       ctx.log.child({ role: 'ns' }),
       (frame) => this.process(frame),
     );
@@ -332,6 +339,7 @@ export class NotificationSession implements SessionEndpoint {
     this.user = user;
     this.phase = 'authenticated';
     this.conn.clearTimer();
+    this.admission?.leave();
     const ok = ['OK', account.handle, account.friendlyName];
     if (this.features.usrOkVerifiedFlag) ok.push(account.verified ? '1' : '0');
     const lines = [encodeLine('USR', trid, ...ok), this.profile(account)];

@@ -7,6 +7,7 @@ import { rateLimit } from '../core/rate.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { encodeLine, encodePayloadCommand, isTrId } from '../protocol/line.ts';
 import { isValidHandle, normalizeHandle } from '../protocol/names.ts';
+import type { Admission } from './admission.ts';
 import type { ServerConfig } from './config.ts';
 import { Connection, type CommandFrame } from './connection.ts';
 
@@ -59,8 +60,9 @@ export class Switchboard {
     ctx.bus.onSignal((signal) => this.onSignal(signal));
   }
 
-  accept(socket: Socket): void {
-    const connection = new SwitchboardConnection(socket, this, this.ctx);
+  /** `admission`: the connection's place among those before USR/ANS OK (admission.ts). */
+  accept(socket: Socket, admission?: Admission): void {
+    const connection = new SwitchboardConnection(socket, this, this.ctx, admission);
     this.connections.add(connection.conn);
     void connection.conn.closed.then(() => this.connections.delete(connection.conn));
   }
@@ -150,12 +152,14 @@ class SwitchboardConnection {
     socket: Socket,
     private readonly board: Switchboard,
     private readonly ctx: SwitchboardContext,
+    private readonly admission?: Admission,
   ) {
     const limits = ctx.config.limits;
     this.conn = new Connection(
       socket,
       {
         maxLineBytes: limits.maxLineBytes,
+        partialInputMs: limits.partialInputMs,
         payloadRule: (name, args) => (this.readsPayload(name, args) ? { maxBytes: limits.messageBytes } : undefined),
       },
       ctx.log.child({ role: 'sb' }),
@@ -209,6 +213,7 @@ class SwitchboardConnection {
     this.chat = this.board.createChat();
     this.me = new Participant(handle, name, grant.ns!, this.conn);
     this.board.join(this.chat, this.me);
+    this.admission?.leave();
     this.restartIdleTimer();
     this.conn.send('USR', trid, 'OK', handle, name);
   }
@@ -236,6 +241,7 @@ class SwitchboardConnection {
     this.chat = chat;
     this.me = new Participant(handle, name, grant!.ns!, this.conn);
     this.board.join(chat, this.me);
+    this.admission?.leave();
     this.restartIdleTimer();
     const lines = roster.map((p, i) => encodeLine('IRO', trid, i + 1, roster.length, p.handle, p.name));
     lines.push(encodeLine('ANS', trid, 'OK'));
