@@ -59,6 +59,18 @@ export const serverConfigSchema = z.object({
     .object({
       maxLineBytes: z.number().int().min(64).default(2048),
       unauthenticatedMs: positiveMs.default(60_000),
+      /**
+       * Connections before login from one address (IPv6: one /64), counted in each of two pools: DS
+       * and NS before `USR … OK`, and SB before `USR`/`ANS … OK`. A new one beyond closes that
+       * address's oldest (a decision, DESIGN.md "Behaviour at the edges"; see admission.ts).
+       */
+      unauthenticatedPerAddress: z.number().int().positive().default(50),
+      /** DS and NS connections before login, from all addresses together; a new one beyond closes the oldest. */
+      unauthenticatedTotal: z.number().int().positive().default(2000),
+      /** SB connections before `USR`/`ANS … OK`, all addresses together: a pool of their own, so that a flood of the DS or NS never refuses a signed-in user's switchboard. */
+      switchboardUnauthenticatedTotal: z.number().int().positive().default(1000),
+      /** A command line that has started to arrive, with its payload, must be complete this soon, or the connection is closed (a decision, MSNP5.md 14). */
+      partialInputMs: timerMs.default(60_000),
       forwardList: z.number().int().positive().default(150),
       otherLists: z.number().int().positive().default(1000),
       selfRenames: z.number().int().positive().default(5),

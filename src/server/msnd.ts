@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
+import { UnauthenticatedPool, type Admission, type PoolStats } from './admission.ts';
 import type { ServerConfig } from './config.ts';
 import { serveDispatch } from './ds/dispatch-server.ts';
 import type { NsServer } from './ns/context.ts';
@@ -18,8 +19,17 @@ export interface BoundPorts {
   http: number;
 }
 
+/** Counters of the running server (a metrics registry will publish them). */
+export interface MsndStats {
+  /** DS connections, and NS connections before `USR … OK`. */
+  login: PoolStats;
+  /** SB connections before `USR`/`ANS … OK`. */
+  switchboard: PoolStats;
+}
+
 export interface RunningMsnd {
   ports: BoundPorts;
+  stats: MsndStats;
   /** Sends OUT SSD to every NS session, closes every connection and listener. */
   stop(): Promise<void>;
 }
@@ -40,11 +50,28 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
+  const { limits } = config;
+  // Two pools, so that a flood of the DS or NS never crowds out a signed-in user's switchboard. No
+  // server.maxConnections: it would count signed-in sessions too (--max-sessions bounds those), and
+  // the pools already bound what a peer can hold without signing in.
+  const loginPool = new UnauthenticatedPool({ name: 'login', perAddress: limits.unauthenticatedPerAddress, total: limits.unauthenticatedTotal, log });
+  const switchboardPool = new UnauthenticatedPool({
+    name: 'switchboard',
+    perAddress: limits.unauthenticatedPerAddress,
+    total: limits.switchboardUnauthenticatedTotal,
+    log,
+  });
+  /** Counts the socket in `pool` until it closes or the session calls `leave` on signing in. */
+  const admit = (pool: UnauthenticatedPool, socket: Socket): Admission => {
+    const admission = pool.admit(socket.remoteAddress ?? '', socket);
+    socket.once('close', () => admission.leave());
+    return admission;
+  };
   const publicHost = config.publicHost ?? config.host;
   const switchboard = new Switchboard({ config, log, store, bus, address: () => `${publicHost}:${sbPort}` });
   const sbServer = createServer((socket) => {
     track(socket);
-    switchboard.accept(socket);
+    switchboard.accept(socket, admit(switchboardPool, socket));
   });
   const sbPort = await listen(sbServer, config.host, config.sbPort);
   const sessions = new Set<NotificationSession>();
@@ -69,12 +96,14 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   };
   const nsServer = createServer((socket) => {
     track(socket);
-    new NotificationSession(socket, ns, sessions);
+    new NotificationSession(socket, ns, sessions, admit(loginPool, socket));
   });
   const nsPort = await listen(nsServer, config.host, config.nsPort);
   bus.announceNotificationServer(`${publicHost}:${nsPort}`);
   const dsServer = createServer((socket) => {
     track(socket);
+    // DS connections never sign in: they stay in the pool until they close.
+    admit(loginPool, socket);
     serveDispatch(socket, {
       config,
       log,
@@ -89,6 +118,7 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
 
   return {
     ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port },
+    stats: { login: loginPool.stats, switchboard: switchboardPool.stats },
     async stop() {
       dsServer.close();
       nsServer.close();

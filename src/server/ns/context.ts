@@ -9,6 +9,7 @@ import type { UserSession } from '../../core/session.ts';
 import type { DirectoryHit, Store } from '../../core/store.ts';
 import { type Dialect, type DialectFeatures, dialectLevel, featuresOf } from '../../protocol/dialects.ts';
 import type { ServerConfig } from '../config.ts';
+import type { Admission } from '../admission.ts';
 import type { Connection } from '../connection.ts';
 import { SessionChallenges } from './challenges.ts';
 
@@ -63,6 +64,8 @@ export class NsContext {
     readonly conn: Connection,
     /** The bus's view of this session (attach at sign-in). */
     readonly endpoint: SessionEndpoint,
+    /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
+    readonly admission?: Admission,
   ) {
     this.transfers = new SlidingWindow(server.config.limits.switchboardRequestWindowMs);
     this.challenges = new SessionChallenges(conn, server.config.limits);

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { IncomingPage, Invitation, SessionEndpoint, UserEvent } from '../../core/bus.ts';
 import { type Failure, failure } from '../../core/failure.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import type { Admission } from '../admission.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
 import { type Close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
 import { NS_COMMANDS } from './commands.ts';
@@ -22,16 +23,23 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
     socket: Socket,
     server: NsServer,
     private readonly sessions: Set<NotificationSession>,
+    /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
+    admission?: Admission,
   ) {
+    const { limits } = server.config;
     const conn = new Connection(
       socket,
-      { maxLineBytes: server.config.limits.maxLineBytes, payloadRule: (name, args) => dispatcher.payloadRule(this, name, args) },
+      {
+        maxLineBytes: limits.maxLineBytes,
+        partialInputMs: limits.partialInputMs,
+        payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
+      },
       server.log.child({ role: 'ns' }),
       (frame) => this.process(frame),
     );
     this.sessionId = `${process.pid}.${conn.id}`;
-    this.context = new NsContext(server, conn, this);
-    conn.setTimer(server.config.limits.unauthenticatedMs, 'login timeout');
+    this.context = new NsContext(server, conn, this, admission);
+    conn.setTimer(limits.unauthenticatedMs, 'login timeout');
     sessions.add(this);
     void conn.ended.then(() => this.end());
   }

@@ -6,6 +6,7 @@ import type { Bus, Signal } from '../../core/bus.ts';
 import type { Store } from '../../core/store.ts';
 import { encodeLine } from '../../protocol/line.ts';
 import type { ServerConfig } from '../config.ts';
+import type { Admission } from '../admission.ts';
 import type { Connection } from '../connection.ts';
 import { SwitchboardConnection } from './connection.ts';
 
@@ -58,8 +59,9 @@ export class Switchboard {
     ctx.bus.onSignal((signal) => this.onSignal(signal));
   }
 
-  accept(socket: Socket): void {
-    const connection = new SwitchboardConnection(socket, this, this.ctx);
+  /** `admission`: the connection's place among those before USR/ANS OK (admission.ts). */
+  accept(socket: Socket, admission?: Admission): void {
+    const connection = new SwitchboardConnection(socket, this, this.ctx, admission);
     this.connections.add(connection.conn);
     void connection.conn.closed.then(() => this.connections.delete(connection.conn));
   }

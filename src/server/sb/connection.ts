@@ -1,6 +1,7 @@
 // One client connection to the SB: USR or ANS first, then CAL, MSG and OUT (MSNP5.md 11).
 import type { Socket } from 'node:net';
 import type { Failure } from '../../core/failure.ts';
+import type { Admission } from '../admission.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
 import { type Close, close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
 import type { ChatSession, Participant, Switchboard, SwitchboardContext } from './board.ts';
@@ -27,11 +28,16 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
     socket: Socket,
     readonly board: Switchboard,
     readonly server: SwitchboardContext,
+    private readonly admission?: Admission,
   ) {
     const limits = server.config.limits;
     this.conn = new Connection(
       socket,
-      { maxLineBytes: limits.maxLineBytes, payloadRule: (name, args) => dispatcher.payloadRule(this, name, args) },
+      {
+        maxLineBytes: limits.maxLineBytes,
+        partialInputMs: limits.partialInputMs,
+        payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
+      },
       server.log.child({ role: 'sb' }),
       (frame) => this.process(frame),
     );
@@ -64,6 +70,7 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
   joined(chat: ChatSession, me: Participant): void {
     this.chat = chat;
     this.me = me;
+    this.admission?.leave();
     this.restartIdleTimer();
   }
 
