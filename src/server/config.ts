@@ -69,7 +69,14 @@ export const serverConfigSchema = z.object({
       /** Pages (PAG) one account may send per window; more get 800 (a decision). */
       pages: z.number().int().positive().default(10),
       pageWindowMs: positiveMs.default(600_000),
-      failedLoginsPerAddress: z.number().int().positive().default(10),
+      /**
+       * Failed logins (wrong password, unknown account) within failedLoginWindowMs, counted per remote
+       * address, per account, and per address and account; while one is reached, logins it covers get
+       * 911 before any password check, and those refusals do not count (core/accounts.ts).
+       */
+      failedLoginsPerAddress: z.number().int().positive().default(30),
+      failedLoginsPerAccount: z.number().int().positive().default(20),
+      failedLoginsPerAddressAndAccount: z.number().int().positive().default(5),
       failedLoginWindowMs: positiveMs.default(60_000),
       transferCookieMs: positiveMs.default(60_000),
       ringCookieMs: positiveMs.default(120_000),
