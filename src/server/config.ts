@@ -39,7 +39,10 @@ export const serverConfigSchema = z.object({
   net2phoneAccountUrl: z.url({ protocol: /^https?$/ }).optional(),
   net2phoneFundUrl: z.url({ protocol: /^https?$/ }).optional(),
   chatUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13). */
+  /**
+   * Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13),
+   * except one that replaces the account's own session here (MSNP5.md 6.3).
+   */
   maxSessions: z.number().int().positive().optional(),
   dialects: z.array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]])).min(1).default(DEFAULT_DIALECTS),
   /** Unverified accounts get 924 at an MSNP5 login (MSNP5.md 6.4). */

@@ -292,6 +292,11 @@ export class NotificationSession implements SessionEndpoint {
 
   private async verify(trid: string, response: string): Promise<void> {
     const handle = this.pendingHandle;
+    // The session limit first, before any password check (MSNP5.md 13; services.ts).
+    const place = services.sessionPlace(this, handle);
+    if (typeof place === 'number') return this.refuseLogin(trid, place, 'session limit');
+    // A login replacing its own session at the limit gets the busy code for every failure (services.ts).
+    const failure = place === 'replacing' ? services.busyCode(this) : undefined;
     const limits = this.ctx.config.limits;
     // Failed logins on every node (MSNP5.md 6.4: too many → 911); this refusal does not count as one.
     const failures = failedLogins(this.ctx.bus.rates, this.conn.remoteAddress, handle, {
@@ -300,16 +305,12 @@ export class NotificationSession implements SessionEndpoint {
       perAddressAndAccount: limits.failedLoginsPerAddressAndAccount,
       windowMs: limits.failedLoginWindowMs,
     });
-    const lockedOut = await failures.lockedOut();
-    // At the session limit: 922/920 before any password check (MSNP5.md 13; services.ts).
-    const busy = services.busyRefusal(this);
-    if (busy !== undefined) return this.refuseLogin(trid, busy, 'session limit');
-    if (lockedOut) return this.refuseLogin(trid, ErrorCode.AUTHENTICATION_FAILED, 'failed-login limit');
+    if (await failures.lockedOut()) return this.refuseLogin(trid, failure ?? ErrorCode.AUTHENTICATION_FAILED, 'failed-login limit');
     const policy = { requireVerified: this.ctx.config.requireVerified };
     const outcome = await authenticate(this.ctx.store, handle, this.challenge, response, policy, this.features.usrOkVerifiedFlag);
     if (!('ok' in outcome)) {
       if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failures.failed();
-      return this.refuseLogin(trid, outcome.error, `authenticate: ${outcome.error}`);
+      return this.refuseLogin(trid, failure ?? outcome.error, `authenticate: ${outcome.error}`);
     }
     await this.signIn(trid, outcome.account);
   }
