@@ -70,7 +70,10 @@ export function serveCommand(): Command {
         .argParser(parseCount),
     )
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
-    .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
+    .addOption(
+      new Option('--require-verified', 'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"')
+        .env('MSND_REQUIRE_VERIFIED'),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
     .action(async (options: ServeOptions) => serve(options));
 }

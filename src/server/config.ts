@@ -45,7 +45,7 @@ export const serverConfigSchema = z.object({
    */
   maxSessions: z.number().int().positive().optional(),
   dialects: z.array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]])).min(1).default(DEFAULT_DIALECTS),
-  /** Unverified accounts get 924 at an MSNP5 login (MSNP5.md 6.4). */
+  /** Unverified accounts cannot sign in: 924 for MSNP5, 911 for MSNP2–4; MSNP6+ get `verified 0` (MSNP5.md 6.4). */
   requireVerified: z.boolean().default(false),
   /** Words a friendly name may not contain (REA → 209), compared case-insensitively. */
   reservedNames: z.array(z.string().min(1)).default(['msn', 'microsoft', 'hotmail', 'administrator']),

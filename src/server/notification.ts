@@ -310,9 +310,17 @@ export class NotificationSession implements SessionEndpoint {
     const outcome = await authenticate(this.ctx.store, handle, this.challenge, response, policy, this.features.usrOkVerifiedFlag);
     if (!('ok' in outcome)) {
       if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failures.failed();
-      return this.refuseLogin(trid, failure ?? outcome.error, `authenticate: ${outcome.error}`);
+      return this.refuseLogin(trid, failure ?? this.loginError(outcome.error), `authenticate: ${outcome.error}`);
     }
     await this.signIn(trid, outcome.account);
+  }
+
+  /** A refused login's code in this session's dialect. */
+  private loginError(code: number): number {
+    // MSNP2–4 clients do not know 924 (MSNP5.md 13: new in MSNP5) and none of their codes says "verify":
+    // 911, which tells no more than a wrong password would, rather than 920 "server full" (a decision).
+    if (code === ErrorCode.NOT_VERIFIED && this.dialectLevel < 5) return ErrorCode.AUTHENTICATION_FAILED;
+    return code;
   }
 
   private refuseLogin(trid: string, code: number, reason: string): void {

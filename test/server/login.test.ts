@@ -340,6 +340,39 @@ describe('login failures (MSNP5.md 6.4, 13; sessions.md 2)', () => {
       await expectClose(conn, ['911 4']);
     });
 
+    for (const dialect of ['MSNP4', 'MSNP3', 'MSNP2']) {
+      test(`${dialect}, which knows no 924: an unverified account with the right password → 911, then close (a decision)`, async () => {
+        const eve = await newUser(strict, `eve${dialect}`, { verified: false });
+        const { conn, challenge } = await challengedNs(strict, eve.handle, [dialect]);
+        conn.send('USR', 4, 'MD5', 'S', md5hex(challenge, eve.password));
+        await expectClose(conn, ['911 4']);
+      });
+    }
+
+    test('MSNP6: an unverified account signs in and is told verified 0 (MSNP5.md 6.4)', async () => {
+      const eve = await newUser(strict, 'eve6', { verified: false });
+      const { conn, challenge } = await challengedNs(strict, eve.handle, ['MSNP6', 'CVR0']);
+      conn.send('USR', 4, 'MD5', 'S', md5hex(challenge, eve.password));
+      await expectLine(conn, `USR 4 OK ${eve.handle} ${eve.wireName} 0`);
+      await expectLine(conn, /^MSG Hotmail Hotmail \d+$/);
+      await expectOpen(conn);
+      conn.close();
+    });
+
+    test('refusals of an unverified account are no failed logins: once verified, it signs in at once', async () => {
+      const eve = await newUser(strict, 'evelater', { verified: false });
+      // More than the 5 failures per address and account that would lock it out (limits default).
+      for (let i = 0; i < 7; i++) {
+        const { conn, challenge } = await challengedNs(strict, eve.handle, ['MSNP4']);
+        conn.send('USR', 4, 'MD5', 'S', md5hex(challenge, eve.password));
+        await expectClose(conn, ['911 4']);
+      }
+      const id = (await strict.store.findAccount(eve.handle))!.id;
+      await strict.store.transaction((tx) => tx.updateAccount(id, { verified: true }));
+      const { conn } = await signedInNs(strict, eve, ['MSNP4']);
+      conn.close();
+    });
+
     test('a verified account signs in', async () => {
       const user = await newUser(strict, 'verified');
       const { conn } = await signedInNs(strict, user);
