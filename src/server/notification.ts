@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bus, IncomingPage, Invitation, SessionEndpoint, UserEvent } from '../core/bus.ts';
-import { authenticate } from '../core/accounts.ts';
+import { authenticate, failedLogins } from '../core/accounts.ts';
 import type { ListLimits } from '../core/limits.ts';
 import { UserSession, type InitialPresence, type SyncEntry } from '../core/session.ts';
 import type { Store } from '../core/store.ts';
@@ -298,30 +298,42 @@ export class NotificationSession implements SessionEndpoint {
   }
 
   private async verify(trid: string, response: string): Promise<void> {
-    const address = this.conn.remoteAddress;
+    const handle = this.pendingHandle;
+    // The session limit first, before any password check (MSNP5.md 13; services.ts).
+    const place = services.sessionPlace(this, handle);
+    if (typeof place === 'number') return this.refuseLogin(trid, place, 'session limit');
+    // A login replacing its own session at the limit gets the busy code for every failure (services.ts).
+    const failure = place === 'replacing' ? services.busyCode(this) : undefined;
     const limits = this.ctx.config.limits;
-    // Failed logins per remote address, on every node (MSNP5.md 6.4: too many → 911).
-    const failedLogins = rateLimit(this.ctx.bus.rates, `failed-login:${address}`, limits.failedLoginsPerAddress, limits.failedLoginWindowMs);
-    const tooMany = await failedLogins.usedUp();
-    // At the session limit: 922/920 before any password check (MSNP5.md 13; services.ts).
-    const refused = services.busyRefusal(this) ?? (tooMany ? ErrorCode.AUTHENTICATION_FAILED : undefined);
-    const outcome = refused !== undefined
-      ? { error: refused }
-      : await authenticate(
-          this.ctx.store,
-          this.pendingHandle,
-          this.challenge,
-          response,
-          { requireVerified: this.ctx.config.requireVerified },
-          this.features.usrOkVerifiedFlag,
-        );
+    // Failed logins on every node (MSNP5.md 6.4: too many → 911); this refusal does not count as one.
+    const failures = failedLogins(this.ctx.bus.rates, this.conn.remoteAddress, handle, {
+      perAddress: limits.failedLoginsPerAddress,
+      perAccount: limits.failedLoginsPerAccount,
+      perAddressAndAccount: limits.failedLoginsPerAddressAndAccount,
+      windowMs: limits.failedLoginWindowMs,
+    });
+    if (await failures.lockedOut()) return this.refuseLogin(trid, failure ?? ErrorCode.AUTHENTICATION_FAILED, 'failed-login limit');
+    const policy = { requireVerified: this.ctx.config.requireVerified };
+    const outcome = await authenticate(this.ctx.store, handle, this.challenge, response, policy, this.features.usrOkVerifiedFlag);
     if (!('ok' in outcome)) {
-      if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failedLogins.use();
-      this.conn.log.info({ handle: this.pendingHandle, code: outcome.error }, 'login refused');
-      this.reply(String(outcome.error), trid);
-      return this.close('login refused');
+      if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failures.failed();
+      return this.refuseLogin(trid, failure ?? this.loginError(outcome.error), `authenticate: ${outcome.error}`);
     }
     await this.signIn(trid, outcome.account);
+  }
+
+  /** A refused login's code in this session's dialect. */
+  private loginError(code: number): number {
+    // MSNP2–4 clients do not know 924 (MSNP5.md 13: new in MSNP5) and none of their codes says "verify":
+    // 911, which tells no more than a wrong password would, rather than 920 "server full" (a decision).
+    if (code === ErrorCode.NOT_VERIFIED && this.dialectLevel < 5) return ErrorCode.AUTHENTICATION_FAILED;
+    return code;
+  }
+
+  private refuseLogin(trid: string, code: number, reason: string): void {
+    this.conn.log.info({ handle: this.pendingHandle, code, reason }, 'login refused');
+    this.reply(String(code), trid);
+    this.close('login refused');
   }
 
   private async signIn(trid: string, account: Account): Promise<void> {

@@ -357,20 +357,38 @@ class AlertPoller {
 const admitted = new WeakSet<NotificationSession>();
 
 /**
- * At USR S: undefined admits the login; at the limit the answer is 922 for MSNP5+ clients and 920
- * ("not accepting new users", known to clients since MSNP2) for older ones (a decision).
+ * At USR S, before the password is checked: 'free' admits the login, a number refuses it. At the
+ * limit, a login of an account signed in on this node takes no new place, because its old session
+ * gets OUT OTH (MSNP5.md 6.3, 10.6 D-14): 'replacing' admits it only if its password proves it the
+ * account's own; if not, it gets busyCode like anyone, so the answer never tells who is signed in.
  */
-export function busyRefusal(s: NotificationSession): number | undefined {
+export function sessionPlace(s: NotificationSession, handle: string): 'free' | 'replacing' | number {
   const max = s.ctx.config.maxSessions;
-  if (max !== undefined && admittedCount(s) >= max) {
-    return s.dialectLevel >= 5 ? ErrorCode.SERVER_BUSY_LOGIN : ErrorCode.NOT_ACCEPTING_NEW_USERS;
-  }
+  const full = max !== undefined && admittedCount(s) >= max;
+  if (full && !signedInHere(s, handle)) return busyCode(s);
+  // Admitted now, so that logins racing this one's password check count it.
   admitted.add(s);
-  return undefined;
+  return full ? 'replacing' : 'free';
+}
+
+/**
+ * A login refused at the limit: 922 for MSNP5+ clients; 920 ("not accepting new users", known to
+ * clients since MSNP2) for older ones, which do not know 922 (MSNP5.md 13, a decision).
+ */
+export function busyCode(s: NotificationSession): number {
+  return s.dialectLevel >= 5 ? ErrorCode.SERVER_BUSY_LOGIN : ErrorCode.NOT_ACCEPTING_NEW_USERS;
 }
 
 function admittedCount(except: NotificationSession): number {
   let count = 0;
   for (const other of except.ctx.sessions) if (other !== except && admitted.has(other) && !other.conn.isClosing) count += 1;
   return count;
+}
+
+/** Whether the account has a signed-in session on this node that is still open. */
+function signedInHere(except: NotificationSession, handle: string): boolean {
+  for (const other of except.ctx.sessions) {
+    if (other !== except && other.isAuthenticated && !other.conn.isClosing && other.session.handle === handle) return true;
+  }
+  return false;
 }
