@@ -66,7 +66,11 @@ export function serveCommand(): Command {
     .addOption(new Option('--net2phone-account-url <url>', 'Net2Phone account page for URL N2PACCOUNT (default: a page saying it is not offered)').env('MSND_NET2PHONE_ACCOUNT_URL'))
     .addOption(new Option('--net2phone-fund-url <url>', 'Net2Phone payment page for URL N2PFUND (default: a page saying it is not offered)').env('MSND_NET2PHONE_FUND_URL'))
     .addOption(new Option('--chat-url <url>', 'chat rooms for URL CHAT (default: a page saying they are not offered)').env('MSND_CHAT_URL'))
-    .addOption(new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (default: unlimited)').env('MSND_MAX_SESSIONS').argParser(parseCount))
+    .addOption(
+      new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (MSNP2–4: 920), but signing in again replaces one\'s own session (default: unlimited)')
+        .env('MSND_MAX_SESSIONS')
+          .argParser(parseCount),
+      )
     .addOption(
       new Option('--max-unauthenticated-per-address <n>', 'connections before login from one address (IPv6: one /64), in each of DS+NS and SB; beyond, its oldest is closed (default: 50)')
         .env('MSND_MAX_UNAUTHENTICATED_PER_ADDRESS')
@@ -78,7 +82,10 @@ export function serveCommand(): Command {
         .argParser(parseCount),
     )
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
-    .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
+    .addOption(
+      new Option('--require-verified', 'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"')
+        .env('MSND_REQUIRE_VERIFIED'),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
     .action(async (options: ServeOptions) => serve(options));
 }

@@ -62,10 +62,12 @@ export interface DialectFeatures {
   chatRooms: boolean;
   /** The login refusal for a full server: 922 from MSNP5, 920 before (MSNP5.md 13; 922 is new in MSNP5). */
   busyCode: 920 | 922;
+  /** The login refusal for an unverified account: 924 from MSNP5; 911 before, which do not know 924 (MSNP5.md 6.4, 13). */
+  unverifiedCode: 911 | 924;
 }
 
 /** The features that are on or off by dialect. */
-export type DialectFlag = Exclude<keyof DialectFeatures, 'busyCode'>;
+export type DialectFlag = Exclude<keyof DialectFeatures, 'busyCode' | 'unverifiedCode'>;
 
 /** The dialect levels with each feature, first and last (MSNP5.md 4.2, 4.3; D-3 for 5/6/7). */
 const FEATURE_LEVELS: Readonly<Record<DialectFlag, readonly [since: number, until?: number]>> = {
@@ -92,7 +94,7 @@ export function featuresOf(d: Dialect): DialectFeatures {
   if (features === undefined) {
     const level = dialectLevel(d);
     const flags = Object.entries(FEATURE_LEVELS).map(([feature, [since, until]]) => [feature, level >= since && level <= (until ?? level)]);
-    features = Object.freeze({ ...Object.fromEntries(flags), busyCode: level >= 5 ? 922 : 920 } as DialectFeatures);
+    features = Object.freeze({ ...Object.fromEntries(flags), busyCode: level >= 5 ? 922 : 920, unverifiedCode: level >= 5 ? 924 : 911 } as DialectFeatures);
     FEATURES.set(d, features);
   }
   return features;

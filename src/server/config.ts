@@ -39,10 +39,13 @@ export const serverConfigSchema = z.object({
   net2phoneAccountUrl: z.url({ protocol: /^https?$/ }).optional(),
   net2phoneFundUrl: z.url({ protocol: /^https?$/ }).optional(),
   chatUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13). */
+  /**
+   * Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13),
+   * except one that replaces the account's own session here (MSNP5.md 6.3).
+   */
   maxSessions: z.number().int().positive().optional(),
   dialects: z.array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]])).min(1).default(DEFAULT_DIALECTS),
-  /** Unverified accounts get 924 at an MSNP5 login (MSNP5.md 6.4). */
+  /** Unverified accounts cannot sign in: 924 for MSNP5, 911 for MSNP2–4; MSNP6+ get `verified 0` (MSNP5.md 6.4). */
   requireVerified: z.boolean().default(false),
   /** Words a friendly name may not contain (REA → 209), compared case-insensitively. */
   reservedNames: z.array(z.string().min(1)).default(['msn', 'microsoft', 'hotmail', 'administrator']),
@@ -81,7 +84,14 @@ export const serverConfigSchema = z.object({
       /** Pages (PAG) one account may send per window; more get 800 (a decision). */
       pages: z.number().int().positive().default(10),
       pageWindowMs: positiveMs.default(600_000),
-      failedLoginsPerAddress: z.number().int().positive().default(10),
+      /**
+       * Failed logins (wrong password, unknown account) within failedLoginWindowMs, counted per remote
+       * address, per account, and per address and account; while one is reached, logins it covers get
+       * 911 before any password check, and those refusals do not count (core/accounts.ts).
+       */
+      failedLoginsPerAddress: z.number().int().positive().default(30),
+      failedLoginsPerAccount: z.number().int().positive().default(20),
+      failedLoginsPerAddressAndAccount: z.number().int().positive().default(5),
       failedLoginWindowMs: positiveMs.default(60_000),
       transferCookieMs: positiveMs.default(60_000),
       ringCookieMs: positiveMs.default(120_000),

@@ -93,6 +93,12 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
       for (const other of contexts()) if (other !== except && other.admitted && !other.conn.isClosing) count += 1;
       return count;
     },
+    signedInHere: (except, handle) => {
+      for (const other of contexts()) {
+        if (other !== except && other.isAuthenticated && !other.conn.isClosing && other.user.handle === handle) return true;
+      }
+      return false;
+    },
   };
   const nsServer = createServer((socket) => {
     track(socket);

@@ -97,11 +97,13 @@ describe('featuresOf (MSNP5.md 4.3)', () => {
   };
   // The login refusal for a full server: 922 is new in MSNP5 (MSNP5.md 13).
   const busyCodes = [920, 920, 920, 922, 922, 922];
+  // An unverified account's refusal: 924 is new in MSNP5 (MSNP5.md 6.4, 13); older clients get 911.
+  const unverifiedCodes = [911, 911, 911, 924, 924, 924];
   const order: Dialect[] = ['MSNP2', 'MSNP3', 'MSNP4', 'MSNP5', 'MSNP6', 'MSNP7'];
 
   for (const [i, dialect] of order.entries()) {
     it(`matches the table for ${dialect}`, () => {
-      const expected = { ...Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]])), busyCode: busyCodes[i] };
+      const expected = { ...Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]])), busyCode: busyCodes[i], unverifiedCode: unverifiedCodes[i] };
       assert.deepEqual(featuresOf(dialect), expected);
     });
   }

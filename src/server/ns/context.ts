@@ -28,6 +28,8 @@ export interface NsServer {
   webBaseUrl(): string;
   /** How many sessions of this node are signed in or signing in now (the session limit, 922). */
   admittedSessions(except: NsContext): number;
+  /** Whether the account has a signed-in session on this node that is still open (other than `except`). */
+  signedInHere(except: NsContext, handle: string): boolean;
 }
 
 /** MSNP5.md 7: the login states; `ended` after the session is over. */

@@ -1,7 +1,6 @@
 // The NS login (MSNP5.md 6, 7): VER, INF, USR, CVR, PNG and OUT, the profile message, sign-in.
-import { authenticate } from '../../core/accounts.ts';
-import { type Failure, failure } from '../../core/failure.ts';
-import { rateLimit } from '../../core/rate.ts';
+import { authenticate, failedLogins } from '../../core/accounts.ts';
+import { type Failure, failure, isFailure } from '../../core/failure.ts';
 import { UserSession } from '../../core/session.ts';
 import type { Account } from '../../core/types.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
@@ -14,7 +13,7 @@ import { answerVer, answerVersionQuery } from '../negotiation.ts';
 import { deliverAlertsAtSignIn } from './alerts.ts';
 import type { NsContext } from './context.ts';
 import { initialMailMessage } from './mail-notices.ts';
-import { busyRefusal } from './session-limit.ts';
+import { busyCode, sessionPlace } from './session-limit.ts';
 
 /** VER: the first command (MSNP5.md 4.1). CVR0 mode is served by the DS; an NS has nothing to offer such a client. */
 export function ver(ctx: NsContext, offered: string[], trid: string): Answer {
@@ -72,23 +71,42 @@ function challengeFor(ctx: NsContext, trid: string, handle: string): Answer {
 }
 
 async function verify(ctx: NsContext, trid: string, response: string): Promise<Answer> {
+  const handle = ctx.pendingHandle;
+  // The session limit first, before any password check (MSNP5.md 13; session-limit.ts).
+  const place = sessionPlace(ctx, handle);
+  if (isFailure(place)) return refuseLogin(ctx, place, 'session limit');
+  // A login replacing its own session at the limit gets the busy code for every failure (session-limit.ts).
+  const replacing = place === 'replacing' ? busyCode(ctx) : undefined;
   const { config, bus, store } = ctx.server;
-  const limits = config.limits;
-  // Failed logins per remote address, on every node (MSNP5.md 6.4: too many → 911).
-  const failedLogins = rateLimit(bus.rates, `failed-login:${ctx.conn.remoteAddress}`, limits.failedLoginsPerAddress, limits.failedLoginWindowMs);
-  const tooMany = await failedLogins.usedUp();
-  // At the session limit: 922/920 before any password check (MSNP5.md 13; session-limit.ts).
-  const refused = busyRefusal(ctx) ?? (tooMany ? failure(ErrorCode.AUTHENTICATION_FAILED) : undefined);
-  const outcome =
-    refused ??
-    (await authenticate(store, ctx.pendingHandle, ctx.challenge, response, { requireVerified: config.requireVerified }, ctx.features.usrOkVerifiedFlag));
-  if (!('ok' in outcome)) return refuseLogin(ctx, outcome, async () => failedLogins.use());
+  const { limits } = config;
+  // Failed logins on every node (MSNP5.md 6.4: too many → 911); this refusal does not count as one.
+  const failures = failedLogins(bus.rates, ctx.conn.remoteAddress, handle, {
+    perAddress: limits.failedLoginsPerAddress,
+    perAccount: limits.failedLoginsPerAccount,
+    perAddressAndAccount: limits.failedLoginsPerAddressAndAccount,
+    windowMs: limits.failedLoginWindowMs,
+  });
+  if (await failures.lockedOut()) return refuseLogin(ctx, replacing ?? failure(ErrorCode.AUTHENTICATION_FAILED), 'failed-login limit');
+  const policy = { requireVerified: config.requireVerified };
+  const outcome = await authenticate(store, handle, ctx.challenge, response, policy, ctx.features.usrOkVerifiedFlag);
+  if (isFailure(outcome)) {
+    if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failures.failed();
+    return refuseLogin(ctx, replacing ?? loginError(ctx, outcome), `authenticate: ${outcome.error}`);
+  }
   await signIn(ctx, trid, outcome.account);
 }
 
-async function refuseLogin(ctx: NsContext, refusal: Failure, countFailure: () => Promise<void>): Promise<Failure> {
-  if (refusal.error === ErrorCode.AUTHENTICATION_FAILED) await countFailure();
-  ctx.log.info({ handle: ctx.pendingHandle, code: refusal.error }, 'login refused');
+/**
+ * A refused login's code in this session's dialect: MSNP2–4 clients do not know 924 (MSNP5.md 13:
+ * new in MSNP5) and none of their codes says "verify"; they get the dialect table's `unverifiedCode`,
+ * 911, which tells no more than a wrong password would, rather than 920 "server full" (a decision).
+ */
+function loginError(ctx: NsContext, refusal: Failure): Failure {
+  return refusal.error === ErrorCode.NOT_VERIFIED ? failure(ctx.features.unverifiedCode) : refusal;
+}
+
+function refuseLogin(ctx: NsContext, refusal: Failure, reason: string): Failure {
+  ctx.log.info({ handle: ctx.pendingHandle, code: refusal.error, reason }, 'login refused');
   return refusal;
 }
 
