@@ -160,7 +160,9 @@ async function openCommitter(): Promise<Commit> {
     pool.on('error', () => {});
     const schema = values['pg-schema']!;
     await pool.query(`create schema if not exists ${schema}`);
-    await pool.query(`create table if not exists ${schema}.list_changes (owner integer, contact text, name text, primary key (owner, contact))`);
+    await pool.query(
+      `create table if not exists ${schema}.list_changes (owner integer, contact text, name text, primary key (owner, contact))`,
+    );
     const insert = `insert into ${schema}.list_changes (owner, contact, name) values ($1, $2, $3)`;
     const remove = `delete from ${schema}.list_changes where owner = $1 and contact = $2`;
     return async (owner, add, contact, name) => {

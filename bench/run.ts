@@ -149,7 +149,14 @@ async function dropBenchSchemas(url: string): Promise<void> {
 
 /** For each server profiled, the main thread's profile (the one that ran msnd's code). */
 function printProfiles(dir: string, scenarios: ScenarioResult[]): void {
-  console.log(`\nCPU profiles of msnd (${dir}); missed targets: ${scenarios.filter((s) => !s.target.met).map((s) => s.id).join(', ') || 'none'}`);
+  console.log(
+    `\nCPU profiles of msnd (${dir}); missed targets: ${
+      scenarios
+        .filter((s) => !s.target.met)
+        .map((s) => s.id)
+        .join(', ') || 'none'
+    }`,
+  );
   for (const server of readdirSync(dir).sort()) {
     const windowFile = join(dir, server, WINDOW_FILE);
     const windows = existsSync(windowFile) ? (JSON.parse(readFileSync(windowFile, 'utf8')) as [number, number][]) : undefined;

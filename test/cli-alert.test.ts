@@ -23,7 +23,22 @@ function msnd(args: string[]): Promise<{ status: number | null; stdout: string; 
 
 /** Starts `msnd serve` on free ports; resolves with the child and its DS port. */
 function serve(dataDir: string): Promise<{ child: ChildProcess; ds: number; exit: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--ds-port', '0', '--ns-port', '0', '--sb-port', '0', '--http-port', '0', '--log-level', 'warn']);
+  const child = spawn(process.execPath, [
+    BIN,
+    'serve',
+    '--data',
+    dataDir,
+    '--ds-port',
+    '0',
+    '--ns-port',
+    '0',
+    '--sb-port',
+    '0',
+    '--http-port',
+    '0',
+    '--log-level',
+    'warn',
+  ]);
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -66,7 +81,18 @@ describe('msnd alert send', () => {
 
   test('reaches a signed-in user within about a second, once; an offline one at sign-in', async () => {
     const alice = await login('alice');
-    const sent = await msnd(['alert', 'send', '--to', 'alice@example.com', '--text', 'Maintenance at 22:00', '--url', 'http://alerts.example.com/a.htm', '--data', dataDir]);
+    const sent = await msnd([
+      'alert',
+      'send',
+      '--to',
+      'alice@example.com',
+      '--text',
+      'Maintenance at 22:00',
+      '--url',
+      'http://alerts.example.com/a.htm',
+      '--data',
+      dataDir,
+    ]);
     assert.equal(sent.status, 0, sent.stderr);
     assert.match(sent.stdout, /^alert \d+ queued for 1 account\(s\)$/m);
     const not = await alice.conn.next('NOT', 5000);

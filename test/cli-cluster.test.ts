@@ -39,7 +39,12 @@ if (url === undefined || url === '') {
   });
 
   async function online(node: Served, name: string): Promise<MsnClient> {
-    const client = await MsnClient.login({ host: '127.0.0.1', port: node.ports.ds, handle: `${name}@example.com`, password: `${name}pass` });
+    const client = await MsnClient.login({
+      host: '127.0.0.1',
+      port: node.ports.ds,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
+    });
     clients.push(client);
     await client.sync(0);
     await client.changeStatus('NLN');
@@ -52,7 +57,10 @@ if (url === undefined || url === '') {
     await alice.add('FL', 'bob@example.com', 'bob');
     await bob.add('FL', 'alice@example.com', 'alice');
     await alice.changeStatus('AWY');
-    assert.equal((await bob.conn.next((r) => r.name === 'NLN' && r.args[0] === 'AWY', 5000)).line, 'NLN AWY alice@example.com alice@example.com');
+    assert.equal(
+      (await bob.conn.next((r) => r.name === 'NLN' && r.args[0] === 'AWY', 5000)).line,
+      'NLN AWY alice@example.com alice@example.com',
+    );
     const ringing = nextInvitation(bob, 5000);
     const sb = await SwitchboardSession.open(alice);
     await sb.invite('bob@example.com');

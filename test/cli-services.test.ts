@@ -51,9 +51,13 @@ describe('msnd serve: partner service URLs', () => {
   });
 
   test('a value that is not an http(s) URL is refused with a clear message', () => {
-    const result = spawnSync(process.execPath, [BIN, 'serve', '--data', dataDir, '--net2phone-fund-url', 'ftp://n2p.example.test/', ...FREE_PORTS], {
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      [BIN, 'serve', '--data', dataDir, '--net2phone-fund-url', 'ftp://n2p.example.test/', ...FREE_PORTS],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, /invalid settings[\s\S]*net2phoneFundUrl/);
   });

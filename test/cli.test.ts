@@ -86,7 +86,19 @@ describe('msnd serve', () => {
     const badPort = msnd(['serve', '--data', dataDir, '--ds-port', '99999']);
     assert.notEqual(badPort.status, 0);
     assert.match(badPort.stderr, /port/);
-    const badDialect = msnd(['serve', '--data', dataDir, '--dialects', 'MSNP5,MSNP99', '--ds-port', '0', '--ns-port', '0', '--sb-port', '0']);
+    const badDialect = msnd([
+      'serve',
+      '--data',
+      dataDir,
+      '--dialects',
+      'MSNP5,MSNP99',
+      '--ds-port',
+      '0',
+      '--ns-port',
+      '0',
+      '--sb-port',
+      '0',
+    ]);
     assert.notEqual(badDialect.status, 0);
     assert.match(badDialect.stderr, /invalid settings[\s\S]*dialects/);
     const badBound = msnd(['serve', '--data', dataDir, '--max-unauthenticated-per-address', '0']);
@@ -113,7 +125,10 @@ describe('msnd serve', () => {
       }
       const deadline = Date.now() + 10_000;
       while (!/"limit":"total"/.test(served.stdout()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      const warnings = served.stdout().split('\n').filter((line) => line.includes('"pool":"login"'));
+      const warnings = served
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"pool":"login"'));
       assert.match(warnings[0] ?? '', /"level":40.*"limit":"address","address":"127\.0\.0\.1"/);
       assert.match(warnings[1] ?? '', /"level":40.*"limit":"total","address":"127\.0\.0\.3"/);
     } finally {

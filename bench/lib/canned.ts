@@ -36,7 +36,13 @@ export function cannedReplies(population: Population, userIndex: number): Canned
   ];
   contacts.forEach((c, i) => {
     lines.push(line('LST', TRID, 'FL', version, i + 1, contacts.length, c.handle, c.name));
-    for (const [p, v] of [['PHH', phone], ['PHW', ''], ['PHM', ''], ['MOB', 'N']]) lines.push(line('BPR', version, c.handle, p!, v!));
+    for (const [p, v] of [
+      ['PHH', phone],
+      ['PHW', ''],
+      ['PHM', ''],
+      ['MOB', 'N'],
+    ])
+      lines.push(line('BPR', version, c.handle, p!, v!));
   });
   contacts.forEach((c, i) => lines.push(line('LST', TRID, 'AL', version, i + 1, contacts.length, c.handle, c.name)));
   lines.push(line('LST', TRID, 'BL', version, 0, 0));

@@ -28,7 +28,8 @@ export function heapGroups(file: string): Map<string, HeapGroup> {
   const groups = new Map<string, HeapGroup>();
   for (let i = 0; i < snapshot.nodes.length; i += width) {
     const type = types[snapshot.nodes[i + typeAt]!]!;
-    const rawName = type === 'string' || type === 'concatenated string' || type === 'sliced string' ? '' : snapshot.strings[snapshot.nodes[i + nameAt]!]!;
+    const rawName =
+      type === 'string' || type === 'concatenated string' || type === 'sliced string' ? '' : snapshot.strings[snapshot.nodes[i + nameAt]!]!;
     const name = `${type}${rawName ? `:${rawName.slice(0, 60)}` : ''}`;
     const group = groups.get(name) ?? { name, count: 0, bytes: 0 };
     group.count++;

@@ -152,7 +152,7 @@ export function serveRequests(handlers: Record<string, Handler>, info: unknown, 
       if (!handler) throw new Error(`unknown request ${message.op}`);
       response = { type: 'response', id: message.id, ok: true, result: await handler(message.params) };
     } catch (err) {
-      response = { type: 'response', id: message.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) };
+      response = { type: 'response', id: message.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
     }
     process.send!(response);
   });

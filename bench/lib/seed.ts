@@ -33,31 +33,33 @@ async function seedSqliteInBulk(location: StoreLocation, population: Population)
       const now = Math.floor(Date.now() / 1000);
       const ids: number[] = [];
       for (const chunk of chunks(population.accounts, 400)) {
-        const rows = chunk.map((a): Insertable<AccountsTable> => ({
-          handle: a.handle,
-          friendly_name: a.name,
-          secret_enc: encryptSecret(secretKey, a.password, a.handle),
-          verified: 1,
-          kid: 0,
-          list_version: 1,
-          gtc: 'A',
-          blp: 'AL',
-          phh: population.phone,
-          phw: '',
-          phm: '',
-          mob: 'N',
-          mbe: 'N',
-          lang_preference: DEFAULT_PROFILE.langPreference,
-          preferred_email: a.handle,
-          country: '',
-          postal_code: '',
-          gender: '',
-          age: '',
-          bday_pre: '',
-          birthday: '',
-          wallet: '',
-          created_at: now,
-        }));
+        const rows = chunk.map(
+          (a): Insertable<AccountsTable> => ({
+            handle: a.handle,
+            friendly_name: a.name,
+            secret_enc: encryptSecret(secretKey, a.password, a.handle),
+            verified: 1,
+            kid: 0,
+            list_version: 1,
+            gtc: 'A',
+            blp: 'AL',
+            phh: population.phone,
+            phw: '',
+            phm: '',
+            mob: 'N',
+            mbe: 'N',
+            lang_preference: DEFAULT_PROFILE.langPreference,
+            preferred_email: a.handle,
+            country: '',
+            postal_code: '',
+            gender: '',
+            age: '',
+            bday_pre: '',
+            birthday: '',
+            wallet: '',
+            created_at: now,
+          }),
+        );
         const inserted = await trx.insertInto('accounts').values(rows).returning(['id', 'handle']).execute();
         const byHandle = new Map(inserted.map((r) => [r.handle, r.id]));
         for (const a of chunk) ids.push(byHandle.get(a.handle)!);

@@ -27,13 +27,20 @@ export async function holdSessions(req: HoldRequest): Promise<HoldResult> {
   const addresses = new AddressPool(req.localAddresses);
   const before = held.length;
   const outcome = await inParallel(req.accounts, req.concurrency, async (account) => {
-    held.push(req.target.kind === 'msnd' ? await signIn(req.target, account, addresses.take()) : await connectRaw(req.target, addresses.take()));
+    held.push(
+      req.target.kind === 'msnd' ? await signIn(req.target, account, addresses.take()) : await connectRaw(req.target, addresses.take()),
+    );
   });
   return { held: held.length - before, ...outcome, ms: performance.now() - t0 };
 }
 
 /** A signed-in, synced, online msnd session (straight to the NS: the DS is scenario 1's business). */
-export async function signIn(target: Target, account: Credentials, localAddress: string | undefined, inboxLimit = 1000): Promise<MsnClient> {
+export async function signIn(
+  target: Target,
+  account: Credentials,
+  localAddress: string | undefined,
+  inboxLimit = 1000,
+): Promise<MsnClient> {
   const client = await MsnClient.login({
     host: target.host,
     port: target.ports.ns,

@@ -34,7 +34,11 @@ let pairs: Pair[] = [];
 export async function prepareRelay(req: RelayPrepare): Promise<{ pairs: number; failed: number; firstError?: string }> {
   const addresses = new AddressPool(req.localAddresses);
   const outcome = await inParallel(req.pairs, 16, async (pair, i) => {
-    pairs.push(req.target.kind === 'msnd' ? await openMsndPair(req.target, pair, addresses) : await openRawPair(req.target, `${req.keyPrefix}-${i}`, addresses));
+    pairs.push(
+      req.target.kind === 'msnd'
+        ? await openMsndPair(req.target, pair, addresses)
+        : await openRawPair(req.target, `${req.keyPrefix}-${i}`, addresses),
+    );
   });
   return { pairs: pairs.length, ...outcome };
 }
@@ -75,7 +79,8 @@ function expect(frame: CommandFrame, name: string, arg1: string): void {
 
 /** A standard instant message of `bytes` bytes (MSNP5.md 12.4). */
 export function messagePayload(bytes: number): Buffer {
-  const head = 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=MS%20Sans%20Serif; EF=; CO=0; CS=0; PF=0\r\n\r\n';
+  const head =
+    'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=MS%20Sans%20Serif; EF=; CO=0; CS=0; PF=0\r\n\r\n';
   if (bytes < head.length + 1) throw new Error(`a message needs at least ${head.length + 1} bytes`);
   return Buffer.from(head + 'x'.repeat(bytes - head.length), 'latin1');
 }

@@ -53,7 +53,10 @@ export const fanout: Scenario = {
         ),
       );
       const heldCount = sum(held.map((h) => h.held));
-      check(heldCount === background.length, `${server.target.kind}: held ${heldCount} of ${background.length} (${held.find((h) => h.firstError)?.firstError})`);
+      check(
+        heldCount === background.length,
+        `${server.target.kind}: held ${heldCount} of ${background.length} (${held.find((h) => h.firstError)?.firstError})`,
+      );
       const prepared = await ctx.generators[0]!.request<{ watchers: number; firstError?: string }>(
         'fanout-prepare',
         {
@@ -67,7 +70,11 @@ export const fanout: Scenario = {
       );
       check(prepared.watchers === WATCHERS, `${server.target.kind}: ${prepared.watchers} watchers (${prepared.firstError})`);
       await server.child.request('cpu-mark');
-      const result = await ctx.generators[0]!.request<FanoutResult>('fanout-run', { warmup: WARMUP_CHANGES, changes, gapMs: 25, timeoutMs: 2000 }, 300_000);
+      const result = await ctx.generators[0]!.request<FanoutResult>(
+        'fanout-run',
+        { warmup: WARMUP_CHANGES, changes, gapMs: 25, timeoutMs: 2000 },
+        300_000,
+      );
       const serverCpuPct = await server.child.request<number>('cpu-read');
       await resetGenerators(ctx);
       check(result.missing === 0, `${server.target.kind}: ${result.missing} NLN lines never arrived`);
@@ -110,5 +117,9 @@ export const fanout: Scenario = {
 };
 
 function slowest(perChange: number[]): string {
-  return [...perChange].sort((a, b) => b - a).slice(0, 5).map((ms) => formatNumber(ms)).join(', ');
+  return [...perChange]
+    .sort((a, b) => b - a)
+    .slice(0, 5)
+    .map((ms) => formatNumber(ms))
+    .join(', ');
 }

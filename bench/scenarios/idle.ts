@@ -56,7 +56,8 @@ export const idle: Scenario = {
       const online = server.target.kind === 'msnd' ? await server.child.request<number>('online') : count;
       check(online === sessions, `msnd reports ${online} sessions online, expected ${sessions}`);
       const snapshotAfter = await snapshot(server, 'after');
-      const heapGrowth = snapshotBefore && snapshotAfter ? heapGrowthPerSession(heapGroups(snapshotBefore), heapGroups(snapshotAfter), count) : undefined;
+      const heapGrowth =
+        snapshotBefore && snapshotAfter ? heapGrowthPerSession(heapGroups(snapshotBefore), heapGroups(snapshotAfter), count) : undefined;
       const per = (key: keyof MemorySample): number => (after[key] - before[key]) / count;
       return {
         sessions: count,
@@ -91,7 +92,9 @@ export const idle: Scenario = {
       target: { text: `bytes per idle session ≤ ${TARGET_RATIO}× a raw idle connection`, met: ratio <= TARGET_RATIO },
       notes: [
         ...(ctx.quick ? [`quick mode: ${sessions} sessions instead of ${FULL_SESSIONS} (per-session figures are noisier)`] : []),
-        ...(msnd.heapGrowth ? [`heap snapshots taken (--heap): the RSS figures include the snapshots' own memory\n${formatHeapGrowth(msnd.heapGrowth, 25)}`] : []),
+        ...(msnd.heapGrowth
+          ? [`heap snapshots taken (--heap): the RSS figures include the snapshots' own memory\n${formatHeapGrowth(msnd.heapGrowth, 25)}`]
+          : []),
       ],
       data: { sessions, msnd, baseline: raw },
     };

@@ -8,7 +8,19 @@ import { Histogram } from '../lib/histogram.ts';
 import { PopulationBuilder } from '../lib/population.ts';
 import { seedStore, type StoreLocation } from '../lib/seed.ts';
 import { startMsndServer, startRawServer, type ServerUnderTest } from '../lib/servers.ts';
-import { check, cpuPerOp, measured, resetGenerators, shares, sum, msndOptions, withServer, type BenchContext, type Scenario, type ScenarioResult } from './context.ts';
+import {
+  check,
+  cpuPerOp,
+  measured,
+  resetGenerators,
+  shares,
+  sum,
+  msndOptions,
+  withServer,
+  type BenchContext,
+  type Scenario,
+  type ScenarioResult,
+} from './context.ts';
 
 const TARGET_RATIO = 0.5;
 const OWNERS = 16;
@@ -56,8 +68,16 @@ async function runOn(ctx: BenchContext, engine: 'sqlite' | 'postgres'): Promise<
         ),
       ),
     );
-    check(sum(prepared.map((p) => p.owners)) === OWNERS, `${server.target.kind}: clients missing (${prepared.find((p) => p.firstError)?.firstError})`);
-    const { results, serverCpuPct } = await measured<RunResult>(server, generators.map((generator) => ({ generator, params: {} })), 'lists-run', window);
+    check(
+      sum(prepared.map((p) => p.owners)) === OWNERS,
+      `${server.target.kind}: clients missing (${prepared.find((p) => p.firstError)?.firstError})`,
+    );
+    const { results, serverCpuPct } = await measured<RunResult>(
+      server,
+      generators.map((generator) => ({ generator, params: {} })),
+      'lists-run',
+      window,
+    );
     await resetGenerators(ctx);
     const errors = sum(results.map((r) => r.errors));
     check(errors === 0, `${server.target.kind}: ${errors} failed changes, e.g. ${results.find((r) => r.firstError)?.firstError}`);
@@ -85,7 +105,12 @@ async function runOn(ctx: BenchContext, engine: 'sqlite' | 'postgres'): Promise<
       { label: 'latency p50', unit: 'ms', msnd: msnd.latency.p50Ms, baseline: raw.latency.p50Ms },
       { label: 'latency p99', unit: 'ms', msnd: msnd.latency.p99Ms, baseline: raw.latency.p99Ms },
       { label: 'server CPU', unit: '%', msnd: msnd.serverCpuPct, baseline: raw.serverCpuPct },
-      { label: 'server CPU per change', unit: 'ms', msnd: cpuPerOp(msnd.serverCpuPct, msnd.rate, 1000), baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000) },
+      {
+        label: 'server CPU per change',
+        unit: 'ms',
+        msnd: cpuPerOp(msnd.serverCpuPct, msnd.rate, 1000),
+        baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000),
+      },
     ],
     ratio: { label: 'changes/s msnd ÷ raw commits/s', value: ratio },
     target: { text: `list changes ≥ ${TARGET_RATIO}× the raw commit rate`, met: ratio >= TARGET_RATIO },

@@ -63,7 +63,12 @@ export const logins: Scenario = {
         { label: 'latency p50', unit: 'ms', msnd: msnd.latency.p50Ms, baseline: raw.latency.p50Ms },
         { label: 'latency p99', unit: 'ms', msnd: msnd.latency.p99Ms, baseline: raw.latency.p99Ms },
         { label: 'server CPU', unit: '%', msnd: msnd.serverCpuPct, baseline: raw.serverCpuPct },
-        { label: 'server CPU per login', unit: 'ms', msnd: cpuPerOp(msnd.serverCpuPct, msnd.rate, 1000), baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000) },
+        {
+          label: 'server CPU per login',
+          unit: 'ms',
+          msnd: cpuPerOp(msnd.serverCpuPct, msnd.rate, 1000),
+          baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000),
+        },
         { label: 'generators CPU', unit: '%', msnd: sum(msnd.generatorCpuPct), baseline: sum(raw.generatorCpuPct) },
       ],
       ratio: { label: 'logins/s msnd ÷ raw', value: ratio },

@@ -6,7 +6,18 @@ import { Histogram } from '../lib/histogram.ts';
 import { PopulationBuilder } from '../lib/population.ts';
 import { seedStore } from '../lib/seed.ts';
 import { startMsndServer, startRawServer, type ServerUnderTest } from '../lib/servers.ts';
-import { check, cpuPerOp, measured, resetGenerators, shares, sum, msndOptions, withServer, type BenchContext, type Scenario } from './context.ts';
+import {
+  check,
+  cpuPerOp,
+  measured,
+  resetGenerators,
+  shares,
+  sum,
+  msndOptions,
+  withServer,
+  type BenchContext,
+  type Scenario,
+} from './context.ts';
 
 const TARGET_RATIO = 0.7;
 const PAIRS = 100;
@@ -41,7 +52,10 @@ export const relay: Scenario = {
         ),
       );
       const ready = sum(prepared.map((p) => p.pairs));
-      check(ready === PAIRS, `${server.target.kind}: only ${ready} of ${PAIRS} pairs joined (${prepared.find((p) => p.firstError)?.firstError})`);
+      check(
+        ready === PAIRS,
+        `${server.target.kind}: only ${ready} of ${PAIRS} pairs joined (${prepared.find((p) => p.firstError)?.firstError})`,
+      );
       const { results, serverCpuPct } = await measured<RelayResult>(
         server,
         generators.map((generator) => ({ generator, params: { window: IN_FLIGHT, payloadBytes: PAYLOAD_BYTES } })),
@@ -80,7 +94,12 @@ export const relay: Scenario = {
         { label: 'latency p99', unit: 'ms', msnd: msnd.latency.p99Ms, baseline: raw.latency.p99Ms },
         { label: 'ACK p99', unit: 'ms', msnd: msnd.ackLatency.p99Ms, baseline: raw.ackLatency.p99Ms },
         { label: 'server CPU', unit: '%', msnd: msnd.serverCpuPct, baseline: raw.serverCpuPct },
-        { label: 'server CPU per message', unit: 'µs', msnd: cpuPerOp(msnd.serverCpuPct, msnd.rate, 1000000), baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000000) },
+        {
+          label: 'server CPU per message',
+          unit: 'µs',
+          msnd: cpuPerOp(msnd.serverCpuPct, msnd.rate, 1000000),
+          baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000000),
+        },
         { label: 'generators CPU', unit: '%', msnd: sum(msnd.generatorCpuPct), baseline: sum(raw.generatorCpuPct) },
       ],
       ratio: { label: 'messages/s msnd ÷ raw', value: ratio },

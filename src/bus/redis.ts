@@ -32,10 +32,7 @@ export interface RedisBusOptions {
   onError?: (error: Error) => void;
 }
 
-type NodeRequest =
-  | { kind: 'kick'; sessionId: string }
-  | { kind: 'ring'; invitation: Invitation }
-  | { kind: 'page'; page: IncomingPage };
+type NodeRequest = { kind: 'kick'; sessionId: string } | { kind: 'ring'; invitation: Invitation } | { kind: 'page'; page: IncomingPage };
 
 type NodeMessage =
   | { kind: 'event'; handle: string; event: UserEvent }
@@ -121,7 +118,11 @@ class RedisRates implements RateCounter {
   ) {}
 
   async count(key: string, windowMs: number): Promise<number> {
-    const results = await this.redis.multi().zremrangebyscore(this.key(key), 0, Date.now() - windowMs).zcard(this.key(key)).exec();
+    const results = await this.redis
+      .multi()
+      .zremrangebyscore(this.key(key), 0, Date.now() - windowMs)
+      .zcard(this.key(key))
+      .exec();
     return Number(results?.[1]?.[1] ?? 0);
   }
 
@@ -334,9 +335,7 @@ export class RedisBus implements Bus {
     const alive = this.redis.pipeline();
     for (const [node] of nodes) alive.exists(this.aliveKey(node));
     const results = (await alive.exec()) ?? [];
-    return nodes
-      .filter((_, i) => results[i]?.[1] === 1)
-      .map(([node, value]) => ({ node, info: JSON.parse(value) as NodeInfo }));
+    return nodes.filter((_, i) => results[i]?.[1] === 1).map(([node, value]) => ({ node, info: JSON.parse(value) as NodeInfo }));
   }
 
   async close(): Promise<void> {
@@ -400,10 +399,12 @@ export class RedisBus implements Bus {
   private receiveNodeMessage(message: NodeMessage): void {
     if (message.kind === 'event') return this.sessions.get(message.handle)?.deliver(message.event);
     if (message.kind === 'reply') return this.pending.get(message.id)?.(message.value);
-    void this.answer(message).then(
-      (value) => this.send(message.from, { kind: 'reply', id: message.id, value }),
-      () => this.send(message.from, { kind: 'reply', id: message.id, value: false }),
-    ).catch(() => {});
+    void this.answer(message)
+      .then(
+        (value) => this.send(message.from, { kind: 'reply', id: message.id, value }),
+        () => this.send(message.from, { kind: 'reply', id: message.id, value: false }),
+      )
+      .catch(() => {});
   }
 
   private async answer({ handle, request }: Extract<NodeMessage, { kind: 'request' }>): Promise<boolean> {

@@ -50,29 +50,64 @@ export function serveCommand(): Command {
         .env('MSND_BUS')
         .argParser(parseRedisUrl),
     )
-    .addOption(new Option('--bus-prefix <prefix>', 'prefix of the keys and channels in Redis, one per service').env('MSND_BUS_PREFIX').default('msnd:'))
+    .addOption(
+      new Option('--bus-prefix <prefix>', 'prefix of the keys and channels in Redis, one per service')
+        .env('MSND_BUS_PREFIX')
+        .default('msnd:'),
+    )
     .addOption(new Option('--host <address>', 'address to listen on').env('MSND_HOST').default('127.0.0.1'))
     .addOption(new Option('--public-host <address>', 'address written into XFR/RNG (default: --host)').env('MSND_PUBLIC_HOST'))
     .addOption(port('--ds-port', 'MSND_DS_PORT', 1863, 'Dispatch Server'))
     .addOption(port('--ns-port', 'MSND_NS_PORT', 1864, 'Notification Server'))
     .addOption(port('--sb-port', 'MSND_SB_PORT', 1865, 'Switchboard Server'))
     .addOption(port('--http-port', 'MSND_HTTP_PORT', 8080, 'web server'))
-    .addOption(new Option('--web-url <url>', 'public base URL of the web server (default: http://public-host:http-port)').env('MSND_WEB_URL'))
-    .addOption(new Option('--admin-token <token>', 'bearer token of the web admin API (at least 16 characters; none: API off)').env('MSND_ADMIN_TOKEN'))
-    .addOption(new Option('--smtp <url>', 'SMTP server for e-mails, smtp://[user:pass@]host:port or smtps://… (default: .eml files in DATA/outbox)').env('MSND_SMTP'))
+    .addOption(
+      new Option('--web-url <url>', 'public base URL of the web server (default: http://public-host:http-port)').env('MSND_WEB_URL'),
+    )
+    .addOption(
+      new Option('--admin-token <token>', 'bearer token of the web admin API (at least 16 characters; none: API off)').env(
+        'MSND_ADMIN_TOKEN',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--smtp <url>',
+        'SMTP server for e-mails, smtp://[user:pass@]host:port or smtps://… (default: .eml files in DATA/outbox)',
+      ).env('MSND_SMTP'),
+    )
     .addOption(new Option('--mail-from <address>', 'From address of the e-mails msnd sends').env('MSND_MAIL_FROM'))
-    .addOption(new Option('--page-gateway <gateway>', 'pages (PAG): email:<domain> or an http(s) webhook URL (default: .eml files in DATA/outbox)').env('MSND_PAGE_GATEWAY'))
+    .addOption(
+      new Option(
+        '--page-gateway <gateway>',
+        'pages (PAG): email:<domain> or an http(s) webhook URL (default: .eml files in DATA/outbox)',
+      ).env('MSND_PAGE_GATEWAY'),
+    )
     .addOption(new Option('--webmail <url>', 'webmail that URL INBOX/COMPOSE/FOLDERS lead to').env('MSND_WEBMAIL'))
-    .addOption(new Option('--net2phone-account-url <url>', 'Net2Phone account page for URL N2PACCOUNT (default: a page saying it is not offered)').env('MSND_NET2PHONE_ACCOUNT_URL'))
-    .addOption(new Option('--net2phone-fund-url <url>', 'Net2Phone payment page for URL N2PFUND (default: a page saying it is not offered)').env('MSND_NET2PHONE_FUND_URL'))
+    .addOption(
+      new Option(
+        '--net2phone-account-url <url>',
+        'Net2Phone account page for URL N2PACCOUNT (default: a page saying it is not offered)',
+      ).env('MSND_NET2PHONE_ACCOUNT_URL'),
+    )
+    .addOption(
+      new Option('--net2phone-fund-url <url>', 'Net2Phone payment page for URL N2PFUND (default: a page saying it is not offered)').env(
+        'MSND_NET2PHONE_FUND_URL',
+      ),
+    )
     .addOption(new Option('--chat-url <url>', 'chat rooms for URL CHAT (default: a page saying they are not offered)').env('MSND_CHAT_URL'))
     .addOption(
-      new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (MSNP2–4: 920), but signing in again replaces one\'s own session (default: unlimited)')
-        .env('MSND_MAX_SESSIONS')
-          .argParser(parseCount),
+      new Option(
+        '--max-sessions <n>',
+        "signed-in NS sessions at most; more logins get 922 (MSNP2–4: 920), but signing in again replaces one's own session (default: unlimited)",
       )
+        .env('MSND_MAX_SESSIONS')
+        .argParser(parseCount),
+    )
     .addOption(
-      new Option('--max-unauthenticated-per-address <n>', 'connections before login from one address (IPv6: one /64), in each of DS+NS and SB; beyond, its oldest is closed (default: 50)')
+      new Option(
+        '--max-unauthenticated-per-address <n>',
+        'connections before login from one address (IPv6: one /64), in each of DS+NS and SB; beyond, its oldest is closed (default: 50)',
+      )
         .env('MSND_MAX_UNAUTHENTICATED_PER_ADDRESS')
         .argParser(parseCount),
     )
@@ -83,8 +118,10 @@ export function serveCommand(): Command {
     )
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
     .addOption(
-      new Option('--require-verified', 'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"')
-        .env('MSND_REQUIRE_VERIFIED'),
+      new Option(
+        '--require-verified',
+        'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"',
+      ).env('MSND_REQUIRE_VERIFIED'),
     )
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
     .action(async (options: ServeOptions) => serve(options));

@@ -94,4 +94,3 @@ export function userCommands(): Command {
     });
   return user;
 }
-

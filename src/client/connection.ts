@@ -7,9 +7,7 @@ import type { Frame } from '../protocol/framer.ts';
 import { encodeLine, encodePayloadCommand } from '../protocol/line.ts';
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import { Inbox } from './inbox.ts';
-import {
-  MAX_RECEIVED_LINE_BYTES, isErrorCode, isReplyTo, serverPayloadRule, toReceived,
-} from './received.ts';
+import { MAX_RECEIVED_LINE_BYTES, isErrorCode, isReplyTo, serverPayloadRule, toReceived } from './received.ts';
 import type { Matcher, Received } from './received.ts';
 
 export type Direction = 'C' | 'S';

@@ -3,9 +3,7 @@
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Received } from './received.ts';
 
-const CODE_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(ErrorCode).map(([name, code]) => [code as number, name]),
-);
+const CODE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(ErrorCode).map(([name, code]) => [code as number, name]));
 
 /** 'ALREADY_THERE' for 215; undefined for codes msnd does not name. */
 export function errorCodeName(code: number): string | undefined {

@@ -57,7 +57,10 @@ export class SessionModel {
   /** own PRP values by property (PHH, PHW, PHM, MOB, MBE); '' = unset */
   phones: Record<string, string> = {};
   lists: Record<ListName, Map<string, string>> = {
-    FL: new Map(), AL: new Map(), BL: new Map(), RL: new Map(),
+    FL: new Map(),
+    AL: new Map(),
+    BL: new Map(),
+    RL: new Map(),
   };
   /** BPR values per FL contact; '' = unset */
   contactPhones = new Map<string, Record<string, string>>();

@@ -19,9 +19,7 @@ export const MAX_RECEIVED_PAYLOAD_BYTES = 65536;
 export const MAX_RECEIVED_LINE_BYTES = 16384;
 
 /** Server commands that carry no TrID, so their first argument must never match one (MSNP5.md 3.2). */
-const WITHOUT_TRID: ReadonlySet<string> = new Set([
-  'QNG', 'NLN', 'FLN', 'BPR', 'RNG', 'MSG', 'NOT', 'IPG', 'JOI', 'BYE', 'OUT',
-]);
+const WITHOUT_TRID: ReadonlySet<string> = new Set(['QNG', 'NLN', 'FLN', 'BPR', 'RNG', 'MSG', 'NOT', 'IPG', 'JOI', 'BYE', 'OUT']);
 
 const ERROR_CODE = /^[0-9]{3}$/;
 

@@ -90,11 +90,7 @@ export class SwitchboardSession extends EventEmitter<SwitchboardEvents> {
   }
 
   /** Joins an invitation (from the client's `ring` event, or the RNG line itself) with ANS. */
-  static answer(
-    client: MsnClient,
-    invitation: SwitchboardInvitation | Received,
-    opts: ConnectOptions = {},
-  ): Promise<SwitchboardSession> {
+  static answer(client: MsnClient, invitation: SwitchboardInvitation | Received, opts: ConnectOptions = {}): Promise<SwitchboardSession> {
     return SwitchboardSession.join(client.handle, invitation, opts, client.friendlyName);
   }
 

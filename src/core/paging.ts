@@ -55,7 +55,9 @@ export async function sendPage(
 /** The digits of PHM when the account accepts pages (MOB Y), else ''. */
 export function mobileNumber(account: Account): string {
   if (account.phones.MOB !== 'Y') return '';
-  return percentDecode(account.phones.PHM).toString('utf8').replace(/[^0-9]/g, '');
+  return percentDecode(account.phones.PHM)
+    .toString('utf8')
+    .replace(/[^0-9]/g, '');
 }
 
 async function allowsPager(store: Store, target: Account, pager: Pager): Promise<boolean> {

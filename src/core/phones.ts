@@ -26,13 +26,7 @@ interface Watcher {
  * bumps the owner's version and every watcher's, and sends each watcher a BPR with the value it may
  * see (D-10: blocked watchers get the line without the number).
  */
-export async function changePhone(
-  store: Store,
-  bus: Bus,
-  accountId: number,
-  property: PhoneSetting,
-  value: string,
-): Promise<PhoneChange> {
+export async function changePhone(store: Store, bus: Bus, accountId: number, property: PhoneSetting, value: string): Promise<PhoneChange> {
   const outcome = await store.transaction(async (tx) => {
     const account = await mustAccount(tx, accountId);
     // MOB Y without MBE Y is stored as N (MSNP5.md 9.14, NINA Setting Details).

@@ -19,7 +19,6 @@ import {
   type Status,
 } from './types.ts';
 
-
 export interface AddResult {
   version: number;
   /** MSNP7: the contact was on FL already and only joined the group (no BPR, no ILN; 9.8). */
@@ -209,13 +208,7 @@ export class UserSession {
   }
 
   /** MSNP7: an FL contact joins one more group; nothing else changes (MSNP5.md 9.8). */
-  private async joinGroup(
-    tx: StoreTx,
-    contact: Account,
-    record: ContactEntry,
-    name: string,
-    group: number,
-  ): Promise<Outcome<AddTxResult>> {
+  private async joinGroup(tx: StoreTx, contact: Account, record: ContactEntry, name: string, group: number): Promise<Outcome<AddTxResult>> {
     const owner = this.account;
     const entry = { ...record, name, groups: withGroup(record.groups, group) };
     await tx.saveContact(owner.id, record.contactId, entry);
@@ -338,9 +331,7 @@ export class UserSession {
   }
 
   /** One group change: one transaction, one version step (MSNP5.md 9.29). */
-  private async changeGroups<T extends object>(
-    change: (tx: StoreTx) => Promise<Outcome<T>>,
-  ): Promise<Outcome<T & { version: number }>> {
+  private async changeGroups<T extends object>(change: (tx: StoreTx) => Promise<Outcome<T>>): Promise<Outcome<T & { version: number }>> {
     const ownerId = this.account.id;
     const result = await this.store.transaction(async (tx): Promise<Outcome<T & { me: Account; version: number }>> => {
       await tx.lockAccounts([ownerId]);

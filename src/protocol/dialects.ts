@@ -21,12 +21,15 @@ export function dialectLevel(d: Dialect): number {
   return Number(d.slice('MSNP'.length));
 }
 
-export interface Negotiation { reply: string[]; dialect: Dialect | null; cvr0: boolean }
+export interface Negotiation {
+  reply: string[];
+  dialect: Dialect | null;
+  cvr0: boolean;
+}
 
 /** §4.1 + D-1/D-2: reply = the client's offered entries that msnd supports (supported dialects + 'CVR0' (or 'CVRO') when cvr0Allowed), in the client's order, upper-cased, without duplicates; dialect = the first non-CVR0 entry of reply (null if none); cvr0 = reply is exactly ['CVR0'] (CVR0-only mode). Empty reply → caller sends 'VER t 0'. */
 export function negotiate(offered: readonly string[], supported: readonly Dialect[], cvr0Allowed = true): Negotiation {
-  const isAccepted = (entry: string): boolean =>
-    isCvr0(entry) ? cvr0Allowed : (supported as readonly string[]).includes(entry);
+  const isAccepted = (entry: string): boolean => (isCvr0(entry) ? cvr0Allowed : (supported as readonly string[]).includes(entry));
   const reply: string[] = [];
   for (const entry of offered.map(asciiUpperCase)) {
     const duplicate = reply.includes(entry) || (isCvr0(entry) && reply.some(isCvr0));
@@ -94,7 +97,11 @@ export function featuresOf(d: Dialect): DialectFeatures {
   if (features === undefined) {
     const level = dialectLevel(d);
     const flags = Object.entries(FEATURE_LEVELS).map(([feature, [since, until]]) => [feature, level >= since && level <= (until ?? level)]);
-    features = Object.freeze({ ...Object.fromEntries(flags), busyCode: level >= 5 ? 922 : 920, unverifiedCode: level >= 5 ? 924 : 911 } as DialectFeatures);
+    features = Object.freeze({
+      ...Object.fromEntries(flags),
+      busyCode: level >= 5 ? 922 : 920,
+      unverifiedCode: level >= 5 ? 924 : 911,
+    } as DialectFeatures);
     FEATURES.set(d, features);
   }
   return features;

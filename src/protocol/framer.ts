@@ -1,9 +1,9 @@
 // Splits a client byte stream into command lines and payloads (MSNP5.md 3.1, 3.6).
-export interface PayloadRule { maxBytes: number }
+export interface PayloadRule {
+  maxBytes: number;
+}
 export type ViolationReason = 'line-too-long' | 'bad-payload-length' | 'payload-too-large';
-export type Frame =
-  | { type: 'command'; name: string; args: string[]; payload?: Buffer }
-  | { type: 'violation'; reason: ViolationReason };
+export type Frame = { type: 'command'; name: string; args: string[]; payload?: Buffer } | { type: 'violation'; reason: ViolationReason };
 export interface FramerOptions {
   /** max bytes of a command line without its CR LF (MSNP5.md 14: 2048) */
   maxLineBytes: number;
@@ -60,9 +60,7 @@ export class Framer {
     const frames: Frame[] = [];
     let offset = 0;
     while (!this.#dead && offset < chunk.length) {
-      offset = this.#payload
-        ? this.#fillPayload(this.#payload, chunk, offset, frames)
-        : this.#readLine(chunk, offset, frames);
+      offset = this.#payload ? this.#fillPayload(this.#payload, chunk, offset, frames) : this.#readLine(chunk, offset, frames);
     }
     return frames;
   }

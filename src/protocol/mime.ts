@@ -16,7 +16,26 @@ export function mimeMessage(headers: ReadonlyArray<readonly [string, string]>, b
   return Buffer.from(`${text}\r\n${body}`, 'utf8');
 }
 
-export interface ProfileFields { loginTime: number; emailEnabled: boolean; memberIdHigh: number; memberIdLow: number; langPreference: number; preferredEmail: string; country: string; postalCode: string; gender: string; kid: boolean; age: string; bdayPre: string; birthday: string; wallet: string; flags: number; sid: number; kv: number; mspAuth: string }
+export interface ProfileFields {
+  loginTime: number;
+  emailEnabled: boolean;
+  memberIdHigh: number;
+  memberIdLow: number;
+  langPreference: number;
+  preferredEmail: string;
+  country: string;
+  postalCode: string;
+  gender: string;
+  kid: boolean;
+  age: string;
+  bdayPre: string;
+  birthday: string;
+  wallet: string;
+  flags: number;
+  sid: number;
+  kv: number;
+  mspAuth: string;
+}
 
 const PROFILE_TYPE = 'text/x-msmsgsprofile; charset=UTF-8';
 

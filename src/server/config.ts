@@ -29,7 +29,10 @@ export const serverConfigSchema = z.object({
   /** From address of every e-mail msnd sends. */
   mailFrom: z.string().min(3).default('msnd@localhost'),
   /** Pages (PAG): `email:<domain>` (e-mail-to-SMS), an http(s) webhook URL, or unset (outbox folder). */
-  pageGateway: z.string().regex(/^(email:[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?:\/\/\S+)$/, 'email:<domain> or an http(s) URL').optional(),
+  pageGateway: z
+    .string()
+    .regex(/^(email:[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|https?:\/\/\S+)$/, 'email:<domain> or an http(s) URL')
+    .optional(),
   /** The operator's webmail, where URL INBOX/COMPOSE/FOLDERS end up (MSNP5.md 9.16). */
   webmailUrl: z.url({ protocol: /^https?$/ }).optional(),
   /**
@@ -44,7 +47,10 @@ export const serverConfigSchema = z.object({
    * except one that replaces the account's own session here (MSNP5.md 6.3).
    */
   maxSessions: z.number().int().positive().optional(),
-  dialects: z.array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]])).min(1).default(DEFAULT_DIALECTS),
+  dialects: z
+    .array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]]))
+    .min(1)
+    .default(DEFAULT_DIALECTS),
   /** Unverified accounts cannot sign in: 924 for MSNP5, 911 for MSNP2–4; MSNP6+ get `verified 0` (MSNP5.md 6.4). */
   requireVerified: z.boolean().default(false),
   /** Words a friendly name may not contain (REA → 209), compared case-insensitively. */

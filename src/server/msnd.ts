@@ -54,7 +54,12 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   // Two pools, so that a flood of the DS or NS never crowds out a signed-in user's switchboard. No
   // server.maxConnections: it would count signed-in sessions too (--max-sessions bounds those), and
   // the pools already bound what a peer can hold without signing in.
-  const loginPool = new UnauthenticatedPool({ name: 'login', perAddress: limits.unauthenticatedPerAddress, total: limits.unauthenticatedTotal, log });
+  const loginPool = new UnauthenticatedPool({
+    name: 'login',
+    perAddress: limits.unauthenticatedPerAddress,
+    total: limits.unauthenticatedTotal,
+    log,
+  });
   const switchboardPool = new UnauthenticatedPool({
     name: 'switchboard',
     perAddress: limits.unauthenticatedPerAddress,
@@ -119,7 +124,15 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     });
   });
   const dsPort = await listen(dsServer, config.host, config.dsPort);
-  const web = await startWebServer({ config, store, bus, log, key: webKey ?? randomBytes(32), outbox: workers.outbox, alertStored: workers.pollAlerts });
+  const web = await startWebServer({
+    config,
+    store,
+    bus,
+    log,
+    key: webKey ?? randomBytes(32),
+    outbox: workers.outbox,
+    alertStored: workers.pollAlerts,
+  });
   log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
 
   return {

@@ -11,15 +11,39 @@ const MAX_LIST_VERSION = 4294967295;
 export const nextListVersion = sql<number>`case when list_version >= ${sql.lit(MAX_LIST_VERSION)} then 1 else list_version + 1 end`;
 
 export const ACCOUNT_COLUMNS = [
-  'id', 'handle', 'friendly_name', 'verified', 'kid', 'list_version', 'gtc', 'blp',
-  'phh', 'phw', 'phm', 'mob', 'mbe', 'lang_preference', 'preferred_email', 'country',
-  'postal_code', 'gender', 'age', 'bday_pre', 'birthday', 'wallet', 'created_at',
+  'id',
+  'handle',
+  'friendly_name',
+  'verified',
+  'kid',
+  'list_version',
+  'gtc',
+  'blp',
+  'phh',
+  'phw',
+  'phm',
+  'mob',
+  'mbe',
+  'lang_preference',
+  'preferred_email',
+  'country',
+  'postal_code',
+  'gender',
+  'age',
+  'bday_pre',
+  'birthday',
+  'wallet',
+  'created_at',
 ] as const satisfies readonly (keyof AccountsTable)[];
 
 type AccountRow = Pick<Selectable<AccountsTable>, (typeof ACCOUNT_COLUMNS)[number]>;
 
 const PHONE_COLUMNS = {
-  PHH: 'phh', PHW: 'phw', PHM: 'phm', MOB: 'mob', MBE: 'mbe',
+  PHH: 'phh',
+  PHW: 'phw',
+  PHM: 'phm',
+  MOB: 'mob',
+  MBE: 'mbe',
 } as const satisfies Record<keyof Phones, keyof AccountsTable>;
 
 const PROFILE_COLUMNS = {

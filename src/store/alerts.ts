@@ -18,11 +18,7 @@ export class KyselyAlerts implements Pick<Store, 'createAlert' | 'pendingAlerts'
       if (accountIds?.length === 0) return { id, recipients: 0 };
       let recipients = trx.selectFrom('accounts').select(['id', sql<number>`${sql.lit(id)}`.as('alert_id')]);
       if (accountIds !== undefined) recipients = recipients.where('id', 'in', accountIds);
-      const result = await trx
-        .insertInto('pending_alerts')
-        .columns(['account_id', 'alert_id'])
-        .expression(recipients)
-        .executeTakeFirst();
+      const result = await trx.insertInto('pending_alerts').columns(['account_id', 'alert_id']).expression(recipients).executeTakeFirst();
       return { id, recipients: Number(result.numInsertedOrUpdatedRows ?? 0n) };
     });
   }

@@ -1,14 +1,5 @@
 import type { Kysely } from 'kysely';
-import type {
-  DirectoryEntry,
-  DirectoryQuery,
-  MailboxCounts,
-  NewAccount,
-  NewAlert,
-  NewOutboxItem,
-  Store,
-  StoreTx,
-} from '../core/store.ts';
+import type { DirectoryEntry, DirectoryQuery, MailboxCounts, NewAccount, NewAlert, NewOutboxItem, Store, StoreTx } from '../core/store.ts';
 import type { Account } from '../core/types.ts';
 import { KyselyAccounts } from './accounts.ts';
 import { KyselyAlerts } from './alerts.ts';
@@ -64,29 +55,67 @@ export class KyselyStore implements Store {
     return this.outsideTransaction.listAccounts();
   }
 
-  createAccount(input: NewAccount) { return this.accounts.createAccount(input); }
-  deleteAccount(handle: string) { return this.accounts.deleteAccount(handle); }
-  secretOf(handle: string) { return this.accounts.secretOf(handle); }
-  credentialsOf(handle: string) { return this.accounts.credentialsOf(handle); }
-  setSecret(handle: string, secret: string) { return this.accounts.setSecret(handle, secret); }
+  createAccount(input: NewAccount) {
+    return this.accounts.createAccount(input);
+  }
+  deleteAccount(handle: string) {
+    return this.accounts.deleteAccount(handle);
+  }
+  secretOf(handle: string) {
+    return this.accounts.secretOf(handle);
+  }
+  credentialsOf(handle: string) {
+    return this.accounts.credentialsOf(handle);
+  }
+  setSecret(handle: string, secret: string) {
+    return this.accounts.setSecret(handle, secret);
+  }
 
-  directoryEntry(accountId: number) { return this.directory.directoryEntry(accountId); }
-  setDirectoryEntry(accountId: number, entry: DirectoryEntry | null) { return this.directory.setDirectoryEntry(accountId, entry); }
-  searchDirectory(query: DirectoryQuery, limit: number) { return this.directory.searchDirectory(query, limit); }
+  directoryEntry(accountId: number) {
+    return this.directory.directoryEntry(accountId);
+  }
+  setDirectoryEntry(accountId: number, entry: DirectoryEntry | null) {
+    return this.directory.setDirectoryEntry(accountId, entry);
+  }
+  searchDirectory(query: DirectoryQuery, limit: number) {
+    return this.directory.searchDirectory(query, limit);
+  }
 
-  createAlert(alert: NewAlert) { return this.alerts.createAlert(alert); }
-  pendingAlerts(accountIds: readonly number[]) { return this.alerts.pendingAlerts(accountIds); }
-  claimAlert(accountId: number, alertId: number) { return this.alerts.claimAlert(accountId, alertId); }
-  expireAlerts(createdBefore: number) { return this.alerts.expireAlerts(createdBefore); }
+  createAlert(alert: NewAlert) {
+    return this.alerts.createAlert(alert);
+  }
+  pendingAlerts(accountIds: readonly number[]) {
+    return this.alerts.pendingAlerts(accountIds);
+  }
+  claimAlert(accountId: number, alertId: number) {
+    return this.alerts.claimAlert(accountId, alertId);
+  }
+  expireAlerts(createdBefore: number) {
+    return this.alerts.expireAlerts(createdBefore);
+  }
 
-  mailbox(accountId: number) { return this.mailboxes.mailbox(accountId); }
-  setMailbox(accountId: number, counts: MailboxCounts) { return this.mailboxes.setMailbox(accountId, counts); }
+  mailbox(accountId: number) {
+    return this.mailboxes.mailbox(accountId);
+  }
+  setMailbox(accountId: number, counts: MailboxCounts) {
+    return this.mailboxes.setMailbox(accountId, counts);
+  }
 
-  enqueueOutbox(item: NewOutboxItem, now: number) { return this.outbox.enqueueOutbox(item, now); }
-  nextOutbox(now: number, leaseMs: number) { return this.outbox.nextOutbox(now, leaseMs); }
-  markOutboxSent(id: number, now: number) { return this.outbox.markOutboxSent(id, now); }
-  markOutboxFailed(id: number, error: string, retryAt: number | null) { return this.outbox.markOutboxFailed(id, error, retryAt); }
-  outboxItem(id: number) { return this.outbox.outboxItem(id); }
+  enqueueOutbox(item: NewOutboxItem, now: number) {
+    return this.outbox.enqueueOutbox(item, now);
+  }
+  nextOutbox(now: number, leaseMs: number) {
+    return this.outbox.nextOutbox(now, leaseMs);
+  }
+  markOutboxSent(id: number, now: number) {
+    return this.outbox.markOutboxSent(id, now);
+  }
+  markOutboxFailed(id: number, error: string, retryAt: number | null) {
+    return this.outbox.markOutboxFailed(id, error, retryAt);
+  }
+  outboxItem(id: number) {
+    return this.outbox.outboxItem(id);
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -17,7 +17,13 @@ export const postgresEngine: Engine = {
   lockAccounts: async (trx, ids) => {
     if (ids.length === 0) return;
     // One statement, rows locked in id order: two transactions locking overlapping sets cannot deadlock.
-    await trx.selectFrom('accounts').select('id').where('id', 'in', [...ids]).orderBy('id').forUpdate().execute();
+    await trx
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
   },
   tableExists: async (db, table) => {
     const { rows } = await sql<{ present: boolean }>`select to_regclass(${table}) is not null as present`.execute(db);

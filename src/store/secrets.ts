@@ -32,9 +32,7 @@ function parseEnvKey(value: string): Buffer {
   const text = value.trim();
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
   if (/^[A-Za-z0-9+/]{43}=$/.test(text)) return Buffer.from(text, 'base64');
-  throw new SecretKeyError(
-    `${SECRET_KEY_ENV} must be 64 hexadecimal characters or the base64 encoding of exactly 32 bytes`,
-  );
+  throw new SecretKeyError(`${SECRET_KEY_ENV} must be 64 hexadecimal characters or the base64 encoding of exactly 32 bytes`);
 }
 
 function loadOrCreateKeyFile(path: string): Buffer {
@@ -77,8 +75,7 @@ function refuseLooseMode(path: string): void {
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw new SecretKeyError(
-      `secret key file ${path} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); ` +
-        `run: chmod 600 ${path}`,
+      `secret key file ${path} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); ` + `run: chmod 600 ${path}`,
     );
   }
 }

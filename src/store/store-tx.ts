@@ -27,7 +27,9 @@ export class KyselyStoreTx implements StoreTx {
 
   async accountsByIds(ids: readonly number[]): Promise<Map<number, Account>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.accounts().where('id', 'in', [...ids]).execute();
+    const rows = await this.accounts()
+      .where('id', 'in', [...ids])
+      .execute();
     return new Map(rows.map((row) => [row.id, toAccount(row)]));
   }
 
@@ -68,7 +70,10 @@ export class KyselyStoreTx implements StoreTx {
     }
     const { flag } = this.engine;
     const fields = {
-      fl: flag(lists.FL), al: flag(lists.AL), bl: flag(lists.BL), rl: flag(lists.RL),
+      fl: flag(lists.FL),
+      al: flag(lists.AL),
+      bl: flag(lists.BL),
+      rl: flag(lists.RL),
       name: write.name,
       group_ids: storedGroups(write),
     };

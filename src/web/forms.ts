@@ -37,7 +37,11 @@ export function formFields(request: FastifyRequest): Fields {
 
 /** Answers with a whole page. */
 export function sendPage(reply: FastifyReply, status: number, title: string, body: Html, options?: PageOptions): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(title, body, options));
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(page(title, body, options));
 }
 
 /** Printable ASCII only: profile values end up in MIME headers (MSNP5.md 12.1), so no CR/LF. */

@@ -61,9 +61,11 @@ table.form td { padding: 3px 6px 3px 0; vertical-align: middle; }
 </style>
 </head>
 <body>
-<div class="bar">MSN Messenger Service${options.signedIn
-    ? html` &nbsp;|&nbsp; ${options.signedIn} &nbsp;|&nbsp; <a href="/">Home</a> &nbsp;|&nbsp; <a href="/signout">Sign out</a>`
-    : ''}</div>
+<div class="bar">MSN Messenger Service${
+    options.signedIn
+      ? html` &nbsp;|&nbsp; ${options.signedIn} &nbsp;|&nbsp; <a href="/">Home</a> &nbsp;|&nbsp; <a href="/signout">Sign out</a>`
+      : ''
+  }</div>
 <div class="content">
 <h1>${title}</h1>
 ${notice ? html`<p class="${notice.kind}" id="notice">${notice.text}</p>` : ''}

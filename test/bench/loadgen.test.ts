@@ -61,10 +61,7 @@ describe('load generator against msnd and the raw baseline', () => {
     builder.addAccounts('b', 2);
     population = builder.build();
     await seedStore({ dataDir }, population);
-    [msnd, raw] = await Promise.all([
-      startMsndServer('test', { dataDir }),
-      startRawServer('test', dataDir, cannedReplies(population, 0)),
-    ]);
+    [msnd, raw] = await Promise.all([startMsndServer('test', { dataDir }), startRawServer('test', dataDir, cannedReplies(population, 0))]);
   });
 
   after(async () => {

@@ -90,7 +90,10 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         assert.ok((await b.onlineCount()) >= 1);
         for (let i = 1; i <= 50; i++) b.publish(handle, { kind: 'reverse-removed', version: i, contact: 'x@example.com' });
         await eventually(() => alice.events.length === 50, '50 events');
-        assert.deepEqual(alice.events.map((e) => (e as { version: number }).version), Array.from({ length: 50 }, (_, i) => i + 1));
+        assert.deepEqual(
+          alice.events.map((e) => (e as { version: number }).version),
+          Array.from({ length: 50 }, (_, i) => i + 1),
+        );
         assert.deepEqual(a.endpoints(), [alice]);
       }));
 

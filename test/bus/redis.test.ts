@@ -61,7 +61,7 @@ function defineRedisTests(url: string): void {
       }
     });
 
-    test('after Redis lost its data, a node writes its routes again and republishes its users\' presence', async () => {
+    test("after Redis lost its data, a node writes its routes again and republishes its users' presence", async () => {
       const { a, b, close } = await twoNodes();
       try {
         const session = new FakeSession('kept-1');
@@ -116,7 +116,10 @@ function defineRedisTests(url: string): void {
         stuck.ring = () => new Promise<boolean>(() => {});
         await a.attach('stuck@example.com', stuck);
         const started = Date.now();
-        assert.equal(await b.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);
+        assert.equal(
+          await b.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
+          false,
+        );
         assert.ok(Date.now() - started >= 150);
       } finally {
         await close();

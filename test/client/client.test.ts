@@ -8,7 +8,13 @@ import { parseMime } from '../../src/client/mime.ts';
 import { ScriptServer } from './script-server.ts';
 import type { ScriptPeer } from './script-server.ts';
 import {
-  SESSION1_DS, SESSION1_NS_CHG, SESSION1_NS_LOGIN, SESSION1_NS_SYNC, SESSION17_DS, SESSION17_NS_LOGIN, SESSION17_NS_SYNC,
+  SESSION1_DS,
+  SESSION1_NS_CHG,
+  SESSION1_NS_LOGIN,
+  SESSION1_NS_SYNC,
+  SESSION17_DS,
+  SESSION17_NS_LOGIN,
+  SESSION17_NS_SYNC,
 } from './transcripts.ts';
 
 let ds: ScriptServer;
@@ -88,7 +94,11 @@ describe('MsnClient.login', () => {
   it('signs in with MSNP7 and reads the verified flag', async () => {
     const dsSide = serve(ds, SESSION17_DS, (p) => p.close());
     const nsSide = serve(ns, SESSION17_NS_LOGIN);
-    const client = await login({ handle: 'carol@example.com', password: 'carolpass', dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVR0'] });
+    const client = await login({
+      handle: 'carol@example.com',
+      password: 'carolpass',
+      dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVR0'],
+    });
     await Promise.all([dsSide, nsSide]);
     assert.equal(client.dialect, 'MSNP7');
     assert.equal(client.verified, true);
@@ -102,7 +112,9 @@ describe('MsnClient.login', () => {
   });
 
   it('rejects a wrong password with LoginError 911', async () => {
-    const nsSide = serve(ns, `
+    const nsSide = serve(
+      ns,
+      `
       C: VER 1 MSNP5 MSNP4 CVR0
       S: VER 1 MSNP5 MSNP4 CVR0
       C: INF 2
@@ -111,7 +123,9 @@ describe('MsnClient.login', () => {
       S: USR 3 MD5 S 1058403919.482917335
       C: USR 4 MD5 S 37d3caf2a6beeb4c1ec872341d4cf655
       S: 911 4
-    `, (p) => p.close());
+    `,
+      (p) => p.close(),
+    );
     await assert.rejects(login({ port: ns.port, viaDispatch: false, password: 'hunter2' }), (err: Error) => {
       assert.ok(err instanceof LoginError);
       assert.equal(err.code, 911);
@@ -123,14 +137,18 @@ describe('MsnClient.login', () => {
   });
 
   it('rejects an error code from the DS with LoginError', async () => {
-    const dsSide = serve(ds, `
+    const dsSide = serve(
+      ds,
+      `
       C: VER 1 MSNP5 MSNP4 CVR0
       S: VER 1 MSNP5 MSNP4 CVR0
       C: INF 2
       S: INF 2 MD5
       C: USR 3 MD5 I eve@
       S: 206 3
-    `, (p) => p.close());
+    `,
+      (p) => p.close(),
+    );
     await assert.rejects(login({ handle: 'eve@' }), { name: 'LoginError', code: 206 });
     await dsSide;
   });
@@ -174,7 +192,11 @@ describe('MsnClient.sync', () => {
   it('also builds the model from a SYN sent at the wire level, MSNP7 groups included', async () => {
     const dsSide = serve(ds, SESSION17_DS, (p) => p.close());
     const nsSide = serve(ns, SESSION17_NS_LOGIN);
-    const client = await login({ handle: 'carol@example.com', password: 'carolpass', dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVR0'] });
+    const client = await login({
+      handle: 'carol@example.com',
+      password: 'carolpass',
+      dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVR0'],
+    });
     await dsSide;
     const played = (await nsSide).play(SESSION17_NS_SYNC);
     assert.equal((await client.conn.request('SYN', 0)).line, 'SYN 8 50');
@@ -275,7 +297,10 @@ describe('MsnClient commands', () => {
     assert.equal(client.blp, 'BL');
     assert.equal(client.phones.PHH, '');
     assert.equal(client.version, 18);
-    assert.deepEqual(changes.map(([c]) => c.kind), ['remove', 'rename', 'rename', 'setting', 'setting', 'phone']);
+    assert.deepEqual(
+      changes.map(([c]) => c.kind),
+      ['remove', 'rename', 'rename', 'setting', 'setting', 'phone'],
+    );
   });
 
   it('fetchList returns the LST lines and replaces that list', async () => {
@@ -283,7 +308,10 @@ describe('MsnClient commands', () => {
     const played = peer.play('C: LST 9 AL\nS: LST 9 AL 12 1 1 bob@example.com Bob%20B');
     const lines = await client.fetchList('AL');
     await played;
-    assert.deepEqual(lines.map((r) => r.line), ['LST 9 AL 12 1 1 bob@example.com Bob%20B']);
+    assert.deepEqual(
+      lines.map((r) => r.line),
+      ['LST 9 AL 12 1 1 bob@example.com Bob%20B'],
+    );
     assert.deepEqual([...client.lists.AL.keys()], ['bob@example.com']);
   });
 
@@ -337,8 +365,14 @@ describe('MsnClient pushes', () => {
     assert.equal(client.contactPhones.get('bob@example.com')?.PHH, '5');
     assert.equal(client.presence.size, 0);
     assert.equal(client.version, 15);
-    assert.deepEqual(changes.map(([c]) => `${c.kind} ${c.version}`), ['add 13', 'phone 14', 'remove 15']);
-    assert.deepEqual(presence, [['bob@example.com', 'BSY', 'Bob%20B'], ['bob@example.com', null, null]]);
+    assert.deepEqual(
+      changes.map(([c]) => `${c.kind} ${c.version}`),
+      ['add 13', 'phone 14', 'remove 15'],
+    );
+    assert.deepEqual(presence, [
+      ['bob@example.com', 'BSY', 'Bob%20B'],
+      ['bob@example.com', null, null],
+    ]);
   });
 
   it('emits ring, message, alert, out and closed', async () => {
@@ -354,10 +388,18 @@ describe('MsnClient pushes', () => {
     peer.send('OUT OTH');
     peer.close();
     await client.conn.closed;
-    assert.deepEqual(rings, [[{
-      host: '192.0.2.20', port: 1864, cookie: '1188043212.9910.2468', sessionId: '11752013',
-      callerHandle: 'bob@example.com', callerName: 'Bob%20B',
-    }]]);
+    assert.deepEqual(rings, [
+      [
+        {
+          host: '192.0.2.20',
+          port: 1864,
+          cookie: '1188043212.9910.2468',
+          sessionId: '11752013',
+          callerHandle: 'bob@example.com',
+          callerName: 'Bob%20B',
+        },
+      ],
+    ]);
     assert.equal(messages.length, 1);
     assert.equal(alerts[0]?.[0].payload?.toString(), '<NOTIFICATION/>');
     assert.deepEqual(outs, [['OTH']]);

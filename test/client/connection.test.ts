@@ -110,18 +110,24 @@ describe('MsnpConnection: requests', () => {
     const lines = conn.requestAll('LST', ['FL'], isLast);
     await peer.expect('LST 1 FL');
     peer.send('LST 1 FL 12 1 2 bob@example.com Bob%20B', 'QNG', 'LST 1 FL 12 2 2 carol@example.com Carol%20C', 'LST 1 AL 12 0 0');
-    assert.deepEqual((await lines).map((r) => r.line), [
-      'LST 1 FL 12 1 2 bob@example.com Bob%20B',
-      'LST 1 FL 12 2 2 carol@example.com Carol%20C',
-    ]);
-    assert.deepEqual(conn.drain().map((r) => r.line), ['QNG', 'LST 1 AL 12 0 0']);
+    assert.deepEqual(
+      (await lines).map((r) => r.line),
+      ['LST 1 FL 12 1 2 bob@example.com Bob%20B', 'LST 1 FL 12 2 2 carol@example.com Carol%20C'],
+    );
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      ['QNG', 'LST 1 AL 12 0 0'],
+    );
   });
 
   it('requestAll stops at an error code', async () => {
     await open();
     const lines = conn.requestAll('LST', ['FL'], () => false);
     peer.send('500 1');
-    assert.deepEqual((await lines).map((r) => r.line), ['500 1']);
+    assert.deepEqual(
+      (await lines).map((r) => r.line),
+      ['500 1'],
+    );
   });
 });
 
@@ -239,7 +245,10 @@ describe('MsnpConnection: next, expectNothing, drain', () => {
     const reply = conn.request('CHG', 'BSY');
     peer.send('CHG 1 BSY');
     assert.equal((await reply).line, 'CHG 1 BSY');
-    assert.deepEqual(conn.drain().map((r) => r.args[1]), ['b@b.com', 'c@b.com']);
+    assert.deepEqual(
+      conn.drain().map((r) => r.args[1]),
+      ['b@b.com', 'c@b.com'],
+    );
   });
 
   it('request rejects (not throws) once the connection is closed', async () => {

@@ -60,7 +60,9 @@ describe('referrals', () => {
     assert.equal(parseHostPort('nohost'), undefined);
     assert.equal(parseHostPort('h:99999'), undefined);
     assert.deepEqual(switchboardTicket(rx('XFR 100 SB 192.0.2.20:1864 CKI 1188043211.6624.1357')), {
-      host: '192.0.2.20', port: 1864, cookie: '1188043211.6624.1357',
+      host: '192.0.2.20',
+      port: 1864,
+      cookie: '1188043211.6624.1357',
     });
     assert.equal(switchboardTicket(rx('XFR 3 NS 192.0.2.5:1863 0')), undefined);
     assert.equal(switchboardInvitation(rx('RNG 1 bad CKI c a@b.c A')), undefined);

@@ -51,13 +51,19 @@ describe('SessionModel: SYN dump', () => {
     assert.equal(model.gtc, 'A');
     assert.equal(model.blp, 'AL');
     assert.deepEqual(model.phones, { PHH: '1%20(555)%200100', PHW: '', PHM: '', MOB: 'N', MBE: 'N' });
-    const bobAndCarol = [['bob@example.com', 'Bob%20B'], ['carol@example.com', 'Carol%20C']];
+    const bobAndCarol = [
+      ['bob@example.com', 'Bob%20B'],
+      ['carol@example.com', 'Carol%20C'],
+    ];
     assert.deepEqual([...model.lists.FL], bobAndCarol);
     assert.deepEqual([...model.lists.AL], bobAndCarol);
     assert.deepEqual([...model.lists.BL], []);
     assert.deepEqual([...model.lists.RL], bobAndCarol);
     assert.deepEqual(model.contactPhones.get('bob@example.com'), {
-      PHH: '1%20(555)%200142', PHW: '', PHM: '1%20(555)%200199', MOB: 'Y',
+      PHH: '1%20(555)%200142',
+      PHW: '',
+      PHM: '1%20(555)%200199',
+      MOB: 'Y',
     });
     assert.deepEqual(model.contactPhones.get('carol@example.com'), { PHH: '', PHW: '', PHM: '', MOB: 'N' });
   });
@@ -90,7 +96,13 @@ describe('SessionModel: SYN dump', () => {
     const model = new SessionModel();
     const events = feed(model, SESSION17_NS_SYNC);
     assert.deepEqual(changes(events), [{ kind: 'synced', version: 50, upToDate: false }]);
-    assert.deepEqual([...model.groups], [['0', 'Other%20Contacts'], ['1', 'Friends']]);
+    assert.deepEqual(
+      [...model.groups],
+      [
+        ['0', 'Other%20Contacts'],
+        ['1', 'Friends'],
+      ],
+    );
     assert.deepEqual(model.contactGroups.get('alice@example.com'), ['0', '1']);
     assert.equal(model.lists.FL.get('alice@example.com'), 'Alice%20A');
   });
@@ -100,7 +112,13 @@ describe('SessionModel: SYN dump', () => {
     feed(model, SESSION17_NS_SYNC);
     feed(model, SESSION17_NS_GROUPS);
     assert.equal(model.version, 55);
-    assert.deepEqual([...model.groups], [['0', 'Other%20Contacts'], ['2', 'Work']]);
+    assert.deepEqual(
+      [...model.groups],
+      [
+        ['0', 'Other%20Contacts'],
+        ['2', 'Work'],
+      ],
+    );
     assert.deepEqual(model.contactGroups.get('alice@example.com'), ['0', '2']);
     assert.equal(model.lists.FL.has('alice@example.com'), true);
   });
@@ -127,18 +145,22 @@ describe('SessionModel: LST outside SYN', () => {
 describe('SessionModel: replies and pushes', () => {
   it('ADD replies and ADD 0 RL pushes add entries and set the version', () => {
     const model = syncedModel();
-    const events = feed(model, [
-      'S: ADD 20 AL 13 dave@example.com dave%40example.com',
-      'S: ADD 21 FL 14 dave@example.com dave%40example.com',
-      'S: ADD 0 RL 15 dave@example.com Dave%20D',
-    ].join('\n'));
+    const events = feed(
+      model,
+      [
+        'S: ADD 20 AL 13 dave@example.com dave%40example.com',
+        'S: ADD 21 FL 14 dave@example.com dave%40example.com',
+        'S: ADD 0 RL 15 dave@example.com Dave%20D',
+      ].join('\n'),
+    );
     assert.equal(model.version, 15);
     assert.equal(model.lists.AL.get('dave@example.com'), 'dave%40example.com');
     assert.equal(model.lists.FL.get('dave@example.com'), 'dave%40example.com');
     assert.equal(model.lists.RL.get('dave@example.com'), 'Dave%20D');
-    assert.deepEqual(changes(events).map((c) => c.kind === 'add' && `${c.list} ${c.pushed}`), [
-      'AL false', 'FL false', 'RL true',
-    ]);
+    assert.deepEqual(
+      changes(events).map((c) => c.kind === 'add' && `${c.list} ${c.pushed}`),
+      ['AL false', 'FL false', 'RL true'],
+    );
   });
 
   it('REM replies and REM 0 RL pushes remove entries; leaving FL ends presence and phones', () => {
@@ -175,11 +197,15 @@ describe('SessionModel: replies and pushes', () => {
     assert.equal(model.phones.PHH, '');
     assert.equal(model.version, 29);
     assert.deepEqual(changes(events)[2], {
-      kind: 'phone', handle: 'alice@example.com', property: 'PHW', value: '555', version: 28,
+      kind: 'phone',
+      handle: 'alice@example.com',
+      property: 'PHW',
+      value: '555',
+      version: 28,
     });
   });
 
-  it('BPR pushes update a contact\'s phones', () => {
+  it("BPR pushes update a contact's phones", () => {
     const model = syncedModel();
     const events = feed(model, 'S: BPR 30 bob@example.com PHH 1%20(555)%200143');
     assert.equal(model.contactPhones.get('bob@example.com')?.PHH, '1%20(555)%200143');
@@ -199,12 +225,15 @@ describe('SessionModel: replies and pushes', () => {
 describe('SessionModel: presence and status', () => {
   it('tracks ILN, NLN and FLN', () => {
     const model = syncedModel();
-    const events = feed(model, [
-      'S: ILN 9 NLN bob@example.com Bob%20B',
-      'S: NLN AWY bob@example.com Bobby',
-      'S: NLN NLN carol@example.com Carol%20C',
-      'S: FLN carol@example.com',
-    ].join('\n'));
+    const events = feed(
+      model,
+      [
+        'S: ILN 9 NLN bob@example.com Bob%20B',
+        'S: NLN AWY bob@example.com Bobby',
+        'S: NLN NLN carol@example.com Carol%20C',
+        'S: FLN carol@example.com',
+      ].join('\n'),
+    );
     assert.deepEqual([...model.presence], [['bob@example.com', { status: 'AWY', name: 'Bobby' }]]);
     assert.deepEqual(events.at(-1), { type: 'presence', handle: 'carol@example.com', presence: null });
   });

@@ -6,7 +6,7 @@ import { parseIncomingPage } from '../../src/client/pages.ts';
 import { incomingPageDocument } from '../../src/protocol/incoming-page.ts';
 
 describe('parseIncomingPage (client)', () => {
-  test('reads msnd\'s document and round-trips escaped text', () => {
+  test("reads msnd's document and round-trips escaped text", () => {
     const doc = incomingPageDocument({
       to: { handle: 'bob@example.com', accountId: 2 },
       from: { handle: 'alice@example.com', accountId: 1 },
@@ -36,9 +36,16 @@ describe('parseIncomingPage (client)', () => {
   </MSG>
 </NOTIFICATION>`;
     assert.deepEqual(parseIncomingPage(Buffer.from(fromPhone)), {
-      from: 'tel:+15550100', fromPid: '', text: 'On my way & late', messageId: '1', notificationId: '0',
+      from: 'tel:+15550100',
+      fromPid: '',
+      text: 'On my way & late',
+      messageId: '1',
+      notificationId: '0',
     });
-    const failed = fromPhone.replace('<NOTIFICATION id="0"', '<NOTIFICATION id="17"').replace('id="1"', 'id="407"').replace(/<TEXT>[^<]*</, '<TEXT><');
+    const failed = fromPhone
+      .replace('<NOTIFICATION id="0"', '<NOTIFICATION id="17"')
+      .replace('id="1"', 'id="407"')
+      .replace(/<TEXT>[^<]*</, '<TEXT><');
     assert.deepEqual(parseIncomingPage(failed), { from: 'tel:+15550100', fromPid: '', text: '', messageId: '407', notificationId: '17' });
   });
 

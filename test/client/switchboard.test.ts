@@ -117,14 +117,17 @@ describe('SwitchboardSession.open (session 12, alice-SB)', () => {
 
     sendPayload(peer, 'MSG bob@example.com Bob%20B', PAYLOADS.heyAlice);
     const hey = await alice.nextMessage();
-    assert.deepEqual({ ...hey, payload: hey.payload.toString() }, {
-      from: 'bob@example.com',
-      name: 'Bob%20B',
-      payload: PAYLOADS.heyAlice,
-      contentType: 'text/plain; charset=UTF-8',
-      headers: { 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=UTF-8' },
-      body: "Hey Alice, what's up?",
-    });
+    assert.deepEqual(
+      { ...hey, payload: hey.payload.toString() },
+      {
+        from: 'bob@example.com',
+        name: 'Bob%20B',
+        payload: PAYLOADS.heyAlice,
+        contentType: 'text/plain; charset=UTF-8',
+        headers: { 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=UTF-8' },
+        body: "Hey Alice, what's up?",
+      },
+    );
     const left = record(alice, 'left');
     peer.send('BYE bob@example.com');
     await alice.conn.next('BYE');
@@ -202,7 +205,10 @@ describe('SwitchboardSession errors', () => {
     await xfr;
     const peer = await sb.nextPeer();
     await peer.play('C: USR 1 bob@example.com 1188043299.0000.0000\nS: 911 1');
-    await assert.rejects(opening, (err: unknown) => err instanceof MsnpError && err.code === 911 && err.request === 'USR 1 bob@example.com 1188043299.0000.0000');
+    await assert.rejects(
+      opening,
+      (err: unknown) => err instanceof MsnpError && err.code === 911 && err.request === 'USR 1 bob@example.com 1188043299.0000.0000',
+    );
     await peer.clientEnded;
   });
 
@@ -219,7 +225,10 @@ describe('SwitchboardSession errors', () => {
       const inviting = alice.invite('carol@example.com');
       await wire.expect('CAL 3 carol@example.com');
       peer.send(`${code} 3`);
-      await assert.rejects(inviting, (err: unknown) => err instanceof MsnpError && err.code === code && err.request === 'CAL 3 carol@example.com');
+      await assert.rejects(
+        inviting,
+        (err: unknown) => err instanceof MsnpError && err.code === code && err.request === 'CAL 3 carol@example.com',
+      );
       const again = alice.invite('dave@example.com');
       await wire.expect('CAL 4 dave@example.com');
       peer.send('CAL 4 RINGING 11752013');
@@ -230,8 +239,12 @@ describe('SwitchboardSession errors', () => {
   it('ANS refused: answer rejects with MsnpError 911', async () => {
     const { client } = await nsClient('bob@example.com', 'Bob%20B');
     const invitation: SwitchboardInvitation = {
-      host: '127.0.0.1', port: sb.port, cookie: RNG_COOKIE, sessionId: '11752013',
-      callerHandle: 'alice@example.com', callerName: 'Alice%20A',
+      host: '127.0.0.1',
+      port: sb.port,
+      cookie: RNG_COOKIE,
+      sessionId: '11752013',
+      callerHandle: 'alice@example.com',
+      callerName: 'Alice%20A',
     };
     const answering = SwitchboardSession.answer(client, invitation);
     const peer = await sb.nextPeer();
@@ -254,7 +267,13 @@ describe('SwitchboardSession.answer (session 12, bob-SB)', () => {
     closers.push(() => bob.close());
     assert.equal(bob.sessionId, '11752013');
     assert.equal(bob.friendlyName, 'Bob%20B');
-    assert.deepEqual([...bob.participants], [['alice@example.com', 'Alice%20A'], ['carol@example.com', 'Carol%20C']]);
+    assert.deepEqual(
+      [...bob.participants],
+      [
+        ['alice@example.com', 'Alice%20A'],
+        ['carol@example.com', 'Carol%20C'],
+      ],
+    );
     const joined = record(bob, 'joined');
     peer.send('JOI dave@example.com Dave%20D', 'BYE carol@example.com');
     await bob.conn.next('BYE');
@@ -285,10 +304,7 @@ describe('SwitchboardSession.answer (session 12, bob-SB)', () => {
   });
 
   it('rejects what is not an invitation', async () => {
-    await assert.rejects(
-      SwitchboardSession.join('a@b.cd', toReceived('RNG', ['99', 'nohost', 'CKI', 'c'])),
-      TypeError,
-    );
+    await assert.rejects(SwitchboardSession.join('a@b.cd', toReceived('RNG', ['99', 'nohost', 'CKI', 'c'])), TypeError);
     assert.throws(() => toMessage(toReceived('JOI', ['a@b.cd', 'A'])));
   });
 });

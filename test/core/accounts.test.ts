@@ -39,10 +39,9 @@ describe('authenticate (MSNP5.md 6.4)', () => {
   test('6.4: a kids account → 923, but only with the right password (a wrong one is 911)', async () => {
     const a = await w.accounts({ kid: 'Kid' }, { kid: { kid: true } });
     assert.deepEqual(await authenticate(w.store, a.kid.handle, CHALLENGE, RIGHT, open), { error: ErrorCode.KIDS_WITHOUT_CONSENT });
-    assert.deepEqual(
-      await authenticate(w.store, a.kid.handle, CHALLENGE, md5Response(CHALLENGE, 'wrong'), open),
-      { error: ErrorCode.AUTHENTICATION_FAILED },
-    );
+    assert.deepEqual(await authenticate(w.store, a.kid.handle, CHALLENGE, md5Response(CHALLENGE, 'wrong'), open), {
+      error: ErrorCode.AUTHENTICATION_FAILED,
+    });
   });
 
   test('6.4: an unverified account → 924 when verification is required and not soft', async () => {

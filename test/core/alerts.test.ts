@@ -47,7 +47,10 @@ describe('delivery (MSNP5.md 9.21)', () => {
     await sendAlert(w.store, { to: [a.u.handle, a.v.handle], text: 'Maintenance at noon', url: 'https://example.com/news?id=1' });
     const u1 = recipient(a.u);
     const u2 = recipient(a.u);
-    const delivered = await Promise.all([deliverPendingAlerts(w.store, [u1], 'http://msnd/'), deliverPendingAlerts(w.store, [u2], 'http://msnd/')]);
+    const delivered = await Promise.all([
+      deliverPendingAlerts(w.store, [u1], 'http://msnd/'),
+      deliverPendingAlerts(w.store, [u2], 'http://msnd/'),
+    ]);
     assert.deepEqual(delivered.sort(), [0, 1]);
     assert.equal(u1.documents.length + u2.documents.length, 1);
     assert.equal(await deliverPendingAlerts(w.store, [recipient(a.u)], 'http://msnd/'), 0);

@@ -28,8 +28,17 @@ const anyPlace = { city: '*', state: '*', country: '*' };
 
 describe('FND (MSNP5.md 9.17)', () => {
   test('9.17: first and last name must be given → 201 for * or blank', async () => {
-    for (const [firstName, lastName] of [['*', 'Smith'], ['Ann', '*'], ['', 'Smith'], ['Ann', '  ']]) {
-      assert.deepEqual(await findMembers(w.store, { firstName: firstName!, lastName: lastName!, ...anyPlace }), { error: ErrorCode.INVALID_PARAMETER }, `${firstName}/${lastName}`);
+    for (const [firstName, lastName] of [
+      ['*', 'Smith'],
+      ['Ann', '*'],
+      ['', 'Smith'],
+      ['Ann', '  '],
+    ]) {
+      assert.deepEqual(
+        await findMembers(w.store, { firstName: firstName!, lastName: lastName!, ...anyPlace }),
+        { error: ErrorCode.INVALID_PARAMETER },
+        `${firstName}/${lastName}`,
+      );
     }
   });
 
@@ -38,10 +47,20 @@ describe('FND (MSNP5.md 9.17)', () => {
     const a = await w.accounts({ oslo: 'A', bergen: 'B', hidden: 'H' });
     await listed(a.oslo, { lastName: last });
     await listed(a.bergen, { lastName: last, city: 'Bergen' });
-    await w.store.setDirectoryEntry(a.hidden.id, { listed: false, firstName: 'Ann', lastName: last, city: 'Oslo', state: '', country: 'NO' });
+    await w.store.setDirectoryEntry(a.hidden.id, {
+      listed: false,
+      firstName: 'Ann',
+      lastName: last,
+      city: 'Oslo',
+      state: '',
+      country: 'NO',
+    });
     const all = await findMembers(w.store, { firstName: 'ANN', lastName: last.toLowerCase(), ...anyPlace });
     assert.ok('ok' in all);
-    assert.deepEqual(all.hits.map((h) => h.accountId), [a.oslo.id, a.bergen.id]);
+    assert.deepEqual(
+      all.hits.map((h) => h.accountId),
+      [a.oslo.id, a.bergen.id],
+    );
     const oslo = await findMembers(w.store, { firstName: 'Ann', lastName: last, ...anyPlace, city: 'oslo' });
     assert.ok('ok' in oslo);
     assert.deepEqual(oslo.hits, [{ accountId: a.oslo.id, firstName: 'Ann', lastName: last, city: 'Oslo', state: '', country: 'NO' }]);

@@ -49,7 +49,10 @@ describe('ADG, REG, RMG and the group parameter (MSNP5.md 9.29)', () => {
     assert.deepEqual(await user.groups(), { version: 1, groups: [{ id: 0, name: DEFAULT_GROUP_NAME }] });
     assert.deepEqual(reported(await user.addGroup('Friends')), { groupId: 1, version: 2 });
     assert.deepEqual(reported(await user.addGroup('Work')), { groupId: 2, version: 3 });
-    assert.deepEqual((await user.groups()).groups.map((g) => g.name), [DEFAULT_GROUP_NAME, 'Friends', 'Work']);
+    assert.deepEqual(
+      (await user.groups()).groups.map((g) => g.name),
+      [DEFAULT_GROUP_NAME, 'Friends', 'Work'],
+    );
   });
 
   test('9.29: the 30th group is the last → 223 for one more, nothing changes; a removed id is reused', async () => {
@@ -79,7 +82,10 @@ describe('ADG, REG, RMG and the group parameter (MSNP5.md 9.29)', () => {
     await user.addGroup('Friends');
     assert.deepEqual(reported(await user.renameGroup(0, 'Everyone')), { version: 3 });
     assert.deepEqual(reported(await user.renameGroup(1, 'Pals')), { version: 4 });
-    assert.deepEqual((await user.groups()).groups, [{ id: 0, name: 'Everyone' }, { id: 1, name: 'Pals' }]);
+    assert.deepEqual((await user.groups()).groups, [
+      { id: 0, name: 'Everyone' },
+      { id: 1, name: 'Pals' },
+    ]);
   });
 
   test('9.29, D-11: RMG moves contacts that were only in that group to group 0; others just leave it; one bump', async () => {
@@ -97,7 +103,10 @@ describe('ADG, REG, RMG and the group parameter (MSNP5.md 9.29)', () => {
     assert.deepEqual((await w.record(a.o, a.both))?.groups, [2]);
     assert.deepEqual((await w.record(a.o, a.other))?.groups, [2]);
     assert.ok((await w.record(a.o, a.only))?.lists.FL, 'still on FL (D-11)');
-    assert.deepEqual((await user.groups()).groups.map((g) => g.id), [0, 2]);
+    assert.deepEqual(
+      (await user.groups()).groups.map((g) => g.id),
+      [0, 2],
+    );
   });
 
   test('9.8: ADD FL without a group puts a new entry in group 0; with a group, in that group only', async () => {
@@ -130,7 +139,13 @@ describe('ADG, REG, RMG and the group parameter (MSNP5.md 9.29)', () => {
     const xVersion = await w.version(a.x);
     const joined = await O.user.add('FL', a.x.handle, 'Xavier', 1);
     assert.deepEqual(joined, { ok: true, version: await w.version(a.o), membershipOnly: true });
-    assert.deepEqual(await w.record(a.o, a.x), { contactId: a.x.id, handle: a.x.handle, name: 'Xavier', lists: { FL: true, AL: false, BL: false, RL: false }, groups: [0, 1] });
+    assert.deepEqual(await w.record(a.o, a.x), {
+      contactId: a.x.id,
+      handle: a.x.handle,
+      name: 'Xavier',
+      lists: { FL: true, AL: false, BL: false, RL: false },
+      groups: [0, 1],
+    });
     assert.equal(await w.version(a.x), xVersion);
     assert.deepEqual(X.endpoint.events, []);
     assert.deepEqual(await O.user.add('FL', a.x.handle, 'X', 1), { error: ErrorCode.ALREADY_THERE });

@@ -24,7 +24,14 @@ const request = (target: InvitationRequest['target'], note = ''): InvitationRequ
   webUrl: 'http://msnd.example',
 });
 
-const hit = (account: Account): DirectoryHit => ({ accountId: account.id, firstName: 'F', lastName: 'L', city: '', state: '', country: '' });
+const hit = (account: Account): DirectoryHit => ({
+  accountId: account.id,
+  firstName: 'F',
+  lastName: 'L',
+  city: '',
+  state: '',
+  country: '',
+});
 
 describe('SND and SDC (MSNP5.md 9.18, 9.19)', () => {
   test('9.18: the target is an address, or digits: an index into the last FND result', () => {
@@ -41,7 +48,7 @@ describe('SND and SDC (MSNP5.md 9.18, 9.19)', () => {
     assert.deepEqual([item?.kind, item?.recipient, item?.sender], ['email', 'zed@example.net', 'alice@example.com']);
   });
 
-  test('9.19: an index goes to the entry\'s preferred e-mail, else its handle', async () => {
+  test("9.19: an index goes to the entry's preferred e-mail, else its handle", async () => {
     const a = await w.accounts({ plain: 'P', prefers: 'Q' }, { prefers: { profile: { preferredEmail: 'q@home.example' } } });
     const found = [hit(a.plain), hit(a.prefers)];
     const first = await queueInvitation(w.store, outbox, found, request({ index: 1 }));

@@ -44,7 +44,12 @@ const rows: Row[] = [
   { event: 'O BLP', when: (c) => c.O.setBlp('BL'), steps: [1, 0, 0] },
   // W watches O, X is only on O's FL (X does not watch O): only W's version moves.
   { event: 'O PRP', given: (c) => c.O.add('FL', c.x.handle, 'X'), when: (c) => c.O.setPhone('PHH', '555'), steps: [1, 0, 1] },
-  { event: 'O PRP, W blocked (still a watcher)', given: (c) => c.O.add('BL', c.w.handle, 'W'), when: (c) => c.O.setPhone('MOB', 'Y'), steps: [1, 0, 1] },
+  {
+    event: 'O PRP, W blocked (still a watcher)',
+    given: (c) => c.O.add('BL', c.w.handle, 'W'),
+    when: (c) => c.O.setPhone('MOB', 'Y'),
+    steps: [1, 0, 1],
+  },
   { event: 'O ADG', when: (c) => c.O.addGroup('Friends'), steps: [1, 0, 0] },
   { event: 'O REG', when: (c) => c.O.renameGroup(0, 'All'), steps: [1, 0, 0] },
   {
@@ -82,10 +87,20 @@ const rows: Row[] = [
   { event: 'O CHG HDN', given: (c) => c.O.changeStatus('NLN'), when: (c) => c.O.changeStatus('HDN'), steps: [0, 0, 0] },
   { event: 'O signs out', given: (c) => c.O.changeStatus('NLN'), when: (c) => c.O.signOut(), steps: [0, 0, 0] },
   // A refused request changes nothing (MSNP5.md 3.3): 215, 216, 218, 219, 205.
-  { event: 'O ADD AL X again (215)', given: (c) => c.O.add('AL', c.x.handle, 'X'), when: (c) => c.O.add('AL', c.x.handle, 'X'), steps: [0, 0, 0] },
+  {
+    event: 'O ADD AL X again (215)',
+    given: (c) => c.O.add('AL', c.x.handle, 'X'),
+    when: (c) => c.O.add('AL', c.x.handle, 'X'),
+    steps: [0, 0, 0],
+  },
   { event: 'O REM FL X not there (216)', when: (c) => c.O.remove('FL', c.x.handle), steps: [0, 0, 0] },
   { event: 'O BLP AL already (218)', when: (c) => c.O.setBlp('AL'), steps: [0, 0, 0] },
-  { event: 'O ADD BL X on AL (219)', given: (c) => c.O.add('AL', c.x.handle, 'X'), when: (c) => c.O.add('BL', c.x.handle, 'X'), steps: [0, 0, 0] },
+  {
+    event: 'O ADD BL X on AL (219)',
+    given: (c) => c.O.add('AL', c.x.handle, 'X'),
+    when: (c) => c.O.add('BL', c.x.handle, 'X'),
+    steps: [0, 0, 0],
+  },
 ];
 
 describe('who gets +1 (MSNP5.md 8.4 table)', () => {
@@ -100,13 +115,16 @@ describe('who gets +1 (MSNP5.md 8.4 table)', () => {
       const before = await w.versions(a.o, a.x, a.w);
       await row.when(cast);
       const after = await w.versions(a.o, a.x, a.w);
-      assert.deepEqual(after.map((v, i) => v - before[i]!), row.steps);
+      assert.deepEqual(
+        after.map((v, i) => v - before[i]!),
+        row.steps,
+      );
     });
   }
 });
 
 describe('the version each reply and event reports (MSNP5.md 8.4)', () => {
-  test('8.4: replies carry the new stored version; ADD 0 RL and BPR carry the receiver\'s', async () => {
+  test("8.4: replies carry the new stored version; ADD 0 RL and BPR carry the receiver's", async () => {
     const a = await w.accounts({ o: 'O', x: 'X' });
     const O = await w.signIn(a.o);
     const X = await w.signIn(a.x);
@@ -114,16 +132,25 @@ describe('the version each reply and event reports (MSNP5.md 8.4)', () => {
     const added = await O.user.add('FL', a.x.handle, 'X');
     assert.ok('ok' in added);
     assert.equal(added.version, await w.version(a.o));
-    assert.deepEqual(X.endpoint.take('reverse-added').map((e) => e.version), [await w.version(a.x)]);
+    assert.deepEqual(
+      X.endpoint.take('reverse-added').map((e) => e.version),
+      [await w.version(a.x)],
+    );
     await X.user.add('FL', a.o.handle, 'O'); // X watches O
     O.endpoint.clear();
     const prp = await O.user.setPhone('PHW', '1234');
     assert.equal(prp.version, await w.version(a.o));
-    assert.deepEqual(X.endpoint.take('phone').map((e) => e.version), [await w.version(a.x)]);
+    assert.deepEqual(
+      X.endpoint.take('phone').map((e) => e.version),
+      [await w.version(a.x)],
+    );
     const removed = await O.user.remove('FL', a.x.handle);
     assert.ok('ok' in removed);
     assert.equal(removed.version, await w.version(a.o));
-    assert.deepEqual(X.endpoint.take('reverse-removed').map((e) => e.version), [await w.version(a.x)]);
+    assert.deepEqual(
+      X.endpoint.take('reverse-removed').map((e) => e.version),
+      [await w.version(a.x)],
+    );
   });
 
   test('8.4: the same thing changed and changed back increments twice', async () => {
@@ -147,8 +174,15 @@ describe('the version each reply and event reports (MSNP5.md 8.4)', () => {
     w.setListVersion(a.x, 4294967295);
     const O = await w.signIn(a.o);
     const X = await w.signIn(a.x);
-    assert.deepEqual(await O.user.add('FL', a.x.handle, 'X'), { ok: true, version: 1, phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' } });
-    assert.deepEqual(X.endpoint.take('reverse-added').map((e) => e.version), [1]);
+    assert.deepEqual(await O.user.add('FL', a.x.handle, 'X'), {
+      ok: true,
+      version: 1,
+      phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' },
+    });
+    assert.deepEqual(
+      X.endpoint.take('reverse-added').map((e) => e.version),
+      [1],
+    );
     assert.deepEqual(await w.versions(a.o, a.x), [1, 1]);
     assert.deepEqual(await O.user.setGtc('N'), { ok: true, version: 2 });
   });

@@ -16,18 +16,30 @@ before(async () => {
 after(() => w.close());
 
 describe('RL mirror (MSNP5.md 8.2, 9.8, 9.9)', () => {
-  test('8.2: ADD FL puts the adder on the contact\'s RL, named with the adder\'s friendly name, and tells the contact', async () => {
+  test("8.2: ADD FL puts the adder on the contact's RL, named with the adder's friendly name, and tells the contact", async () => {
     const a = await w.accounts({ alice: 'Alice', bob: 'Bob' });
     const alice = await w.signIn(a.alice);
     const bob = await w.signIn(a.bob);
     const added = await alice.user.add('FL', a.bob.handle, 'Bobby');
     assert.ok('ok' in added);
-    assert.deepEqual(await w.record(a.alice, a.bob), { contactId: a.bob.id, handle: a.bob.handle, name: 'Bobby', lists: on('FL'), groups: [0] });
-    assert.deepEqual(await w.record(a.bob, a.alice), { contactId: a.alice.id, handle: a.alice.handle, name: 'Alice', lists: on('RL'), groups: [] });
+    assert.deepEqual(await w.record(a.alice, a.bob), {
+      contactId: a.bob.id,
+      handle: a.bob.handle,
+      name: 'Bobby',
+      lists: on('FL'),
+      groups: [0],
+    });
+    assert.deepEqual(await w.record(a.bob, a.alice), {
+      contactId: a.alice.id,
+      handle: a.alice.handle,
+      name: 'Alice',
+      lists: on('RL'),
+      groups: [],
+    });
     assert.deepEqual(bob.endpoint.take('reverse-added'), [{ kind: 'reverse-added', version: 2, contact: a.alice.handle, name: 'Alice' }]);
   });
 
-  test('8.2: REM FL takes the remover off the contact\'s RL and tells the contact; records with no bits left are deleted', async () => {
+  test("8.2: REM FL takes the remover off the contact's RL and tells the contact; records with no bits left are deleted", async () => {
     const a = await w.accounts({ alice: 'Alice', bob: 'Bob' });
     const alice = await w.signIn(a.alice);
     const bob = await w.signIn(a.bob);
@@ -40,7 +52,7 @@ describe('RL mirror (MSNP5.md 8.2, 9.8, 9.9)', () => {
     assert.deepEqual(bob.endpoint.take('reverse-removed'), [{ kind: 'reverse-removed', version: 3, contact: a.alice.handle }]);
   });
 
-  test('8.2: the RL record keeps the contact\'s own bits: REM FL leaves the contact\'s AL entry of the remover', async () => {
+  test("8.2: the RL record keeps the contact's own bits: REM FL leaves the contact's AL entry of the remover", async () => {
     const a = await w.accounts({ alice: 'Alice', bob: 'Bob' });
     const alice = await w.signIn(a.alice);
     const bob = await w.signIn(a.bob);
@@ -49,7 +61,13 @@ describe('RL mirror (MSNP5.md 8.2, 9.8, 9.9)', () => {
     assert.deepEqual((await w.record(a.bob, a.alice))?.lists, on('AL', 'RL'));
     assert.equal((await w.record(a.bob, a.alice))?.name, 'Al', 'the name Bob gave stays');
     await alice.user.remove('FL', a.bob.handle);
-    assert.deepEqual(await w.record(a.bob, a.alice), { contactId: a.alice.id, handle: a.alice.handle, name: 'Al', lists: on('AL'), groups: [] });
+    assert.deepEqual(await w.record(a.bob, a.alice), {
+      contactId: a.alice.id,
+      handle: a.alice.handle,
+      name: 'Al',
+      lists: on('AL'),
+      groups: [],
+    });
   });
 
   test('8.2, D-8: ADD 0 RL reaches the contact even when the adder is on its BL', async () => {
@@ -62,14 +80,14 @@ describe('RL mirror (MSNP5.md 8.2, 9.8, 9.9)', () => {
     assert.equal(bob.endpoint.take('reverse-added').length, 1);
   });
 
-  test('8.2: an offline contact\'s RL changes all the same; the event is simply dropped', async () => {
+  test("8.2: an offline contact's RL changes all the same; the event is simply dropped", async () => {
     const a = await w.accounts({ alice: 'Alice', bob: 'Bob' });
     const alice = await w.signIn(a.alice);
     await alice.user.add('FL', a.bob.handle, 'Bob');
     assert.deepEqual((await w.record(a.bob, a.alice))?.lists, on('RL'));
   });
 
-  test('8.2: AL and BL edits do not touch the contact\'s RL', async () => {
+  test("8.2: AL and BL edits do not touch the contact's RL", async () => {
     const a = await w.accounts({ alice: 'Alice', bob: 'Bob' });
     const alice = await w.signIn(a.alice);
     const bob = await w.signIn(a.bob);
@@ -151,7 +169,13 @@ describe('list rules of ADD and REM (MSNP5.md 8.2, 9.8, 9.9)', () => {
     await alice.user.add('AL', a.bob.handle, 'Second');
     assert.equal((await w.record(a.alice, a.bob))?.name, 'Second');
     assert.ok('ok' in (await alice.user.renameContact(a.bob.handle, 'Third')));
-    assert.deepEqual(await w.record(a.alice, a.bob), { contactId: a.bob.id, handle: a.bob.handle, name: 'Third', lists: on('FL', 'AL'), groups: [0] });
+    assert.deepEqual(await w.record(a.alice, a.bob), {
+      contactId: a.bob.id,
+      handle: a.bob.handle,
+      name: 'Third',
+      lists: on('FL', 'AL'),
+      groups: [0],
+    });
   });
 
   test('9.10: REA of a contact on none of the lists → 216; of one only on RL it renames the RL record', async () => {
@@ -198,7 +222,11 @@ describe('list rules of ADD and REM (MSNP5.md 8.2, 9.8, 9.9)', () => {
     assert.deepEqual(snap.groups, [{ id: 0, name: 'Other%20Contacts' }]);
     assert.deepEqual(snap.contacts, [
       {
-        contactId: a.bob.id, handle: a.bob.handle, name: 'Bob', lists: on('FL', 'AL'), groups: [0],
+        contactId: a.bob.id,
+        handle: a.bob.handle,
+        name: 'Bob',
+        lists: on('FL', 'AL'),
+        groups: [0],
         // Bob has BLP BL and Alice on neither of his lists: she sees blanks and his MBE (D-10).
         visiblePhones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'Y' },
       },
@@ -235,7 +263,7 @@ describe('list sizes (MSNP5.md 8.2, 9.8 check 9, 14)', () => {
     });
   }
 
-  test('8.2: the contact\'s RL full refuses the adder\'s ADD FL → 210, nothing changes on either side', async () => {
+  test("8.2: the contact's RL full refuses the adder's ADD FL → 210, nothing changes on either side", async () => {
     const a = await w.accounts({ star: 'Star', f1: 'F1', f2: 'F2', late: 'Late' });
     for (const fan of [a.f1, a.f2]) await (await w.signIn(fan, small)).user.add('FL', a.star.handle, 'Star');
     const late = await w.signIn(a.late, small);

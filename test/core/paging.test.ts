@@ -24,14 +24,19 @@ const pager = (account: Account): Pager => ({ accountId: account.id, handle: acc
 describe('PAG (MSNP5.md 9.20)', () => {
   test('9.20: no such account → 205', async () => {
     const a = await w.accounts({ s: 'S' });
-    assert.deepEqual(await sendPage(w.store, outbox, w.bus, pager(a.s), 'nobody-at-all@example.com', PAGE), { error: ErrorCode.INVALID_USER });
+    assert.deepEqual(await sendPage(w.store, outbox, w.bus, pager(a.s), 'nobody-at-all@example.com', PAGE), {
+      error: ErrorCode.INVALID_USER,
+    });
   });
 
   test('9.20: no mobile number, or MOB N → 220', async () => {
-    const a = await w.accounts({ s: 'S', noNumber: 'N', mobN: 'M' }, {
-      noNumber: { phones: { MOB: 'Y', MBE: 'Y' } },
-      mobN: { phones: { PHM: '555', MOB: 'N', MBE: 'Y' } },
-    });
+    const a = await w.accounts(
+      { s: 'S', noNumber: 'N', mobN: 'M' },
+      {
+        noNumber: { phones: { MOB: 'Y', MBE: 'Y' } },
+        mobN: { phones: { PHM: '555', MOB: 'N', MBE: 'Y' } },
+      },
+    );
     for (const target of [a.noNumber, a.mobN]) {
       assert.deepEqual(await sendPage(w.store, outbox, w.bus, pager(a.s), target.handle, PAGE), { error: ErrorCode.NOT_ACCEPTING_PAGES });
     }
@@ -41,14 +46,20 @@ describe('PAG (MSNP5.md 9.20)', () => {
     const a = await w.accounts({ s: 'S', blocks: 'B', strict: 'T' }, { blocks: PAGEABLE, strict: { ...PAGEABLE, blp: 'BL' } });
     await (await w.signIn(a.blocks)).user.add('BL', a.s.handle, 'S');
     for (const target of [a.blocks, a.strict]) {
-      assert.deepEqual(await sendPage(w.store, outbox, w.bus, pager(a.s), target.handle, Buffer.from('junk')), { error: ErrorCode.NOT_ACCEPTING_PAGES });
+      assert.deepEqual(await sendPage(w.store, outbox, w.bus, pager(a.s), target.handle, Buffer.from('junk')), {
+        error: ErrorCode.NOT_ACCEPTING_PAGES,
+      });
     }
   });
 
-  test('9.20: a payload not of the reference\'s shape → 201', async () => {
+  test("9.20: a payload not of the reference's shape → 201", async () => {
     const a = await w.accounts({ s: 'S', t: 'T' }, { t: PAGEABLE });
     for (const payload of ['junk', '<TEXT xml:space="preserve"></TEXT>', '<TEXT xml:space="preserve">a\x07</TEXT>']) {
-      assert.deepEqual(await sendPage(w.store, outbox, w.bus, pager(a.s), a.t.handle, Buffer.from(payload)), { error: ErrorCode.INVALID_PARAMETER }, payload);
+      assert.deepEqual(
+        await sendPage(w.store, outbox, w.bus, pager(a.s), a.t.handle, Buffer.from(payload)),
+        { error: ErrorCode.INVALID_PARAMETER },
+        payload,
+      );
     }
   });
 
@@ -59,8 +70,22 @@ describe('PAG (MSNP5.md 9.20)', () => {
     assert.ok('ok' in sent && sent.via === 'outbox');
     const item = await w.store.outboxItem(sent.id);
     assert.deepEqual(
-      item && { kind: item.kind, recipient: item.recipient, sender: item.sender, subject: item.subject, body: item.body, callback: item.callback },
-      { kind: 'page', recipient: '15550199', sender: a.s.handle, subject: 'Page from Sender', body: 'Call me & soon', callback: '15550100' },
+      item && {
+        kind: item.kind,
+        recipient: item.recipient,
+        sender: item.sender,
+        subject: item.subject,
+        body: item.body,
+        callback: item.callback,
+      },
+      {
+        kind: 'page',
+        recipient: '15550199',
+        sender: a.s.handle,
+        subject: 'Page from Sender',
+        body: 'Call me & soon',
+        callback: '15550100',
+      },
     );
   });
 
@@ -73,7 +98,8 @@ describe('PAG (MSNP5.md 9.20)', () => {
   });
 
   test('9.20: the mobile number is the digits of PHM, and only with MOB Y', () => {
-    const account = (phones: Partial<Account['phones']>) => ({ phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'Y', ...phones } }) as Account;
+    const account = (phones: Partial<Account['phones']>) =>
+      ({ phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'Y', ...phones } }) as Account;
     assert.equal(mobileNumber(account({ PHM: '%2B1%20(555)%20010-9', MOB: 'Y' })), '15550109');
     assert.equal(mobileNumber(account({ PHM: '555', MOB: 'N' })), '');
     assert.equal(mobileNumber(account({ PHM: 'none', MOB: 'Y' })), '');

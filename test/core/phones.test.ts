@@ -72,18 +72,27 @@ describe('PRP (MSNP5.md 9.14)', () => {
     await other.user.add('FL', a.o.handle, 'O');
     await O.user.add('AL', a.friend.handle, 'F');
     await O.user.setPhone('PHW', '42');
-    assert.deepEqual(friend.endpoint.take('phone').map((e) => e.value), ['42']);
-    assert.deepEqual(other.endpoint.take('phone').map((e) => e.value), ['']);
+    assert.deepEqual(
+      friend.endpoint.take('phone').map((e) => e.value),
+      ['42'],
+    );
+    assert.deepEqual(
+      other.endpoint.take('phone').map((e) => e.value),
+      [''],
+    );
   });
 
-  test('9.14: a change made without a session (the web\'s mobile page) reaches watchers the same way', async () => {
+  test("9.14: a change made without a session (the web's mobile page) reaches watchers the same way", async () => {
     const a = await w.accounts({ o: 'O', fan: 'Fan' });
     const fan = await w.signIn(a.fan);
     await fan.user.add('FL', a.o.handle, 'O');
     const change = await changePhone(w.store, w.bus, a.o.id, 'PHH', '77');
     // O is at 2 after Fan's ADD FL put Fan on O's RL (8.4); the PRP makes it 3.
     assert.deepEqual([change.version, change.value, change.account.phones.PHH], [3, '77', '77']);
-    assert.deepEqual(fan.endpoint.take('phone').map((e) => [e.property, e.value]), [['PHH', '77']]);
+    assert.deepEqual(
+      fan.endpoint.take('phone').map((e) => [e.property, e.value]),
+      [['PHH', '77']],
+    );
   });
 });
 
@@ -101,7 +110,10 @@ describe('MBE, server-controlled (MSNP5.md 8.1, 9.14, 9.15)', () => {
     const off = await setMobileEnabled(w.store, w.bus, a.o.id, false);
     assert.deepEqual([off.phones.MBE, off.phones.MOB], ['N', 'N']);
     assert.ok(off.listVersion > before);
-    assert.deepEqual(fan.endpoint.take('phone').map((e) => [e.property, e.value]), [['MOB', 'N']]);
+    assert.deepEqual(
+      fan.endpoint.take('phone').map((e) => [e.property, e.value]),
+      [['MOB', 'N']],
+    );
   });
 
   test('9.15: turning MBE off with MOB already N tells nobody', async () => {
@@ -120,8 +132,11 @@ describe('phones as a viewer sees them (MSNP5.md 9.8, 9.15, D-10)', () => {
     assert.deepEqual(phonesAsSeen(SET, false), { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'Y' });
   });
 
-  test('9.8, D-10: ADD FL returns the new contact\'s phones as the adder may see them', async () => {
-    const a = await w.accounts({ adder: 'Adder', open: 'Open', closed: 'Closed' }, { open: { phones: SET }, closed: { phones: SET, blp: 'BL' } });
+  test("9.8, D-10: ADD FL returns the new contact's phones as the adder may see them", async () => {
+    const a = await w.accounts(
+      { adder: 'Adder', open: 'Open', closed: 'Closed' },
+      { open: { phones: SET }, closed: { phones: SET, blp: 'BL' } },
+    );
     const { user } = await w.signIn(a.adder);
     const open = await user.add('FL', a.open.handle, 'Open');
     const closed = await user.add('FL', a.closed.handle, 'Closed');

@@ -25,7 +25,7 @@ async function cast(): Promise<{ a: Record<'x' | 'r' | 'v', Account>; X: SignedI
 }
 
 describe('the one rule (MSNP5.md 10.2) and the events of 10.3', () => {
-  test('10.3: X\'s first CHG → every watcher allowed to see X gets NLN', async () => {
+  test("10.3: X's first CHG → every watcher allowed to see X gets NLN", async () => {
     const { a, X, R, V } = await cast();
     await X.user.changeStatus('BSY');
     assert.deepEqual(R.endpoint.takeShown(), [`NLN BSY ${a.x.handle} X`]);
@@ -167,9 +167,12 @@ describe('the one rule (MSNP5.md 10.2) and the events of 10.3', () => {
     assert.deepEqual(L.endpoint.shown, [], 'the session shows nothing of it');
   });
 
-  test('10.2: an event about an account not on the watcher\'s FL shows nothing', async () => {
+  test("10.2: an event about an account not on the watcher's FL shows nothing", async () => {
     const { R } = await cast();
-    assert.equal(R.user.presenceUpdate({ kind: 'presence', contact: 'other@example.com', seq: 99, shown: { status: 'NLN', name: 'O' } }), undefined);
+    assert.equal(
+      R.user.presenceUpdate({ kind: 'presence', contact: 'other@example.com', seq: 99, shown: { status: 'NLN', name: 'O' } }),
+      undefined,
+    );
   });
 
   test('10.2: an event older than the last one shown (lower or equal seq) is dropped', async () => {
@@ -276,7 +279,7 @@ describe('initial presence (MSNP5.md 9.12, 9.8)', () => {
     assert.equal(r3.initial, undefined);
   });
 
-  test('9.8: after an ADD FL, the new contact\'s changes reach the adder', async () => {
+  test("9.8: after an ADD FL, the new contact's changes reach the adder", async () => {
     const a = await w.accounts({ r: 'R', x: 'X' });
     const R = await w.online(a.r);
     const X = await w.online(a.x);

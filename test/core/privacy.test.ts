@@ -58,7 +58,7 @@ describe('UserSession.allowsViewer reads 8.3 from the store (MSNP5.md 8.3, 10.5)
     assert.equal(await user.allowsViewer(a.stranger.handle), true);
   });
 
-  test('8.3: the viewer being on the owner\'s RL (the viewer watches) grants nothing by itself', async () => {
+  test("8.3: the viewer being on the owner's RL (the viewer watches) grants nothing by itself", async () => {
     const a = await w.accounts({ owner: 'Owner', watcher: 'Watcher' });
     const owner = await w.signIn(a.owner);
     const watcher = await w.signIn(a.watcher);

@@ -70,7 +70,7 @@ describe('SlidingWindow (MSNP5.md 14)', () => {
   });
 });
 
-describe('rateLimit on the bus\'s rate counter (MSNP5.md 9.10, 14)', () => {
+describe("rateLimit on the bus's rate counter (MSNP5.md 9.10, 14)", () => {
   test('9.10, 14: five uses within the window are allowed, the limit is used up at the fifth', async () => {
     const c = clock();
     const limit = rateLimit(new MemoryRates(c.now), 'self-rename:a@example.com', 5, 60_000);

@@ -19,7 +19,21 @@ export interface Served {
 
 /** Starts `msnd serve` on free ports and reads the ports it prints. */
 export function serve(dataDir: string, extra: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--ds-port', '0', '--ns-port', '0', '--sb-port', '0', '--http-port', '0', ...extra]);
+  const child = spawn(process.execPath, [
+    BIN,
+    'serve',
+    '--data',
+    dataDir,
+    '--ds-port',
+    '0',
+    '--ns-port',
+    '0',
+    '--sb-port',
+    '0',
+    '--http-port',
+    '0',
+    ...extra,
+  ]);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -28,7 +42,8 @@ export function serve(dataDir: string, extra: string[] = []): Promise<Served> {
     child.stderr!.on('data', (chunk) => {
       stderr += chunk;
       const match = /Dispatch Server on [^:]+:(\d+), Notification Server on [^:]+:(\d+), Switchboard on [^:]+:(\d+)/.exec(stderr);
-      if (match) resolve({ child, ports: { ds: +match[1]!, ns: +match[2]!, sb: +match[3]! }, stdout: () => stdout, stderr: () => stderr, exit });
+      if (match)
+        resolve({ child, ports: { ds: +match[1]!, ns: +match[2]!, sb: +match[3]! }, stdout: () => stdout, stderr: () => stderr, exit });
     });
     void exit.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });

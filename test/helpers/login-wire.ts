@@ -33,7 +33,9 @@ export async function newUser(s: TestMsnd, prefix = 'user', options: { verified?
 
 /** md5hex(challenge ++ password), computed here and not with the server's code (MSNP5.md 6.2). */
 export function md5hex(challenge: string, password: string): string {
-  return createHash('md5').update(challenge + password, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(challenge + password, 'utf8')
+    .digest('hex');
 }
 
 /** Takes the very next received line and checks it whole (a RegExp must match all of it). */

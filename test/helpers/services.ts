@@ -43,7 +43,13 @@ export async function ask(conn: MsnpConnection, name: string, trid: number, ...a
 }
 
 /** Sends a payload command with an explicit TrID and takes the first line answering it. */
-export async function askPayload(conn: MsnpConnection, name: string, trid: number, args: (string | number)[], payload: string | Buffer): Promise<Received> {
+export async function askPayload(
+  conn: MsnpConnection,
+  name: string,
+  trid: number,
+  args: (string | number)[],
+  payload: string | Buffer,
+): Promise<Received> {
   conn.sendPayload(name, [trid, ...args], payload);
   return conn.next(isReplyTo(trid));
 }
@@ -54,10 +60,12 @@ export async function emlFiles(dir: string, count: number, timeoutMs = 5000): Pr
   for (;;) {
     const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
     if (names.length >= count) {
-      return Promise.all(names.map(async (name) => {
-        const raw = await readFile(join(dir, name));
-        return { name, raw, mail: await simpleParser(raw) };
-      }));
+      return Promise.all(
+        names.map(async (name) => {
+          const raw = await readFile(join(dir, name));
+          return { name, raw, mail: await simpleParser(raw) };
+        }),
+      );
     }
     if (Date.now() > deadline) throw new Error(`${names.length} .eml files in ${dir}, expected ${count}`);
     await sleep(25);

@@ -40,25 +40,33 @@ export const PAYLOADS = {
   anyoneThere: crlf(MIME, PLAIN, '', 'Anyone there?'),
   hiBoth: crlf(MIME, PLAIN, '', 'Hi both!'),
   fileInvite: crlf(
-    MIME, INVITE, '',
+    MIME,
+    INVITE,
+    '',
     'Application-Name: File Transfer',
     'Application-GUID: {5D3E02AB-6190-11d3-BBBB-00C04F795683}',
     'Invitation-Command: INVITE',
     'Invitation-Cookie: 4242',
     'Application-File: notes.txt',
     'Application-FileSize: 1024',
-    '', '',
+    '',
+    '',
   ),
   fileAccept: crlf(
-    MIME, INVITE, '',
+    MIME,
+    INVITE,
+    '',
     'Invitation-Command: ACCEPT',
     'Invitation-Cookie: 4242',
     'Launch-Application: FALSE',
     'Request-Data: IP-Address:',
-    '', '',
+    '',
+    '',
   ),
   fileAcceptAddress: crlf(
-    MIME, INVITE, '',
+    MIME,
+    INVITE,
+    '',
     'Invitation-Command: ACCEPT',
     'Invitation-Cookie: 4242',
     'IP-Address: 192.0.2.10',
@@ -66,15 +74,10 @@ export const PAYLOADS = {
     'AuthCookie: 31337',
     'Launch-Application: FALSE',
     'Request-Data: IP-Address:',
-    '', '',
+    '',
+    '',
   ),
-  fileCancel: crlf(
-    MIME, INVITE, '',
-    'Invitation-Command: CANCEL',
-    'Invitation-Cookie: 4242',
-    'Cancel-Code: REJECT',
-    '', '',
-  ),
+  fileCancel: crlf(MIME, INVITE, '', 'Invitation-Command: CANCEL', 'Invitation-Cookie: 4242', 'Cancel-Code: REJECT', '', ''),
 } as const;
 
 /** The byte counts printed in sessions.md for each payload. */
@@ -211,5 +214,8 @@ export function assertRelayed(r: Received, handle: string, name: string, payload
 export async function assertClosedSilently(conn: MsnpConnection, timeoutMs = 2000): Promise<void> {
   await conn.waitClosed(timeoutMs);
   assert.equal(conn.closeReason, 'closed by server');
-  assert.deepEqual(conn.drain().map((r) => r.line), []);
+  assert.deepEqual(
+    conn.drain().map((r) => r.line),
+    [],
+  );
 }

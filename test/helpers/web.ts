@@ -94,8 +94,7 @@ export function hiddenForm(
  * and returns its file:// URL.
  */
 export async function autoSubmitPage(action: string, fields: Record<string, string>): Promise<string> {
-  const escape = (text: string): string =>
-    text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`)
     .join('\n');

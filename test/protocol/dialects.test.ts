@@ -16,14 +16,18 @@ describe('ALL_DIALECTS and dialectLevel', () => {
 describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
   it('echoes the supported sub-list in the client order; the first is the dialect', () => {
     assert.deepEqual(negotiate(['MSNP5', 'MSNP4', 'CVR0'], ALL_DIALECTS), {
-      reply: ['MSNP5', 'MSNP4', 'CVR0'], dialect: 'MSNP5', cvr0: false,
+      reply: ['MSNP5', 'MSNP4', 'CVR0'],
+      dialect: 'MSNP5',
+      cvr0: false,
     });
     assert.deepEqual(negotiate(['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVR0'], ALL_DIALECTS).dialect, 'MSNP7');
   });
 
   it('drops what msnd does not support, keeping the rest in order', () => {
     assert.deepEqual(negotiate(['MSNP8', 'MSNP5', 'FOO', 'MSNP2', 'CVR0'], ['MSNP5', 'MSNP2']), {
-      reply: ['MSNP5', 'MSNP2', 'CVR0'], dialect: 'MSNP5', cvr0: false,
+      reply: ['MSNP5', 'MSNP2', 'CVR0'],
+      dialect: 'MSNP5',
+      cvr0: false,
     });
   });
 
@@ -64,7 +68,9 @@ describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
 
   it('takes the misspelt CVRO of some clients as CVR0 and echoes it as sent (issue 5 tolerance)', () => {
     assert.deepEqual(negotiate(['MSNP5', 'MSNP4', 'CVRO'], ALL_DIALECTS), {
-      reply: ['MSNP5', 'MSNP4', 'CVRO'], dialect: 'MSNP5', cvr0: false,
+      reply: ['MSNP5', 'MSNP4', 'CVRO'],
+      dialect: 'MSNP5',
+      cvr0: false,
     });
     assert.deepEqual(negotiate(['MSNP99', 'cvro'], ALL_DIALECTS), { reply: ['CVRO'], dialect: null, cvr0: true });
     assert.deepEqual(negotiate(['CVRO', 'CVR0', 'MSNP2'], ALL_DIALECTS).reply, ['CVRO', 'MSNP2']);
@@ -81,19 +87,19 @@ describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
 describe('featuresOf (MSNP5.md 4.3)', () => {
   const rows: Record<DialectFlag, readonly boolean[]> = {
     //                      MSNP2  MSNP3  MSNP4  MSNP5  MSNP6  MSNP7
-    xfrNsZero:          [false, true, true, true, true, true],
-    xfrNsDsAddress:     [false, false, false, false, false, true],
-    usrOkVerifiedFlag:  [false, false, false, false, true, true],
-    fullProfile:        [false, true, true, true, true, true],
-    synPhones:          [false, false, false, true, true, true],
-    groups:             [false, false, false, false, false, true],
-    emailTypesText:     [false, true, true, true, true, true],
-    urlSiteId:          [false, true, true, true, true, true],
-    ims:                [false, true, true, true, true, true],
-    mobileCommands:     [false, false, false, true, true, true],
-    challenges:         [false, false, false, false, true, true],
-    net2phone:          [false, false, false, false, true, false],
-    chatRooms:          [false, false, false, false, false, true],
+    xfrNsZero: [false, true, true, true, true, true],
+    xfrNsDsAddress: [false, false, false, false, false, true],
+    usrOkVerifiedFlag: [false, false, false, false, true, true],
+    fullProfile: [false, true, true, true, true, true],
+    synPhones: [false, false, false, true, true, true],
+    groups: [false, false, false, false, false, true],
+    emailTypesText: [false, true, true, true, true, true],
+    urlSiteId: [false, true, true, true, true, true],
+    ims: [false, true, true, true, true, true],
+    mobileCommands: [false, false, false, true, true, true],
+    challenges: [false, false, false, false, true, true],
+    net2phone: [false, false, false, false, true, false],
+    chatRooms: [false, false, false, false, false, true],
   };
   // The login refusal for a full server: 922 is new in MSNP5 (MSNP5.md 13).
   const busyCodes = [920, 920, 920, 922, 922, 922];
@@ -103,7 +109,11 @@ describe('featuresOf (MSNP5.md 4.3)', () => {
 
   for (const [i, dialect] of order.entries()) {
     it(`matches the table for ${dialect}`, () => {
-      const expected = { ...Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]])), busyCode: busyCodes[i], unverifiedCode: unverifiedCodes[i] };
+      const expected = {
+        ...Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]])),
+        busyCode: busyCodes[i],
+        unverifiedCode: unverifiedCodes[i],
+      };
       assert.deepEqual(featuresOf(dialect), expected);
     });
   }

@@ -53,13 +53,14 @@ describe('Framer: command lines', () => {
   });
 
   it('returns several lines of one chunk in order', () => {
-    assert.deepEqual(frameAll('A 1\r\nB 2\r\nC 3\r\n').map((f) => f.type === 'command' && f.name), ['A', 'B', 'C']);
+    assert.deepEqual(
+      frameAll('A 1\r\nB 2\r\nC 3\r\n').map((f) => f.type === 'command' && f.name),
+      ['A', 'B', 'C'],
+    );
   });
 
   it('treats runs of spaces as one separator and ignores spaces at the ends', () => {
-    assert.deepEqual(frameAll('   USR  6   MD5 I  alice@example.com   \r\n'), [
-      command('USR', ['6', 'MD5', 'I', 'alice@example.com']),
-    ]);
+    assert.deepEqual(frameAll('   USR  6   MD5 I  alice@example.com   \r\n'), [command('USR', ['6', 'MD5', 'I', 'alice@example.com'])]);
   });
 
   it('ignores empty lines and lines of only spaces', () => {
@@ -147,7 +148,10 @@ describe('Framer: line length limit', () => {
   it('reports a long line that trickles in byte by byte as soon as it is too long', () => {
     const f = framer(small);
     const frames = [...'ABCDEFGHIJKL'].map((ch) => f.push(bytes(ch)));
-    assert.deepEqual(frames.slice(0, max), Array.from({ length: max }, () => []));
+    assert.deepEqual(
+      frames.slice(0, max),
+      Array.from({ length: max }, () => []),
+    );
     assert.deepEqual(frames[max], [{ type: 'violation', reason: 'line-too-long' }]);
   });
 
@@ -258,7 +262,11 @@ describe('Framer: payloadRule callback', () => {
       },
     });
     f.push(bytes('\r\nVER 1 MSNP5\r\n  \r\nMSG 2 U 9\r\nFOO 3\r\n\r\nPNG\r\n'));
-    assert.deepEqual(calls, [['VER', ['1', 'MSNP5']], ['MSG', ['2', 'U', '9']], ['PNG', []]]);
+    assert.deepEqual(calls, [
+      ['VER', ['1', 'MSNP5']],
+      ['MSG', ['2', 'U', '9']],
+      ['PNG', []],
+    ]);
   });
 
   it('may decide by args, e.g. payload only when the arg count fits', () => {
@@ -268,7 +276,10 @@ describe('Framer: payloadRule callback', () => {
 
   it('allows maxBytes 0 (only empty payloads)', () => {
     const f = framer({ payloadRule: () => ({ maxBytes: 0 }) });
-    assert.deepEqual(f.push(bytes('X 0\r\nY 1\r\n')), [command('X', ['0'], Buffer.alloc(0)), { type: 'violation', reason: 'payload-too-large' }]);
+    assert.deepEqual(f.push(bytes('X 0\r\nY 1\r\n')), [
+      command('X', ['0'], Buffer.alloc(0)),
+      { type: 'violation', reason: 'payload-too-large' },
+    ]);
   });
 });
 
@@ -384,13 +395,20 @@ describe('Framer: hasPartialInput', () => {
 
 describe('Framer: properties', () => {
   const token = fc.stringMatching(/^[!-~\x80-\xff]{1,12}$/);
-  const plainCommand = fc.record({ name: fc.constantFrom('VER', 'USR', 'CHG', 'ADD', 'PNG', 'XYZ'), args: fc.array(token, { maxLength: 5 }) });
+  const plainCommand = fc.record({
+    name: fc.constantFrom('VER', 'USR', 'CHG', 'ADD', 'PNG', 'XYZ'),
+    args: fc.array(token, { maxLength: 5 }),
+  });
   const payloadCommand = fc.record({
     name: fc.constant('MSG'),
     args: fc.array(token, { maxLength: 3 }),
     payload: fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from(a)),
   });
-  interface WireCommand { name: string; args: string[]; payload?: Buffer }
+  interface WireCommand {
+    name: string;
+    args: string[];
+    payload?: Buffer;
+  }
   const wireCommand: fc.Arbitrary<WireCommand> = fc.oneof(plainCommand, payloadCommand);
   const rules: Partial<FramerOptions> = { maxLineBytes: 100, payloadRule: (name) => (name === 'MSG' ? { maxBytes: 80 } : undefined) };
 
@@ -445,7 +463,10 @@ describe('Framer: properties', () => {
   it('never throws, emits at most one violation, and it is the last frame', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (input) => {
-        const frames = frameAll(Buffer.from(input), { maxLineBytes: 20, payloadRule: (n) => (n.length % 2 ? { maxBytes: 30 } : undefined) });
+        const frames = frameAll(Buffer.from(input), {
+          maxLineBytes: 20,
+          payloadRule: (n) => (n.length % 2 ? { maxBytes: 30 } : undefined),
+        });
         const violations = frames.filter((fr) => fr.type === 'violation');
         assert.ok(violations.length <= 1);
         if (violations.length === 1) assert.equal(frames.at(-1)?.type, 'violation');

@@ -71,7 +71,10 @@ describe('incomingPageDocument', () => {
   });
 
   test('a call-back number ends the text; a BODY over 1024 bytes gives no document', () => {
-    assert.match(incomingPageDocument({ ...fields, callback: '15550100' })!, /<TEXT>Fish &amp; chips &lt;now&gt; \(Call back: 15550100\)<\/TEXT>/);
+    assert.match(
+      incomingPageDocument({ ...fields, callback: '15550100' })!,
+      /<TEXT>Fish &amp; chips &lt;now&gt; \(Call back: 15550100\)<\/TEXT>/,
+    );
     const wrapper = '<BODY lang="1033"><TEXT></TEXT></BODY>'.length;
     assert.ok(incomingPageDocument({ ...fields, text: 'x'.repeat(1024 - wrapper) }));
     assert.equal(incomingPageDocument({ ...fields, text: 'x'.repeat(1025 - wrapper) }), undefined);

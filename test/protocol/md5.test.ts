@@ -55,7 +55,16 @@ describe('isMd5ResponseFor', () => {
     assert.equal(isMd5ResponseFor(challenge, 'secret123', '0'.repeat(32)), false);
   });
 
-  for (const bad of ['', good.slice(0, 31), good + '0', ` ${good.slice(1)}`, `${good.slice(0, 31)}g`, `${good}\n`, '0x' + good.slice(2), good.slice(0, 16)]) {
+  for (const bad of [
+    '',
+    good.slice(0, 31),
+    good + '0',
+    ` ${good.slice(1)}`,
+    `${good.slice(0, 31)}g`,
+    `${good}\n`,
+    '0x' + good.slice(2),
+    good.slice(0, 16),
+  ]) {
     it(`refuses the malformed response ${JSON.stringify(bad)}`, () => {
       assert.equal(isMd5ResponseFor(challenge, 'secret123', bad), false);
     });
@@ -77,17 +86,32 @@ describe('isMd5ResponseFor', () => {
 
 describe('newChallenge', () => {
   it('is "<unix seconds>.<9 digits>" from the injected random value', () => {
-    assert.equal(newChallenge(1058403919, () => 0.482917335), '1058403919.482917335');
-    assert.equal(newChallenge(1058403919, () => 0), '1058403919.000000000');
-    assert.equal(newChallenge(1058403919, () => 0.000000042), '1058403919.000000042');
+    assert.equal(
+      newChallenge(1058403919, () => 0.482917335),
+      '1058403919.482917335',
+    );
+    assert.equal(
+      newChallenge(1058403919, () => 0),
+      '1058403919.000000000',
+    );
+    assert.equal(
+      newChallenge(1058403919, () => 0.000000042),
+      '1058403919.000000042',
+    );
   });
 
   it('stays within 9 digits for a random value just below 1', () => {
-    assert.equal(newChallenge(5, () => 0.9999999999999999), '5.999999999');
+    assert.equal(
+      newChallenge(5, () => 0.9999999999999999),
+      '5.999999999',
+    );
   });
 
   it('drops fractions of a second', () => {
-    assert.equal(newChallenge(1058403919.987, () => 0.5), '1058403919.500000000');
+    assert.equal(
+      newChallenge(1058403919.987, () => 0.5),
+      '1058403919.500000000',
+    );
   });
 
   it('uses crypto random digits by default', () => {
@@ -110,7 +134,10 @@ describe('newChallenge', () => {
   it('always gives a space-free token for any random value in [0, 1)', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.nat(), (r, t) => {
-        assert.match(newChallenge(t, () => r), /^[0-9]+\.[0-9]{9}$/);
+        assert.match(
+          newChallenge(t, () => r),
+          /^[0-9]+\.[0-9]{9}$/,
+        );
       }),
     );
   });

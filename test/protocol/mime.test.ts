@@ -7,9 +7,24 @@ import type { ProfileFields } from '../../src/protocol/mime.ts';
 const joined = (...lines: string[]): string => lines.join('\r\n');
 
 const SESSION_1_FIELDS: ProfileFields = {
-  loginTime: 1000000000, emailEnabled: true, memberIdHigh: 0, memberIdLow: 1234567, langPreference: 1033,
-  preferredEmail: 'alice@example.com', country: 'US', postalCode: '', gender: '', kid: false, age: '',
-  bdayPre: '', birthday: '', wallet: '', flags: 1027, sid: 507, kv: 5, mspAuth: '7Qk2pLr9AbCdEf$$',
+  loginTime: 1000000000,
+  emailEnabled: true,
+  memberIdHigh: 0,
+  memberIdLow: 1234567,
+  langPreference: 1033,
+  preferredEmail: 'alice@example.com',
+  country: 'US',
+  postalCode: '',
+  gender: '',
+  kid: false,
+  age: '',
+  bdayPre: '',
+  birthday: '',
+  wallet: '',
+  flags: 1027,
+  sid: 507,
+  kv: 5,
+  mspAuth: '7Qk2pLr9AbCdEf$$',
 };
 
 // sessions.md session 1, `MSG Hotmail Hotmail 345`
@@ -61,8 +76,14 @@ describe('profileMessage (MSNP5.md 12.1)', () => {
   });
 
   it('writes booleans as 1/0 and filled-in optional fields with a space', () => {
-    const text = profileMessage(true, { ...SESSION_1_FIELDS, emailEnabled: false, kid: true, gender: 'F', age: '30', postalCode: '98052' })
-      .toString('utf8');
+    const text = profileMessage(true, {
+      ...SESSION_1_FIELDS,
+      emailEnabled: false,
+      kid: true,
+      gender: 'F',
+      age: '30',
+      postalCode: '98052',
+    }).toString('utf8');
     assert.match(text, /\r\nEmailEnabled: 0\r\n/);
     assert.match(text, /\r\nKid: 1\r\n/);
     assert.match(text, /\r\nGender: F\r\n/);
@@ -82,7 +103,13 @@ describe('profileMessage (MSNP5.md 12.1)', () => {
 
 describe('mimeMessage', () => {
   it('writes headers, a blank line, then the body', () => {
-    const message = mimeMessage([['MIME-Version', '1.0'], ['Content-Type', 'text/plain; charset=UTF-8']], 'hi there');
+    const message = mimeMessage(
+      [
+        ['MIME-Version', '1.0'],
+        ['Content-Type', 'text/plain; charset=UTF-8'],
+      ],
+      'hi there',
+    );
     assert.equal(message.toString('utf8'), 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nhi there');
   });
 
@@ -103,7 +130,12 @@ describe('mimeMessage', () => {
     assert.deepEqual(mimeMessage([], 'é\r\n'), Buffer.from('\r\né\r\n', 'utf8'));
   });
 
-  for (const [name, value] of [['A\r\nB', 'x'], ['A', 'x\ny'], ['A', 'x\r'], ['\n', '']] as const) {
+  for (const [name, value] of [
+    ['A\r\nB', 'x'],
+    ['A', 'x\ny'],
+    ['A', 'x\r'],
+    ['\n', ''],
+  ] as const) {
     it(`throws for a line break in header ${JSON.stringify([name, value])}`, () => {
       assert.throws(() => mimeMessage([[name, value]]), RangeError);
     });

@@ -2,8 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  GROUP_NAME_MAX_BYTES, HANDLE_MAX_BYTES, NAME_MAX_BYTES, PHONE_MAX_BYTES,
-  acceptEncoded, canonicalEncode, isValidHandle, lacksDomain, normalizeHandle, percentDecode,
+  GROUP_NAME_MAX_BYTES,
+  HANDLE_MAX_BYTES,
+  NAME_MAX_BYTES,
+  PHONE_MAX_BYTES,
+  acceptEncoded,
+  canonicalEncode,
+  isValidHandle,
+  lacksDomain,
+  normalizeHandle,
+  percentDecode,
 } from '../../src/protocol/names.ts';
 
 const latin1 = (b: Buffer | Uint8Array): string => Buffer.from(b).toString('latin1');
@@ -108,7 +116,9 @@ describe('acceptEncoded', () => {
     assert.deepEqual(acceptEncoded('%41lice%c3%a9', NAME_MAX_BYTES), { ok: true, wire: '%41lice%c3%a9', text: 'Aliceé' });
     assert.deepEqual(acceptEncoded('100%', NAME_MAX_BYTES), { ok: true, wire: '100%', text: '100%' });
     assert.deepEqual(acceptEncoded('anotheruser%40hotmail.com', NAME_MAX_BYTES), {
-      ok: true, wire: 'anotheruser%40hotmail.com', text: 'anotheruser@hotmail.com',
+      ok: true,
+      wire: 'anotheruser%40hotmail.com',
+      text: 'anotheruser@hotmail.com',
     });
   });
 
@@ -131,7 +141,11 @@ describe('acceptEncoded', () => {
     // 193 × é: 386 bytes as received, 1,158 once encoded → too long, like any over-long name
     assert.deepEqual(acceptEncoded(raw('é'.repeat(193)), NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
     assert.deepEqual(acceptEncoded(raw('é'.repeat(64)), NAME_MAX_BYTES), { ok: true, wire: '%C3%A9'.repeat(64), text: 'é'.repeat(64) });
-    assert.deepEqual(acceptEncoded(raw('é'.repeat(64) + 'abc'), NAME_MAX_BYTES), { ok: true, wire: '%C3%A9'.repeat(64) + 'abc', text: 'é'.repeat(64) + 'abc' });
+    assert.deepEqual(acceptEncoded(raw('é'.repeat(64) + 'abc'), NAME_MAX_BYTES), {
+      ok: true,
+      wire: '%C3%A9'.repeat(64) + 'abc',
+      text: 'é'.repeat(64) + 'abc',
+    });
     assert.deepEqual(acceptEncoded(raw('é'.repeat(64) + 'abcd'), NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
     assert.deepEqual(acceptEncoded(raw('é'.repeat(65)), NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
     assert.deepEqual(acceptEncoded(raw('日'.repeat(32)), PHONE_MAX_BYTES), { ok: false, reason: 'too-long' });
@@ -261,7 +275,11 @@ const ANY_TOKEN = (limit: number): fc.Arbitrary<string> =>
   fc.string({ unit: 'binary', maxLength: limit + 2 }).map((t) => Buffer.from(t, 'utf8').toString('latin1').replaceAll(' ', ''));
 
 describe('acceptEncoded: what msnd stores and sends is within every limit (MSNP5.md 3.4, 8.1, 14)', () => {
-  for (const [what, limit] of [['name', NAME_MAX_BYTES], ['phone value', PHONE_MAX_BYTES], ['group name', GROUP_NAME_MAX_BYTES]] as const) {
+  for (const [what, limit] of [
+    ['name', NAME_MAX_BYTES],
+    ['phone value', PHONE_MAX_BYTES],
+    ['group name', GROUP_NAME_MAX_BYTES],
+  ] as const) {
     it(`${what} (${limit} bytes): an accepted form is within the limit, one token, and accepted again unchanged`, () => {
       fc.assert(
         fc.property(fc.oneof(nameNear(limit), nameNear(limit * 3), ANY_TOKEN(limit)), (param) => {
@@ -307,8 +325,26 @@ describe('isValidHandle', () => {
     it(`accepts ${good}`, () => assert.equal(isValidHandle(good), true));
   }
   for (const bad of [
-    '', 'alice', 'alice@', '@example.com', 'a@b', '@@a', 'a@@b.com', 'a@b@c.com', 'a@.com', 'a@b.', 'a@b..c',
-    'a b@c.com', 'a@b c.com', 'a%40b@c.com', 'ä@b.com', 'a@bü.com', 'a@b.com\r', 'a@b_c.com', 'a!@b.com', 'a@b.com ',
+    '',
+    'alice',
+    'alice@',
+    '@example.com',
+    'a@b',
+    '@@a',
+    'a@@b.com',
+    'a@b@c.com',
+    'a@.com',
+    'a@b.',
+    'a@b..c',
+    'a b@c.com',
+    'a@b c.com',
+    'a%40b@c.com',
+    'ä@b.com',
+    'a@bü.com',
+    'a@b.com\r',
+    'a@b_c.com',
+    'a!@b.com',
+    'a@b.com ',
   ]) {
     it(`rejects ${JSON.stringify(bad)}`, () => assert.equal(isValidHandle(bad), false));
   }

@@ -30,12 +30,23 @@ describe('notificationDocument', () => {
 
   test('escapes every value; the pid halves are 8 lower-case hex digits', () => {
     const doc = notificationDocument({
-      id: 4294967295, siteId: 1, siteUrl: 'http://x/?a=1&b="2"', memberIdHigh: 1, memberIdLow: 0xffffffff,
-      name: 'a<b>@example.com', messageId: 7, actionUrl: "it's", subscrUrl: '<', lang: 1031, text: 'a & b < c',
+      id: 4294967295,
+      siteId: 1,
+      siteUrl: 'http://x/?a=1&b="2"',
+      memberIdHigh: 1,
+      memberIdLow: 0xffffffff,
+      name: 'a<b>@example.com',
+      messageId: 7,
+      actionUrl: "it's",
+      subscrUrl: '<',
+      lang: 1031,
+      text: 'a & b < c',
     });
     assert.ok(doc.includes('siteurl="http://x/?a=1&amp;b=&quot;2&quot;"'));
     assert.ok(doc.includes('<TO pid="0x00000001:0xffffffff" name="a&lt;b&gt;@example.com"/>'));
-    assert.ok(doc.includes('<MSG id="7"><ACTION url="it&apos;s"/><SUBSCR url="&lt;"/><BODY lang="1031"><TEXT>a &amp; b &lt; c</TEXT></BODY>'));
+    assert.ok(
+      doc.includes('<MSG id="7"><ACTION url="it&apos;s"/><SUBSCR url="&lt;"/><BODY lang="1031"><TEXT>a &amp; b &lt; c</TEXT></BODY>'),
+    );
   });
 
   test('escapeXml drops what XML cannot carry, keeps tab, CR, LF and astral characters', () => {
@@ -55,7 +66,11 @@ describe('notificationDocument', () => {
 describe('FND fields', () => {
   test('decodes the five fields in their order', () => {
     assert.deepEqual(parseFindQuery(['fname=Mary%20Ann', 'lname=O%27Neil', 'city=*', 'state=', 'country=US']), {
-      fname: 'Mary Ann', lname: "O'Neil", city: '*', state: '', country: 'US',
+      fname: 'Mary Ann',
+      lname: "O'Neil",
+      city: '*',
+      state: '',
+      country: 'US',
     });
     assert.deepEqual(parseFindQuery(['fname=%C3%A9', 'lname=%c3%a9', 'city=%', 'state=*', 'country=*'])?.city, '%');
   });
@@ -74,7 +89,11 @@ describe('FND fields', () => {
 
   test('result tokens are canonically %-encoded', () => {
     assert.deepEqual(findResultTokens({ fname: 'Mary Ann', lname: 'Zoë', city: '100%', state: '', country: 'US' }), [
-      'fname=Mary%20Ann', 'lname=Zo%C3%AB', 'city=100%25', 'state=', 'country=US',
+      'fname=Mary%20Ann',
+      'lname=Zo%C3%AB',
+      'city=100%25',
+      'state=',
+      'country=US',
     ]);
   });
 });
@@ -83,7 +102,11 @@ describe('parsePagePayload', () => {
   const text = (t: string) => Buffer.from(`<TEXT xml:space="preserve">${t}</TEXT>`);
 
   test('the two shapes of the reference, with or without a trailing CR LF', () => {
-    assert.deepEqual(parsePagePayload(text('Call me when you land.')), { callback: '', callbackLocation: '', text: 'Call me when you land.' });
+    assert.deepEqual(parsePagePayload(text('Call me when you land.')), {
+      callback: '',
+      callbackLocation: '',
+      text: 'Call me when you land.',
+    });
     assert.deepEqual(
       parsePagePayload(Buffer.from('<PHONE pri="1"><LOC>WORK</LOC><NUM>15550100</NUM></PHONE><TEXT xml:space="preserve">hi</TEXT>\r\n')),
       { callback: '15550100', callbackLocation: 'WORK', text: 'hi' },
@@ -91,17 +114,29 @@ describe('parsePagePayload', () => {
   });
 
   test('decodes the escapes of the reference and other character references', () => {
-    assert.equal(parsePagePayload(text('&#x26;&#x3B;&#x3C;&#x3E;&#x5E; &#65;&amp;&lt;&gt;&quot;&apos; raw ; ^'))?.text, '&;<>^ A&<>"\' raw ; ^');
+    assert.equal(
+      parsePagePayload(text('&#x26;&#x3B;&#x3C;&#x3E;&#x5E; &#65;&amp;&lt;&gt;&quot;&apos; raw ; ^'))?.text,
+      '&;<>^ A&<>"\' raw ; ^',
+    );
     assert.equal(parsePagePayload(text('&#x1F600;'))?.text, '😀');
   });
 
   test('refuses other shapes, bare markup, bad references, controls, empty text and bytes that are not UTF-8', () => {
     for (const bad of [
-      '<TEXT>x</TEXT>', 'x', '', '<TEXT xml:space="preserve"></TEXT>', '<TEXT xml:space="preserve">  </TEXT>',
-      '<TEXT xml:space="preserve">a&b</TEXT>', '<TEXT xml:space="preserve">a&foo;b</TEXT>', '<TEXT xml:space="preserve">&#x110000;</TEXT>',
-      '<TEXT xml:space="preserve">&#xDC00;</TEXT>', '<TEXT xml:space="preserve">&#0;</TEXT>', '<TEXT xml:space="preserve">a\u0001</TEXT>',
+      '<TEXT>x</TEXT>',
+      'x',
+      '',
+      '<TEXT xml:space="preserve"></TEXT>',
+      '<TEXT xml:space="preserve">  </TEXT>',
+      '<TEXT xml:space="preserve">a&b</TEXT>',
+      '<TEXT xml:space="preserve">a&foo;b</TEXT>',
+      '<TEXT xml:space="preserve">&#x110000;</TEXT>',
+      '<TEXT xml:space="preserve">&#xDC00;</TEXT>',
+      '<TEXT xml:space="preserve">&#0;</TEXT>',
+      '<TEXT xml:space="preserve">a\u0001</TEXT>',
       '<PHONE pri="1"><LOC>MOBILE</LOC><NUM>12a</NUM></PHONE><TEXT xml:space="preserve">x</TEXT>',
-      '<TEXT xml:space="preserve">x</TEXT> trailing', ' <TEXT xml:space="preserve">x</TEXT>',
+      '<TEXT xml:space="preserve">x</TEXT> trailing',
+      ' <TEXT xml:space="preserve">x</TEXT>',
     ]) {
       assert.equal(parsePagePayload(Buffer.from(bad)), undefined, bad);
     }

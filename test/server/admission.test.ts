@@ -41,13 +41,16 @@ function admitMany(pool: UnauthenticatedPool, address: string, n: number): FakeC
 const destroyed = (conns: FakeConn[]): string[] => conns.filter((c) => c.destroyed > 0).map((c) => c.name);
 
 describe('UnauthenticatedPool: the per-address bound', () => {
-  test('up to perAddress from one address are kept; each one beyond closes that address\'s oldest', () => {
+  test("up to perAddress from one address are kept; each one beyond closes that address's oldest", () => {
     const { pool } = world(3, 100);
     const a = admitMany(pool, '192.0.2.1', 3);
     assert.deepEqual(destroyed(a), []);
     a.push(...admitMany(pool, '192.0.2.1', 2));
     assert.deepEqual(destroyed(a), ['192.0.2.1#0', '192.0.2.1#1']);
-    assert.ok(a.every((c) => c.destroyed <= 1), 'each is destroyed once');
+    assert.ok(
+      a.every((c) => c.destroyed <= 1),
+      'each is destroyed once',
+    );
     assert.deepEqual({ ...pool.stats, open: pool.stats.open }, { open: 3, shedPerAddress: 2, shedTotal: 0 });
   });
 
@@ -97,7 +100,7 @@ describe('UnauthenticatedPool: the total bound', () => {
     assert.deepEqual({ ...pool.stats, open: pool.stats.open }, { open: 5, shedPerAddress: 0, shedTotal: 2 });
   });
 
-  test('both bounds at once: the address\'s oldest goes, and that makes room in the total too', () => {
+  test("both bounds at once: the address's oldest goes, and that makes room in the total too", () => {
     const { pool } = world(2, 4);
     const a = admitMany(pool, '192.0.2.1', 2);
     const b = admitMany(pool, '192.0.2.2', 2);
@@ -115,10 +118,22 @@ describe('UnauthenticatedPool: the warning', () => {
     assert.equal(logs.length, 1);
     assert.deepEqual(
       { level: logs[0]!.level, msg: logs[0]!.msg, pool: logs[0]!.pool, limit: logs[0]!.limit, address: logs[0]!.address },
-      { level: 40, msg: 'too many connections before login from one address: closed its oldest', pool: 'login', limit: 'address', address: '192.0.2.1' },
+      {
+        level: 40,
+        msg: 'too many connections before login from one address: closed its oldest',
+        pool: 'login',
+        limit: 'address',
+        address: '192.0.2.1',
+      },
     );
     assert.deepEqual(
-      { fromAddress: logs[0]!.fromAddress, open: logs[0]!.open, shed: logs[0]!.shed, perAddress: logs[0]!.perAddress, total: logs[0]!.total },
+      {
+        fromAddress: logs[0]!.fromAddress,
+        open: logs[0]!.open,
+        shed: logs[0]!.shed,
+        perAddress: logs[0]!.perAddress,
+        total: logs[0]!.total,
+      },
       { fromAddress: 2, open: 2, shed: 1, perAddress: 2, total: 100 },
     );
     for (let i = 0; i < 50; i++) {

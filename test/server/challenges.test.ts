@@ -13,9 +13,7 @@ import type { MsnClient } from '../../src/client/client.ts';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { parseServerConfig } from '../../src/server/config.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
-import {
-  challengedNs, expectClose, expectLine, expectOpen, md5hex, newUser, signedInNs, type User,
-} from '../helpers/login-wire.ts';
+import { challengedNs, expectClose, expectLine, expectOpen, md5hex, newUser, signedInNs, type User } from '../helpers/login-wire.ts';
 
 const DIALECTS = ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] as const;
 const CLIENT_ID = 'msmsgs@msnmsgr.com';
@@ -378,7 +376,10 @@ describe('challenge settings (config.ts limits)', () => {
       () => parseServerConfig({ limits: { challengeMinIntervalMs: 2000, challengeMaxIntervalMs: 1000 } }),
       /limits\.challengeMaxIntervalMs: must not be less than challengeMinIntervalMs/,
     );
-    assert.equal(parseServerConfig({ limits: { challengeMinIntervalMs: 1000, challengeMaxIntervalMs: 1000 } }).limits.challengeMaxIntervalMs, 1000);
+    assert.equal(
+      parseServerConfig({ limits: { challengeMinIntervalMs: 1000, challengeMaxIntervalMs: 1000 } }).limits.challengeMaxIntervalMs,
+      1000,
+    );
   });
 
   test('refuse zero, negative, fractional and over-long delays', () => {

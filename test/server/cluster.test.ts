@@ -49,7 +49,12 @@ function defineClusterTests(url: string): void {
   async function startNode(name: string): Promise<Node> {
     const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100 });
     const config = parseServerConfig({
-      host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: join(dataDir, name),
+      host: '127.0.0.1',
+      dsPort: 0,
+      nsPort: 0,
+      sbPort: 0,
+      httpPort: 0,
+      dataDir: join(dataDir, name),
       limits: { failedLoginsPerAddress: 3 },
     });
     return { bus, msnd: await startMsnd({ config, store, bus, log: silentLogger(), webKey: randomBytes(32) }) };
@@ -59,7 +64,12 @@ function defineClusterTests(url: string): void {
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-cluster-'));
     store = await openStore({ dataDir, secretKey: randomBytes(32) });
     for (const name of ['alice', 'bob', 'carol']) {
-      await store.createAccount({ handle: `${name}@example.com`, friendlyName: canonicalEncode(name), secret: `${name}pass`, verified: true });
+      await store.createAccount({
+        handle: `${name}@example.com`,
+        friendlyName: canonicalEncode(name),
+        secret: `${name}pass`,
+        verified: true,
+      });
     }
     one = await startNode('one');
     two = await startNode('two');
@@ -79,7 +89,11 @@ function defineClusterTests(url: string): void {
   /** Signs in on this node's NS itself: the DS could refer the client to the other node. */
   async function signIn(node: Node, name: string): Promise<MsnClient> {
     const client = await MsnClient.login({
-      host: '127.0.0.1', port: node.msnd.ports.ns, viaDispatch: false, handle: `${name}@example.com`, password: `${name}pass`,
+      host: '127.0.0.1',
+      port: node.msnd.ports.ns,
+      viaDispatch: false,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
     });
     clients.push(client);
     await client.sync(0);
@@ -101,7 +115,10 @@ function defineClusterTests(url: string): void {
       await alice.changeStatus('BSY');
       assert.equal((await bob.conn.next('NLN', 3000)).line, 'NLN BSY alice@example.com alice');
       await alice.setFriendlyName('Alice%20One');
-      assert.equal((await bob.conn.next((r) => r.name === 'NLN' && r.args[2] === 'Alice%20One', 3000)).line, 'NLN BSY alice@example.com Alice%20One');
+      assert.equal(
+        (await bob.conn.next((r) => r.name === 'NLN' && r.args[2] === 'Alice%20One', 3000)).line,
+        'NLN BSY alice@example.com Alice%20One',
+      );
 
       // Alice opens a chat on node one's switchboard; the RNG reaches bob through the bus.
       const sb = await SwitchboardSession.open(alice);
@@ -132,7 +149,10 @@ function defineClusterTests(url: string): void {
       await Promise.all([one.bus.recover(), two.bus.recover()]);
       assert.equal(await one.bus.isSignedIn('alice@example.com'), true);
       await aliceOnTwo.changeStatus('PHN');
-      assert.equal((await bobOnTwo.conn.next((r) => r.name === 'NLN' && r.args[0] === 'PHN', 3000)).line, 'NLN PHN alice@example.com Alice%20One');
+      assert.equal(
+        (await bobOnTwo.conn.next((r) => r.name === 'NLN' && r.args[0] === 'PHN', 3000)).line,
+        'NLN PHN alice@example.com Alice%20One',
+      );
     });
 
     test('failed logins from one address count on every node (911 after 3 in a minute)', async () => {

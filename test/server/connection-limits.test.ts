@@ -75,7 +75,11 @@ async function closedByServer(conns: readonly MsnpConnection[]): Promise<void> {
   for (const conn of conns) {
     await conn.waitClosed(10_000);
     assert.notEqual(conn.closeReason, 'closed by client');
-    assert.deepEqual(conn.drain().map((r) => r.line), [], 'closed without a reply');
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      [],
+      'closed without a reply',
+    );
   }
 }
 
@@ -91,12 +95,17 @@ function warnings(pool: string): Record<string, unknown>[] {
 }
 
 function signIn(handle: string, localAddress?: string): Promise<MsnClient> {
-  return MsnClient.login({ host: '127.0.0.1', port: s.dsPort, handle, password: PASSWORD, timeoutMs: 10_000, ...(localAddress && { localAddress }) }).then(
-    (client) => {
-      opened.push(client);
-      return client;
-    },
-  );
+  return MsnClient.login({
+    host: '127.0.0.1',
+    port: s.dsPort,
+    handle,
+    password: PASSWORD,
+    timeoutMs: 10_000,
+    ...(localAddress && { localAddress }),
+  }).then((client) => {
+    opened.push(client);
+    return client;
+  });
 }
 
 async function online(handle: string): Promise<MsnClient> {
@@ -177,7 +186,7 @@ describe('while a flood holds', () => {
   test('a signed-in user opens a switchboard, invites and chats; the SB counts its own pool', async () => {
     const alice = await online(ALICE);
     const bob = await online(BOB);
-    await until(() => login().open === 0, 'the logins\' DS connections to close');
+    await until(() => login().open === 0, "the logins' DS connections to close");
 
     // A switchboard connection not yet joined is not touched by a flood of the DS and NS.
     const ticket = await alice.requestSwitchboard();
@@ -206,7 +215,7 @@ describe('while a flood holds', () => {
     const bobSb = await SwitchboardSession.answer(bob, await nextInvitation(bob, 10_000), { timeoutMs: 10_000 });
     opened.push(bobSb);
     assert.equal((await aliceSb.next(undefined, 10_000)).line, `JOI ${BOB} Bob`);
-    assert.equal(switchboard().shedTotal, 1, 'the joining connection took the oldest silent one\'s place');
+    assert.equal(switchboard().shedTotal, 1, "the joining connection took the oldest silent one's place");
 
     aliceSb.sendPayload('MSG', [3, 'A'], 'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nstill here');
     assert.equal((await bobSb.nextMessage(10_000)).body, 'still here');

@@ -134,9 +134,10 @@ describe('a whole session in each dialect (MSNP5.md 4.3)', () => {
       // URL: two parameters and a relative path in MSNP2; absolute with a site id later.
       const url = (await ask(ns, 14, 'URL', 'PERSON')).split(' ');
       const web = `http://127.0.0.1:${s.msnd.ports.http}`;
-      assert.deepEqual(url, n === 2
-        ? ['URL', '14', '/person', `${web}/md5auth?lc=1033`]
-        : ['URL', '14', `${web}/person`, `${web}/md5auth?lc=1033`, '2']);
+      assert.deepEqual(
+        url,
+        n === 2 ? ['URL', '14', '/person', `${web}/md5auth?lc=1033`] : ['URL', '14', `${web}/person`, `${web}/md5auth?lc=1033`, '2'],
+      );
 
       // PRP from MSNP5, and the watcher gets BPR.
       if (n >= 5) {
@@ -262,19 +263,31 @@ describe('clients of different dialects together (issue 5)', () => {
       client.close();
     }
     const seven = await signIn(s, u.me, { dialects: ['MSNP7'] });
-    assert.deepEqual((await synDump(seven.conn, 60)).filter((l) => !l.startsWith('BPR')), [
-      'SYN 60 8', 'GTC 60 8 A', 'BLP 60 8 BL',
-      'PRP 60 8 PHH 555', 'PRP 60 8 PHW', 'PRP 60 8 PHM', 'PRP 60 8 MOB N', 'PRP 60 8 MBE N',
-      'LSG 60 8 1 2 0 Other%20Contacts 0', 'LSG 60 8 2 2 1 Pals 0',
-      `LST 60 FL 8 1 1 ${u.a} Ay 0,1`,
-      `LST 60 AL 8 1 1 ${u.b} B`,
-      'LST 60 BL 8 0 0',
-      'LST 60 RL 8 0 0',
-    ]);
+    assert.deepEqual(
+      (await synDump(seven.conn, 60)).filter((l) => !l.startsWith('BPR')),
+      [
+        'SYN 60 8',
+        'GTC 60 8 A',
+        'BLP 60 8 BL',
+        'PRP 60 8 PHH 555',
+        'PRP 60 8 PHW',
+        'PRP 60 8 PHM',
+        'PRP 60 8 MOB N',
+        'PRP 60 8 MBE N',
+        'LSG 60 8 1 2 0 Other%20Contacts 0',
+        'LSG 60 8 2 2 1 Pals 0',
+        `LST 60 FL 8 1 1 ${u.a} Ay 0,1`,
+        `LST 60 AL 8 1 1 ${u.b} B`,
+        'LST 60 BL 8 0 0',
+        'LST 60 RL 8 0 0',
+      ],
+    );
     seven.close();
     const two = await signIn(s, u.me, { dialects: ['MSNP2'] });
     assert.deepEqual(await synDump(two.conn, 61), [
-      'SYN 61 8', 'GTC 61 8 A', 'BLP 61 8 BL',
+      'SYN 61 8',
+      'GTC 61 8 A',
+      'BLP 61 8 BL',
       `LST 61 FL 8 1 1 ${u.a} Ay`,
       `LST 61 AL 8 1 1 ${u.b} B`,
       'LST 61 BL 8 0 0',

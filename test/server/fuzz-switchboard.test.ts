@@ -28,7 +28,16 @@ const LINE = fc.oneof(
       .tuple(TRID, fc.constantFrom('U', 'N', 'A', 'D', 'u'), fc.nat({ max: 60 }), fc.nat({ max: 60 }))
       .map(([t, mode, announced, sent]) => `MSG ${t} ${mode} ${announced}\r\n${'m'.repeat(sent)}`),
   },
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom('CAL', 'ANS', 'USR', 'BYE', 'OUT', 'IRO', 'JOI', 'XFR', 'msg', 'FOO', 'PNG'), TRID, fc.array(TOKEN, { maxLength: 4 })).map(([c, t, a]) => `${[c, t, ...a].join(' ')}\r\n`) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('CAL', 'ANS', 'USR', 'BYE', 'OUT', 'IRO', 'JOI', 'XFR', 'msg', 'FOO', 'PNG'),
+        TRID,
+        fc.array(TOKEN, { maxLength: 4 }),
+      )
+      .map(([c, t, a]) => `${[c, t, ...a].join(' ')}\r\n`),
+  },
   { weight: 1, arbitrary: fc.constantFrom('\r\n', 'OUT\r\n', `CAL 7 ${USERS[2]}\r\n`) },
 );
 

@@ -18,8 +18,33 @@ const USERS = ['ann@example.com', 'ben@example.com', 'cat@example.com'] as const
 const PASSWORD = 'secret123';
 
 const COMMANDS = [
-  'ADD', 'REM', 'REA', 'SYN', 'LST', 'GTC', 'BLP', 'CHG', 'PRP', 'IMS', 'XFR', 'URL', 'FND', 'SND', 'CVR', 'USR',
-  'LSG', 'ADG', 'RMG', 'REG', 'CHL', 'PNG', 'VER', 'INF', 'add', 'FOO', 'AD',
+  'ADD',
+  'REM',
+  'REA',
+  'SYN',
+  'LST',
+  'GTC',
+  'BLP',
+  'CHG',
+  'PRP',
+  'IMS',
+  'XFR',
+  'URL',
+  'FND',
+  'SND',
+  'CVR',
+  'USR',
+  'LSG',
+  'ADG',
+  'RMG',
+  'REG',
+  'CHL',
+  'PNG',
+  'VER',
+  'INF',
+  'add',
+  'FOO',
+  'AD',
 ];
 const TOKENS = fc.oneof(
   fc.constantFrom(...USERS, 'nobody@example.com', 'a@b', '@@', 'x'.repeat(140) + '@example.com'),
@@ -43,7 +68,18 @@ const MEANINGFUL = fc.oneof(
   NAME.map((n) => ['ADG', n, '0']),
   GROUP.map((g) => ['RMG', g]),
   fc.tuple(GROUP, NAME).map(([g, n]) => ['REG', g, n, '0']),
-  fc.constantFrom(['BLP', 'AL'], ['BLP', 'BL'], ['GTC', 'A'], ['GTC', 'N'], ['CHG', 'NLN'], ['CHG', 'HDN'], ['CHG', 'BSY'], ['SYN', '0'], ['LSG'], ['LST', 'RL']),
+  fc.constantFrom(
+    ['BLP', 'AL'],
+    ['BLP', 'BL'],
+    ['GTC', 'A'],
+    ['GTC', 'N'],
+    ['CHG', 'NLN'],
+    ['CHG', 'HDN'],
+    ['CHG', 'BSY'],
+    ['SYN', '0'],
+    ['LSG'],
+    ['LST', 'RL'],
+  ),
   fc.tuple(USER, NAME).map(([u, n]) => ['REA', u, n]),
 );
 
@@ -51,7 +87,12 @@ const MEANINGFUL = fc.oneof(
 const LINE = fc.oneof(
   // Most random lines close the connection (MSNP5.md 3.7), so they are rarer than meaningful ones.
   { weight: 30, arbitrary: fc.tuple(MEANINGFUL, fc.nat({ max: 99 })).map(([[c, ...a], t]) => `${[c, t, ...a].join(' ')}\r\n`) },
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...COMMANDS), TRID, fc.array(TOKENS, { maxLength: 5 })).map(([c, t, a]) => `${[c, t, ...a].join(' ')}\r\n`) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...COMMANDS), TRID, fc.array(TOKENS, { maxLength: 5 }))
+      .map(([c, t, a]) => `${[c, t, ...a].join(' ')}\r\n`),
+  },
   {
     weight: 1,
     arbitrary: fc
@@ -120,7 +161,10 @@ async function assertStoreConsistent(): Promise<void> {
         const reverse = await tx.contact(record.contactId, owner.id);
         assert.equal(reverse?.lists.RL ?? false, record.lists.FL, `RL mirror of ${owner.handle} → ${record.handle}`);
         if (record.lists.FL) {
-          assert.ok(record.groups.length > 0 && record.groups.every((g) => groupIds.has(g)), `groups of ${record.handle} at ${owner.handle}`);
+          assert.ok(
+            record.groups.length > 0 && record.groups.every((g) => groupIds.has(g)),
+            `groups of ${record.handle} at ${owner.handle}`,
+          );
         } else {
           assert.deepEqual(record.groups, []);
         }

@@ -79,17 +79,20 @@ describe('LSG (MSNP5.md 9.29)', () => {
     await ask(owner.conn, 6, 'ADD', 'FL', u.friend, 'F', 0);
     await owner.add('AL', u.friend, 'F');
     const dump = await synDump(owner.conn, 8);
-    assert.deepEqual(dump.filter((l) => !l.startsWith('BPR') && !l.startsWith('PRP')), [
-      'SYN 8 5',
-      'GTC 8 5 A',
-      'BLP 8 5 AL',
-      'LSG 8 5 1 2 0 Other%20Contacts 0',
-      'LSG 8 5 2 2 1 Work 0',
-      `LST 8 FL 5 1 1 ${u.friend} F 0,1`,
-      `LST 8 AL 5 1 1 ${u.friend} F`,
-      'LST 8 BL 5 0 0',
-      'LST 8 RL 5 0 0',
-    ]);
+    assert.deepEqual(
+      dump.filter((l) => !l.startsWith('BPR') && !l.startsWith('PRP')),
+      [
+        'SYN 8 5',
+        'GTC 8 5 A',
+        'BLP 8 5 AL',
+        'LSG 8 5 1 2 0 Other%20Contacts 0',
+        'LSG 8 5 2 2 1 Work 0',
+        `LST 8 FL 5 1 1 ${u.friend} F 0,1`,
+        `LST 8 AL 5 1 1 ${u.friend} F`,
+        'LST 8 BL 5 0 0',
+        'LST 8 RL 5 0 0',
+      ],
+    );
     assert.equal(dump.indexOf('LSG 8 5 1 2 0 Other%20Contacts 0'), dump.indexOf('PRP 8 5 MBE N') + 1);
     assert.deepEqual(await listLines(owner.conn, 9, 'FL'), [`LST 9 FL 5 1 1 ${u.friend} F 0,1`]);
     assert.deepEqual(await listLines(owner.conn, 10, 'AL'), [`LST 10 AL 5 1 1 ${u.friend} F`]);
@@ -291,7 +294,12 @@ describe('groups and older dialects (MSNP5.md 3.7, 4.3; issue 5 tolerance)', () 
     assert.equal((await storedContacts(s, u.owner)).get(u.friend), undefined);
   });
 
-  for (const [name, args] of [['LSG', []], ['ADG', ['x', 0]], ['RMG', [1]], ['REG', [0, 'x', 0]]] as const) {
+  for (const [name, args] of [
+    ['LSG', []],
+    ['ADG', ['x', 0]],
+    ['RMG', [1]],
+    ['REG', [0, 'x', 0]],
+  ] as const) {
     test(`${name} from an MSNP6 client is an unknown command: closed`, async () => {
       const u = await freshUsers(s, { owner: 'Owner' });
       const owner = await signIn(s, u.owner, { dialects: ['MSNP6'] });
@@ -316,11 +324,9 @@ describe('groups and older dialects (MSNP5.md 3.7, 4.3; issue 5 tolerance)', () 
 
     const again = await signIn(s, u.owner, { dialects: MSNP7 });
     const dump = await synDump(again.conn, 6);
-    assert.deepEqual(dump.filter((l) => l.startsWith('LSG') || l.startsWith('LST 6 FL')), [
-      'LSG 6 4 1 2 0 Other%20Contacts 0',
-      'LSG 6 4 2 2 1 Pals 0',
-      `LST 6 FL 4 1 2 ${u.a} A 1`,
-      `LST 6 FL 4 2 2 ${u.b} B 0`,
-    ]);
+    assert.deepEqual(
+      dump.filter((l) => l.startsWith('LSG') || l.startsWith('LST 6 FL')),
+      ['LSG 6 4 1 2 0 Other%20Contacts 0', 'LSG 6 4 2 2 1 Pals 0', `LST 6 FL 4 1 2 ${u.a} A 1`, `LST 6 FL 4 2 2 ${u.b} B 0`],
+    );
   });
 });

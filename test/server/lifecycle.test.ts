@@ -10,7 +10,15 @@ import { MsnpConnection } from '../../src/client/connection.ts';
 import { switchboardInvitation } from '../../src/client/referrals.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
 import {
-  challengedNs, expectClose, expectLine, expectOpen, md5hex, negotiatedConn, newUser, signedInNs, type User,
+  challengedNs,
+  expectClose,
+  expectLine,
+  expectOpen,
+  md5hex,
+  negotiatedConn,
+  newUser,
+  signedInNs,
+  type User,
 } from '../helpers/login-wire.ts';
 
 let s: TestMsnd;

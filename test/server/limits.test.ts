@@ -9,7 +9,16 @@ import { after, before, describe, test } from 'node:test';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
 import {
-  challengedNs, expectClose, expectLine, expectOpen, md5hex, MSNP5_CLIENT, negotiatedConn, newUser, signedInNs, type User,
+  challengedNs,
+  expectClose,
+  expectLine,
+  expectOpen,
+  md5hex,
+  MSNP5_CLIENT,
+  negotiatedConn,
+  newUser,
+  signedInNs,
+  type User,
 } from '../helpers/login-wire.ts';
 
 const MAX_LINE = 128;
@@ -340,7 +349,15 @@ describe('commands of another dialect (MSNP5.md 3.7, 4.3, D-3)', () => {
     newer.conn.close();
   });
 
-  for (const raw of ['ILN 5 NLN someone@example.com x', 'NLN NLN someone@example.com x', 'FLN someone@example.com', 'BPR 1 someone@example.com PHH', 'RNG 1 127.0.0.1:1 CKI 1 a b', 'QNG', 'NOT 0']) {
+  for (const raw of [
+    'ILN 5 NLN someone@example.com x',
+    'NLN NLN someone@example.com x',
+    'FLN someone@example.com',
+    'BPR 1 someone@example.com PHH',
+    'RNG 1 127.0.0.1:1 CKI 1 a b',
+    'QNG',
+    'NOT 0',
+  ]) {
     test(`a server-to-client command from the client closes: ${raw.split(' ')[0]}`, async () => {
       const { conn } = await signedIn();
       conn.sendRaw(`${raw}\r\nPNG\r\n`);
@@ -432,7 +449,10 @@ describe('the unauthenticated timer (MSNP5.md 14: unauthenticatedMs)', () => {
     }
     await conn.waitClosed(3000);
     const answers = conn.drain().map((r) => r.line);
-    assert.ok(answers.every((line) => line === 'QNG'), `only QNG before the close: ${JSON.stringify(answers)}`);
+    assert.ok(
+      answers.every((line) => line === 'QNG'),
+      `only QNG before the close: ${JSON.stringify(answers)}`,
+    );
     assert.ok(pings < 60, 'closed while pinging');
   });
 

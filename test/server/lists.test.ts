@@ -100,7 +100,10 @@ describe('sessions.md 4 and 5, replayed', () => {
     const a = await signIn(s, u.alice, { sync: true, present: true });
     const d = await signIn(s, u.dave, { sync: true, present: true });
     await barrier(a.conn);
-    assert.deepEqual(a.conn.drain().map((r) => r.line), [`NLN NLN ${u.dave} Dave%20D`]);
+    assert.deepEqual(
+      a.conn.drain().map((r) => r.line),
+      [`NLN NLN ${u.dave} Dave%20D`],
+    );
 
     assert.equal(await ask(a.conn, 30, 'REM', 'FL', u.dave), `REM 30 FL 16 ${u.dave}`);
     assert.equal((await d.conn.next('REM')).line, `REM 0 RL 34 ${u.alice}`);
@@ -178,7 +181,16 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
     await assertClosed(second.conn);
   });
 
-  const malformed = ['a@b', '@example.com', 'no-at-sign', 'a@@example.com', 'a@example..com', 'a@example.com.', 'a!b@example.com', 'a@exa_mple.com'];
+  const malformed = [
+    'a@b',
+    '@example.com',
+    'no-at-sign',
+    'a@@example.com',
+    'a@example..com',
+    'a@example.com.',
+    'a!b@example.com',
+    'a@exa_mple.com',
+  ];
   for (const handle of malformed) {
     test(`row 4: malformed handle ${handle} → 201 on FL, AL and BL (sessions.md 16b)`, async () => {
       const u = await freshUsers(s, { owner: 'Owner' });
@@ -644,10 +656,17 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
     await owner.add('FL', u.contact, 'C');
     await owner.add('BL', u.contact, 'C');
     await barrier(contact.conn);
-    assert.deepEqual(contact.conn.drain().map((r) => r.line), [`ADD 0 RL 3 ${u.owner} Owner`]);
+    assert.deepEqual(
+      contact.conn.drain().map((r) => r.line),
+      [`ADD 0 RL 3 ${u.owner} Owner`],
+    );
     const contactVersion = await versionOf(s, u.contact);
     assert.equal(await ask(owner.conn, 30, 'REA', u.contact, 'Bobby'), `REA 30 5 ${u.contact} Bobby`);
-    for (const [trid, list] of [[31, 'FL'], [32, 'BL'], [33, 'RL']] as const) {
+    for (const [trid, list] of [
+      [31, 'FL'],
+      [32, 'BL'],
+      [33, 'RL'],
+    ] as const) {
       assert.deepEqual(await listLines(owner.conn, trid, list), [`LST ${trid} ${list} 5 1 1 ${u.contact} Bobby`]);
     }
     await assertNothingMore(contact.conn);

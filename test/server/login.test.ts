@@ -12,8 +12,17 @@ import { headerValue, parseMime } from '../../src/client/mime.ts';
 import type { Received } from '../../src/client/received.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
 import {
-  challengedNs, CVR_ARGS, expectClose, expectLine, expectOpen, md5hex, MSNP5_CLIENT, negotiatedConn, newUser,
-  signedInNs, type User,
+  challengedNs,
+  CVR_ARGS,
+  expectClose,
+  expectLine,
+  expectOpen,
+  md5hex,
+  MSNP5_CLIENT,
+  negotiatedConn,
+  newUser,
+  signedInNs,
+  type User,
 } from '../helpers/login-wire.ts';
 
 const DOWNLOAD_URL = 'http://download.example.com/msn';
@@ -21,9 +30,26 @@ const INFO_URL = 'http://www.example.com/info';
 const CVR_LINE = `CVR 9 ${CVR_ARGS.join(' ')}`;
 const CVR_ANSWER = `CVR 9 3.0.0286 3.0.0286 3.0.0286 ${DOWNLOAD_URL} ${INFO_URL}`;
 const FULL_PROFILE_HEADERS = [
-  'MIME-Version', 'Content-Type', 'LoginTime', 'EmailEnabled', 'MemberIdHigh', 'MemberIdLow', 'lang_preference',
-  'PreferredEmail', 'country', 'PostalCode', 'Gender', 'Kid', 'Age', 'BDayPre', 'Birthday', 'Wallet', 'Flags', 'sid',
-  'kv', 'MSPAuth',
+  'MIME-Version',
+  'Content-Type',
+  'LoginTime',
+  'EmailEnabled',
+  'MemberIdHigh',
+  'MemberIdLow',
+  'lang_preference',
+  'PreferredEmail',
+  'country',
+  'PostalCode',
+  'Gender',
+  'Kid',
+  'Age',
+  'BDayPre',
+  'Birthday',
+  'Wallet',
+  'Flags',
+  'sid',
+  'kv',
+  'MSPAuth',
 ];
 
 let s: TestMsnd;
@@ -150,10 +176,7 @@ describe('a complete login (MSNP5.md 6.1, 6.3, 12.1; sessions.md 1)', () => {
     const { text, headers } = profileOf(profile);
     const loginTime = Number(headers.LoginTime);
     assert.ok(loginTime >= before - 1 && loginTime <= nowSeconds() + 1, `LoginTime ${loginTime} is now`);
-    assert.equal(
-      text,
-      `MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: ${loginTime}\r\n\r\n`,
-    );
+    assert.equal(text, `MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\nLoginTime: ${loginTime}\r\n\r\n`);
     assert.equal(profile.line, 'MSG Hotmail Hotmail 95');
     conn.close();
   });

@@ -145,7 +145,7 @@ describe('POST /admin/mail-notices', () => {
     await faye.conn.expectNothing('MSG', 200);
   });
 
-  test('Message-URL and Post-URL lead through msnd\'s login page to the webmail, like URL MESSAGE', async () => {
+  test("Message-URL and Post-URL lead through msnd's login page to the webmail, like URL MESSAGE", async () => {
     const alice = await signIn('alice', 'MSNP5');
     await notice({ handle: 'alice@example.com', ...LUNCH });
     const fields = Object.fromEntries(
@@ -194,8 +194,15 @@ describe('POST /admin/mail-notices across nodes', () => {
     // A second node with the same store and bus, as in cluster mode (DESIGN.md).
     secondDir = await mkdtemp(join(tmpdir(), 'msnd-node2-'));
     const config = parseServerConfig({
-      host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: secondDir,
-      webUrl: WEB, webmailUrl: WEBMAIL, dialects: [...DIALECTS],
+      host: '127.0.0.1',
+      dsPort: 0,
+      nsPort: 0,
+      sbPort: 0,
+      httpPort: 0,
+      dataDir: secondDir,
+      webUrl: WEB,
+      webmailUrl: WEBMAIL,
+      dialects: [...DIALECTS],
     });
     second = await startMsnd({ config, store: server.store, bus: server.bus, log: silentLogger(), webKey: randomBytes(32) });
   });
@@ -207,7 +214,12 @@ describe('POST /admin/mail-notices across nodes', () => {
 
   test('the admin API of one node reaches a session on the other', async () => {
     const alice = await MsnClient.login({
-      host: '127.0.0.1', port: second.ports.ns, handle: 'alice@example.com', password: 'alicepass', dialects: ['MSNP5'], viaDispatch: false,
+      host: '127.0.0.1',
+      port: second.ports.ns,
+      handle: 'alice@example.com',
+      password: 'alicepass',
+      dialects: ['MSNP5'],
+      viaDispatch: false,
     });
     try {
       const answer = await httpPostJson(`${webBase(server)}/admin/mail-notices`, { handle: 'alice@example.com', ...LUNCH }, AUTH);

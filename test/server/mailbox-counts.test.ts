@@ -50,7 +50,8 @@ describe('unread mail at sign-in (initial e-mail notification)', () => {
 
   test('MSNP3+ get text/x-msmsgsinitialemailnotification right after the profile (sessions.md session 1)', async () => {
     assert.deepEqual(await put(server, 'alice@example.com', { inboxUnread: 2, foldersUnread: 0 }), {
-      status: 200, json: { inboxUnread: 2, foldersUnread: 0 },
+      status: 200,
+      json: { inboxUnread: 2, foldersUnread: 0 },
     });
     for (const dialect of ['MSNP3', 'MSNP5', 'MSNP7']) {
       const alice = await signIn('alice@example.com', dialect);
@@ -77,11 +78,20 @@ describe('unread mail at sign-in (initial e-mail notification)', () => {
   });
 
   test('bad requests: 400 for bad counts or extra fields, 404 for no account, 401 without the token', async () => {
-    for (const body of [{ inboxUnread: -1, foldersUnread: 0 }, { inboxUnread: 1.5, foldersUnread: 0 }, { inboxUnread: 1 }, { inboxUnread: 1, foldersUnread: 0, x: 1 }, 'text']) {
+    for (const body of [
+      { inboxUnread: -1, foldersUnread: 0 },
+      { inboxUnread: 1.5, foldersUnread: 0 },
+      { inboxUnread: 1 },
+      { inboxUnread: 1, foldersUnread: 0, x: 1 },
+      'text',
+    ]) {
       assert.equal((await put(server, 'alice@example.com', body)).status, 400, JSON.stringify(body));
     }
     assert.equal((await put(server, 'nobody@example.com', { inboxUnread: 1, foldersUnread: 0 })).status, 404);
-    assert.equal((await put(server, 'alice@example.com', { inboxUnread: 1, foldersUnread: 0 }, { 'content-type': 'application/json' })).status, 401);
+    assert.equal(
+      (await put(server, 'alice@example.com', { inboxUnread: 1, foldersUnread: 0 }, { 'content-type': 'application/json' })).status,
+      401,
+    );
     const alice = await signIn('alice@example.com', 'MSNP5');
     assert.ok((await lineAfterProfile(alice)).payload.includes('Inbox-Unread: 2\r\n'), 'the refused requests changed nothing');
   });
@@ -106,7 +116,11 @@ describe('without a webmail', () => {
 
 test('initialMailNotification rebuilds the 223 bytes of sessions.md session 1', () => {
   const payload = initialMailNotification(true, {
-    inboxUnread: 2, foldersUnread: 0, inboxUrl: '/cgi-bin/HoTMaiL', foldersUrl: '/cgi-bin/folders', postUrl: 'http://mail.example.com/',
+    inboxUnread: 2,
+    foldersUnread: 0,
+    inboxUrl: '/cgi-bin/HoTMaiL',
+    foldersUrl: '/cgi-bin/folders',
+    postUrl: 'http://mail.example.com/',
   });
   assert.equal(payload.length, 223);
 });

@@ -5,8 +5,33 @@ import { ALL_DIALECTS, dialectLevel } from '../../src/protocol/dialects.ts';
 import { nsCommandExists } from '../../src/server/ns/commands.ts';
 
 describe('nsCommandExists (MSNP5.md 3.7, 4.2, D-3)', () => {
-  const base = ['VER', 'INF', 'USR', 'CVR', 'SYN', 'LST', 'GTC', 'BLP', 'ADD', 'REM', 'REA', 'CHG', 'XFR', 'FND', 'SND', 'URL', 'PNG', 'OUT'];
-  const since: [string[], number][] = [[base, 2], [['IMS'], 3], [['PRP', 'SDC', 'PAG'], 5], [['QRY', 'CHL'], 6], [['LSG', 'ADG', 'RMG', 'REG'], 7]];
+  const base = [
+    'VER',
+    'INF',
+    'USR',
+    'CVR',
+    'SYN',
+    'LST',
+    'GTC',
+    'BLP',
+    'ADD',
+    'REM',
+    'REA',
+    'CHG',
+    'XFR',
+    'FND',
+    'SND',
+    'URL',
+    'PNG',
+    'OUT',
+  ];
+  const since: [string[], number][] = [
+    [base, 2],
+    [['IMS'], 3],
+    [['PRP', 'SDC', 'PAG'], 5],
+    [['QRY', 'CHL'], 6],
+    [['LSG', 'ADG', 'RMG', 'REG'], 7],
+  ];
 
   for (const [commands, level] of since) {
     it(`${commands.join(' ')} exist from MSNP${level} on`, () => {
@@ -22,7 +47,25 @@ describe('nsCommandExists (MSNP5.md 3.7, 4.2, D-3)', () => {
   });
 
   it('knows no server-only, switchboard or CVR0 commands on the NS', () => {
-    for (const c of ['MSG', 'BPR', 'NOT', 'IPG', 'ILN', 'NLN', 'FLN', 'RNG', 'QNG', 'CAL', 'ANS', 'IRO', 'JOI', 'BYE', 'ACK', 'NAK', 'CVQ']) {
+    for (const c of [
+      'MSG',
+      'BPR',
+      'NOT',
+      'IPG',
+      'ILN',
+      'NLN',
+      'FLN',
+      'RNG',
+      'QNG',
+      'CAL',
+      'ANS',
+      'IRO',
+      'JOI',
+      'BYE',
+      'ACK',
+      'NAK',
+      'CVQ',
+    ]) {
       assert.equal(nsCommandExists('MSNP7', c), false, c);
     }
   });

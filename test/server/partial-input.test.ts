@@ -37,7 +37,11 @@ async function watched(s: TestMsnd): Promise<{ me: MsnClient; watcher: MsnClient
 async function closedByServer(conn: MsnpConnection): Promise<void> {
   await conn.waitClosed(CLOSE_WAIT_MS);
   assert.equal(conn.closeReason, 'closed by server');
-  assert.deepEqual(conn.drain().map((r) => r.line), [], 'closed without a reply');
+  assert.deepEqual(
+    conn.drain().map((r) => r.line),
+    [],
+    'closed without a reply',
+  );
 }
 
 /** A chat of two fresh users; returns both participants' SB sessions. */

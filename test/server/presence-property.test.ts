@@ -256,7 +256,10 @@ class World {
       assert.equal(client.version, stored.version, `${viewer}'s list version`);
       for (const list of ['FL', 'AL', 'BL', 'RL'] as const) {
         const inSession = [...client.lists[list].keys()].sort();
-        const inStore = stored.contacts.filter((c) => c.lists[list]).map((c) => c.handle).sort();
+        const inStore = stored.contacts
+          .filter((c) => c.lists[list])
+          .map((c) => c.handle)
+          .sort();
         const inModel = [...this.model.user(viewer).lists[list]].map((h) => this.real(h)).sort();
         assert.deepEqual(inSession, inStore, `${viewer}'s ${list} in the session vs the store`);
         assert.deepEqual(inStore, inModel, `${viewer}'s ${list} in the store vs the model`);

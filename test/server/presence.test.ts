@@ -101,7 +101,10 @@ async function flush(client: MsnClient): Promise<string[]> {
 /** Asserts that none of these sessions has received anything. */
 async function nothingFor(...clients: MsnClient[]): Promise<void> {
   const seen = await Promise.all(clients.map((c) => flush(c)));
-  assert.deepEqual(seen, clients.map(() => []));
+  assert.deepEqual(
+    seen,
+    clients.map(() => []),
+  );
 }
 
 /** Signs in (through the DS) without SYN or CHG: authenticated, not present. */
@@ -209,7 +212,17 @@ describe('before the first CHG a session is not present (MSNP5.md 7, 10.1)', () 
 describe('the ILN batch (MSNP5.md 9.12, 8.3)', () => {
   test('lists exactly the FL contacts that are present, not hidden and allow the user', async () => {
     const [alice, bob, carol, dave, erin, fred, gina, hank, ivan, kate, lara] = await accounts(
-      'alice', 'bob', 'carol', 'dave', 'erin', 'fred', 'gina', 'hank', 'ivan', 'kate', 'lara',
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+      'erin',
+      'fred',
+      'gina',
+      'hank',
+      'ivan',
+      'kate',
+      'lara',
     );
     for (const contact of [bob, carol, dave, erin, fred, gina, hank, ivan, lara]) await watch(alice, contact);
     // Alice's own privacy settings do not limit what she sees: she blocks lara and allows only her AL.
@@ -316,7 +329,7 @@ describe('status changes (MSNP5.md 9.11, 10.2, 10.3)', () => {
     assert.deepEqual(await flush(bobNs), []);
   });
 
-  test('a hidden user still receives its contacts\' presence and may add contacts (10.4)', async () => {
+  test("a hidden user still receives its contacts' presence and may add contacts (10.4)", async () => {
     const [alice, bob, carol] = await accounts('alice', 'bob', 'carol');
     await watch(alice, bob);
     await watch(bob, alice);
@@ -362,7 +375,7 @@ describe('status changes (MSNP5.md 9.11, 10.2, 10.3)', () => {
   });
 });
 
-describe('REA of one\'s own name (MSNP5.md 9.10, 10.3; sessions.md 8)', () => {
+describe("REA of one's own name (MSNP5.md 9.10, 10.3; sessions.md 8)", () => {
   test('while visible: allowed watchers get NLN with the current status and the new name', async () => {
     const [alice, bob, carol] = await accounts('alice', 'bob', 'carol');
     await watch(bob, alice);
@@ -451,7 +464,7 @@ describe('privacy changes push at once, only to watchers whose permission flippe
     await nothingFor(bobNs, daveNs, erinNs, aliceNs);
   });
 
-  test('AL/BL edits that leave a watcher\'s permission as it was push nothing', async () => {
+  test("AL/BL edits that leave a watcher's permission as it was push nothing", async () => {
     const [alice, bob, carol] = await accounts('alice', 'bob', 'carol');
     await watch(bob, alice);
     await watch(carol, alice);
@@ -560,7 +573,7 @@ describe('privacy changes push at once, only to watchers whose permission flippe
 });
 
 describe('FL edits (MSNP5.md 9.8, 9.9, 9.12; sessions.md 4, 5)', () => {
-  test('ADD FL of a visible, allowing contact: reply, BPR lines, then ILN with the ADD\'s TrID', async () => {
+  test("ADD FL of a visible, allowing contact: reply, BPR lines, then ILN with the ADD's TrID", async () => {
     const [alice, dave] = await accounts('alice', 'dave');
     const daveNs = await online(dave);
     const aliceNs = await signIn(alice);
@@ -606,7 +619,10 @@ describe('FL edits (MSNP5.md 9.8, 9.9, 9.12; sessions.md 4, 5)', () => {
     assert.deepEqual(await flush(aliceNs), []);
     assert.equal((await send(carolNs, 'REM', 42, 'BL', alice.handle)).line, `REM 42 BL ${await versionOf(carol)} ${alice.handle}`);
     assert.deepEqual(await flush(aliceNs), [nln('BSY', carol)]);
-    assert.equal((await send(daveNs, 'ADD', 43, 'AL', alice.handle, alice.name)).line, `ADD 43 AL ${await versionOf(dave)} ${alice.handle} ${alice.name}`);
+    assert.equal(
+      (await send(daveNs, 'ADD', 43, 'AL', alice.handle, alice.name)).line,
+      `ADD 43 AL ${await versionOf(dave)} ${alice.handle} ${alice.name}`,
+    );
     assert.deepEqual(await flush(aliceNs), [nln('NLN', dave)]);
     const erinNs = await online(erin, 'IDL');
     track(erinNs);
@@ -688,7 +704,7 @@ describe('ending a session (MSNP5.md 9.26, 10.6, D-12, D-14)', () => {
     assert.deepEqual(await flush(bobNs), [nln('BRB', alice)]);
   });
 
-  test('signing in elsewhere: OUT OTH to the old session, FLN to watchers, NLN at the new session\'s CHG (sessions.md 15)', async () => {
+  test("signing in elsewhere: OUT OTH to the old session, FLN to watchers, NLN at the new session's CHG (sessions.md 15)", async () => {
     const [alice, bob] = await accounts('alice', 'bob');
     await watch(alice, bob);
     await watch(bob, alice);
@@ -709,7 +725,7 @@ describe('ending a session (MSNP5.md 9.26, 10.6, D-12, D-14)', () => {
     assert.deepEqual(await flush(bobNs), [nln('NLN', alice)]);
   });
 
-  test('signing in elsewhere while hidden: OUT OTH, no FLN; the new session\'s CHG shows the user', async () => {
+  test("signing in elsewhere while hidden: OUT OTH, no FLN; the new session's CHG shows the user", async () => {
     const [alice, bob] = await accounts('alice', 'bob');
     await watch(bob, alice);
     const bobNs = await online(bob);

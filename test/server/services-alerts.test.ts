@@ -59,7 +59,10 @@ describe('NOT alerts', () => {
     const bob = await login('bob');
     const first = await bob.conn.next(undefined, 3000);
     assert.equal(first.name, 'NOT', 'the first line after the profile message');
-    assert.equal(payloadText(first), expectedDocument(id, ids.get('bob')!, 'bob@example.com', 'http://www.example.com/', '', 'Welcome back'));
+    assert.equal(
+      payloadText(first),
+      expectedDocument(id, ids.get('bob')!, 'bob@example.com', 'http://www.example.com/', '', 'Welcome back'),
+    );
     bob.close();
     const again = await login('bob');
     await again.conn.expectNothing('NOT', 500);
@@ -103,7 +106,10 @@ describe('NOT alerts', () => {
     for (const [request, message] of refusals) {
       await assert.rejects(sendAlert(m.s.store, request), (err: unknown) => err instanceof AlertError && message.test(err.message));
     }
-    assert.deepEqual((await m.s.store.pendingAlerts([ids.get('frank')!])).map((p) => p.alert.text), ['Tom & Jerry <say> "hi" it\'s 5 > 4']);
+    assert.deepEqual(
+      (await m.s.store.pendingAlerts([ids.get('frank')!])).map((p) => p.alert.text),
+      ['Tom & Jerry <say> "hi" it\'s 5 > 4'],
+    );
     const fits = 'y'.repeat(1024 - '<BODY lang="1033"><TEXT></TEXT></BODY>'.length);
     const { id } = await sendAlert(m.s.store, { to: ['frank@example.com'], text: fits });
     assert.ok(await m.s.store.claimAlert(ids.get('frank')!, id), 'the longest text that fits is accepted');
@@ -126,4 +132,3 @@ describe('alert lifetime', () => {
     }
   });
 });
-

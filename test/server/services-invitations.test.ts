@@ -71,7 +71,10 @@ describe('FND, SDC and SND with SMTP', () => {
     assert.equal((await conn.next('FND')).line, 'FND 90 1 2 fname=Carol lname=Example city=Springfield state=IL country=US');
     assert.equal((await conn.next('FND')).line, 'FND 90 2 2 fname=Carol lname=Example city=Portland state=OR country=US');
     assert.equal((await askPayload(conn, 'SDC', 91, ['1', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], NOTE)).line, 'SDC 91 OK');
-    assert.equal((await askPayload(conn, 'SDC', 92, ['zed@example.net', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, 'SDC 92 OK');
+    assert.equal(
+      (await askPayload(conn, 'SDC', 92, ['zed@example.net', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line,
+      'SDC 92 OK',
+    );
     assert.equal((await askPayload(conn, 'SDC', 93, ['7', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 93');
     assert.equal((await ask(conn, 'FND', 94, 'fname=Nobody', 'lname=Here', 'city=*', 'state=*', 'country=US')).line, 'FND 94 0 0');
     assert.equal((await ask(conn, 'FND', 95, 'fname=Carol', 'lname=*', 'city=*', 'state=*', 'country=US')).line, '201 95');
@@ -91,7 +94,7 @@ describe('FND, SDC and SND with SMTP', () => {
     const byAddress = await smtp.next();
     assert.deepEqual(byAddress.to, ['zed@example.net']);
     assert.ok(!(byAddress.parsed.text ?? '').includes('wrote:'), 'an empty note adds no quote');
-    assert.ok(!seen.some((line) => line.includes('carol')), 'the directory member\'s address never reaches the inviter');
+    assert.ok(!seen.some((line) => line.includes('carol')), "the directory member's address never reaches the inviter");
     await eventually(async () => (await outboxRows(m.s)).every((row) => row.sentAt !== null), 'both rows marked sent');
   });
 
@@ -105,7 +108,11 @@ describe('FND, SDC and SND with SMTP', () => {
       (await ask(conn, 'FND', 2, 'fname=Carol', 'lname=Example', 'city=*', 'state=or', 'country=us')).line,
       'FND 2 1 1 fname=Carol lname=Example city=Portland state=OR country=US',
     );
-    assert.equal((await ask(conn, 'FND', 3, 'fname=Carol', 'lname=Example', 'city=*', 'state=*', 'country=FR')).line, 'FND 3 0 0', 'unlisted');
+    assert.equal(
+      (await ask(conn, 'FND', 3, 'fname=Carol', 'lname=Example', 'city=*', 'state=*', 'country=FR')).line,
+      'FND 3 0 0',
+      'unlisted',
+    );
     assert.equal(
       (await ask(conn, 'FND', 4, 'fname=mary%20ann', 'lname=smith', 'city=New%20York', 'state=*', 'country=*')).line,
       'FND 4 1 1 fname=Mary%20Ann lname=Smith city=New%20York state=NY country=US',
@@ -118,7 +125,11 @@ describe('FND, SDC and SND with SMTP', () => {
 
   test('FND: 25 matches are all listed at once; 26 give 301', async () => {
     const conn = await alice();
-    const lines = await conn.requestAll('FND', ['fname=Sam', 'lname=Quite', 'city=*', 'state=*', 'country=*'], (r) => r.args[1] === r.args[2]);
+    const lines = await conn.requestAll(
+      'FND',
+      ['fname=Sam', 'lname=Quite', 'city=*', 'state=*', 'country=*'],
+      (r) => r.args[1] === r.args[2],
+    );
     assert.equal(lines.length, 25);
     lines.forEach((r, i) => assert.equal(r.line, `FND ${r.args[0]} ${i + 1} 25 fname=Sam lname=Quite city=Town state=TX country=US`));
     assert.equal((await ask(conn, 'FND', 60, 'fname=Pat', 'lname=Many', 'city=*', 'state=*', 'country=*')).line, '301 60');
@@ -140,22 +151,36 @@ describe('FND, SDC and SND with SMTP', () => {
     assert.equal((await ask(conn, 'FND', 79, 'fname=Carol', 'lname=Example', 'city=*', 'state=IL', 'country=*')).args[1], '1');
     conn.send('FND', 80, 'fname=Carol', 'lname=Example', 'city=*', 'state=*');
     await conn.waitClosed(3000);
-    assert.deepEqual(conn.drain().map((r) => r.line), []);
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      [],
+    );
   });
 
   test('SDC by index uses the last FND result of this session only, and hides the address', async () => {
     const first = await alice();
-    assert.equal((await askPayload(first, 'SDC', 1, ['1', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 1', 'no FND yet');
+    assert.equal(
+      (await askPayload(first, 'SDC', 1, ['1', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line,
+      '201 1',
+      'no FND yet',
+    );
     await first.requestAll('FND', ['fname=Carol', 'lname=Example', 'city=*', 'state=*', 'country=*'], (r) => r.args[1] === r.args[2]);
     assert.equal((await askPayload(first, 'SDC', 2, ['0', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 2');
     assert.equal((await askPayload(first, 'SDC', 3, ['3', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 3');
-    assert.equal((await askPayload(first, 'SDC', 4, ['2', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], 'Hi Carol')).line, 'SDC 4 OK');
+    assert.equal(
+      (await askPayload(first, 'SDC', 4, ['2', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], 'Hi Carol')).line,
+      'SDC 4 OK',
+    );
     const mail = await smtp.next();
     assert.deepEqual(mail.to, ['carol.portland@mail.example'], 'the preferred address of the entry');
     assert.ok(mail.parsed.text?.includes('  Hi Carol'));
 
     const second = await alice();
-    assert.equal((await askPayload(second, 'SDC', 5, ['1', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 5', 'another session');
+    assert.equal(
+      (await askPayload(second, 'SDC', 5, ['1', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line,
+      '201 5',
+      'another session',
+    );
     assert.equal((await ask(second, 'FND', 6, 'fname=No', 'lname=One', 'city=*', 'state=*', 'country=*')).line, 'FND 6 0 0');
     assert.equal((await askPayload(second, 'SDC', 7, ['1', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 7');
   });
@@ -163,7 +188,10 @@ describe('FND, SDC and SND with SMTP', () => {
   test('SDC: the name and the note are decoded; UTF-8 arrives intact', async () => {
     const conn = await alice();
     const note = 'Viens essayer ! Ça marche.\r\nÀ bientôt';
-    assert.equal((await askPayload(conn, 'SDC', 8, ['zoe@example.org', '0x040c', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Z%C3%A9lie%20%26%20co'], note)).line, 'SDC 8 OK');
+    assert.equal(
+      (await askPayload(conn, 'SDC', 8, ['zoe@example.org', '0x040c', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Z%C3%A9lie%20%26%20co'], note)).line,
+      'SDC 8 OK',
+    );
     const mail = await smtp.next();
     assert.equal(mail.parsed.subject, 'Zélie & co (alice@example.com) invites you to MSN Messenger');
     assert.ok(mail.parsed.text?.includes('Zélie & co wrote:\n\n  Viens essayer ! Ça marche.\n  À bientôt\n'), mail.parsed.text);
@@ -171,7 +199,10 @@ describe('FND, SDC and SND with SMTP', () => {
 
   test('SDC: an address that is not one gets 201 and nothing is sent', async () => {
     const conn = await alice();
-    assert.equal((await askPayload(conn, 'SDC', 9, ['not-an-address', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 9');
+    assert.equal(
+      (await askPayload(conn, 'SDC', 9, ['not-an-address', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line,
+      '201 9',
+    );
     assert.equal((await askPayload(conn, 'SDC', 10, ['a@b', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'], '')).line, '201 10');
     await conn.expectNothing(undefined, 300);
     assert.equal(smtp.waiting, 0);
@@ -194,7 +225,11 @@ describe('FND, SDC and SND with SMTP', () => {
       conn.sendRaw(raw);
       await conn.waitClosed(3000);
       const trid = raw.toString('latin1').split(' ')[1];
-      assert.deepEqual(conn.drain().map((r) => r.line), [`503 ${trid}`], raw.toString('latin1'));
+      assert.deepEqual(
+        conn.drain().map((r) => r.line),
+        [`503 ${trid}`],
+        raw.toString('latin1'),
+      );
     }
     assert.equal(smtp.waiting, 0);
   });
@@ -204,7 +239,11 @@ describe('FND, SDC and SND with SMTP', () => {
     assert.equal((await ask(conn, 'SND', 20, 'one@example.org')).line, 'SND 20 OK');
     assert.equal((await ask(conn, 'SND', 21, 'two@example.org', '0x0409', 'MSMSGS')).line, 'SND 21 OK');
     assert.equal((await ask(conn, 'SND', 22, 'three@example.org', '0x0409', 'MSMSGS', 'MSMSGS')).line, 'SND 22 OK');
-    await conn.requestAll('FND', ['fname=Carol', 'lname=Example', 'city=Springfield', 'state=*', 'country=*'], (r) => r.args[1] === r.args[2]);
+    await conn.requestAll(
+      'FND',
+      ['fname=Carol', 'lname=Example', 'city=Springfield', 'state=*', 'country=*'],
+      (r) => r.args[1] === r.args[2],
+    );
     assert.equal((await ask(conn, 'SND', 23, '1', '0x0409', 'MSMSGS', 'MSMSGS')).line, 'SND 23 OK');
     assert.equal((await ask(conn, 'SND', 24, '2', '0x0409', 'MSMSGS', 'MSMSGS')).line, '201 24');
     const to = [];
@@ -224,16 +263,26 @@ describe('FND, SDC and SND with SMTP', () => {
       assert.deepEqual((await smtp.next()).to, ['old@example.org']);
       conn.sendPayload('SDC', [31, 'x@example.org', '0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'A'], '');
       await conn.waitClosed(3000);
-      assert.deepEqual(conn.drain().map((r) => r.line), []);
+      assert.deepEqual(
+        conn.drain().map((r) => r.line),
+        [],
+      );
     }
   });
 
   test('malformed SND: 503, then the server closes', async () => {
-    for (const raw of ['SND 40 a@example.org 0x0409\r\n', 'SND 41 a@example.org nolcid MSMSGS\r\n', 'SND 42 a@example.org 0x0409 A B C\r\n']) {
+    for (const raw of [
+      'SND 40 a@example.org 0x0409\r\n',
+      'SND 41 a@example.org nolcid MSMSGS\r\n',
+      'SND 42 a@example.org 0x0409 A B C\r\n',
+    ]) {
       const conn = await alice();
       conn.sendRaw(raw);
       await conn.waitClosed(3000);
-      assert.deepEqual(conn.drain().map((r) => r.line), [`503 ${raw.split(' ')[1]}`]);
+      assert.deepEqual(
+        conn.drain().map((r) => r.line),
+        [`503 ${raw.split(' ')[1]}`],
+      );
     }
   });
 });
@@ -266,6 +315,9 @@ describe('SDC without SMTP settings: .eml files in the outbox folder', () => {
     assert.doesNotMatch(raw.toString('latin1'), /[^\r]\n/, 'every line ends with CR LF');
     await eventually(async () => (await outboxRows(m.s))[0]?.sentAt !== null, 'row marked sent');
     const [row] = await outboxRows(m.s);
-    assert.deepEqual([row?.kind, row?.recipient, row?.sender, row?.attempts, row?.lastError], ['email', 'zed@example.net', 'alice@example.com', 1, '']);
+    assert.deepEqual(
+      [row?.kind, row?.recipient, row?.sender, row?.attempts, row?.lastError],
+      ['email', 'zed@example.net', 'alice@example.com', 1, ''],
+    );
   });
 });

@@ -77,7 +77,11 @@ describe('PAG as IPG', () => {
     });
     // Frank blocks Alice.
     await m.s.store.transaction((tx) =>
-      tx.saveContact(ids.get('frank')!, ids.get('alice')!, { name: 'alice', lists: { FL: false, AL: false, BL: true, RL: false }, groups: [] }),
+      tx.saveContact(ids.get('frank')!, ids.get('alice')!, {
+        name: 'alice',
+        lists: { FL: false, AL: false, BL: true, RL: false },
+        groups: [],
+      }),
     );
   });
   after(async () => {
@@ -199,8 +203,14 @@ describe('PAG as IPG across nodes', () => {
     ids = await addAccounts(m, { alice: {}, bob: MOBILE });
     // A second node with the same store and bus, as in cluster mode (DESIGN.md).
     const config = parseServerConfig({
-      host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0,
-      dataDir: m.outboxDir.replace(/outbox$/, 'node2'), webUrl: 'http://node2.example.com', dialects: [...ALL_DIALECTS],
+      host: '127.0.0.1',
+      dsPort: 0,
+      nsPort: 0,
+      sbPort: 0,
+      httpPort: 0,
+      dataDir: m.outboxDir.replace(/outbox$/, 'node2'),
+      webUrl: 'http://node2.example.com',
+      dialects: [...ALL_DIALECTS],
     });
     second = await startMsnd({ config, store: m.s.store, bus: m.s.bus, log: silentLogger(), webKey: randomBytes(32) });
   });
@@ -212,7 +222,12 @@ describe('PAG as IPG across nodes', () => {
 
   test('the pager on one node, the target on the other: the IPG is written by the target node', async () => {
     const bob = await MsnClient.login({
-      host: '127.0.0.1', port: second.ports.ns, handle: 'bob@example.com', password: 'bobpass', dialects: ['MSNP6'], viaDispatch: false,
+      host: '127.0.0.1',
+      port: second.ports.ns,
+      handle: 'bob@example.com',
+      password: 'bobpass',
+      dialects: ['MSNP6'],
+      viaDispatch: false,
     });
     clients.push(bob);
     await bob.changeStatus('NLN');

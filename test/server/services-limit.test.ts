@@ -21,7 +21,9 @@ async function challenged(conn: MsnpConnection, dialect: string, handle: string)
 }
 
 function md5(challenge: string, password: string): string {
-  return createHash('md5').update(challenge + password).digest('hex');
+  return createHash('md5')
+    .update(challenge + password)
+    .digest('hex');
 }
 
 describe('922: the NS is at its session limit', () => {
@@ -50,7 +52,10 @@ describe('922: the NS is at its session limit', () => {
     const challenge = await challenged(conn, 'MSNP5', 'carol@example.com');
     conn.send('USR', 4, 'MD5', 'S', md5(challenge, 'carolpass'));
     await conn.waitClosed(3000);
-    assert.deepEqual(conn.drain().map((r) => r.line), ['922 4']);
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      ['922 4'],
+    );
 
     await assert.rejects(login('carol'), (err: unknown) => err instanceof LoginError && err.code === 922);
     await bob.signOut();
@@ -64,13 +69,20 @@ describe('922: the NS is at its session limit', () => {
       const challenge = await challenged(conn, dialect, 'bob@example.com');
       conn.send('USR', 4, 'MD5', 'S', md5(challenge, 'bobpass'));
       await conn.waitClosed(3000);
-      assert.deepEqual(conn.drain().map((r) => r.line), ['920 4'], dialect);
+      assert.deepEqual(
+        conn.drain().map((r) => r.line),
+        ['920 4'],
+        dialect,
+      );
     }
     const conn = await m.s.connect('ns');
     const challenge = await challenged(conn, 'MSNP5', 'bob@example.com');
     conn.send('USR', 4, 'MD5', 'S', md5(challenge, 'wrong'));
     await conn.waitClosed(3000);
-    assert.deepEqual(conn.drain().map((r) => r.line), ['922 4']);
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      ['922 4'],
+    );
   });
 
   test('logins that failed, or are still at the challenge, hold no slot', async () => {
@@ -84,7 +96,10 @@ describe('922: the NS is at its session limit', () => {
     const challenge = await challenged(refused, 'MSNP5', 'alice@example.com');
     refused.send('USR', 4, 'MD5', 'S', md5(challenge, 'wrong'));
     await refused.waitClosed(3000);
-    assert.deepEqual(refused.drain().map((r) => r.line), ['911 4']);
+    assert.deepEqual(
+      refused.drain().map((r) => r.line),
+      ['911 4'],
+    );
     await login('alice');
     await login('bob');
     await assert.rejects(login('carol'), (err: unknown) => err instanceof LoginError && err.code === 922);
@@ -92,7 +107,7 @@ describe('922: the NS is at its session limit', () => {
   });
 });
 
-describe('at the session limit, a sign-in replaces the account\'s own session (MSNP5.md 6.3, 10.6 D-14)', () => {
+describe("at the session limit, a sign-in replaces the account's own session (MSNP5.md 6.3, 10.6 D-14)", () => {
   let m: ServicesMsnd;
 
   before(async () => {
@@ -129,7 +144,10 @@ describe('at the session limit, a sign-in replaces the account\'s own session (M
     await undisturbed(second.conn);
 
     // The place is still taken: bob gets 922 (MSNP5) or 920 (MSNP4), then the close.
-    for (const [dialect, code] of [['MSNP5', '922 4'], ['MSNP4', '920 4']] as const) {
+    for (const [dialect, code] of [
+      ['MSNP5', '922 4'],
+      ['MSNP4', '920 4'],
+    ] as const) {
       const bob = await attempt(dialect, 'bob', 'bobpass');
       assert.equal(bob.answer, code, dialect);
       await bob.conn.waitClosed(3000);
@@ -148,7 +166,10 @@ describe('at the session limit, a sign-in replaces the account\'s own session (M
     const alice = await attempt('MSNP5', 'alice', 'alicepass');
     assert.equal(alice.answer, 'USR 4 OK alice@example.com alice@example.com');
     await alice.conn.next('MSG', 3000);
-    for (const [dialect, code] of [['MSNP5', '922 4'], ['MSNP4', '920 4']] as const) {
+    for (const [dialect, code] of [
+      ['MSNP5', '922 4'],
+      ['MSNP4', '920 4'],
+    ] as const) {
       const wrong = await attempt(dialect, 'alice', 'wrong');
       assert.equal(wrong.answer, code, dialect);
       await wrong.conn.waitClosed(3000);
@@ -163,7 +184,7 @@ describe('at the session limit, a sign-in replaces the account\'s own session (M
   });
 });
 
-describe('at the session limit, guessing a signed-in account\'s password is counted as anywhere else', () => {
+describe("at the session limit, guessing a signed-in account's password is counted as anywhere else", () => {
   test('failed guesses lock the pair out: then even the right password gets 922, and the session stays', async () => {
     const m = await startServicesMsnd({ maxSessions: 1, limits: { failedLoginsPerAddressAndAccount: 2 } });
     try {
@@ -174,7 +195,10 @@ describe('at the session limit, guessing a signed-in account\'s password is coun
         const challenge = await challenged(conn, 'MSNP5', 'alice@example.com');
         conn.send('USR', 4, 'MD5', 'S', md5(challenge, password));
         await conn.waitClosed(3000);
-        return conn.drain().map((r) => r.line).join(' | ');
+        return conn
+          .drain()
+          .map((r) => r.line)
+          .join(' | ');
       };
       assert.equal(await answer('wrong'), '922 4');
       assert.equal(await answer('wrong'), '922 4');
@@ -182,7 +206,10 @@ describe('at the session limit, guessing a signed-in account\'s password is coun
       assert.equal(await answer('alicepass'), '922 4');
       alice.conn.send('PNG');
       assert.equal((await alice.conn.next('QNG', 3000)).line, 'QNG');
-      assert.deepEqual(alice.conn.drain().filter((r) => r.name === 'OUT'), []);
+      assert.deepEqual(
+        alice.conn.drain().filter((r) => r.name === 'OUT'),
+        [],
+      );
       assert.equal(alice.conn.isClosed, false);
       alice.close();
     } finally {

@@ -26,7 +26,9 @@ async function addCast(m: ServicesMsnd): Promise<void> {
   await phones(s, 'erin@example.com', { PHM: '15550188', MOB: 'N', MBE: 'Y' });
   const alice = await s.store.findAccount('alice@example.com');
   const dave = await s.store.findAccount('dave@example.com');
-  await s.store.transaction((tx) => tx.saveContact(dave!.id, alice!.id, { name: 'Alice%20A', lists: { FL: false, AL: false, BL: true, RL: false }, groups: [] }));
+  await s.store.transaction((tx) =>
+    tx.saveContact(dave!.id, alice!.id, { name: 'Alice%20A', lists: { FL: false, AL: false, BL: true, RL: false }, groups: [] }),
+  );
 }
 
 async function phones(s: ServicesMsnd['s'], handle: string, values: Record<string, string>): Promise<void> {
@@ -69,7 +71,12 @@ describe('PAG through an e-mail-to-SMS gateway', () => {
   });
 
   test('a call-back number and XML character references reach the text', async () => {
-    page(alice.conn, 1, 'BOB@example.com', '<PHONE pri="1"><LOC>HOME</LOC><NUM>15550100</NUM></PHONE><TEXT xml:space="preserve">Fish &#x26; chips&#x3B; 1&#x3C;2&#x3E;0 &#x5E;_&#x5E; &#233;t&#xE9;</TEXT>');
+    page(
+      alice.conn,
+      1,
+      'BOB@example.com',
+      '<PHONE pri="1"><LOC>HOME</LOC><NUM>15550100</NUM></PHONE><TEXT xml:space="preserve">Fish &#x26; chips&#x3B; 1&#x3C;2&#x3E;0 &#x5E;_&#x5E; &#233;t&#xE9;</TEXT>',
+    );
     const mail = await smtp.next();
     assert.equal(mail.parsed.text?.trim(), 'Fish & chips; 1<2>0 ^_^ été\n\nCall back: 15550100');
     await alice.conn.expectNothing(undefined, 100);
@@ -104,7 +111,10 @@ describe('PAG through an e-mail-to-SMS gateway', () => {
     const old = await m.s.login('alice@example.com', { dialects: ['MSNP4'] });
     page(old.conn, 1, 'bob@example.com', TEXT);
     await old.conn.waitClosed(3000);
-    assert.deepEqual(old.conn.drain().map((r) => r.line), []);
+    assert.deepEqual(
+      old.conn.drain().map((r) => r.line),
+      [],
+    );
   });
 
   test('a payload of 1024 bytes is accepted; 1025 closes the connection unread', async () => {
@@ -115,7 +125,10 @@ describe('PAG through an e-mail-to-SMS gateway', () => {
     assert.ok((await smtp.next()).parsed.text?.startsWith('xxxx'));
     page(conn, 3, 'bob@example.com', text(1025));
     await conn.waitClosed(3000);
-    assert.deepEqual(conn.drain().map((r) => r.line), []);
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      [],
+    );
   });
 });
 
@@ -142,7 +155,12 @@ describe('PAG through an HTTP webhook', () => {
     assert.equal(call.method, 'POST');
     assert.equal(call.path, '/pages');
     assert.equal(call.headers['content-type'], 'application/json');
-    assert.deepEqual(JSON.parse(call.body), { to: '15550199', from: 'alice@example.com', text: 'Call me when you land.', callback: '15550100' });
+    assert.deepEqual(JSON.parse(call.body), {
+      to: '15550199',
+      from: 'alice@example.com',
+      text: 'Call me when you land.',
+      callback: '15550100',
+    });
     page(alice.conn, 97, 'bob@example.com', TEXT);
     assert.deepEqual(JSON.parse((await hook.next()).body), { to: '15550199', from: 'alice@example.com', text: 'Call me when you land.' });
     await alice.conn.expectNothing(undefined, 100);
@@ -152,7 +170,10 @@ describe('PAG through an HTTP webhook', () => {
     hook.statuses.push(500, 503);
     page(alice.conn, 98, 'bob@example.com', '<TEXT xml:space="preserve">retry me</TEXT>');
     const tries = [await hook.next(), await hook.next(), await hook.next()];
-    assert.deepEqual(tries.map((t) => JSON.parse(t.body).text), ['retry me', 'retry me', 'retry me']);
+    assert.deepEqual(
+      tries.map((t) => JSON.parse(t.body).text),
+      ['retry me', 'retry me', 'retry me'],
+    );
     await eventually(async () => (await outboxRows(m.s)).at(-1)?.sentAt !== null, 'marked sent');
     const row = (await outboxRows(m.s)).at(-1)!;
     assert.deepEqual([row.kind, row.recipient, row.attempts, row.lastError], ['page', '15550199', 3, 'page webhook answered HTTP 503']);

@@ -42,7 +42,10 @@ describe('rate limits of SDC/SND and PAG (800)', () => {
     assert.equal((await ask(alice.conn, 'SND', 14, 'four@example.net', '0x0409', 'MSMSGS', 'MSMSGS')).line, '800 14');
     const carol = await login('carol@example.com');
     assert.equal((await ask(carol.conn, 'SND', 15, 'five@example.net')).line, 'SND 15 OK');
-    const sent = (await outboxRows(m.s)).filter((row) => row.kind === 'email').map((row) => row.recipient).sort();
+    const sent = (await outboxRows(m.s))
+      .filter((row) => row.kind === 'email')
+      .map((row) => row.recipient)
+      .sort();
     assert.deepEqual(sent, ['five@example.net', 'one@example.net', 'two@example.net']);
   });
 

@@ -76,7 +76,11 @@ describe('URL per dialect', () => {
       for (const service of LCID_SERVICES) {
         for (const lcid of ['0x0409', '0x1409', '1033']) {
           trid += 1;
-          assert.equal((await ask(conn, 'URL', trid, service, lcid)).line, expectedLine(trid, level, SERVICES[service]!), `${service} ${lcid}`);
+          assert.equal(
+            (await ask(conn, 'URL', trid, service, lcid)).line,
+            expectedLine(trid, level, SERVICES[service]!),
+            `${service} ${lcid}`,
+          );
         }
       }
     });
@@ -118,6 +122,9 @@ describe('URL per dialect', () => {
     const { conn } = await login(6);
     conn.sendRaw('URL 500 PROFILE 0x0409 extra\r\n');
     await conn.waitClosed(3000);
-    assert.deepEqual(conn.drain().map((r) => r.line), []);
+    assert.deepEqual(
+      conn.drain().map((r) => r.line),
+      [],
+    );
   });
 });

@@ -66,7 +66,13 @@ describe('URL', () => {
 
   test('unknown, MSNP6+ and wrong-case services get 201; the session goes on', async () => {
     const { conn } = await login('MSNP5');
-    for (const [trid, service] of [[30, 'PROFILE'], [31, 'CHAT'], [32, 'N2PACCOUNT'], [33, 'inbox'], [34, 'ADDRBOOK']] as const) {
+    for (const [trid, service] of [
+      [30, 'PROFILE'],
+      [31, 'CHAT'],
+      [32, 'N2PACCOUNT'],
+      [33, 'inbox'],
+      [34, 'ADDRBOOK'],
+    ] as const) {
       assert.equal((await ask(conn, 'URL', trid, service)).line, `201 ${trid}`);
     }
     assert.equal((await ask(conn, 'URL', 35, 'INBOX')).line, `URL 35 /cgi-bin/HoTMaiL ${LOGIN} 2`);
@@ -105,7 +111,10 @@ describe('URL', () => {
       const { conn } = await login('MSNP5');
       conn.sendRaw(line);
       await conn.waitClosed(3000);
-      assert.deepEqual(conn.drain().map((r) => r.line), []);
+      assert.deepEqual(
+        conn.drain().map((r) => r.line),
+        [],
+      );
     }
   });
 });

@@ -11,9 +11,7 @@ import type { MsnClient } from '../../src/client/client.ts';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { newCookie } from '../../src/bus/memory.ts';
 import type { ServerConfigInput } from '../../src/server/config.ts';
-import {
-  ALICE, BOB, CAROL, COOKIE, NAMES, SbWorld, assertClosedSilently, assertRelayed, escapeRegExp,
-} from '../helpers/switchboard.ts';
+import { ALICE, BOB, CAROL, COOKIE, NAMES, SbWorld, assertClosedSilently, assertRelayed, escapeRegExp } from '../helpers/switchboard.ts';
 
 let w: SbWorld;
 
@@ -307,7 +305,8 @@ describe('guessed cookies', () => {
         const command = asAnswer ? `ANS 1 ${BOB} ${cookie} ${live.sid}` : `USR 1 ${ALICE} ${cookie}`;
         const { got, serverClosed } = await tryOnce(w.sbPort, index, command);
         made++;
-        if (got !== '911 1\r\n' || !serverClosed) failures.push(`${JSON.stringify(command)} → ${JSON.stringify(got)} closed=${serverClosed}`);
+        if (got !== '911 1\r\n' || !serverClosed)
+          failures.push(`${JSON.stringify(command)} → ${JSON.stringify(got)} closed=${serverClosed}`);
       }
     };
     await Promise.all(Array.from({ length: PARALLEL }, worker));
@@ -338,7 +337,7 @@ describe('guessed cookies', () => {
     for (const cookie of live.xfr) assert.equal(await tokens.consume('xfr', cookie), undefined);
   });
 
-  test('cookies are in msnd\'s shape and unpredictable: no repeats, every digit position varies', async () => {
+  test("cookies are in msnd's shape and unpredictable: no repeats, every digit position varies", async () => {
     const aliceNs = await w.online(ALICE);
     const cookies: string[] = [];
     for (let t = 10; t < 60; t++) cookies.push(await w.xfr(aliceNs, t));

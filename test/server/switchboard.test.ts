@@ -11,8 +11,18 @@ import type { SwitchboardInvitation } from '../../src/client/referrals.ts';
 import { NotDeliveredError, SwitchboardSession } from '../../src/client/switchboard.ts';
 import type { ServerConfigInput } from '../../src/server/config.ts';
 import {
-  ALICE, BOB, CAROL, COOKIE, DAVE, NAMES, PAYLOAD_LENGTHS, PAYLOADS, SbWorld,
-  assertClosedSilently, assertRelayed, escapeRegExp,
+  ALICE,
+  BOB,
+  CAROL,
+  COOKIE,
+  DAVE,
+  NAMES,
+  PAYLOAD_LENGTHS,
+  PAYLOADS,
+  SbWorld,
+  assertClosedSilently,
+  assertRelayed,
+  escapeRegExp,
 } from '../helpers/switchboard.ts';
 
 let w: SbWorld;
@@ -76,8 +86,13 @@ async function pair(): Promise<{ aliceNs: MsnClient; bobNs: MsnClient; alice: Ms
 
 /** A third participant invited by `inviter` with TrID `trId`; both earlier participants get JOI. */
 async function third(
-  inviter: MsnpConnection, trId: number, sid: string, callerHandle: string, invitee: MsnClient,
-  roster: [string, string][], others: MsnpConnection[],
+  inviter: MsnpConnection,
+  trId: number,
+  sid: string,
+  callerHandle: string,
+  invitee: MsnClient,
+  roster: [string, string][],
+  others: MsnpConnection[],
 ): Promise<MsnpConnection> {
   assert.equal(await call(inviter, trId, invitee.handle), sid);
   const sb = await answer(invitee, await ringOf(invitee, sid, callerHandle), sid, roster);
@@ -88,7 +103,10 @@ async function third(
 describe('two-person chat (sessions.md 12)', () => {
   useServer();
 
-  for (const [opener, invitee] of [[ALICE, BOB], [BOB, ALICE]] as const) {
+  for (const [opener, invitee] of [
+    [ALICE, BOB],
+    [BOB, ALICE],
+  ] as const) {
     test(`${opener.split('@')[0]} starts it: every line exact`, async () => {
       const openerNs = await w.online(opener);
       const inviteeNs = await w.online(invitee);
@@ -169,9 +187,10 @@ describe('two-person chat (sessions.md 12)', () => {
     assert.equal(typing.contentType, 'text/x-msmsgscontrol');
     assert.ok(typing.payload.equals(Buffer.from(PAYLOADS.typingAlice)));
     const hi = await bob.nextMessage();
-    assert.deepEqual([hi.from, hi.name, hi.body, hi.headers['X-MMS-IM-Format']], [
-      ALICE, 'Alice%20A', 'Hi Bob!', 'FN=MS%20Sans%20Serif; EF=; CO=0; CS=0; PF=0',
-    ]);
+    assert.deepEqual(
+      [hi.from, hi.name, hi.body, hi.headers['X-MMS-IM-Format']],
+      [ALICE, 'Alice%20A', 'Hi Bob!', 'FN=MS%20Sans%20Serif; EF=; CO=0; CS=0; PF=0'],
+    );
     await bob.send("Hey Alice, what's up?", { format: null });
     assert.ok((await alice.nextMessage()).payload.equals(Buffer.from(PAYLOADS.heyAlice)));
     await bob.leave();
@@ -189,7 +208,18 @@ describe('three and more participants (sessions.md 13)', () => {
     const { alice, bob, sid } = await pair();
     const carolNs = await w.online(CAROL);
     await w.online(DAVE, 'HDN');
-    const carol = await third(alice, 6, sid, ALICE, carolNs, [[ALICE, 'Alice%20A'], [BOB, 'Bob%20B']], [alice, bob]);
+    const carol = await third(
+      alice,
+      6,
+      sid,
+      ALICE,
+      carolNs,
+      [
+        [ALICE, 'Alice%20A'],
+        [BOB, 'Bob%20B'],
+      ],
+      [alice, bob],
+    );
     carol.sendPayload('MSG', [2, 'A'], PAYLOADS.hiBoth);
     assertRelayed(await alice.next(), CAROL, 'Carol%20C', PAYLOADS.hiBoth);
     assertRelayed(await bob.next(), CAROL, 'Carol%20C', PAYLOADS.hiBoth);
@@ -217,19 +247,38 @@ describe('three and more participants (sessions.md 13)', () => {
     const bobCookie = await ringOf(bobNs, sid, ALICE);
     const carol = await answer(carolNs, carolCookie, sid, [[ALICE, 'Alice%20A']]);
     assert.equal(await line(alice), `JOI ${CAROL} Carol%20C`);
-    const bob = await answer(bobNs, bobCookie, sid, [[ALICE, 'Alice%20A'], [CAROL, 'Carol%20C']]);
+    const bob = await answer(bobNs, bobCookie, sid, [
+      [ALICE, 'Alice%20A'],
+      [CAROL, 'Carol%20C'],
+    ]);
     assert.equal(await line(alice), `JOI ${BOB} Bob%20B`);
     assert.equal(await line(carol), `JOI ${BOB} Bob%20B`);
     // the last joiner invites the fourth
-    const dave = await third(bob, 2, sid, BOB, daveNs, [[ALICE, 'Alice%20A'], [CAROL, 'Carol%20C'], [BOB, 'Bob%20B']], [alice, carol, bob]);
+    const dave = await third(
+      bob,
+      2,
+      sid,
+      BOB,
+      daveNs,
+      [
+        [ALICE, 'Alice%20A'],
+        [CAROL, 'Carol%20C'],
+        [BOB, 'Bob%20B'],
+      ],
+      [alice, carol, bob],
+    );
     dave.sendPayload('MSG', [2, 'N'], PAYLOADS.hiBoth);
     for (const other of [alice, carol, bob]) assertRelayed(await other.next(), DAVE, 'Dave%20D', PAYLOADS.hiBoth);
     await dave.expectNothing(undefined, 50);
   });
 
   const orders = [
-    [ALICE, BOB, CAROL], [ALICE, CAROL, BOB], [BOB, ALICE, CAROL],
-    [BOB, CAROL, ALICE], [CAROL, ALICE, BOB], [CAROL, BOB, ALICE],
+    [ALICE, BOB, CAROL],
+    [ALICE, CAROL, BOB],
+    [BOB, ALICE, CAROL],
+    [BOB, CAROL, ALICE],
+    [CAROL, ALICE, BOB],
+    [CAROL, BOB, ALICE],
   ];
   for (const [index, order] of orders.entries()) {
     const how = index % 2 === 0 ? ['OUT', 'drop', 'OUT'] : ['drop', 'OUT', 'drop'];
@@ -238,8 +287,23 @@ describe('three and more participants (sessions.md 13)', () => {
       const { alice, bob, sid } = await pair();
       const carolNs = await w.online(CAROL);
       const daveNs = await w.online(DAVE);
-      const carol = await third(bob, 3, sid, BOB, carolNs, [[ALICE, 'Alice%20A'], [BOB, 'Bob%20B']], [alice, bob]);
-      const conns = new Map([[ALICE, alice], [BOB, bob], [CAROL, carol]]);
+      const carol = await third(
+        bob,
+        3,
+        sid,
+        BOB,
+        carolNs,
+        [
+          [ALICE, 'Alice%20A'],
+          [BOB, 'Bob%20B'],
+        ],
+        [alice, bob],
+      );
+      const conns = new Map([
+        [ALICE, alice],
+        [BOB, bob],
+        [CAROL, carol],
+      ]);
       const leave = (handle: string, i: number): void => {
         const conn = conns.get(handle)!;
         conns.delete(handle);
@@ -360,7 +424,9 @@ describe('messages (11.6, 12.4–12.6, sessions.md 14)', () => {
   test('200 messages sent at once arrive in order, each acknowledged in order as its mode asks', async () => {
     const { alice, bob } = await pair();
     const modes = ['U', 'N', 'A'] as const;
-    const payloads = Array.from({ length: 200 }, (_, i) => Buffer.from(`MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nmessage #${i}`));
+    const payloads = Array.from({ length: 200 }, (_, i) =>
+      Buffer.from(`MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nmessage #${i}`),
+    );
     // one write, so the server sees them as fast as it can read
     alice.sendRaw(Buffer.concat(payloads.map((p, i) => Buffer.concat([Buffer.from(`MSG ${i + 10} ${modes[i % 3]} ${p.length}\r\n`), p]))));
     for (const [i, p] of payloads.entries()) assertRelayed(await bob.next(), ALICE, 'Alice%20A', p);
@@ -485,22 +551,36 @@ describe('CAL errors (11.3, sessions.md 16c)', () => {
     ['no such account', async () => undefined, 'nobody@example.com'],
     ['signed in but not yet present (no CHG)', () => w.signedIn(BOB), BOB],
     ['HDN', () => w.online(BOB, 'HDN'), BOB],
-    ['IMS OFF', async () => {
-      const bob = await w.online(BOB);
-      bob.conn.send('IMS', 50, 'OFF');
-      assert.equal(await line(bob.conn), 'IMS 50 0 OFF');
-      return bob;
-    }, BOB],
-    ['blocking the caller (BL)', async () => {
-      const bob = await w.online(BOB);
-      await bob.add('BL', ALICE);
-      return bob;
-    }, BOB, (bob) => bob.remove('BL', ALICE)],
-    ['BLP BL without the caller on AL', async () => {
-      const bob = await w.online(BOB);
-      await bob.setBlp('BL');
-      return bob;
-    }, BOB, (bob) => bob.setBlp('AL')],
+    [
+      'IMS OFF',
+      async () => {
+        const bob = await w.online(BOB);
+        bob.conn.send('IMS', 50, 'OFF');
+        assert.equal(await line(bob.conn), 'IMS 50 0 OFF');
+        return bob;
+      },
+      BOB,
+    ],
+    [
+      'blocking the caller (BL)',
+      async () => {
+        const bob = await w.online(BOB);
+        await bob.add('BL', ALICE);
+        return bob;
+      },
+      BOB,
+      (bob) => bob.remove('BL', ALICE),
+    ],
+    [
+      'BLP BL without the caller on AL',
+      async () => {
+        const bob = await w.online(BOB);
+        await bob.setBlp('BL');
+        return bob;
+      },
+      BOB,
+      (bob) => bob.setBlp('AL'),
+    ],
   ];
   for (const [label, setUp, target, undo] of refusals) {
     test(`217 when the invitee is ${label}; no RNG is sent`, async () => {
@@ -562,7 +642,13 @@ describe('CAL errors (11.3, sessions.md 16c)', () => {
     assert.equal(await line(again), '713 2');
   });
 
-  for (const bad of ['CAL 6', 'CAL 6 bob@example.com extra', 'CAL x bob@example.com', 'CAL -1 bob@example.com', 'CAL 4294967296 bob@example.com']) {
+  for (const bad of [
+    'CAL 6',
+    'CAL 6 bob@example.com extra',
+    'CAL x bob@example.com',
+    'CAL -1 bob@example.com',
+    'CAL 4294967296 bob@example.com',
+  ]) {
     test(`"${bad}" closes the connection without a reply; the others get BYE`, async () => {
       const { alice, bob, bobNs } = await pair();
       alice.sendRaw(`${bad}\r\n`);
@@ -584,7 +670,10 @@ describe('a full session (switchboardParticipants: 3)', () => {
     alice.send('CAL', 4, DAVE);
     assert.equal(await line(alice), '217 4');
     await daveNs.conn.expectNothing('RNG', 100);
-    const carol = await answer(carolNs, await ringOf(carolNs, sid, ALICE), sid, [[ALICE, 'Alice%20A'], [BOB, 'Bob%20B']]);
+    const carol = await answer(carolNs, await ringOf(carolNs, sid, ALICE), sid, [
+      [ALICE, 'Alice%20A'],
+      [BOB, 'Bob%20B'],
+    ]);
     assert.equal(await line(alice), `JOI ${CAROL} Carol%20C`);
     assert.equal(await line(bob), `JOI ${CAROL} Carol%20C`);
     carol.send('CAL', 2, DAVE);
@@ -602,9 +691,18 @@ describe('joining and leaving (11.2, 11.4, 11.7, 11.8)', () => {
   useServer();
 
   const firsts = [
-    'CAL 1 bob@example.com', 'OUT', 'MSG 1 U 0', 'VER 1 MSNP5', 'USR 1 alice@example.com',
-    'USR 1 alice@example.com 1.2.3 extra', 'ANS 1 bob@example.com 1.2.3', 'USR x alice@example.com 1.2.3',
-    'usr 1 alice@example.com 1.2.3', 'PNG', 'INF 1', 'FOO 1',
+    'CAL 1 bob@example.com',
+    'OUT',
+    'MSG 1 U 0',
+    'VER 1 MSNP5',
+    'USR 1 alice@example.com',
+    'USR 1 alice@example.com 1.2.3 extra',
+    'ANS 1 bob@example.com 1.2.3',
+    'USR x alice@example.com 1.2.3',
+    'usr 1 alice@example.com 1.2.3',
+    'PNG',
+    'INF 1',
+    'FOO 1',
   ];
   for (const first of firsts) {
     test(`a first command other than USR/ANS ("${first}") closes without a reply`, async () => {
@@ -625,7 +723,17 @@ describe('joining and leaving (11.2, 11.4, 11.7, 11.8)', () => {
     assert.equal(await line(again), `USR 1 OK ${ALICE} Alice%20A`);
   });
 
-  const afterJoin = ['PNG', 'XFR 5 SB', 'USR 5 alice@example.com 1.2.3', 'ANS 5 alice@example.com 1.2.3 1', 'INF 5', 'FOO 5', 'out', 'IRO 5 1 1 a@b.cd A', 'JOI a@b.cd A'];
+  const afterJoin = [
+    'PNG',
+    'XFR 5 SB',
+    'USR 5 alice@example.com 1.2.3',
+    'ANS 5 alice@example.com 1.2.3 1',
+    'INF 5',
+    'FOO 5',
+    'out',
+    'IRO 5 1 1 a@b.cd A',
+    'JOI a@b.cd A',
+  ];
   for (const bad of afterJoin) {
     test(`"${bad}" after joining closes without a reply; the others get BYE`, async () => {
       const { alice, bob } = await pair();
@@ -698,18 +806,32 @@ describe('the NS session ends (10.6, D-13)', () => {
 
   const endings: [string, (ns: MsnClient) => Promise<void>][] = [
     ['OUT', (ns) => ns.signOut()],
-    ['OUT OTH (signed in elsewhere)', async (ns) => {
-      await w.online(ns.handle);
-      await ns.conn.waitClosed();
-      assert.equal(ns.conn.drain().at(-1)?.line, 'OUT OTH');
-    }],
+    [
+      'OUT OTH (signed in elsewhere)',
+      async (ns) => {
+        await w.online(ns.handle);
+        await ns.conn.waitClosed();
+        assert.equal(ns.conn.drain().at(-1)?.line, 'OUT OTH');
+      },
+    ],
     ['a dropped NS connection', async (ns) => ns.close()],
   ];
   for (const [label, end] of endings) {
     test(`${label}: the user's SB connections close and the others get BYE`, async () => {
       const { aliceNs, bobNs, alice, bob, sid } = await pair();
       const carolNs = await w.online(CAROL);
-      const carol = await third(bob, 3, sid, BOB, carolNs, [[ALICE, 'Alice%20A'], [BOB, 'Bob%20B']], [alice, bob]);
+      const carol = await third(
+        bob,
+        3,
+        sid,
+        BOB,
+        carolNs,
+        [
+          [ALICE, 'Alice%20A'],
+          [BOB, 'Bob%20B'],
+        ],
+        [alice, bob],
+      );
       // Alice (the creator) goes
       await end(aliceNs);
       await assertClosedSilently(alice);
@@ -724,7 +846,7 @@ describe('the NS session ends (10.6, D-13)', () => {
     });
   }
 
-  test('all of a user\'s switchboard connections close with the NS session', async () => {
+  test("all of a user's switchboard connections close with the NS session", async () => {
     const { aliceNs, alice, bob } = await pair();
     const second = await w.create(aliceNs);
     aliceNs.close();
@@ -780,7 +902,10 @@ describe('REA while in a chat (9.10, 11.6)', () => {
     // Carol renames before answering: her JOI carries the new name; her IRO the others' new names
     carolNs.conn.send('REA', 32, CAROL, 'Carol%20New');
     assert.match(await line(carolNs.conn), /^REA 32 \d+ carol@example\.com Carol%20New$/);
-    const carol = await answer(carolNs, cookie, sid, [[ALICE, 'Alice%20New'], [BOB, 'Bob%20New']]);
+    const carol = await answer(carolNs, cookie, sid, [
+      [ALICE, 'Alice%20New'],
+      [BOB, 'Bob%20New'],
+    ]);
     assert.equal(await line(alice), `JOI ${CAROL} Carol%20New`);
     assert.equal(await line(bob), `JOI ${CAROL} Carol%20New`);
     bob.sendPayload('MSG', [2, 'N'], 'x');

@@ -154,11 +154,7 @@ describe('SYN: the full dump (MSNP5.md 9.4)', () => {
     assert.deepEqual(await synDump(nina.conn, 9, 0), emptyDump(9, 1));
     assert.equal(await ask(nina.conn, 10, 'ADD', 'BL', u.olaf, 'Olaf'), `ADD 10 BL 2 ${u.olaf} Olaf`);
     const dump = await synDump(nina.conn, 11, 1);
-    assert.deepEqual(dump, [
-      ...emptyDump(11, 2).slice(0, 10),
-      `LST 11 BL 2 1 1 ${u.olaf} Olaf`,
-      'LST 11 RL 2 0 0',
-    ]);
+    assert.deepEqual(dump, [...emptyDump(11, 2).slice(0, 10), `LST 11 BL 2 1 1 ${u.olaf} Olaf`, 'LST 11 RL 2 0 0']);
     assert.equal(await ask(nina.conn, 12, 'SYN', 2), 'SYN 12 2');
     await assertNothingMore(nina.conn);
   });
@@ -213,7 +209,12 @@ describe('SYN: BPR values are what the contact lets the user see (D-10)', () => 
 
   function bprLines(v: number, handle: string, visible: boolean): string[] {
     return visible
-      ? [`BPR ${v} ${handle} PHH 1%20(555)%200142`, `BPR ${v} ${handle} PHW 555`, `BPR ${v} ${handle} PHM 1%20(555)%200199`, `BPR ${v} ${handle} MOB Y`]
+      ? [
+          `BPR ${v} ${handle} PHH 1%20(555)%200142`,
+          `BPR ${v} ${handle} PHW 555`,
+          `BPR ${v} ${handle} PHM 1%20(555)%200199`,
+          `BPR ${v} ${handle} MOB Y`,
+        ]
       : [`BPR ${v} ${handle} PHH`, `BPR ${v} ${handle} PHW`, `BPR ${v} ${handle} PHM`, `BPR ${v} ${handle} MOB N`];
   }
 
@@ -322,18 +323,9 @@ describe('LST (MSNP5.md 9.5)', () => {
     const u = await session1Cast();
     const alice = await signIn(s, u.alice);
     assert.deepEqual(await listLines(alice.conn, 10, 'BL'), ['LST 10 BL 7 0 0']);
-    assert.deepEqual(await listLines(alice.conn, 11, 'FL'), [
-      `LST 11 FL 7 1 2 ${u.bob} Bob%20B`,
-      `LST 11 FL 7 2 2 ${u.carol} Carol%20C`,
-    ]);
-    assert.deepEqual(await listLines(alice.conn, 12, 'AL'), [
-      `LST 12 AL 7 1 2 ${u.bob} Bob%20B`,
-      `LST 12 AL 7 2 2 ${u.carol} Carol%20C`,
-    ]);
-    assert.deepEqual(await listLines(alice.conn, 13, 'RL'), [
-      `LST 13 RL 7 1 2 ${u.bob} Bob%20B`,
-      `LST 13 RL 7 2 2 ${u.carol} Carol%20C`,
-    ]);
+    assert.deepEqual(await listLines(alice.conn, 11, 'FL'), [`LST 11 FL 7 1 2 ${u.bob} Bob%20B`, `LST 11 FL 7 2 2 ${u.carol} Carol%20C`]);
+    assert.deepEqual(await listLines(alice.conn, 12, 'AL'), [`LST 12 AL 7 1 2 ${u.bob} Bob%20B`, `LST 12 AL 7 2 2 ${u.carol} Carol%20C`]);
+    assert.deepEqual(await listLines(alice.conn, 13, 'RL'), [`LST 13 RL 7 1 2 ${u.bob} Bob%20B`, `LST 13 RL 7 2 2 ${u.carol} Carol%20C`]);
   });
 
   test('LST works before SYN and in MSNP2, and shows the current version', async () => {

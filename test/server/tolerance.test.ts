@@ -102,7 +102,10 @@ describe('tolerance (issue 5)', () => {
     const [a, b, c] = await Promise.all([u.a, u.b, u.c].map((h) => signIn(s, h, { sync: true, present: true })));
     const sb = await SwitchboardSession.open(a!);
     opened.push(sb.conn);
-    for (const [client, handle] of [[b!, u.b], [c!, u.c]] as const) {
+    for (const [client, handle] of [
+      [b!, u.b],
+      [c!, u.c],
+    ] as const) {
       const ringing = nextInvitation(client);
       await sb.invite(handle);
       opened.push((await SwitchboardSession.answer(client, await ringing)).conn);

@@ -11,15 +11,50 @@ export async function checkGroupsMigration(db: Kysely<any>, engine: Engine): Pro
   const yes = engine.flag(true);
   const no = engine.flag(false);
   const account = (handle: string) => ({
-    handle, friendly_name: handle, secret_enc: 'x', verified: yes, kid: no, list_version: 5, gtc: 'A', blp: 'AL',
-    phh: '', phw: '', phm: '', mob: 'N', mbe: 'N', lang_preference: 1033, preferred_email: handle, country: '',
-    postal_code: '', gender: '', age: '', bday_pre: '', birthday: '', wallet: '', created_at: 0,
+    handle,
+    friendly_name: handle,
+    secret_enc: 'x',
+    verified: yes,
+    kid: no,
+    list_version: 5,
+    gtc: 'A',
+    blp: 'AL',
+    phh: '',
+    phw: '',
+    phm: '',
+    mob: 'N',
+    mbe: 'N',
+    lang_preference: 1033,
+    preferred_email: handle,
+    country: '',
+    postal_code: '',
+    gender: '',
+    age: '',
+    bday_pre: '',
+    birthday: '',
+    wallet: '',
+    created_at: 0,
   });
-  const [a, b] = await db.insertInto('accounts').values([account('a@example.com'), account('b@example.com')]).returning('id').execute();
+  const [a, b] = await db
+    .insertInto('accounts')
+    .values([account('a@example.com'), account('b@example.com')])
+    .returning('id')
+    .execute();
   const record = (owner: number, contact: number, fl: boolean, rl: boolean) => ({
-    owner_id: owner, contact_id: contact, fl: engine.flag(fl), al: no, bl: no, rl: engine.flag(rl), name: 'n', group_ids: '', seq: 1,
+    owner_id: owner,
+    contact_id: contact,
+    fl: engine.flag(fl),
+    al: no,
+    bl: no,
+    rl: engine.flag(rl),
+    name: 'n',
+    group_ids: '',
+    seq: 1,
   });
-  await db.insertInto('contacts').values([record(a!.id, b!.id, true, false), record(b!.id, a!.id, false, true)]).execute();
+  await db
+    .insertInto('contacts')
+    .values([record(a!.id, b!.id, true, false), record(b!.id, a!.id, false, true)])
+    .execute();
 
   await migrateToLatest(db, engine);
 

@@ -45,8 +45,7 @@ function definePostgresTests(url: string): void {
       setListVersion: async (id, version) => {
         await q('update accounts set list_version = $1 where id = $2', [version, id]);
       },
-      storedSecret: async (handle) =>
-        (await q('select secret_enc from accounts where handle = $1', [handle])).rows[0]?.secret_enc,
+      storedSecret: async (handle) => (await q('select secret_enc from accounts where handle = $1', [handle])).rows[0]?.secret_enc,
       setStoredSecret: async (handle, stored) => {
         await q('update accounts set secret_enc = $1 where handle = $2', [stored, handle]);
       },

@@ -62,8 +62,14 @@ describe('loadSecretKey', () => {
 
   test('a malformed MSND_SECRET_KEY is a clear error that does not echo the value', () => {
     const bad = [
-      '', 'abc', 'zz'.repeat(32), 'ab'.repeat(31), 'ab'.repeat(33),
-      randomBytes(16).toString('base64'), randomBytes(33).toString('base64'), randomBytes(32).toString('base64url'),
+      '',
+      'abc',
+      'zz'.repeat(32),
+      'ab'.repeat(31),
+      'ab'.repeat(33),
+      randomBytes(16).toString('base64'),
+      randomBytes(33).toString('base64'),
+      randomBytes(32).toString('base64url'),
     ];
     for (const value of bad) {
       assert.throws(

@@ -13,7 +13,14 @@ function entry(firstName: string, lastName: string, city = '', state = '', count
   return { listed, firstName, lastName, city, state, country };
 }
 
-const MAIL: NewOutboxItem = { kind: 'email', recipient: 'zed@example.net', sender: 'alice@example.com', subject: 's', body: 'b', callback: '' };
+const MAIL: NewOutboxItem = {
+  kind: 'email',
+  recipient: 'zed@example.net',
+  sender: 'alice@example.com',
+  subject: 's',
+  body: 'b',
+  callback: '',
+};
 
 export function defineServiceStoreTests(withStore: WithStore, account: MakeAccount): void {
   describe('member directory', () => {
@@ -66,7 +73,10 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
         const a = await account(store, 'emile@example.com');
         await store.setDirectoryEntry(a.id, entry('Émile', 'Ångström', 'Zürich', '', 'CH'));
         const hits = await store.searchDirectory({ firstName: 'éMILE', lastName: 'åNGSTRÖM', city: 'ZÜRICH' }, 5);
-        assert.deepEqual(hits.map((h) => [h.firstName, h.lastName, h.city]), [['Émile', 'Ångström', 'Zürich']]);
+        assert.deepEqual(
+          hits.map((h) => [h.firstName, h.lastName, h.city]),
+          [['Émile', 'Ångström', 'Zürich']],
+        );
       }));
 
     test('deleting the account deletes its entry', () =>
@@ -82,10 +92,17 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
     test('createAlert to handles makes one pending delivery per recipient', () =>
       withStore(async (store) => {
         const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((h) => account(store, `${h}@example.com`)));
-        const created = await store.createAlert({ text: 'Hello', url: 'http://x.example/a.htm', recipients: ['A@example.com', 'b@example.com', 'a@example.com'] });
+        const created = await store.createAlert({
+          text: 'Hello',
+          url: 'http://x.example/a.htm',
+          recipients: ['A@example.com', 'b@example.com', 'a@example.com'],
+        });
         assert.equal(created.recipients, 2);
         const pending = await store.pendingAlerts([a!.id, b!.id, c!.id]);
-        assert.deepEqual(pending.map((p) => p.accountId), [a!.id, b!.id]);
+        assert.deepEqual(
+          pending.map((p) => p.accountId),
+          [a!.id, b!.id],
+        );
         assert.equal(pending[0]!.alert.id, created.id);
         assert.equal(pending[0]!.alert.text, 'Hello');
         assert.equal(pending[0]!.alert.url, 'http://x.example/a.htm');
@@ -117,10 +134,16 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
         const a = await account(store, 'a@example.com');
         const first = await store.createAlert({ text: 'one', url: '', recipients: ['a@example.com'] });
         const second = await store.createAlert({ text: 'two', url: '', recipients: ['a@example.com'] });
-        assert.deepEqual((await store.pendingAlerts([a.id])).map((p) => p.alert.text), ['one', 'two']);
+        assert.deepEqual(
+          (await store.pendingAlerts([a.id])).map((p) => p.alert.text),
+          ['one', 'two'],
+        );
         assert.equal(await store.claimAlert(a.id, first.id), true);
         assert.equal(await store.claimAlert(a.id, first.id), false);
-        assert.deepEqual((await store.pendingAlerts([a.id])).map((p) => p.alert.id), [second.id]);
+        assert.deepEqual(
+          (await store.pendingAlerts([a.id])).map((p) => p.alert.id),
+          [second.id],
+        );
         assert.deepEqual(await store.pendingAlerts([]), []);
       }));
 
@@ -150,7 +173,10 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
         const a = await account(store, 'a@example.com');
         await store.createAlert({ text: 'x', url: '', recipients: ['a@example.com'] });
         const ids = [...Array.from({ length: 1200 }, (_, i) => 100000 + i), a.id];
-        assert.deepEqual((await store.pendingAlerts(ids)).map((p) => p.accountId), [a.id]);
+        assert.deepEqual(
+          (await store.pendingAlerts(ids)).map((p) => p.accountId),
+          [a.id],
+        );
       }));
   });
 
@@ -159,7 +185,13 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
       withStore(async (store) => {
         const id = await store.enqueueOutbox(MAIL, 1000);
         assert.deepEqual(await store.outboxItem(id), {
-          ...MAIL, id, createdAt: 1000, attempts: 0, dueAt: 1000, sentAt: null, lastError: '',
+          ...MAIL,
+          id,
+          createdAt: 1000,
+          attempts: 0,
+          dueAt: 1000,
+          sentAt: null,
+          lastError: '',
         });
         assert.equal(await store.nextOutbox(999, 500), undefined);
         const claimed = await store.nextOutbox(1000, 500);
@@ -181,7 +213,13 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
         await store.markOutboxFailed(dropped, 'x'.repeat(5000), null);
         assert.equal(await store.nextOutbox(4999, 100), undefined);
         assert.deepEqual(await store.nextOutbox(5000, 100), {
-          ...MAIL, kind: 'page', recipient: '15550199', callback: '15550100', id: retried, createdAt: 0, attempts: 2,
+          ...MAIL,
+          kind: 'page',
+          recipient: '15550199',
+          callback: '15550100',
+          id: retried,
+          createdAt: 0,
+          attempts: 2,
         });
         assert.equal(await store.nextOutbox(1e12, 100).then((i) => i?.id), retried, 'only the retried item is ever due again');
         const [s, d] = [await store.outboxItem(sent), await store.outboxItem(dropped)];

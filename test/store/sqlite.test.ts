@@ -35,8 +35,7 @@ function rawAccess(file: string): { raw: RawAccess; close(): void } {
       db.prepare('update accounts set list_version = ? where id = ?').run(version, id);
     },
     storedSecret: async (handle) =>
-      (db.prepare('select secret_enc from accounts where handle = ?').get(handle) as { secret_enc: string } | undefined)
-        ?.secret_enc,
+      (db.prepare('select secret_enc from accounts where handle = ?').get(handle) as { secret_enc: string } | undefined)?.secret_enc,
     setStoredSecret: async (handle, stored) => {
       db.prepare('update accounts set secret_enc = ? where handle = ?').run(stored, handle);
     },
@@ -135,9 +134,11 @@ describe('SQLite specifics', () => {
     await (await openSqliteStore({ dataDir, secretKey })).close();
     const withNextStep = {
       ...migrations,
-      '9999_test_step': { up: async (db: Parameters<typeof migrateToLatest>[0]) => {
-        await db.schema.createTable('test_step').addColumn('x', 'integer').execute();
-      } },
+      '9999_test_step': {
+        up: async (db: Parameters<typeof migrateToLatest>[0]) => {
+          await db.schema.createTable('test_step').addColumn('x', 'integer').execute();
+        },
+      },
     };
     const db = connectSqlite(file);
     await migrateToLatest(db, sqliteEngine, withNextStep);
@@ -165,10 +166,12 @@ describe('SQLite specifics', () => {
     await (await openSqliteStore({ dataDir, secretKey })).close();
     const withBrokenStep = {
       ...migrations,
-      '9999_broken': { up: async (db: Parameters<typeof migrateToLatest>[0]) => {
-        await db.schema.createTable('half_done').addColumn('x', 'integer').execute();
-        throw new Error('step failed');
-      } },
+      '9999_broken': {
+        up: async (db: Parameters<typeof migrateToLatest>[0]) => {
+          await db.schema.createTable('half_done').addColumn('x', 'integer').execute();
+          throw new Error('step failed');
+        },
+      },
     };
     const db = connectSqlite(file);
     await assert.rejects(migrateToLatest(db, sqliteEngine, withBrokenStep), /step failed/);
@@ -182,11 +185,15 @@ describe('SQLite specifics', () => {
     const server = await openSqliteStore({ dataDir, secretKey });
     const a = await server.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
     const cli = await startBumpingInChildProcess(dataDir, a.id, 50);
-    await Promise.all(Array.from({ length: 50 }, () => server.transaction(async (tx) => {
-      await tx.accountById(a.id);
-      await setTimeout(1);
-      return tx.bumpVersion(a.id);
-    })));
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        server.transaction(async (tx) => {
+          await tx.accountById(a.id);
+          await setTimeout(1);
+          return tx.bumpVersion(a.id);
+        }),
+      ),
+    );
     await cli.done;
     assert.equal((await server.findAccount('a@example.com'))?.listVersion, 101);
     await server.close();

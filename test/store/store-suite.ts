@@ -54,22 +54,28 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
         withStore(async (store) => {
           const before = Math.floor(Date.now() / 1000);
           const created = await store.createAccount({
-            handle: 'Alice@Example.COM', friendlyName: 'Alice%20A', secret: 'pw', verified: false,
+            handle: 'Alice@Example.COM',
+            friendlyName: 'Alice%20A',
+            secret: 'pw',
+            verified: false,
           });
           assert.ok(Number.isInteger(created.id) && created.id > 0);
-          assert.deepEqual({ ...created, id: 0, createdAt: 0 }, {
-            id: 0,
-            handle: 'alice@example.com',
-            friendlyName: 'Alice%20A',
-            listVersion: 1,
-            gtc: 'A',
-            blp: 'AL',
-            phones: NO_PHONES,
-            verified: false,
-            kid: false,
-            profile: { ...DEFAULT_PROFILE, preferredEmail: 'alice@example.com' },
-            createdAt: 0,
-          });
+          assert.deepEqual(
+            { ...created, id: 0, createdAt: 0 },
+            {
+              id: 0,
+              handle: 'alice@example.com',
+              friendlyName: 'Alice%20A',
+              listVersion: 1,
+              gtc: 'A',
+              blp: 'AL',
+              phones: NO_PHONES,
+              verified: false,
+              kid: false,
+              profile: { ...DEFAULT_PROFILE, preferredEmail: 'alice@example.com' },
+              createdAt: 0,
+            },
+          );
           assert.ok(created.createdAt >= before && created.createdAt <= Math.floor(Date.now() / 1000));
           assert.deepEqual(await store.findAccount('alice@example.com'), created);
         }));
@@ -116,7 +122,13 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             assert.equal(await tx.accountById(b.id + 100), undefined);
             assert.deepEqual(await tx.accountByHandle('B@EXAMPLE.COM'), b);
             assert.equal(await tx.accountByHandle('c@example.com'), undefined);
-            assert.deepEqual(await tx.accountsByIds([b.id, a.id, b.id + 100]), new Map([[a.id, a], [b.id, b]]));
+            assert.deepEqual(
+              await tx.accountsByIds([b.id, a.id, b.id + 100]),
+              new Map([
+                [a.id, a],
+                [b.id, b],
+              ]),
+            );
             assert.deepEqual(await tx.accountsByIds([]), new Map());
           });
         }));
@@ -127,14 +139,22 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           const other = await account(store, 'other@example.com');
           await store.transaction(async (tx) => {
             await tx.updateAccount(a.id, {
-              friendlyName: 'New%20Name', gtc: 'N', blp: 'BL', verified: false, kid: true,
+              friendlyName: 'New%20Name',
+              gtc: 'N',
+              blp: 'BL',
+              verified: false,
+              kid: true,
               phones: { PHH: '1%20555', MOB: 'Y' },
               profile: { country: 'US', langPreference: 1031 },
             });
           });
           assert.deepEqual(await store.findAccount(a.handle), {
             ...a,
-            friendlyName: 'New%20Name', gtc: 'N', blp: 'BL', verified: false, kid: true,
+            friendlyName: 'New%20Name',
+            gtc: 'N',
+            blp: 'BL',
+            verified: false,
+            kid: true,
             phones: { ...a.phones, PHH: '1%20555', MOB: 'Y' },
             profile: { ...a.profile, country: 'US', langPreference: 1031 },
           });
@@ -172,7 +192,9 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           const a = await account(store, 'a@example.com');
           await raw.setListVersion(a.id, 4294967294);
           const seen = await store.transaction(async (tx) => [
-            await tx.bumpVersion(a.id), await tx.bumpVersion(a.id), await tx.bumpVersion(a.id),
+            await tx.bumpVersion(a.id),
+            await tx.bumpVersion(a.id),
+            await tx.bumpVersion(a.id),
           ]);
           assert.deepEqual(seen, [4294967295, 1, 2]);
           assert.equal(await versionOf(store, a.handle), 2);
@@ -180,7 +202,10 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
 
       test('bumpVersion of an unknown id throws', () =>
         withStore(async (store) => {
-          await assert.rejects(store.transaction((tx) => tx.bumpVersion(12345)), /no account with id 12345/);
+          await assert.rejects(
+            store.transaction((tx) => tx.bumpVersion(12345)),
+            /no account with id 12345/,
+          );
         }));
     });
 
@@ -189,7 +214,9 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
           const [x, y, z] = [
-            await account(store, 'x@example.com'), await account(store, 'y@example.com'), await account(store, 'z@example.com'),
+            await account(store, 'x@example.com'),
+            await account(store, 'y@example.com'),
+            await account(store, 'z@example.com'),
           ] as const;
           await store.transaction(async (tx) => {
             await tx.saveContact(owner.id, z.id, entry('Zed', lists('FL')));
@@ -225,9 +252,15 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             await tx.saveContact(owner.id, y.id, entry('Y', lists('FL')));
             await tx.saveContact(owner.id, x.id, entry('X', NONE));
             assert.equal(await tx.contact(owner.id, x.id), undefined);
-            assert.deepEqual((await tx.contacts(owner.id)).map((c) => c.handle), ['y@example.com']);
+            assert.deepEqual(
+              (await tx.contacts(owner.id)).map((c) => c.handle),
+              ['y@example.com'],
+            );
             await tx.saveContact(owner.id, x.id, entry('X', lists('RL')));
-            assert.deepEqual((await tx.contacts(owner.id)).map((c) => c.handle), ['y@example.com', 'x@example.com']);
+            assert.deepEqual(
+              (await tx.contacts(owner.id)).map((c) => c.handle),
+              ['y@example.com', 'x@example.com'],
+            );
             await tx.saveContact(owner.id, y.id + 100, entry('ghost', NONE));
           });
         }));
@@ -242,10 +275,18 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           });
           await store.transaction(async (tx) => {
             assert.deepEqual(await tx.contact(a.id, b.id), {
-              contactId: b.id, handle: 'b@example.com', name: 'Bee', lists: lists('FL'), groups: [0],
+              contactId: b.id,
+              handle: 'b@example.com',
+              name: 'Bee',
+              lists: lists('FL'),
+              groups: [0],
             });
             assert.deepEqual(await tx.contact(b.id, a.id), {
-              contactId: a.id, handle: 'a@example.com', name: 'Ay', lists: lists('RL'), groups: [],
+              contactId: a.id,
+              handle: 'a@example.com',
+              name: 'Ay',
+              lists: lists('RL'),
+              groups: [],
             });
             assert.equal(await tx.contact(a.id, a.id), undefined);
             assert.deepEqual(await tx.contacts(b.id + 100), []);
@@ -315,7 +356,10 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             await tx.deleteGroup(b.id, 0);
           });
           const groups = (id: number) => store.transaction((tx) => tx.groups(id));
-          assert.deepEqual(await groups(a.id), [{ id: 0, name: 'Other%20Contacts' }, { id: 7, name: 'Sept' }]);
+          assert.deepEqual(await groups(a.id), [
+            { id: 0, name: 'Other%20Contacts' },
+            { id: 7, name: 'Sept' },
+          ]);
           assert.deepEqual(await groups(b.id), []);
         }));
 
@@ -350,36 +394,44 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             await tx.saveContact(friend.id, viewer.id, entry('v', lists('FL')));
             await tx.saveContact(stranger.id, allows.id, entry('someone else', lists('BL')));
           });
-          const facts = await store.transaction((tx) =>
-            tx.privacyTowards(viewer.id, [allows.id, blocks.id, stranger.id, friend.id, 9999]),
+          const facts = await store.transaction((tx) => tx.privacyTowards(viewer.id, [allows.id, blocks.id, stranger.id, friend.id, 9999]));
+          assert.deepEqual(
+            facts,
+            new Map([
+              [allows.id, { blp: 'BL', viewerOnAL: true, viewerOnBL: false }],
+              [blocks.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: true }],
+              [stranger.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }],
+              [friend.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }],
+            ]),
           );
-          assert.deepEqual(facts, new Map([
-            [allows.id, { blp: 'BL', viewerOnAL: true, viewerOnBL: false }],
-            [blocks.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: true }],
-            [stranger.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }],
-            [friend.id, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }],
-          ]));
           assert.deepEqual(await store.transaction((tx) => tx.privacyTowards(viewer.id, [])), new Map());
         }));
 
-      test('watchers: the RL records with the owner\'s AL/BL bits, nobody else', () =>
+      test("watchers: the RL records with the owner's AL/BL bits, nobody else", () =>
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
-          const [a, b, c] = [await account(store, 'a@example.com'), await account(store, 'b@example.com'), await account(store, 'c@example.com')];
+          const [a, b, c] = [
+            await account(store, 'a@example.com'),
+            await account(store, 'b@example.com'),
+            await account(store, 'c@example.com'),
+          ];
           await store.transaction(async (tx) => {
             await tx.saveContact(owner.id, a.id, entry('a', lists('RL', 'AL')));
             await tx.saveContact(owner.id, b.id, entry('b', lists('RL', 'BL', 'FL')));
             await tx.saveContact(owner.id, c.id, entry('c', lists('FL', 'AL')));
           });
           const watchers = await store.read((tx) => tx.watchers(owner.id));
-          assert.deepEqual(watchers.sort((x, y) => x.handle.localeCompare(y.handle)), [
-            { handle: 'a@example.com', onAL: true, onBL: false },
-            { handle: 'b@example.com', onAL: false, onBL: true },
-          ]);
+          assert.deepEqual(
+            watchers.sort((x, y) => x.handle.localeCompare(y.handle)),
+            [
+              { handle: 'a@example.com', onAL: true, onBL: false },
+              { handle: 'b@example.com', onAL: false, onBL: true },
+            ],
+          );
           assert.deepEqual(await store.read((tx) => tx.watchers(c.id)), []);
         }));
 
-      test('contactsWithFacts: every record, in order, with the contact\'s phones and what the owner is to it', () =>
+      test("contactsWithFacts: every record, in order, with the contact's phones and what the owner is to it", () =>
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
           const friend = await account(store, 'friend@example.com');
@@ -393,16 +445,29 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           const records = await store.read((tx) => tx.contactsWithFacts(owner.id));
           assert.deepEqual(records, [
             {
-              contactId: friend.id, handle: 'friend@example.com', name: 'f', lists: lists('FL', 'AL'), groups: [0, 2],
-              phones: { PHH: '', PHW: '', PHM: '555', MOB: 'Y', MBE: 'N' }, facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false },
+              contactId: friend.id,
+              handle: 'friend@example.com',
+              name: 'f',
+              lists: lists('FL', 'AL'),
+              groups: [0, 2],
+              phones: { PHH: '', PHW: '', PHM: '555', MOB: 'Y', MBE: 'N' },
+              facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false },
             },
             {
-              contactId: blocked.id, handle: 'blocked@example.com', name: 'b', lists: lists('BL'), groups: [],
-              phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' }, facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: false },
+              contactId: blocked.id,
+              handle: 'blocked@example.com',
+              name: 'b',
+              lists: lists('BL'),
+              groups: [],
+              phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' },
+              facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: false },
             },
           ]);
           const plain = await store.read((tx) => tx.contacts(owner.id));
-          assert.deepEqual(records.map(({ phones: _p, facts: _f, ...entry }) => entry), plain);
+          assert.deepEqual(
+            records.map(({ phones: _p, facts: _f, ...entry }) => entry),
+            plain,
+          );
         }));
 
       test('contactsWithFacts of FL contacts: phones and what the owner is to each contact', () =>
@@ -424,16 +489,23 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
               .filter((c) => c.lists.FL)
               .map(({ contactId, handle, phones, facts }) => ({ contactId, handle, phones, facts }));
           const forward = await forwardOf(owner.id);
-          assert.deepEqual(forward.sort((x, y) => x.contactId - y.contactId), [
-            {
-              contactId: allows.id, handle: 'allows@example.com',
-              phones: { PHH: '555', PHW: '', PHM: '', MOB: 'Y', MBE: 'N' }, facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false },
-            },
-            {
-              contactId: blocks.id, handle: 'blocks@example.com',
-              phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' }, facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: true },
-            },
-          ]);
+          assert.deepEqual(
+            forward.sort((x, y) => x.contactId - y.contactId),
+            [
+              {
+                contactId: allows.id,
+                handle: 'allows@example.com',
+                phones: { PHH: '555', PHW: '', PHM: '', MOB: 'Y', MBE: 'N' },
+                facts: { blp: 'BL', viewerOnAL: true, viewerOnBL: false },
+              },
+              {
+                contactId: blocks.id,
+                handle: 'blocks@example.com',
+                phones: { PHH: '', PHW: '', PHM: '', MOB: 'N', MBE: 'N' },
+                facts: { blp: 'AL', viewerOnAL: false, viewerOnBL: true },
+              },
+            ],
+          );
           assert.deepEqual(await forwardOf(onlyAl.id), []);
         }));
     });
@@ -455,12 +527,12 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           });
           assert.equal(await store.deleteAccount('GONE@example.com'), true);
           assert.equal(await store.findAccount('gone@example.com'), undefined);
-          assert.deepEqual(
-            await Promise.all([watcher, blocker, bystander, watched].map((a) => versionOf(store, a.handle))),
-            [2, 2, 1, 2],
-          );
+          assert.deepEqual(await Promise.all([watcher, blocker, bystander, watched].map((a) => versionOf(store, a.handle))), [2, 2, 1, 2]);
           await store.transaction(async (tx) => {
-            assert.deepEqual((await tx.contacts(watcher.id)).map((c) => c.contactId), [bystander.id]);
+            assert.deepEqual(
+              (await tx.contacts(watcher.id)).map((c) => c.contactId),
+              [bystander.id],
+            );
             assert.deepEqual(await tx.contacts(blocker.id), []);
             assert.deepEqual(await tx.contacts(watched.id), []);
             assert.deepEqual(await tx.contacts(gone.id), []);
@@ -584,7 +656,10 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           );
           assert.equal(await versionOf(store, a.handle), 51);
           assert.equal(await versionOf(store, b.handle), 51);
-          assert.deepEqual(results.map(([v]) => v).sort((x, y) => x! - y!), Array.from({ length: 50 }, (_, i) => i + 2));
+          assert.deepEqual(
+            results.map(([v]) => v).sort((x, y) => x! - y!),
+            Array.from({ length: 50 }, (_, i) => i + 2),
+          );
         }));
 
       test('lockAccounts makes read-modify-write safe under concurrency', () =>

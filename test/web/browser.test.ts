@@ -14,16 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { MsnClient } from '../../src/client/client.ts';
 import { LoginError } from '../../src/client/errors.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
-import {
-  autoSubmitPage,
-  chromiumMissing,
-  hiddenForm,
-  launchChromium,
-  linkIn,
-  requestUrl,
-  SmtpCatcher,
-  webBase,
-} from '../helpers/web.ts';
+import { autoSubmitPage, chromiumMissing, hiddenForm, launchChromium, linkIn, requestUrl, SmtpCatcher, webBase } from '../helpers/web.ts';
 
 const skip = chromiumMissing();
 

@@ -147,7 +147,14 @@ describe('PERSON: the profile message fields (MSNP5.md 12.1)', () => {
 describe('PROFILE and /member/<id>', () => {
   test('a listed member has a public profile without the e-mail address', async () => {
     const who = await member('liz', 'Liz <b>L</b>');
-    const saved = await submit(who, '/profile', { listed: 'Y', firstName: 'Liz', lastName: 'Lemon', city: 'Springfield', state: 'IL', country: 'US' });
+    const saved = await submit(who, '/profile', {
+      listed: 'Y',
+      firstName: 'Liz',
+      lastName: 'Lemon',
+      city: 'Springfield',
+      state: 'IL',
+      country: 'US',
+    });
     assert.equal(saved.status, 200);
     const entry = await server.store.directoryEntry((await server.store.findAccount(who.handle))!.id);
     assert.deepEqual(entry, { listed: true, firstName: 'Liz', lastName: 'Lemon', city: 'Springfield', state: 'IL', country: 'US' });
@@ -189,7 +196,14 @@ describe('PROFILE and /member/<id>', () => {
     conn.send('FND', 7, `fname=${wire}`, 'lname=Kim', 'city=*', 'state=*', 'country=KR');
     const found = (await conn.next('FND')).line;
     assert.equal(found, `FND 7 1 1 fname=${wire} lname=Kim city= state= country=KR`);
-    conn.send('FND', 8, ...found.split(' ').slice(4).map((t) => (t.endsWith('=') ? `${t}*` : t)));
+    conn.send(
+      'FND',
+      8,
+      ...found
+        .split(' ')
+        .slice(4)
+        .map((t) => (t.endsWith('=') ? `${t}*` : t)),
+    );
     assert.equal((await conn.next('FND')).line, found.replace('FND 7', 'FND 8'));
   });
 
@@ -312,7 +326,12 @@ describe('sign-up validation', () => {
     assert.equal(account?.verified, false);
     assert.equal(account?.friendlyName, 'New%20Bie');
     assert.equal(await server.store.secretOf('fresh@example.com'), 'secret-1');
-    const again = await httpPostForm(`${base}/signup`, { ...valid, handle: 'fresh@example.com', password: 'other-pw', confirm: 'other-pw' });
+    const again = await httpPostForm(`${base}/signup`, {
+      ...valid,
+      handle: 'fresh@example.com',
+      password: 'other-pw',
+      confirm: 'other-pw',
+    });
     assert.equal(again.status, 200);
     assert.equal(again.body, answer.body, 'no telling which addresses have accounts');
     assert.equal(await server.store.secretOf('fresh@example.com'), 'secret-1', 'the existing account is untouched');
@@ -375,7 +394,13 @@ describe('admin API', () => {
   test('POST /admin/alerts: bad requests get 400; a good one is delivered as NOT', async () => {
     const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
     const who = await member('not');
-    const bad: unknown[] = [{}, { all: true }, { to: who.handle, all: true, text: 'x' }, { to: 'nobody@example.com', text: 'x' }, { all: true, text: 'x', url: 'ftp://x' }];
+    const bad: unknown[] = [
+      {},
+      { all: true },
+      { to: who.handle, all: true, text: 'x' },
+      { to: 'nobody@example.com', text: 'x' },
+      { all: true, text: 'x', url: 'ftp://x' },
+    ];
     for (const body of bad) assert.equal((await httpPostJson(`${base}/admin/alerts`, body, auth)).status, 400, JSON.stringify(body));
     const answer = await httpPostJson(`${base}/admin/alerts`, { to: who.handle, text: 'Maintenance at 22:00 UTC.' }, auth);
     assert.equal(answer.status, 200);
@@ -451,7 +476,12 @@ describe('with a webmail configured', () => {
       const form = (ru: string) => hiddenForm(client, 'pw-ru', { redirect: ru, siteId: '2' });
       const into = await httpPostForm(`${mailBase}/md5auth`, form(`${WEBMAIL}/inbox?x=1`));
       assert.equal(into.location, `${WEBMAIL}/inbox?x=1`);
-      for (const ru of ['http://mail.example.test.evil.example/owa', 'https://mail.example.test/owa', 'http://mail.example.test/other', 'http://mail.example.test/owa-x']) {
+      for (const ru of [
+        'http://mail.example.test.evil.example/owa',
+        'https://mail.example.test/owa',
+        'http://mail.example.test/other',
+        'http://mail.example.test/owa-x',
+      ]) {
         const answer = await httpPostForm(`${mailBase}/md5auth`, form(ru));
         assert.equal(answer.location, '/', ru);
       }

@@ -35,7 +35,11 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
   ) {
     this.conn = new Connection(
       socket,
-      { maxLineBytes: server.config.limits.maxLineBytes, partialInputMs: server.config.limits.partialInputMs, payloadRule: () => undefined },
+      {
+        maxLineBytes: server.config.limits.maxLineBytes,
+        partialInputMs: server.config.limits.partialInputMs,
+        payloadRule: () => undefined,
+      },
       server.log.child({ role: 'ds' }),
       (frame) => this.process(frame),
     );

@@ -21,4 +21,3 @@ export async function deliverAlertsAtSignIn(s: NsContext): Promise<void> {
     s.log.error({ err: error }, 'alert delivery at sign-in failed');
   }
 }
-

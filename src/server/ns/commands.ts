@@ -33,8 +33,18 @@ export const NS_COMMANDS: CommandTable<NsContext, NsPhase> = {
 
   SYN: row({ phases: SIGNED_IN, params: [1, 1], parse: parseSynVersion, run: (c, a, r) => syn(c, a, r.trid) }),
   LST: row({ phases: SIGNED_IN, params: [1, 1], parse: anyList, run: (c, a, r) => lst(c, a, r.trid) }),
-  GTC: row<1, 'A' | 'N'>({ phases: SIGNED_IN, params: [1, 1], parse: parseSetting(['A', 'N'] as const, 'GTC'), run: (c, a, r) => gtc(c, a, r.trid) }),
-  BLP: row<1, 'AL' | 'BL'>({ phases: SIGNED_IN, params: [1, 1], parse: parseSetting(['AL', 'BL'] as const, 'BLP'), run: (c, a, r) => blp(c, a, r.trid) }),
+  GTC: row<1, 'A' | 'N'>({
+    phases: SIGNED_IN,
+    params: [1, 1],
+    parse: parseSetting(['A', 'N'] as const, 'GTC'),
+    run: (c, a, r) => gtc(c, a, r.trid),
+  }),
+  BLP: row<1, 'AL' | 'BL'>({
+    phases: SIGNED_IN,
+    params: [1, 1],
+    parse: parseSetting(['AL', 'BL'] as const, 'BLP'),
+    run: (c, a, r) => blp(c, a, r.trid),
+  }),
   ADD: row({ phases: SIGNED_IN, params: [3, 4], parse: editableList, run: (c, a, r) => add(c, a, r.trid) }),
   REM: row({ phases: SIGNED_IN, params: [2, 3], parse: editableList, run: (c, a, r) => rem(c, a, r.trid) }),
   REA: row({ phases: SIGNED_IN, params: [2, 2], run: (c, a, r) => rea(c, a, r.trid) }),

@@ -89,7 +89,11 @@ export async function blp(ctx: NsContext, value: 'AL' | 'BL', trid: string): Pro
 }
 
 /** ADD (MSNP5.md 9.8): the checks in the reference's order. */
-export async function add(ctx: NsContext, [list, rawHandle = '', rawName = '', rawGroup]: [EditableList, ...string[]], trid: string): Promise<Answer> {
+export async function add(
+  ctx: NsContext,
+  [list, rawHandle = '', rawName = '', rawGroup]: [EditableList, ...string[]],
+  trid: string,
+): Promise<Answer> {
   const groupArg = groupArgument(ctx, list, rawGroup);
   if (groupArg === 'close') return close('bad ADD group');
   const { group } = groupArg;

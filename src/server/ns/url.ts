@@ -76,10 +76,11 @@ export function url(s: NsContext, [service, param]: Params<1>, trid: string): An
 /** Every byte but A–Z a–z 0–9 - . _ ~ as %XX (a parameter is latin1: one char per byte). */
 function urlEncodeBytes(token: string): string {
   return [...Buffer.from(token, 'latin1')]
-    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .map((b) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
     .join('');
 }
-
 
 /** `0x0409` or decimal. */
 export function isLcid(token: string | undefined): boolean {

@@ -61,7 +61,8 @@ function outboxSettings(config: ServerConfig) {
 function logOutbox(log: Logger): (event: OutboxEvent) => void {
   return (event) => {
     if (event.kind === 'sent') log.info({ outbox: event.item.id, kind: event.item.kind }, 'outbox item delivered');
-    else if (event.kind === 'failed') log.warn({ outbox: event.item.id, err: event.error, retryAt: event.retryAt }, 'outbox delivery failed');
+    else if (event.kind === 'failed')
+      log.warn({ outbox: event.item.id, err: event.error, retryAt: event.retryAt }, 'outbox delivery failed');
     else log.error({ err: event.error }, 'outbox unavailable');
   };
 }
@@ -116,4 +117,3 @@ class AlertPoller {
     }
   }
 }
-

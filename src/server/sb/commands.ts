@@ -100,10 +100,7 @@ async function call(c: SbContext, trid: string, rawHandle: string): Promise<Answ
     await refusals.use();
     return failure(ErrorCode.NOT_ONLINE);
   }
-  chat.invited.set(
-    handle,
-    setTimeout(() => chat.invited.delete(handle), limits.ringCookieMs).unref(),
-  );
+  chat.invited.set(handle, setTimeout(() => chat.invited.delete(handle), limits.ringCookieMs).unref());
   c.conn.send('CAL', trid, 'RINGING', chat.id);
 }
 

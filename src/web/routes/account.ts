@@ -11,7 +11,6 @@ import { EXPIRED_FORM, formFields, isPlainText, passwordProblem, sendPage, type 
 import { checkbox, html, input, row, type Html } from '../html.ts';
 import { sameText } from '../keys.ts';
 
-
 export function accountRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get(SERVICE_PAGES.PASSWORD, async (request, reply) => {
     const member = await requireMember(deps, request, reply);
@@ -202,8 +201,7 @@ function directoryProblem(entry: DirectoryEntry): string | undefined {
 // ---- a member's public profile ------------------------------------------------------------------
 
 async function showMember(deps: WebDeps, reply: FastifyReply, id: string): Promise<FastifyReply> {
-  const notFound = (): FastifyReply =>
-    sendPage(reply, 404, 'Member not found', html`<p>There is no public profile with this number.</p>`);
+  const notFound = (): FastifyReply => sendPage(reply, 404, 'Member not found', html`<p>There is no public profile with this number.</p>`);
   if (!/^\d{1,12}$/.test(id)) return notFound();
   const account = await deps.store.transaction((tx) => tx.accountById(Number(id)));
   const entry = account && (await deps.store.directoryEntry(account.id));

@@ -26,7 +26,8 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.post('/admin/mail-notices', async (request, reply) => {
     if (!(await admitted(deps, request, reply))) return reply;
     // EmailEnabled is 1 only with a webmail (MSNP5.md 12.1): without one, clients expect no mail notices.
-    if (!deps.settings.webmail) return reply.code(409).send({ error: 'no webmail is configured (webmailUrl), so e-mail notifications are off' });
+    if (!deps.settings.webmail)
+      return reply.code(409).send({ error: 'no webmail is configured (webmailUrl), so e-mail notifications are off' });
     const parsed = mailNoticeSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: problems(parsed.error) });
     const outcome = await announceNewMail(deps.store, deps.bus, parsed.data);
@@ -36,7 +37,8 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
   });
   app.put<{ Params: { handle: string } }>('/admin/mailboxes/:handle', async (request, reply) => {
     if (!(await admitted(deps, request, reply))) return reply;
-    if (!deps.settings.webmail) return reply.code(409).send({ error: 'no webmail is configured (webmailUrl), so e-mail notifications are off' });
+    if (!deps.settings.webmail)
+      return reply.code(409).send({ error: 'no webmail is configured (webmailUrl), so e-mail notifications are off' });
     const parsed = mailboxSchema.safeParse(request.body);
     if (!parsed.success) return reply.code(400).send({ error: problems(parsed.error) });
     const outcome = await reportMailbox(deps.store, request.params.handle, parsed.data);
@@ -79,7 +81,11 @@ function alertFrom(body: unknown): AlertRequest | { problem: string } {
 }
 
 /** Header values of the notification: no control characters, so no CR/LF can forge a header (MSNP5.md 12). */
-const headerText = (max: number) => z.string().max(max).regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'must not contain control characters');
+const headerText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\x00-\x1f\x7f-\x9f]*$/, 'must not contain control characters');
 
 /**
  * `{ "handle", "from", "fromAddr", "subject", "folder"? }` as JSON: the account whose mailbox got a
@@ -90,7 +96,10 @@ const mailNoticeSchema = z.strictObject({
   from: headerText(128).trim().min(1),
   fromAddr: z.email().max(254),
   subject: headerText(256),
-  folder: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores').default('ACTIVE'),
+  folder: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+    .default('ACTIVE'),
 });
 
 const unreadCount = z.number().int().min(0).max(1_000_000);

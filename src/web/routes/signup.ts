@@ -64,7 +64,8 @@ async function signUp(deps: WebDeps, limiter: SignupLimiter, request: FastifyReq
   const fields = formFields(request);
   const checked = checkSignup(deps, fields);
   if ('problem' in checked) return showSignup(reply, 400, fields, checked.problem);
-  if (!limiter.take(request.ip, deps.now())) return showSignup(reply, 429, fields, 'Too many sign-ups from your address. Please try later.');
+  if (!limiter.take(request.ip, deps.now()))
+    return showSignup(reply, 429, fields, 'Too many sign-ups from your address. Please try later.');
   try {
     const account = await deps.store.createAccount({ ...checked, verified: false });
     await sendVerification(deps, account);
@@ -124,7 +125,12 @@ async function verify(deps: WebDeps, reply: FastifyReply, token: string): Promis
   const [id, handle] = fields ?? [];
   const account = id && /^\d+$/.test(id) ? await deps.store.transaction((tx) => tx.accountById(Number(id))) : undefined;
   if (!account || account.handle !== handle) {
-    return sendPage(reply, 400, 'Link not valid', html`<p>This link is not valid or has expired. <a href="/signup">Sign up</a> again to get a new one.</p>`);
+    return sendPage(
+      reply,
+      400,
+      'Link not valid',
+      html`<p>This link is not valid or has expired. <a href="/signup">Sign up</a> again to get a new one.</p>`,
+    );
   }
   if (!account.verified) await deps.store.transaction((tx) => tx.updateAccount(account.id, { verified: true }));
   deps.log.info({ web: 'verify', handle: account.handle }, 'e-mail address verified');
