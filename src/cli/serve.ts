@@ -32,6 +32,8 @@ interface ServeOptions {
   net2phoneFundUrl?: string;
   chatUrl?: string;
   maxSessions?: number;
+  maxUnauthenticatedPerAddress?: number;
+  maxUnauthenticated?: number;
   requireVerified?: boolean;
   challengeKey?: Record<string, string>;
   downloadUrl?: string;
@@ -97,12 +99,33 @@ export function serveCommand(): Command {
     )
     .addOption(new Option('--chat-url <url>', 'chat rooms for URL CHAT (default: a page saying they are not offered)').env('MSND_CHAT_URL'))
     .addOption(
-      new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (default: unlimited)')
+      new Option(
+        '--max-sessions <n>',
+        "signed-in NS sessions at most; more logins get 922 (MSNP2–4: 920), but signing in again replaces one's own session (default: unlimited)",
+      )
         .env('MSND_MAX_SESSIONS')
         .argParser(parseCount),
     )
+    .addOption(
+      new Option(
+        '--max-unauthenticated-per-address <n>',
+        'connections before login from one address (IPv6: one /64), in each of DS+NS and SB; beyond, its oldest is closed (default: 50)',
+      )
+        .env('MSND_MAX_UNAUTHENTICATED_PER_ADDRESS')
+        .argParser(parseCount),
+    )
+    .addOption(
+      new Option('--max-unauthenticated <n>', 'DS and NS connections before login in all; beyond, the oldest is closed (default: 2000)')
+        .env('MSND_MAX_UNAUTHENTICATED')
+        .argParser(parseCount),
+    )
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
-    .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
+    .addOption(
+      new Option(
+        '--require-verified',
+        'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"',
+      ).env('MSND_REQUIRE_VERIFIED'),
+    )
     .addOption(
       new Option(
         '--challenge-key <ID=KEY>',
@@ -184,6 +207,10 @@ async function serve(options: ServeOptions): Promise<void> {
     maxSessions: options.maxSessions,
     clientVersions: { downloadUrl: options.downloadUrl, infoUrl: options.infoUrl },
     challengeKeys: options.challengeKey ?? challengeKeysFromEnv(process.env.MSND_CHALLENGE_KEYS),
+    limits: {
+      unauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
+      unauthenticatedTotal: options.maxUnauthenticated,
+    },
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
   const config = parseServerConfig(input);

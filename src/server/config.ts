@@ -54,13 +54,16 @@ export const serverConfigSchema = z
     net2phoneAccountUrl: z.url({ protocol: /^https?$/ }).optional(),
     net2phoneFundUrl: z.url({ protocol: /^https?$/ }).optional(),
     chatUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13). */
+    /**
+     * Signed-in NS sessions this server holds; a login beyond gets 922 (MSNP5+) or 920 (MSNP5.md 13),
+     * except one that replaces the account's own session here (MSNP5.md 6.3).
+     */
     maxSessions: z.number().int().positive().optional(),
     dialects: z
       .array(z.enum(ALL_DIALECTS as [Dialect, ...Dialect[]]))
       .min(1)
       .default(DEFAULT_DIALECTS),
-    /** Unverified accounts get 924 at an MSNP5 login (MSNP5.md 6.4). */
+    /** Unverified accounts cannot sign in: 924 for MSNP5, 911 for MSNP2–4; MSNP6+ get `verified 0` (MSNP5.md 6.4). */
     requireVerified: z.boolean().default(false),
     /** Words a friendly name may not contain (REA → 209), compared case-insensitively. */
     reservedNames: z.array(z.string().min(1)).default(['msn', 'microsoft', 'hotmail', 'administrator']),
@@ -85,6 +88,18 @@ export const serverConfigSchema = z
       .object({
         maxLineBytes: z.number().int().min(64).default(2048),
         unauthenticatedMs: positiveMs.default(60_000),
+        /**
+         * Connections before login from one address (IPv6: one /64), counted in each of two pools: DS
+         * and NS before `USR … OK`, and SB before `USR`/`ANS … OK`. A new one beyond closes that
+         * address's oldest (a decision, DESIGN.md "Behaviour at the edges"; see admission.ts).
+         */
+        unauthenticatedPerAddress: z.number().int().positive().default(50),
+        /** DS and NS connections before login, from all addresses together; a new one beyond closes the oldest. */
+        unauthenticatedTotal: z.number().int().positive().default(2000),
+        /** SB connections before `USR`/`ANS … OK`, all addresses together: a pool of their own, so that a flood of the DS or NS never refuses a signed-in user's switchboard. */
+        switchboardUnauthenticatedTotal: z.number().int().positive().default(1000),
+        /** A command line that has started to arrive, with its payload, must be complete this soon, or the connection is closed (a decision, MSNP5.md 14). */
+        partialInputMs: timerMs.default(60_000),
         forwardList: z.number().int().positive().default(150),
         otherLists: z.number().int().positive().default(1000),
         selfRenames: z.number().int().positive().default(5),
@@ -95,7 +110,14 @@ export const serverConfigSchema = z
         /** Pages (PAG) one account may send per window; more get 800 (a decision). */
         pages: z.number().int().positive().default(10),
         pageWindowMs: positiveMs.default(600_000),
-        failedLoginsPerAddress: z.number().int().positive().default(10),
+        /**
+         * Failed logins (wrong password, unknown account) within failedLoginWindowMs, counted per remote
+         * address, per account, and per address and account; while one is reached, logins it covers get
+         * 911 before any password check, and those refusals do not count (core/accounts.ts).
+         */
+        failedLoginsPerAddress: z.number().int().positive().default(30),
+        failedLoginsPerAccount: z.number().int().positive().default(20),
+        failedLoginsPerAddressAndAccount: z.number().int().positive().default(5),
         failedLoginWindowMs: positiveMs.default(60_000),
         transferCookieMs: positiveMs.default(60_000),
         ringCookieMs: positiveMs.default(120_000),
