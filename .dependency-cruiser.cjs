@@ -23,6 +23,11 @@ module.exports = {
       from: { path: '^src/web' }, to: { path: '^src/(server|client|cli|store|bus|mail)' } },
     { name: 'nothing-imports-server', severity: 'error',
       from: { path: '^src/(?!server|cli)' }, to: { path: '^src/server' } },
+    // The server's roles share only the dispatcher, the connection and the settings above them.
+    { name: 'server-roles-apart', severity: 'error',
+      from: { path: '^src/server/(ds|ns|sb)/' }, to: { path: '^src/server/(ds|ns|sb)/', pathNot: '^src/server/$1/' } },
+    { name: 'server-shared-knows-no-role', severity: 'error',
+      from: { path: '^src/server/[^/]+\\.ts$', pathNot: '^src/server/msnd\\.ts$' }, to: { path: '^src/server/(ds|ns|sb)/' } },
     { name: 'client-is-independent', severity: 'error',
       from: { path: '^src/client' }, to: { path: '^src/(?!client|protocol)' } },
   ],

@@ -37,8 +37,8 @@ class ChatProcess {
     this.child.stdin!.write(`${line}\n`);
   }
 
-  /** Waits until a printed line matches; returns it. */
-  async line(pattern: RegExp, timeoutMs = 5000): Promise<string> {
+  /** Waits until a printed line matches; returns it. The bound is generous: a busy machine starts processes slowly. */
+  async line(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.find((line) => pattern.test(line));
@@ -97,7 +97,7 @@ describe('msnd chat', () => {
     const bob = await online(BOB);
     const alice = chat(['--handle', ALICE], { MSND_PASSWORD: 'alicepass' });
     await alice.line(/^signed in as alice@example\.com \(MSNP5\), NLN/);
-    assert.equal((await bob.conn.next('NLN', 5000)).line, `NLN NLN ${ALICE} Alice%20A`);
+    assert.equal((await bob.conn.next('NLN', 60_000)).line, `NLN NLN ${ALICE} Alice%20A`);
 
     alice.send(`/add ${BOB} Bob`);
     await alice.line(/^\* bob@example\.com is on your FL now$/);
@@ -106,10 +106,10 @@ describe('msnd chat', () => {
     await alice.line(/^contact bob@example\.com \(Bob\) NLN$/);
 
     // Alice starts a conversation; Bob answers it and replies.
-    const ringing = nextInvitation(bob, 5000);
+    const ringing = nextInvitation(bob, 60_000);
     alice.send(`/msg ${BOB} hello there, Bob`);
     const bobSide = await SwitchboardSession.answer(bob, await ringing);
-    const first = await bobSide.conn.next('MSG', 5000);
+    const first = await bobSide.conn.next('MSG', 60_000);
     assert.match(first.payload!.toString('utf8'), /\r\n\r\nhello there, Bob$/);
     await bobSide.send('hi Alice');
     await alice.line(/^<bob@example\.com> hi Alice$/);
@@ -118,16 +118,16 @@ describe('msnd chat', () => {
     // Bob starts one; the chat client answers it by itself.
     const fromBob = await SwitchboardSession.open(bob);
     await fromBob.invite(ALICE);
-    await fromBob.conn.next('JOI', 5000);
+    await fromBob.conn.next('JOI', 60_000);
     await fromBob.send('are you there?');
     await alice.line(/^<bob@example\.com> are you there\?$/);
     fromBob.close();
 
     alice.send('/status AWY');
-    assert.equal((await bob.conn.next((r) => r.name === 'NLN' && r.args[0] === 'AWY', 5000)).line, `NLN AWY ${ALICE} Alice%20A`);
+    assert.equal((await bob.conn.next((r) => r.name === 'NLN' && r.args[0] === 'AWY', 60_000)).line, `NLN AWY ${ALICE} Alice%20A`);
     alice.send('/quit');
     assert.equal(await alice.exit, 0);
-    assert.equal((await bob.conn.next('FLN', 5000)).line, `FLN ${ALICE}`);
+    assert.equal((await bob.conn.next('FLN', 60_000)).line, `FLN ${ALICE}`);
   });
 
   test('someone adding you is shown; refusals and bad input are reported and the session goes on', async () => {

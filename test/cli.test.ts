@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { MsnClient } from '../src/client/client.ts';
+import { MsnpConnection } from '../src/client/connection.ts';
 import { msnd, serve } from './helpers/cli.ts';
 
 describe('msnd user', () => {
@@ -34,6 +35,10 @@ describe('msnd user', () => {
     const noPassword = msnd(['user', 'add', 'bob@example.com', '--data', dataDir]);
     assert.notEqual(noPassword.status, 0);
     assert.match(noPassword.stderr, /--password/);
+    // 130 × é: 130 characters, 390 bytes once %-encoded (MSNP5.md 14: 387)
+    const longName = msnd(['user', 'add', 'bob@example.com', '--password', 'x', '--name', 'é'.repeat(130), '--data', dataDir]);
+    assert.notEqual(longName.status, 0);
+    assert.match(longName.stderr, /too long/);
     const missing = msnd(['user', 'del', 'ghost@example.com', '--data', dataDir]);
     assert.notEqual(missing.status, 0);
     assert.match(missing.stderr, /no account ghost@example\.com/);
@@ -104,6 +109,40 @@ describe('msnd serve', () => {
       const refused = msnd(['serve', '--data', dataDir, ...ports, '--node-heartbeat-ms', bad]);
       assert.notEqual(refused.status, 0, bad);
       assert.match(refused.stderr, /--node-heartbeat-ms/, bad);
+    }
+    const badBound = msnd(['serve', '--data', dataDir, '--max-unauthenticated-per-address', '0']);
+    assert.notEqual(badBound.status, 0);
+    assert.match(badBound.stderr, /--max-unauthenticated-per-address/);
+  });
+
+  test('--max-unauthenticated-per-address and --max-unauthenticated bound the connections before login, with a warning', async () => {
+    const served = await serve(dataDir, ['--max-unauthenticated-per-address', '1', '--max-unauthenticated', '2']);
+    try {
+      // One after another, on one listener: the server takes them in this order.
+      const silent = async (localAddress: string): Promise<MsnpConnection> =>
+        MsnpConnection.connect('127.0.0.1', served.ports.ds, { localAddress, timeoutMs: 10_000 });
+      const first = await silent('127.0.0.1');
+      const second = await silent('127.0.0.1');
+      await first.waitClosed(10_000);
+      const third = await silent('127.0.0.2');
+      const fourth = await silent('127.0.0.3');
+      await second.waitClosed(10_000);
+      for (const conn of [third, fourth]) {
+        conn.send('VER', 1, 'MSNP5', 'CVR0');
+        assert.equal((await conn.next(undefined, 10_000)).line, 'VER 1 MSNP5 CVR0');
+        conn.close();
+      }
+      const deadline = Date.now() + 10_000;
+      while (!/"limit":"total"/.test(served.stdout()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const warnings = served
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"pool":"login"'));
+      assert.match(warnings[0] ?? '', /"level":40.*"limit":"address","address":"127\.0\.0\.1"/);
+      assert.match(warnings[1] ?? '', /"level":40.*"limit":"total","address":"127\.0\.0\.3"/);
+    } finally {
+      served.child.kill('SIGTERM');
+      await served.exit;
     }
   });
 

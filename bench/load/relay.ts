@@ -1,7 +1,7 @@
 // Scenario 2: switchboard relay (MSNP5.md 11; sessions.md session 12). Each pair: A opens a
 // switchboard (XFR SB, USR), calls B (CAL → RNG on B's NS), B joins (ANS); then A sends 200-byte
 // `MSG t A` with 8 in flight, B receives `MSG a name 200`, A gets `ACK t`. Latency: send → B's receipt.
-import { MsnClient } from '../../src/client/client.ts';
+import type { MsnClient } from '../../src/client/client.ts';
 import type { SwitchboardInvitation } from '../../src/client/referrals.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { WireConnection, type CommandFrame } from '../lib/wire.ts';

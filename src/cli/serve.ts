@@ -34,7 +34,12 @@ interface ServeOptions {
   maxSessions?: number;
   nodeHeartbeatMs?: number;
   nodeExpiryMs?: number;
+  maxUnauthenticatedPerAddress?: number;
+  maxUnauthenticated?: number;
   requireVerified?: boolean;
+  challengeKey?: Record<string, string>;
+  downloadUrl?: string;
+  infoUrl?: string;
   logLevel: string;
 }
 
@@ -109,14 +114,77 @@ export function serveCommand(): Command {
     )
     .addOption(new Option('--chat-url <url>', 'chat rooms for URL CHAT (default: a page saying they are not offered)').env('MSND_CHAT_URL'))
     .addOption(
-      new Option('--max-sessions <n>', 'signed-in NS sessions at most; more logins get 922 (default: unlimited)')
+      new Option(
+        '--max-sessions <n>',
+        "signed-in NS sessions at most; more logins get 922 (MSNP2–4: 920), but signing in again replaces one's own session (default: unlimited)",
+      )
         .env('MSND_MAX_SESSIONS')
         .argParser(parseCount),
     )
+    .addOption(
+      new Option(
+        '--max-unauthenticated-per-address <n>',
+        'connections before login from one address (IPv6: one /64), in each of DS+NS and SB; beyond, its oldest is closed (default: 50)',
+      )
+        .env('MSND_MAX_UNAUTHENTICATED_PER_ADDRESS')
+        .argParser(parseCount),
+    )
+    .addOption(
+      new Option('--max-unauthenticated <n>', 'DS and NS connections before login in all; beyond, the oldest is closed (default: 2000)')
+        .env('MSND_MAX_UNAUTHENTICATED')
+        .argParser(parseCount),
+    )
     .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
-    .addOption(new Option('--require-verified', 'refuse MSNP5 logins of unverified accounts with 924').env('MSND_REQUIRE_VERIFIED'))
+    .addOption(
+      new Option(
+        '--require-verified',
+        'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"',
+      ).env('MSND_REQUIRE_VERIFIED'),
+    )
+    .addOption(
+      new Option(
+        '--challenge-key <ID=KEY>',
+        'MSNP6+ client id and key accepted in QRY besides the built-in ones; repeatable (env MSND_CHALLENGE_KEYS: ID=KEY,ID=KEY)',
+      ).argParser(collectChallengeKey),
+    )
+    .addOption(new Option('--download-url <url>', 'download URL of CVR/CVQ answers (default: <web-url>/download)').env('MSND_DOWNLOAD_URL'))
+    .addOption(new Option('--info-url <url>', 'info URL of CVR/CVQ answers (default: <web-url>/)').env('MSND_INFO_URL'))
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
     .action(async (options: ServeOptions) => serve(options));
+}
+
+/**
+ * `ID=KEY`: the id ends at the first `=` (no client id of MSNP5.md 9.27 has one), the key is the rest
+ * as it is, so a key may hold any character. Undefined when there is no `=` or nothing before it.
+ */
+function splitChallengeKey(pair: string): [id: string, key: string] | undefined {
+  const at = pair.indexOf('=');
+  return at > 0 ? [pair.slice(0, at), pair.slice(at + 1)] : undefined;
+}
+
+function collectChallengeKey(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const pair = splitChallengeKey(value);
+  if (!pair) throw new InvalidArgumentError('expected ID=KEY (the client id, "=", the key)');
+  return { ...previous, [pair[0]]: pair[1] };
+}
+
+/**
+ * MSND_CHALLENGE_KEYS: `ID=KEY` pairs separated by commas, spaces around a pair ignored; a key that
+ * holds a comma can only be given with --challenge-key. Used only when no --challenge-key is given
+ * (the command line wins).
+ */
+function challengeKeysFromEnv(text: string | undefined): Record<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const keys: Record<string, string> = {};
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
+    const pair = splitChallengeKey(item);
+    if (!pair) throw new Error(`MSND_CHALLENGE_KEYS: expected ID=KEY pairs separated by commas, got ${JSON.stringify(item)}`);
+    keys[pair[0]] = pair[1];
+  }
+  return keys;
 }
 
 function parseRedisUrl(value: string): string {
@@ -158,7 +226,14 @@ async function serve(options: ServeOptions): Promise<void> {
     net2phoneFundUrl: options.net2phoneFundUrl,
     chatUrl: options.chatUrl,
     maxSessions: options.maxSessions,
-    limits: { nodeHeartbeatMs: options.nodeHeartbeatMs, nodeExpiryMs: options.nodeExpiryMs },
+    clientVersions: { downloadUrl: options.downloadUrl, infoUrl: options.infoUrl },
+    challengeKeys: options.challengeKey ?? challengeKeysFromEnv(process.env.MSND_CHALLENGE_KEYS),
+    limits: {
+      unauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
+      unauthenticatedTotal: options.maxUnauthenticated,
+      nodeHeartbeatMs: options.nodeHeartbeatMs,
+      nodeExpiryMs: options.nodeExpiryMs,
+    },
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
   const config = parseServerConfig(input);

@@ -1,4 +1,5 @@
 // The member directory and FND (MSNP5.md 9.17).
+import type { Outcome } from './failure.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { DirectoryHit, DirectoryQuery, Store } from './store.ts';
 
@@ -17,7 +18,7 @@ export interface FindQuery {
   country: string;
 }
 
-export type FindOutcome = { ok: true; hits: DirectoryHit[] } | { error: number };
+export type FindOutcome = Outcome<{ hits: DirectoryHit[] }>;
 
 /**
  * The search key of a directory field. Matching is case-insensitive on the decoded values

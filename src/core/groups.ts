@@ -1,4 +1,5 @@
 // MSNP7 contact groups (MSNP5.md 9.29): group ids, memberships and the limits of §14.
+import type { Failure } from './failure.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { StoreTx } from './store.ts';
 import { DEFAULT_GROUP_ID, MAX_GROUPS, type ContactGroup } from './types.ts';
@@ -26,7 +27,7 @@ export function withoutGroup(groups: readonly number[], id: number): number[] {
 }
 
 /** 224 when the owner has no such group (MSNP5.md 9.8 check 6, 9.9, 9.29). */
-export async function groupMissing(tx: StoreTx, ownerId: number, groupId: number): Promise<{ error: number } | undefined> {
+export async function groupMissing(tx: StoreTx, ownerId: number, groupId: number): Promise<Failure | undefined> {
   const groups = await tx.groups(ownerId);
   return groups.some((g) => g.id === groupId) ? undefined : { error: ErrorCode.INVALID_GROUP };
 }

@@ -1,4 +1,5 @@
 // Invitation e-mails: SDC with a personal note (MSNP5.md 9.19) and SND without one (9.18).
+import type { Outcome } from './failure.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { isValidHandle, normalizeHandle } from '../protocol/names.ts';
 import type { Outbox } from './outbox.ts';
@@ -24,7 +25,7 @@ export interface InvitationRequest {
   webUrl: string;
 }
 
-export type InvitationOutcome = { ok: true; id: number } | { error: number };
+export type InvitationOutcome = Outcome<{ id: number }>;
 
 /** `<address|index>`: digits are an index, anything else must be an address (MSNP5.md 9.18, 9.19). */
 export function parseInviteTarget(token: string): InviteTarget | undefined {

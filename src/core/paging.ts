@@ -1,4 +1,5 @@
 // PAG: a page to a contact's mobile device (MSNP5.md 9.20), or to its client as IPG (9.28).
+import type { Outcome } from './failure.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { percentDecode } from '../protocol/names.ts';
 import { parsePagePayload } from '../protocol/page.ts';
@@ -15,7 +16,7 @@ export interface Pager {
 }
 
 /** How an accepted page travels: shown by the target's NS session (IPG) or queued for the phone. */
-export type PageOutcome = { ok: true; via: 'ipg' } | { ok: true; via: 'outbox'; id: number } | { error: number };
+export type PageOutcome = Outcome<{ via: 'ipg' } | { via: 'outbox'; id: number }>;
 
 /**
  * Sends a page, checking in this order (MSNP5.md 9.20, decisions): no such account → 205; no mobile

@@ -1,3 +1,4 @@
+import type { Outcome } from './failure.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import type { Bus, PresenceRecord, Shown, UserEvent } from './bus.ts';
 import { groupMissing, nextGroupId, withGroup, withoutGroup } from './groups.ts';
@@ -17,9 +18,6 @@ import {
   type PrivacyFacts,
   type Status,
 } from './types.ts';
-
-export type Failure = { error: number };
-export type Outcome<T> = ({ ok: true } & T) | Failure;
 
 export interface AddResult {
   version: number;

@@ -32,6 +32,9 @@ export type WebService = keyof typeof SERVICE_PAGES;
  */
 export const HOTMAIL_PATHS = ['/cgi-bin/HoTMaiL', '/cgi-bin/compose', '/cgi-bin/folders', '/cgi-bin/getmsg'] as const;
 
+/** Where to get a Messenger client and how to point it at this server: the download URL of CVR/CVQ (MSNP5.md 9.3). */
+export const DOWNLOAD_PATH = '/download';
+
 /** The e-mail verification link of the sign-up page. */
 export const VERIFY_PATH = '/verify';
 

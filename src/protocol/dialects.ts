@@ -44,7 +44,7 @@ function asciiUpperCase(token: string): string {
   return token.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
 
-/** The per-dialect switch list of §4.3 as data. */
+/** The per-dialect switch list of §4.3 as data, and the other rules that differ by dialect. */
 export interface DialectFeatures {
   xfrNsZero: boolean;
   xfrNsDsAddress: boolean;
@@ -55,23 +55,38 @@ export interface DialectFeatures {
   emailTypesText: boolean;
   urlSiteId: boolean;
   ims: boolean;
-  mobileCommands: boolean /* BPR PRP NOT SDC PAG */;
-  challenges: boolean /* CHL QRY IPG */;
+  /** BPR PRP NOT SDC PAG, URL MOBILE and CHGMOB */
+  mobileCommands: boolean;
+  /** CHL QRY IPG, URL PROFILE */
+  challenges: boolean;
+  /** URL N2PACCOUNT and N2PFUND: MSNP6 only (MSNP5.md 9.16) */
+  net2phone: boolean;
+  /** URL CHAT (MSNP5.md 9.16) */
+  chatRooms: boolean;
+  /** The login refusal for a full server: 922 from MSNP5, 920 before (MSNP5.md 13; 922 is new in MSNP5). */
+  busyCode: 920 | 922;
+  /** The login refusal for an unverified account: 924 from MSNP5; 911 before, which do not know 924 (MSNP5.md 6.4, 13). */
+  unverifiedCode: 911 | 924;
 }
 
-/** The first dialect level with each feature (MSNP5.md 4.3; D-3 for 5/6/7). */
-const FEATURE_SINCE: Readonly<Record<keyof DialectFeatures, number>> = {
-  xfrNsZero: 3,
-  xfrNsDsAddress: 7,
-  usrOkVerifiedFlag: 6,
-  fullProfile: 3,
-  synPhones: 5,
-  groups: 7,
-  emailTypesText: 3,
-  urlSiteId: 3,
-  ims: 3,
-  mobileCommands: 5,
-  challenges: 6,
+/** The features that are on or off by dialect. */
+export type DialectFlag = Exclude<keyof DialectFeatures, 'busyCode' | 'unverifiedCode'>;
+
+/** The dialect levels with each feature, first and last (MSNP5.md 4.2, 4.3; D-3 for 5/6/7). */
+const FEATURE_LEVELS: Readonly<Record<DialectFlag, readonly [since: number, until?: number]>> = {
+  xfrNsZero: [3],
+  xfrNsDsAddress: [7],
+  usrOkVerifiedFlag: [6],
+  fullProfile: [3],
+  synPhones: [5],
+  groups: [7],
+  emailTypesText: [3],
+  urlSiteId: [3],
+  ims: [3],
+  mobileCommands: [5],
+  challenges: [6],
+  net2phone: [6, 6],
+  chatRooms: [7],
 };
 
 /** Computed once per dialect and frozen: a session asks for its features at every turn. */
@@ -81,26 +96,13 @@ export function featuresOf(d: Dialect): DialectFeatures {
   let features = FEATURES.get(d);
   if (features === undefined) {
     const level = dialectLevel(d);
-    const flags = Object.entries(FEATURE_SINCE).map(([feature, since]) => [feature, level >= since]);
-    features = Object.freeze(Object.fromEntries(flags) as DialectFeatures);
+    const flags = Object.entries(FEATURE_LEVELS).map(([feature, [since, until]]) => [feature, level >= since && level <= (until ?? level)]);
+    features = Object.freeze({
+      ...Object.fromEntries(flags),
+      busyCode: level >= 5 ? 922 : 920,
+      unverifiedCode: level >= 5 ? 924 : 911,
+    } as DialectFeatures);
     FEATURES.set(d, features);
   }
   return features;
-}
-
-/** Client commands the NS knows, by the dialect level that introduced them (MSNP5.md 4.2, D-3). */
-const NS_COMMAND_SINCE: ReadonlyMap<string, number> = new Map([
-  ...['VER', 'INF', 'USR', 'CVR', 'SYN', 'LST', 'GTC', 'BLP', 'ADD', 'REM', 'REA', 'CHG', 'XFR', 'FND', 'SND', 'URL', 'PNG', 'OUT'].map(
-    (c) => [c, 2] as const,
-  ),
-  ['IMS', 3],
-  ...['PRP', 'SDC', 'PAG'].map((c) => [c, 5] as const),
-  ...['QRY', 'CHL'].map((c) => [c, 6] as const),
-  ...['LSG', 'ADG', 'RMG', 'REG'].map((c) => [c, 7] as const),
-]);
-
-/** Which client commands exist on the NS in a dialect (§3.7: a command of another dialect is unknown). Case-sensitive. */
-export function nsCommandExists(d: Dialect, command: string): boolean {
-  const since = NS_COMMAND_SINCE.get(command);
-  return since !== undefined && dialectLevel(d) >= since;
 }

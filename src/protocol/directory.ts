@@ -30,6 +30,14 @@ export function findResultTokens(fields: FindFields): string[] {
   return FIND_FIELDS.map((key) => `${key}=${canonicalEncode(fields[key])}`);
 }
 
+/**
+ * True when a directory value, written canonically in an FND result, is one msnd also reads in an
+ * FND query (MSNP5.md 3.4): empty, or text without control characters within FIELD_MAX_BYTES encoded.
+ */
+export function isDirectoryValue(text: string): boolean {
+  return text === '' || acceptEncoded(canonicalEncode(text), FIELD_MAX_BYTES).ok;
+}
+
 function decodeField(encoded: string): string | undefined {
   if (encoded === '') return '';
   const checked = acceptEncoded(encoded, FIELD_MAX_BYTES);

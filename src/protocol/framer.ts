@@ -47,6 +47,14 @@ export class Framer {
     this.#payloadRule = options.payloadRule;
   }
 
+  /**
+   * Whether bytes of an unfinished command are held: a line whose LF has not come, or a payload
+   * announced by a line and not yet complete. False once the framer is dead.
+   */
+  get hasPartialInput(): boolean {
+    return this.#partialLineBytes > 0 || this.#payload !== undefined;
+  }
+
   /** Feed bytes; returns the frames completed by them, in order. After a violation frame, the framer is dead: it returns nothing more, ever. */
   push(chunk: Buffer): Frame[] {
     const frames: Frame[] = [];

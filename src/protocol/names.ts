@@ -36,7 +36,13 @@ function needsEscape(byte: number): boolean {
 
 export type NameCheck = { ok: true; wire: string; text: string } | { ok: false; reason: 'too-long' | 'invalid' };
 
-/** Validates an encoded name as received (a latin1 token). too-long: > maxEncodedBytes as received. invalid: decodes to invalid UTF-8 or contains control chars, or is empty. wire = the token exactly as sent, except when it contains raw bytes ≥0x80: then it is the canonical encoding of its decoded text. text = decoded Unicode. */
+/**
+ * Validates an encoded name as received (a latin1 token). wire = the form msnd stores and sends: the
+ * token exactly as sent, except when it contains raw bytes ≥0x80: then the canonical encoding of its
+ * decoded text. too-long: > maxEncodedBytes as received, or wire longer than that. invalid: decodes
+ * to invalid UTF-8 or contains control chars, or is empty. text = decoded Unicode. An accepted wire
+ * is accepted again as it is (acceptEncoded(wire) gives the same wire and text).
+ */
 export function acceptEncoded(param: string, maxEncodedBytes: number): NameCheck {
   if (param.length > maxEncodedBytes) return { ok: false, reason: 'too-long' };
   const bytes = percentDecode(param);
@@ -45,6 +51,11 @@ export function acceptEncoded(param: string, maxEncodedBytes: number): NameCheck
   if (CONTROL_CHAR.test(text)) return { ok: false, reason: 'invalid' };
   // Keep the client's own encoding, unless it sent unescaped UTF-8 (MSNP5.md 3.4, D-21).
   const wire = RAW_HIGH_BYTE.test(param) ? canonicalEncode(bytes) : param;
+  // Decision: the limit is on the encoded name msnd stores and sends (MSNP5.md 3.4, 8.1, 14), so that
+  // nothing it sends is refused when sent back. Unescaped UTF-8 that outgrows it once encoded is an
+  // over-long name, answered as the reference answers one (REA/ADD/PRP close: 9.8 #3, 9.10, 9.14;
+  // groups 229: 9.29); period clients always escape (3.4), so only careless clients meet this.
+  if (wire.length > maxEncodedBytes) return { ok: false, reason: 'too-long' };
   return { ok: true, wire, text };
 }
 

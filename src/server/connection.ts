@@ -9,6 +9,8 @@ export interface ConnectionOptions {
   maxLineBytes: number;
   /** Output a peer may leave unread before it is dropped as too slow (1 MiB by default). */
   maxPendingWriteBytes?: number;
+  /** A started command line, with its payload, must be complete this soon, or the connection is closed (none: no bound). */
+  partialInputMs?: number;
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
 }
 
@@ -32,6 +34,9 @@ export class Connection {
   private readonly endedPromise: Promise<void>;
   private markEnded: () => void = () => {};
   private timer: NodeJS.Timeout | undefined;
+  /** Runs while the framer holds part of a command; separate from `timer` (login and idle limits). */
+  private partialTimer: NodeJS.Timeout | undefined;
+  private readonly partialInputMs: number | undefined;
   private readonly maxPendingWriteBytes: number;
 
   constructor(
@@ -44,6 +49,7 @@ export class Connection {
     this.log = parentLog.child({ conn: this.id });
     this.framer = new Framer(options);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
+    this.partialInputMs = options.partialInputMs;
     socket.setNoDelay(true);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     this.endedPromise = new Promise((resolve) => (this.markEnded = resolve));
@@ -52,6 +58,7 @@ export class Connection {
     socket.once('close', () => {
       this.closing = true;
       this.clearTimer();
+      this.clearPartialTimer();
       this.markEnded();
     });
   }
@@ -115,6 +122,7 @@ export class Connection {
     if (this.closing) return;
     this.closing = true;
     this.clearTimer();
+    this.clearPartialTimer();
     this.log.debug({ reason }, 'closing');
     this.work.length = 0;
     this.socket.end();
@@ -140,7 +148,8 @@ export class Connection {
 
   private receive(chunk: Buffer): void {
     if (this.closing) return;
-    for (const frame of this.framer.push(chunk)) {
+    const frames = this.framer.push(chunk);
+    for (const frame of frames) {
       if (frame.type === 'violation') {
         this.enqueue(() => this.close(frame.reason));
         return;
@@ -148,6 +157,30 @@ export class Connection {
       this.work.push(() => this.process(frame));
     }
     this.pump();
+    this.watchPartialInput(frames.length > 0);
+  }
+
+  /**
+   * MSNP5.md 14 (a decision): a command that has started to arrive, line and payload together, must
+   * be complete within `partialInputMs`, counted from the chunk that started it; later pieces of the
+   * same command do not restart the count, so a peer cannot hold the connection by dripping bytes.
+   */
+  private watchPartialInput(completedCommand: boolean): void {
+    if (this.partialInputMs === undefined) return;
+    if (!this.framer.hasPartialInput) {
+      this.clearPartialTimer();
+      return;
+    }
+    // Still the command that the running timer was started for: let it run.
+    if (this.partialTimer && !completedCommand) return;
+    this.clearPartialTimer();
+    this.partialTimer = setTimeout(() => this.close('a started line or payload did not complete in time'), this.partialInputMs);
+    this.partialTimer.unref();
+  }
+
+  private clearPartialTimer(): void {
+    if (this.partialTimer) clearTimeout(this.partialTimer);
+    this.partialTimer = undefined;
   }
 
   private pump(): void {

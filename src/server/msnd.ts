@@ -4,11 +4,13 @@ import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
 import { PresenceFanout } from '../core/presence.ts';
 import type { Store } from '../core/store.ts';
+import { UnauthenticatedPool, type Admission, type PoolStats } from './admission.ts';
 import type { ServerConfig } from './config.ts';
-import { serveDispatch } from './dispatch.ts';
-import { NotificationSession, type NotificationContext } from './notification.ts';
-import { startServices } from './services.ts';
-import { Switchboard } from './switchboard.ts';
+import { serveDispatch } from './ds/dispatch-server.ts';
+import type { NsServer } from './ns/context.ts';
+import { NotificationSession } from './ns/session.ts';
+import { startWorkers } from './ns/workers.ts';
+import { Switchboard } from './sb/board.ts';
 import { startWebServer } from './web.ts';
 
 export interface BoundPorts {
@@ -18,8 +20,17 @@ export interface BoundPorts {
   http: number;
 }
 
+/** Counters of the running server (a metrics registry will publish them). */
+export interface MsndStats {
+  /** DS connections, and NS connections before `USR … OK`. */
+  login: PoolStats;
+  /** SB connections before `USR`/`ANS … OK`. */
+  switchboard: PoolStats;
+}
+
 export interface RunningMsnd {
   ports: BoundPorts;
+  stats: MsndStats;
   /** Sends OUT SSD to every NS session, closes every connection and listener. */
   stop(): Promise<void>;
 }
@@ -40,29 +51,77 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
+  const { limits } = config;
+  // Two pools, so that a flood of the DS or NS never crowds out a signed-in user's switchboard. No
+  // server.maxConnections: it would count signed-in sessions too (--max-sessions bounds those), and
+  // the pools already bound what a peer can hold without signing in.
+  const loginPool = new UnauthenticatedPool({
+    name: 'login',
+    perAddress: limits.unauthenticatedPerAddress,
+    total: limits.unauthenticatedTotal,
+    log,
+  });
+  const switchboardPool = new UnauthenticatedPool({
+    name: 'switchboard',
+    perAddress: limits.unauthenticatedPerAddress,
+    total: limits.switchboardUnauthenticatedTotal,
+    log,
+  });
+  /** Counts the socket in `pool` until it closes or the session calls `leave` on signing in. */
+  const admit = (pool: UnauthenticatedPool, socket: Socket): Admission => {
+    const admission = pool.admit(socket.remoteAddress ?? '', socket);
+    socket.once('close', () => admission.leave());
+    return admission;
+  };
   const publicHost = config.publicHost ?? config.host;
   const switchboard = new Switchboard({ config, log, store, bus, address: () => `${publicHost}:${sbPort}` });
   const sbServer = createServer((socket) => {
     track(socket);
-    switchboard.accept(socket);
+    switchboard.accept(socket, admit(switchboardPool, socket));
   });
   const sbPort = await listen(sbServer, config.host, config.sbPort);
   const sessions = new Set<NotificationSession>();
-  const services = startServices({ config, store, log, sessions, webUrl: () => web.baseUrl });
-  const ns: NotificationContext = {
+  const contexts = function* () {
+    for (const session of sessions) yield session.context;
+  };
+  const workers = startWorkers({ config, store, log, sessions: contexts, webUrl: () => web.baseUrl });
+  // The web server listens before the NS and DS: their URL, CVR and CVQ answers name its address.
+  // Its download page names the DS, whose port is known once that listens (port 0 picks one).
+  let dsPort = config.dsPort;
+  const web = await startWebServer({
+    config,
+    store,
+    bus,
+    log,
+    key: webKey ?? randomBytes(32),
+    outbox: workers.outbox,
+    alertStored: workers.pollAlerts,
+    dispatchAddress: () => ({ host: publicHost, port: dsPort }),
+  });
+  const ns: NsServer = {
     config,
     log,
     store,
     bus,
     listLimits: { forwardList: config.limits.forwardList, otherLists: config.limits.otherLists },
-    sessions,
+    outbox: workers.outbox,
     switchboardAddress: () => `${publicHost}:${sbPort}`,
     webBaseUrl: () => web.baseUrl,
-    services: services.ns,
+    admittedSessions: (except) => {
+      let count = 0;
+      for (const other of contexts()) if (other !== except && other.admitted && !other.conn.isClosing) count += 1;
+      return count;
+    },
+    signedInHere: (except, handle) => {
+      for (const other of contexts()) {
+        if (other !== except && other.isAuthenticated && !other.conn.isClosing && other.user.handle === handle) return true;
+      }
+      return false;
+    },
   };
   const nsServer = createServer((socket) => {
     track(socket);
-    new NotificationSession(socket, ns);
+    new NotificationSession(socket, ns, sessions, admit(loginPool, socket));
   });
   const nsPort = await listen(nsServer, config.host, config.nsPort);
   bus.announceNotificationServer(`${publicHost}:${nsPort}`);
@@ -79,6 +138,8 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   });
   const dsServer = createServer((socket) => {
     track(socket);
+    // DS connections never sign in: they stay in the pool until they close.
+    admit(loginPool, socket);
     serveDispatch(socket, {
       config,
       log,
@@ -86,22 +147,15 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
       // Without the bus, this node's own NS, which then tells the client why it cannot sign in (601).
       notificationAddress: async () => (await bus.leastLoadedNotificationServer().catch(() => undefined)) ?? `${publicHost}:${nsPort}`,
       dispatchAddress: () => `${publicHost}:${dsPort}`,
+      webBaseUrl: () => web.baseUrl,
     });
   });
-  const dsPort = await listen(dsServer, config.host, config.dsPort);
-  const web = await startWebServer({
-    config,
-    store,
-    bus,
-    log,
-    key: webKey ?? randomBytes(32),
-    outbox: services.ns.outbox,
-    alertStored: services.pollAlerts,
-  });
+  dsPort = await listen(dsServer, config.host, config.dsPort);
   log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
 
   return {
     ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port },
+    stats: { login: loginPool.stats, switchboard: switchboardPool.stats },
     async stop() {
       dsServer.close();
       nsServer.close();
@@ -109,8 +163,8 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
       await web.close();
       switchboard.closeAll();
       // MSNP5.md 9.26: every NS session gets OUT SSD, then the close.
-      await Promise.all([...ns.sessions].map((s) => (s.isAuthenticated ? s.kick('SSD') : s.end())));
-      await services.stop();
+      await Promise.all([...sessions].map((s) => (s.isAuthenticated ? s.kick('SSD') : s.end())));
+      await workers.stop();
       for (const socket of sockets) socket.destroy();
       log.info('stopped');
     },

@@ -18,6 +18,8 @@ export interface WebServerParts {
   outbox?: Outbox;
   /** Delivers stored alerts to this node's signed-in users now (after the admin API stored one). */
   alertStored?: () => Promise<void>;
+  /** This node's Dispatch Server as clients reach it (public host, bound port), for the download page. */
+  dispatchAddress?: () => { host: string; port: number };
 }
 
 export interface RunningWebServer extends RunningWeb {
@@ -30,7 +32,11 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
   let baseUrl = config.webUrl ?? '';
   const outbox = parts.outbox ?? new Outbox(parts.store);
   const deps: WebDeps = {
-    settings: webSettings(config, () => baseUrl),
+    settings: webSettings(
+      config,
+      () => baseUrl,
+      parts.dispatchAddress ?? (() => ({ host: config.publicHost ?? config.host, port: config.dsPort })),
+    ),
     store: parts.store,
     bus: parts.bus,
     log: parts.log.child({ role: 'web' }),
@@ -45,11 +51,14 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
 }
 
 /** The web's view of the settings; `baseUrl` is read late because port 0 is only known after listen. */
-function webSettings(config: ServerConfig, baseUrl: () => string): WebSettings {
+function webSettings(config: ServerConfig, baseUrl: () => string, dispatchAddress: () => { host: string; port: number }): WebSettings {
   const { limits } = config;
   return {
     get baseUrl() {
       return baseUrl().replace(/\/+$/, '');
+    },
+    get dispatchServer() {
+      return dispatchAddress();
     },
     webmail: config.webmailUrl,
     partnerServices: partnerServices(config),

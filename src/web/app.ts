@@ -6,6 +6,7 @@ import type { WebDeps } from './deps.ts';
 import { html, page } from './html.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { downloadRoutes } from './routes/download.ts';
 import { homeRoutes } from './routes/home.ts';
 import { mailRoutes } from './routes/mail.ts';
 import { mobileRoutes } from './routes/mobile.ts';
@@ -29,7 +30,17 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     if (status === 500) deps.log.error({ err: error, path: request.routeOptions.url }, 'web request failed');
     return reply.code(status).type('text/html').send(page('Something went wrong', html`<p>The request could not be handled.</p>`));
   });
-  for (const routes of [homeRoutes, signinRoutes, accountRoutes, mobileRoutes, mailRoutes, partnerRoutes, signupRoutes, adminRoutes]) {
+  for (const routes of [
+    homeRoutes,
+    signinRoutes,
+    accountRoutes,
+    mobileRoutes,
+    mailRoutes,
+    partnerRoutes,
+    signupRoutes,
+    downloadRoutes,
+    adminRoutes,
+  ]) {
     routes(app, deps);
   }
   return app;

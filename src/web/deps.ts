@@ -8,6 +8,8 @@ import type { WebKeys } from './keys.ts';
 export interface WebSettings {
   /** Public base URL of this web server, e.g. `http://127.0.0.1:8080`. */
   baseUrl: string;
+  /** The Dispatch Server as clients reach it (public host and port): where a client is pointed (download page). */
+  dispatchServer: { host: string; port: number };
   /** The operator's webmail (INBOX, COMPOSE, FOLDERS), if any. */
   webmail: string | undefined;
   /** The operator's pages for the URL services msnd does not run (Net2Phone, chat rooms), if any. */

@@ -40,7 +40,7 @@ S: MSG Hotmail Hotmail 345
 | Flags: 1027
 | sid: 507
 | kv: 5
-| MSPAuth: 7Qk2pLr9AbCdEf\$\$
+| MSPAuth: 7Qk2pLr9AbCdEf$$
 |
 |
 S: MSG Hotmail Hotmail 223
@@ -133,7 +133,7 @@ S: MSG Hotmail Hotmail 345
 | Flags: 1027
 | sid: 507
 | kv: 5
-| MSPAuth: 7Qk2pLr9AbCdEf\$\$
+| MSPAuth: 7Qk2pLr9AbCdEf$$
 |
 |
 `;

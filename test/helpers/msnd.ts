@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { MemoryBus } from '../../src/bus/memory.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
@@ -29,11 +30,12 @@ export class TestMsnd {
     private readonly passwords: Map<string, string>,
   ) {}
 
-  static async start(config: ServerConfigInput = {}): Promise<TestMsnd> {
+  /** `options.log`: the server's logger (default: silent, or MSND_TEST_LOG's level on stderr). */
+  static async start(config: ServerConfigInput = {}, options: { log?: Logger } = {}): Promise<TestMsnd> {
     const dataDir = await mkdtemp(join(tmpdir(), 'msnd-test-'));
     const store = await openStore({ dataDir, secretKey: randomBytes(32) });
     const bus = new MemoryBus();
-    const log = process.env.MSND_TEST_LOG ? createLogger(process.env.MSND_TEST_LOG, process.stderr) : silentLogger();
+    const log = options.log ?? (process.env.MSND_TEST_LOG ? createLogger(process.env.MSND_TEST_LOG, process.stderr) : silentLogger());
     const parsed = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir, ...config });
     const msnd = await startMsnd({ config: parsed, store, bus, log });
     return new TestMsnd(msnd, store, bus, dataDir, new Map());

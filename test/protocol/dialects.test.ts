@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALL_DIALECTS, dialectLevel, featuresOf, negotiate, nsCommandExists } from '../../src/protocol/dialects.ts';
-import type { Dialect, DialectFeatures } from '../../src/protocol/dialects.ts';
+import { ALL_DIALECTS, dialectLevel, featuresOf, negotiate } from '../../src/protocol/dialects.ts';
+import type { Dialect, DialectFlag } from '../../src/protocol/dialects.ts';
 
 describe('ALL_DIALECTS and dialectLevel', () => {
   it('lists MSNP7 … MSNP2, highest first', () => {
@@ -85,7 +85,7 @@ describe('negotiate (MSNP5.md 4.1, D-1, D-2)', () => {
 });
 
 describe('featuresOf (MSNP5.md 4.3)', () => {
-  const rows: Record<keyof DialectFeatures, readonly boolean[]> = {
+  const rows: Record<DialectFlag, readonly boolean[]> = {
     //                      MSNP2  MSNP3  MSNP4  MSNP5  MSNP6  MSNP7
     xfrNsZero: [false, true, true, true, true, true],
     xfrNsDsAddress: [false, false, false, false, false, true],
@@ -98,86 +98,23 @@ describe('featuresOf (MSNP5.md 4.3)', () => {
     ims: [false, true, true, true, true, true],
     mobileCommands: [false, false, false, true, true, true],
     challenges: [false, false, false, false, true, true],
+    net2phone: [false, false, false, false, true, false],
+    chatRooms: [false, false, false, false, false, true],
   };
+  // The login refusal for a full server: 922 is new in MSNP5 (MSNP5.md 13).
+  const busyCodes = [920, 920, 920, 922, 922, 922];
+  // An unverified account's refusal: 924 is new in MSNP5 (MSNP5.md 6.4, 13); older clients get 911.
+  const unverifiedCodes = [911, 911, 911, 924, 924, 924];
   const order: Dialect[] = ['MSNP2', 'MSNP3', 'MSNP4', 'MSNP5', 'MSNP6', 'MSNP7'];
 
   for (const [i, dialect] of order.entries()) {
     it(`matches the table for ${dialect}`, () => {
-      const expected = Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]]));
+      const expected = {
+        ...Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]])),
+        busyCode: busyCodes[i],
+        unverifiedCode: unverifiedCodes[i],
+      };
       assert.deepEqual(featuresOf(dialect), expected);
     });
   }
-});
-
-describe('nsCommandExists (MSNP5.md 3.7, 4.2, D-3)', () => {
-  const base = [
-    'VER',
-    'INF',
-    'USR',
-    'CVR',
-    'SYN',
-    'LST',
-    'GTC',
-    'BLP',
-    'ADD',
-    'REM',
-    'REA',
-    'CHG',
-    'XFR',
-    'FND',
-    'SND',
-    'URL',
-    'PNG',
-    'OUT',
-  ];
-  const since: [string[], number][] = [
-    [base, 2],
-    [['IMS'], 3],
-    [['PRP', 'SDC', 'PAG'], 5],
-    [['QRY', 'CHL'], 6],
-    [['LSG', 'ADG', 'RMG', 'REG'], 7],
-  ];
-
-  for (const [commands, level] of since) {
-    it(`${commands.join(' ')} exist from MSNP${level} on`, () => {
-      for (const dialect of ALL_DIALECTS) {
-        for (const c of commands) assert.equal(nsCommandExists(dialect, c), dialectLevel(dialect) >= level, `${c} in ${dialect}`);
-      }
-    });
-  }
-
-  it('matches the examples of MSNP5.md 3.7', () => {
-    assert.equal(nsCommandExists('MSNP5', 'ADG'), false);
-    assert.equal(nsCommandExists('MSNP4', 'PRP'), false);
-  });
-
-  it('knows no server-only, switchboard or CVR0 commands on the NS', () => {
-    for (const c of [
-      'MSG',
-      'BPR',
-      'NOT',
-      'IPG',
-      'ILN',
-      'NLN',
-      'FLN',
-      'RNG',
-      'QNG',
-      'CAL',
-      'ANS',
-      'IRO',
-      'JOI',
-      'BYE',
-      'ACK',
-      'NAK',
-      'CVQ',
-    ]) {
-      assert.equal(nsCommandExists('MSNP7', c), false, c);
-    }
-  });
-
-  it('is case-sensitive and rejects junk, including object property names', () => {
-    for (const c of ['ver', 'Ver', 'VER ', '', 'FOO', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
-      assert.equal(nsCommandExists('MSNP7', c), false, c);
-    }
-  });
 });

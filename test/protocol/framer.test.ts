@@ -308,6 +308,91 @@ describe('Framer: dead after a violation', () => {
   });
 });
 
+describe('Framer: hasPartialInput', () => {
+  it('is false before any input and after whole lines', () => {
+    const f = framer();
+    assert.equal(f.hasPartialInput, false);
+    f.push(bytes('PNG\r\nCHG 1 NLN\r\n'));
+    assert.equal(f.hasPartialInput, false);
+  });
+
+  it('is true while a line lacks its LF, a bare CR included, and false once the LF comes', () => {
+    const f = framer();
+    f.push(bytes('PN'));
+    assert.equal(f.hasPartialInput, true);
+    f.push(bytes('G\r'));
+    assert.equal(f.hasPartialInput, true);
+    assert.deepEqual(f.push(bytes('\n')), [command('PNG', [])]);
+    assert.equal(f.hasPartialInput, false);
+  });
+
+  it('counts a line of spaces as started, and an empty line as nothing held', () => {
+    const f = framer();
+    f.push(bytes('   '));
+    assert.equal(f.hasPartialInput, true);
+    assert.deepEqual(f.push(bytes('\r\n\r\n')), []);
+    assert.equal(f.hasPartialInput, false);
+  });
+
+  it('is true after a complete line that announces a payload, until the last payload byte', () => {
+    const f = framer();
+    assert.deepEqual(f.push(bytes('MSG 1 A 5\r\n')), []);
+    assert.equal(f.hasPartialInput, true);
+    f.push(bytes('abcd'));
+    assert.equal(f.hasPartialInput, true);
+    assert.deepEqual(f.push(bytes('e')), [command('MSG', ['1', 'A', '5'], 'abcde')]);
+    assert.equal(f.hasPartialInput, false);
+  });
+
+  it('is false after a payload of 0 bytes, which needs nothing more', () => {
+    const f = framer();
+    assert.deepEqual(f.push(bytes('MSG 1 A 0\r\n')), [command('MSG', ['1', 'A', '0'], '')]);
+    assert.equal(f.hasPartialInput, false);
+  });
+
+  it('tells the new partial line after a complete command in the same chunk', () => {
+    const f = framer();
+    assert.deepEqual(f.push(bytes('MSG 1 U 2\r\nhiPN')), [command('MSG', ['1', 'U', '2'], 'hi')]);
+    assert.equal(f.hasPartialInput, true);
+  });
+
+  it('is false after a violation, whatever came before (the framer is dead)', () => {
+    const line = framer({ maxLineBytes: 8 });
+    line.push(bytes('PNG 1234'));
+    assert.equal(line.hasPartialInput, true);
+    assert.equal(line.push(bytes('5678'))[0]?.type, 'violation');
+    assert.equal(line.hasPartialInput, false);
+    const dead = framer();
+    assert.equal(dead.push(bytes('MSG 1 A x\r\nab'))[0]?.type, 'violation');
+    assert.equal(dead.hasPartialInput, false);
+    dead.push(bytes('more'));
+    assert.equal(dead.hasPartialInput, false);
+  });
+
+  it('agrees with a model: true exactly when the input so far does not end at a command boundary', () => {
+    // Commands alone (no violations): bytes held = the wire prefix is not a whole number of commands.
+    const cmd = fc.oneof(
+      fc.constantFrom('PNG', 'CHG 1 NLN', '  ').map((l) => bytes(`${l}\r\n`)),
+      fc.uint8Array({ maxLength: 20 }).map((p) => encodePayloadCommand('MSG', ['1', 'U'], Buffer.from(p))),
+    );
+    fc.assert(
+      fc.property(fc.array(cmd, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 10 }), (commands, cuts) => {
+        const wire = Buffer.concat(commands);
+        const boundaries = new Set<number>([0]);
+        let at = 0;
+        for (const c of commands) boundaries.add((at += c.length));
+        const f = framer();
+        let fed = 0;
+        for (const piece of splitAt(wire, cuts)) {
+          f.push(piece);
+          fed += piece.length;
+          assert.equal(f.hasPartialInput, !boundaries.has(fed), `after ${fed} of ${wire.length} bytes`);
+        }
+      }),
+    );
+  });
+});
+
 describe('Framer: properties', () => {
   const token = fc.stringMatching(/^[!-~\x80-\xff]{1,12}$/);
   const plainCommand = fc.record({

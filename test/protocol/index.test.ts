@@ -28,7 +28,6 @@ describe('src/protocol/index.ts', () => {
       'dialectLevel',
       'negotiate',
       'featuresOf',
-      'nsCommandExists',
       'mimeMessage',
       'profileMessage',
     ];

@@ -136,6 +136,25 @@ describe('acceptEncoded', () => {
     assert.deepEqual(acceptEncoded('a'.repeat(62), GROUP_NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
   });
 
+  it('measures unescaped UTF-8 in its canonical encoding, the form msnd stores and sends (issue 10 #2)', () => {
+    const raw = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+    // 193 × é: 386 bytes as received, 1,158 once encoded → too long, like any over-long name
+    assert.deepEqual(acceptEncoded(raw('é'.repeat(193)), NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
+    assert.deepEqual(acceptEncoded(raw('é'.repeat(64)), NAME_MAX_BYTES), { ok: true, wire: '%C3%A9'.repeat(64), text: 'é'.repeat(64) });
+    assert.deepEqual(acceptEncoded(raw('é'.repeat(64) + 'abc'), NAME_MAX_BYTES), {
+      ok: true,
+      wire: '%C3%A9'.repeat(64) + 'abc',
+      text: 'é'.repeat(64) + 'abc',
+    });
+    assert.deepEqual(acceptEncoded(raw('é'.repeat(64) + 'abcd'), NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
+    assert.deepEqual(acceptEncoded(raw('é'.repeat(65)), NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
+    assert.deepEqual(acceptEncoded(raw('日'.repeat(32)), PHONE_MAX_BYTES), { ok: false, reason: 'too-long' });
+    assert.equal(acceptEncoded(raw('日'.repeat(10) + 'ab'), GROUP_NAME_MAX_BYTES).ok, false);
+    assert.equal(acceptEncoded(raw('日'.repeat(6) + 'abcdefg'), GROUP_NAME_MAX_BYTES).ok, true);
+    // the limit as received still holds, even where the canonical form would be shorter
+    assert.deepEqual(acceptEncoded('%41'.repeat(129) + raw('é'), NAME_MAX_BYTES), { ok: false, reason: 'too-long' });
+  });
+
   it('reports too-long before looking at the content', () => {
     assert.deepEqual(acceptEncoded('%FF'.repeat(40), PHONE_MAX_BYTES), { ok: false, reason: 'too-long' });
   });
@@ -195,6 +214,109 @@ describe('acceptEncoded', () => {
         if (check.ok) assert.match(check.wire, /^[!-~]+$/);
       }),
     );
+  });
+});
+
+/**
+ * Names as a client may send them: each character raw (UTF-8 bytes unescaped), %-escaped in upper or
+ * lower case, or byte by byte a mixture; sometimes a literal '%', a stray byte, a control char.
+ */
+type Style = 'raw' | 'upper' | 'lower';
+
+function namePiece(style: fc.Arbitrary<Style>): fc.Arbitrary<string> {
+  const character = fc
+    .tuple(
+      fc.oneof(
+        fc.integer({ min: 0x21, max: 0x7e }),
+        fc.integer({ min: 0xa0, max: 0x7ff }),
+        fc.integer({ min: 0x800, max: 0xffff }).filter((cp) => cp < 0xd800 || cp > 0xdfff),
+        fc.integer({ min: 0x10000, max: 0x10ffff }),
+      ),
+      fc.array(style, { minLength: 4, maxLength: 4 }),
+    )
+    .map(([cp, styles]) =>
+      [...Buffer.from(String.fromCodePoint(cp), 'utf8')]
+        .map((byte, i) => {
+          const hex = byte.toString(16).padStart(2, '0');
+          return styles[i] === 'upper' ? `%${hex.toUpperCase()}` : styles[i] === 'lower' ? `%${hex}` : String.fromCharCode(byte);
+        })
+        .join(''),
+    );
+  const stray = fc.integer({ min: 0, max: 0xff }).map((b) => (b < 0x80 ? `%${b.toString(16).padStart(2, '0')}` : String.fromCharCode(b)));
+  return fc.oneof(
+    { weight: 20, arbitrary: character },
+    { weight: 1, arbitrary: fc.constantFrom('%', '%4', '%G1', '%25') },
+    { weight: 1, arbitrary: stray },
+  );
+}
+
+/** Per name: every byte raw (a client that does not escape), every byte escaped, or a mixture. */
+const NAME_PIECES = [
+  namePiece(fc.constant('raw')),
+  namePiece(fc.constantFrom('upper', 'lower')),
+  namePiece(fc.constantFrom('raw', 'upper', 'lower')),
+];
+
+/** The longest run of pieces that fits `limit` as received: names near the limit, many of them raw UTF-8 that grows. */
+function nameNear(limit: number): fc.Arbitrary<string> {
+  const pieces = fc.oneof(...NAME_PIECES.map((piece) => fc.array(piece, { minLength: 1, maxLength: limit, size: 'max' })));
+  return pieces.map((list) => {
+    let name = list[0]!;
+    for (const piece of list.slice(1)) {
+      if (name.length + piece.length > limit) break;
+      name += piece;
+    }
+    return name;
+  });
+}
+
+/** Any token a client can send (no space: it separates parameters). */
+const ANY_TOKEN = (limit: number): fc.Arbitrary<string> =>
+  fc.string({ unit: 'binary', maxLength: limit + 2 }).map((t) => Buffer.from(t, 'utf8').toString('latin1').replaceAll(' ', ''));
+
+describe('acceptEncoded: what msnd stores and sends is within every limit (MSNP5.md 3.4, 8.1, 14)', () => {
+  for (const [what, limit] of [
+    ['name', NAME_MAX_BYTES],
+    ['phone value', PHONE_MAX_BYTES],
+    ['group name', GROUP_NAME_MAX_BYTES],
+  ] as const) {
+    it(`${what} (${limit} bytes): an accepted form is within the limit, one token, and accepted again unchanged`, () => {
+      fc.assert(
+        fc.property(fc.oneof(nameNear(limit), nameNear(limit * 3), ANY_TOKEN(limit)), (param) => {
+          const check = acceptEncoded(param, limit);
+          if (!check.ok) {
+            if (check.reason === 'too-long') {
+              // too long as received, or once encoded
+              const bytes = percentDecode(param);
+              assert.ok(param.length > limit || canonicalEncode(bytes).length > limit, param);
+            }
+            return;
+          }
+          assert.ok(check.wire.length <= limit, `${check.wire.length} > ${limit}`);
+          assert.match(check.wire, /^[!-~]+$/);
+          assert.equal(percentDecode(check.wire).toString('utf8'), check.text);
+          // sent back verbatim (REA, ADD, PRP, REG), it is accepted and stored unchanged
+          assert.deepEqual(acceptEncoded(check.wire, limit), check);
+          // the client's own encoding is kept when it escaped every byte ≥ 0x80 (D-21)
+          if (!/[\x80-\xff]/.test(param)) assert.equal(check.wire, param);
+        }),
+        { numRuns: 500 },
+      );
+    });
+  }
+
+  it('the generator reaches both sides: raw UTF-8 near the limit is sometimes accepted, sometimes too long once encoded', () => {
+    const seen = { accepted: 0, grown: 0 };
+    fc.assert(
+      fc.property(nameNear(NAME_MAX_BYTES), (param) => {
+        const check = acceptEncoded(param, NAME_MAX_BYTES);
+        if (!/[\x80-\xff]/.test(param)) return;
+        if (check.ok) seen.accepted += 1;
+        else if (check.reason === 'too-long' && param.length <= NAME_MAX_BYTES) seen.grown += 1;
+      }),
+      { numRuns: 300 },
+    );
+    assert.ok(seen.accepted > 0 && seen.grown > 0, JSON.stringify(seen));
   });
 });
 

@@ -20,8 +20,24 @@ const CLIENT_ID = 'msmsgs@msnmsgr.com';
 const CHALLENGE_LINE = /^CHL 0 [0-9]{20}$/;
 const ANSWER_MS = 800;
 
+/** Every id → key pair of MSNP5.md 9.27, copied from the reference. */
+const REFERENCE_PAIRS: [string, string][] = [
+  ['msmsgs@msnmsgr.com', 'Q1P7W2E4J9R8U3S5'],
+  ['PROD0038W!61ZTF9', 'VT6PX?UQTM4WM%YR'],
+  ['PROD0058#7IL2{QD', 'QHDCY@7R1TB6W?5B'],
+  ['PROD0061VRRZH@4F', 'JXQ6J@TUOGYV@N0M'],
+  ['PROD00504RLUG%WL', 'I2EBK%PYNLZL5_J4'],
+  ['PROD0076ENE8*@AW', 'CEQJ8}OE0!WTSWII'],
+];
+/** The operator's pairs of `keyed`: a new client, and a new key for a built-in id. */
+const OPERATOR_ID = 'PROD0099{OP}#%!?';
+const OPERATOR_KEY = 'K3Y*@_{odd}=%!?#';
+const REKEYED_ID = 'PROD0058#7IL2{QD';
+const REKEYED_KEY = 'NEWKEY0000000001';
+
 let once: TestMsnd;
 let often: TestMsnd;
+let keyed: TestMsnd;
 const clients: MsnClient[] = [];
 
 before(async () => {
@@ -33,16 +49,26 @@ before(async () => {
     dialects: [...DIALECTS],
     limits: { challengeFirstMs: 50, challengeMinIntervalMs: 100, challengeMaxIntervalMs: 200, challengeAnswerMs: ANSWER_MS },
   });
+  keyed = await TestMsnd.start({
+    dialects: [...DIALECTS],
+    challengeKeys: { [OPERATOR_ID]: OPERATOR_KEY, [REKEYED_ID]: REKEYED_KEY },
+    limits: { challengeFirstMs: 100, challengeMinIntervalMs: 60_000, challengeMaxIntervalMs: 60_000, challengeAnswerMs: ANSWER_MS },
+  });
 });
 
 after(async () => {
   for (const client of clients) client.close();
-  await Promise.all([once.stop(), often.stop()]);
+  await Promise.all([once.stop(), often.stop(), keyed.stop()]);
 });
 
 /** The right answer, computed here: md5hex(challenge + the msmsgs key) (MSNP5.md 9.27). */
 function rightAnswer(challenge: string): string {
-  return createHash('md5').update(`${challenge}Q1P7W2E4J9R8U3S5`, 'latin1').digest('hex');
+  return answerWith(challenge, 'Q1P7W2E4J9R8U3S5');
+}
+
+/** md5hex(challenge + key), computed here and not with the server's code. */
+function answerWith(challenge: string, key: string): string {
+  return createHash('md5').update(`${challenge}${key}`, 'latin1').digest('hex');
 }
 
 /** VER … USR S on the NS; MSNP6+ answers `USR t OK handle name 1` (MSNP5.md 4.3). */
@@ -170,6 +196,112 @@ describe('wrong answers: 540 t, then close (MSNP5.md 9.27)', () => {
     await expectLine(conn, 'QRY 6');
     sendQry(conn, 7, rightAnswer(challenge));
     await expectClose(conn, ['540 7']);
+  });
+});
+
+describe('every client id of the period (MSNP5.md 9.27)', () => {
+  for (const [id, key] of REFERENCE_PAIRS) {
+    test(`${id}: QRY 10 ${id} 32 with md5(challenge + its key) gets QRY 10; the session goes on`, async () => {
+      const user = await newUser(once, 'pair');
+      const conn = await signedIn(once, user, 'MSNP7');
+      const challenge = await present(conn);
+      sendQry(conn, 10, answerWith(challenge, key), id);
+      await expectLine(conn, 'QRY 10');
+      await expectOpen(conn);
+      conn.close();
+    });
+  }
+
+  test('a third-party pair at MSNP6, and at a later challenge too', async () => {
+    const [id, key] = REFERENCE_PAIRS[3]!;
+    const user = await newUser(often, 'pairlater');
+    const conn = await signedIn(often, user, 'MSNP6');
+    sendQry(conn, 6, answerWith(await present(conn), key), id);
+    await expectLine(conn, 'QRY 6');
+    sendQry(conn, 7, answerWith(await nextChallenge(conn), key), id);
+    await expectLine(conn, 'QRY 7');
+    conn.close();
+  });
+
+  const wrong: [string, (challenge: string) => { payload: string; clientId: string }][] = [
+    ["a third-party id with the msmsgs key's answer", (c) => ({ payload: rightAnswer(c), clientId: 'PROD0061VRRZH@4F' })],
+    ["msmsgs@msnmsgr.com with a third-party key's answer", (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: CLIENT_ID })],
+    ['a wrong digest from a third-party id', () => ({ payload: 'f'.repeat(32), clientId: 'PROD0076ENE8*@AW' })],
+    ['an unknown id one character off a known one', (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: 'PROD0061VRRZH@4G' })],
+    ['a known id in other case', (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: 'prod0061vrrzh@4f' })],
+    ['a key used as the id', (c) => ({ payload: answerWith(c, 'JXQ6J@TUOGYV@N0M'), clientId: 'JXQ6J@TUOGYV@N0M' })],
+    ["an operator's id on a server that does not have it", (c) => ({ payload: answerWith(c, OPERATOR_KEY), clientId: OPERATOR_ID })],
+    [
+      'the right answer of a third-party pair, 31 bytes',
+      (c) => ({ payload: answerWith(c, 'VT6PX?UQTM4WM%YR').slice(0, 31), clientId: 'PROD0038W!61ZTF9' }),
+    ],
+    [
+      'the right answer of a third-party pair, 33 bytes',
+      (c) => ({ payload: `${answerWith(c, 'VT6PX?UQTM4WM%YR')}a`, clientId: 'PROD0038W!61ZTF9' }),
+    ],
+  ];
+  for (const [what, make] of wrong) {
+    test(`${what}: 540, then close`, async () => {
+      const user = await newUser(once, 'pairwrong');
+      const conn = await signedIn(once, user, 'MSNP7');
+      const { payload, clientId } = make(await present(conn));
+      sendQry(conn, 10, payload, clientId);
+      await expectClose(conn, ['540 10']);
+    });
+  }
+});
+
+describe("the operator's client keys (challengeKeys)", () => {
+  test('an added pair is accepted, at the first challenge and a client-requested one', async () => {
+    const user = await newUser(keyed, 'operator');
+    const conn = await signedIn(keyed, user, 'MSNP7');
+    sendQry(conn, 6, answerWith(await present(conn), OPERATOR_KEY), OPERATOR_ID);
+    await expectLine(conn, 'QRY 6');
+    conn.send('CHL', 7);
+    const reply = await expectLine(conn, /^CHL 7 [0-9]{20}$/);
+    sendQry(conn, 8, answerWith(reply.args[1]!, OPERATOR_KEY), OPERATOR_ID);
+    await expectLine(conn, 'QRY 8');
+    await expectOpen(conn);
+    conn.close();
+  });
+
+  test('the built-in pairs stay accepted beside it', async () => {
+    for (const [id, key] of REFERENCE_PAIRS.filter(([builtIn]) => builtIn !== REKEYED_ID)) {
+      const user = await newUser(keyed, 'beside');
+      const conn = await signedIn(keyed, user, 'MSNP6');
+      sendQry(conn, 6, answerWith(await present(conn), key), id);
+      await expectLine(conn, 'QRY 6');
+      conn.close();
+    }
+  });
+
+  test('a pair for a built-in id replaces its key: the new key is right', async () => {
+    const user = await newUser(keyed, 'rekeyed');
+    const conn = await signedIn(keyed, user, 'MSNP7');
+    sendQry(conn, 6, answerWith(await present(conn), REKEYED_KEY), REKEYED_ID);
+    await expectLine(conn, 'QRY 6');
+    conn.close();
+  });
+
+  test('a pair for a built-in id replaces its key: the old key gets 540, then close', async () => {
+    const user = await newUser(keyed, 'oldkey');
+    const conn = await signedIn(keyed, user, 'MSNP7');
+    sendQry(conn, 6, answerWith(await present(conn), 'QHDCY@7R1TB6W?5B'), REKEYED_ID);
+    await expectClose(conn, ['540 6']);
+  });
+
+  test("an operator's id with a wrong digest: 540, then close", async () => {
+    const user = await newUser(keyed, 'opwrong');
+    const conn = await signedIn(keyed, user, 'MSNP7');
+    sendQry(conn, 6, answerWith(await present(conn), `${OPERATOR_KEY}x`), OPERATOR_ID);
+    await expectClose(conn, ['540 6']);
+  });
+
+  test('an unknown id still gets 540, then close', async () => {
+    const user = await newUser(keyed, 'opunknown');
+    const conn = await signedIn(keyed, user, 'MSNP7');
+    sendQry(conn, 6, answerWith(await present(conn), OPERATOR_KEY), 'PROD0099{OP}#%!X');
+    await expectClose(conn, ['540 6']);
   });
 });
 
@@ -379,6 +511,47 @@ describe('challenge settings (config.ts limits)', () => {
     assert.equal(
       parseServerConfig({ limits: { challengeMinIntervalMs: 1000, challengeMaxIntervalMs: 1000 } }).limits.challengeMaxIntervalMs,
       1000,
+    );
+  });
+
+  test('challengeKeys: none by default; ids with any visible ASCII, keys with any character', () => {
+    assert.deepEqual(parseServerConfig({}).challengeKeys, {});
+    const keys = { 'PROD0038W!61ZTF9': 'a b', '{}%@!?*#_=~': 'K', ['x'.repeat(2048 - 'QRY 4294967295  32'.length)]: 'é' };
+    assert.deepEqual(parseServerConfig({ challengeKeys: keys }).challengeKeys, keys);
+  });
+
+  test('challengeKeys: a malformed pair is refused with a message naming the setting', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'has space': 'KEY' }, /challengeKeys: client id "has space": a client id must be one word of visible ASCII characters/],
+      [{ '': 'KEY' }, /challengeKeys: client id "": a client id must be one word/],
+      [{ 'tab\tid': 'KEY' }, /challengeKeys: client id "tab\\tid"/],
+      [{ 'line\r\nid': 'KEY' }, /challengeKeys: client id "line\\r\\nid"/],
+      [{ 'caf\u00e9@example.com': 'KEY' }, /challengeKeys: client id "café@example\.com"/],
+      [
+        { ['x'.repeat(2048)]: 'KEY' },
+        /challengeKeys: client id "x+": a client id this long does not fit in a QRY line of limits\.maxLineBytes \(2048 bytes\)/,
+      ],
+      [{ 'PROD0061VRRZH@4F': '' }, /challengeKeys\.PROD0061VRRZH@4F: the key must not be empty/],
+    ];
+    for (const [challengeKeys, message] of cases) {
+      assert.throws(
+        () => parseServerConfig({ challengeKeys }),
+        (error: Error) => {
+          assert.match(error.message, /^invalid settings:\n/);
+          assert.match(error.message, message);
+          return true;
+        },
+        JSON.stringify(challengeKeys),
+      );
+    }
+  });
+
+  test('challengeKeys: the line limit that counts is the configured one', () => {
+    const id = 'x'.repeat(64 - 'QRY 4294967295  32'.length);
+    assert.deepEqual(parseServerConfig({ challengeKeys: { [id]: 'K' }, limits: { maxLineBytes: 64 } }).challengeKeys, { [id]: 'K' });
+    assert.throws(
+      () => parseServerConfig({ challengeKeys: { [`${id}x`]: 'K' }, limits: { maxLineBytes: 64 } }),
+      /challengeKeys: .*limits\.maxLineBytes \(64 bytes\)/,
     );
   });
 

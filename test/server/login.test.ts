@@ -363,6 +363,39 @@ describe('login failures (MSNP5.md 6.4, 13; sessions.md 2)', () => {
       await expectClose(conn, ['911 4']);
     });
 
+    for (const dialect of ['MSNP4', 'MSNP3', 'MSNP2']) {
+      test(`${dialect}, which knows no 924: an unverified account with the right password → 911, then close (a decision)`, async () => {
+        const eve = await newUser(strict, `eve${dialect}`, { verified: false });
+        const { conn, challenge } = await challengedNs(strict, eve.handle, [dialect]);
+        conn.send('USR', 4, 'MD5', 'S', md5hex(challenge, eve.password));
+        await expectClose(conn, ['911 4']);
+      });
+    }
+
+    test('MSNP6: an unverified account signs in and is told verified 0 (MSNP5.md 6.4)', async () => {
+      const eve = await newUser(strict, 'eve6', { verified: false });
+      const { conn, challenge } = await challengedNs(strict, eve.handle, ['MSNP6', 'CVR0']);
+      conn.send('USR', 4, 'MD5', 'S', md5hex(challenge, eve.password));
+      await expectLine(conn, `USR 4 OK ${eve.handle} ${eve.wireName} 0`);
+      await expectLine(conn, /^MSG Hotmail Hotmail \d+$/);
+      await expectOpen(conn);
+      conn.close();
+    });
+
+    test('refusals of an unverified account are no failed logins: once verified, it signs in at once', async () => {
+      const eve = await newUser(strict, 'evelater', { verified: false });
+      // More than the 5 failures per address and account that would lock it out (limits default).
+      for (let i = 0; i < 7; i++) {
+        const { conn, challenge } = await challengedNs(strict, eve.handle, ['MSNP4']);
+        conn.send('USR', 4, 'MD5', 'S', md5hex(challenge, eve.password));
+        await expectClose(conn, ['911 4']);
+      }
+      const id = (await strict.store.findAccount(eve.handle))!.id;
+      await strict.store.transaction((tx) => tx.updateAccount(id, { verified: true }));
+      const { conn } = await signedInNs(strict, eve, ['MSNP4']);
+      conn.close();
+    });
+
     test('a verified account signs in', async () => {
       const user = await newUser(strict, 'verified');
       const { conn } = await signedInNs(strict, user);
@@ -372,18 +405,25 @@ describe('login failures (MSNP5.md 6.4, 13; sessions.md 2)', () => {
   });
 });
 
-describe('failed-login rate limit (MSNP5.md 6.4, 14)', () => {
+describe('failed-login limits (MSNP5.md 6.4, 14)', () => {
   let limited: TestMsnd;
   let windowed: TestMsnd;
+  let pairs: TestMsnd;
+  let accounts: TestMsnd;
 
   before(async () => {
     limited = await TestMsnd.start({ limits: { failedLoginsPerAddress: 3 } });
-    windowed = await TestMsnd.start({ limits: { failedLoginsPerAddress: 2, failedLoginWindowMs: 300 } });
+    windowed = await TestMsnd.start({ limits: { failedLoginsPerAddressAndAccount: 2, failedLoginWindowMs: 2000 } });
+    pairs = await TestMsnd.start({
+      limits: { failedLoginsPerAddressAndAccount: 2, failedLoginsPerAddress: 5, failedLoginsPerAccount: 1000 },
+    });
+    accounts = await TestMsnd.start({
+      limits: { failedLoginsPerAccount: 3, failedLoginsPerAddressAndAccount: 2, failedLoginsPerAddress: 1000 },
+    });
   });
 
   after(async () => {
-    await limited.stop();
-    await windowed.stop();
+    for (const server of [limited, windowed, pairs, accounts]) await server.stop();
   });
 
   async function fail(server: TestMsnd, handle: string): Promise<void> {
@@ -398,6 +438,26 @@ describe('failed-login rate limit (MSNP5.md 6.4, 14)', () => {
     await expectClose(conn, ['911 4']);
   }
 
+  /**
+   * One MSNP5 login on the NS from a loopback address of the test's choice (127.0.0.2 and on are
+   * other addresses to the server); returns the answer to `USR 3 MD5 S` and closes the connection.
+   */
+  async function attempt(server: TestMsnd, handle: string, password: string, from = '127.0.0.1'): Promise<string> {
+    const conn = await MsnpConnection.connect('127.0.0.1', server.nsPort, { localAddress: from });
+    try {
+      conn.send('VER', 1, 'MSNP5');
+      await expectLine(conn, 'VER 1 MSNP5');
+      conn.send('USR', 2, 'MD5', 'I', handle);
+      const challenge = (await expectLine(conn, /^USR 2 MD5 S \d+\.\d{9}$/)).args[3]!;
+      conn.send('USR', 3, 'MD5', 'S', md5hex(challenge, password));
+      return (await conn.next(undefined, 3000)).line;
+    } finally {
+      conn.close();
+    }
+  }
+
+  const ok = (user: User) => `USR 3 OK ${user.handle} ${user.wireName}`;
+
   test('after 3 failures from one address even the right password gets 911; another address is not affected', async () => {
     const victim = await newUser(limited, 'victim');
     await fail(limited, victim.handle);
@@ -406,23 +466,56 @@ describe('failed-login rate limit (MSNP5.md 6.4, 14)', () => {
     await rightPasswordRefused(limited, victim);
 
     // The limit is per remote address: 127.0.0.2 is another loopback address.
-    const other = await MsnpConnection.connect('127.0.0.1', limited.nsPort, { localAddress: '127.0.0.2' });
-    other.send('VER', 1, 'MSNP5');
-    await expectLine(other, 'VER 1 MSNP5');
-    other.send('USR', 2, 'MD5', 'I', victim.handle);
-    const challenge = (await expectLine(other, /^USR 2 MD5 S \d+\.\d{9}$/)).args[3]!;
-    other.send('USR', 3, 'MD5', 'S', md5hex(challenge, victim.password));
-    await expectLine(other, `USR 3 OK ${victim.handle} ${victim.wireName}`);
-    other.close();
+    assert.equal(await attempt(limited, victim.handle, victim.password, '127.0.0.2'), ok(victim));
   });
 
-  test('failures older than failedLoginWindowMs no longer count', async () => {
-    const user = await newUser(windowed, 'window');
-    await fail(windowed, user.handle);
-    await fail(windowed, user.handle);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const { conn } = await signedInNs(windowed, user);
-    conn.close();
+  test('a lockout ends one window after the last failure: refused retries, even with the right password, do not extend it', async () => {
+    const user = await newUser(windowed, 'lockout');
+    assert.equal(await attempt(windowed, user.handle, 'wrong'), '911 3');
+    assert.equal(await attempt(windowed, user.handle, 'wrong'), '911 3');
+    assert.equal(await attempt(windowed, user.handle, user.password), '911 3');
+    // Retried far more often than the 2 s window: if refusals counted, the lockout would never end.
+    const deadline = Date.now() + 20_000;
+    let refused = 1;
+    for (;;) {
+      const answer = await attempt(windowed, user.handle, user.password);
+      if (answer !== '911 3') {
+        assert.equal(answer, ok(user));
+        break;
+      }
+      refused += 1;
+      assert.ok(Date.now() < deadline, `still refused after ${refused} attempts with the right password`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  test('failures against one account lock out that account from that address only, other accounts at the per-address limit', async () => {
+    const [alice, bob, carol, dave, eve] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'eve'].map((n) => newUser(pairs, n)));
+    assert.equal(await attempt(pairs, alice!.handle, 'wrong'), '911 3');
+    assert.equal(await attempt(pairs, alice!.handle, 'wrong'), '911 3');
+    assert.equal(await attempt(pairs, alice!.handle, alice!.password), '911 3');
+    // Someone else behind the same address, and alice from another address, sign in.
+    assert.equal(await attempt(pairs, bob!.handle, bob!.password), ok(bob!));
+    assert.equal(await attempt(pairs, alice!.handle, alice!.password, '127.0.0.2'), ok(alice!));
+
+    // 2 more failures (4 from this address): still below the per-address limit of 5.
+    assert.equal(await attempt(pairs, carol!.handle, 'wrong'), '911 3');
+    assert.equal(await attempt(pairs, carol!.handle, 'wrong'), '911 3');
+    assert.equal(await attempt(pairs, dave!.handle, dave!.password), ok(dave!));
+    // The fifth locks the whole address out, for every account; other addresses are not affected.
+    assert.equal(await attempt(pairs, 'nobody@example.com', 'wrong'), '911 3');
+    assert.equal(await attempt(pairs, eve!.handle, eve!.password), '911 3');
+    assert.equal(await attempt(pairs, eve!.handle, eve!.password, '127.0.0.2'), ok(eve!));
+  });
+
+  test('failures from several addresses lock the account out everywhere, and only that account', async () => {
+    const victim = await newUser(accounts, 'target');
+    const other = await newUser(accounts, 'bystander');
+    assert.equal(await attempt(accounts, victim.handle, 'wrong', '127.0.0.1'), '911 3');
+    assert.equal(await attempt(accounts, victim.handle, 'wrong', '127.0.0.1'), '911 3');
+    assert.equal(await attempt(accounts, victim.handle, 'wrong', '127.0.0.2'), '911 3');
+    assert.equal(await attempt(accounts, victim.handle, victim.password, '127.0.0.3'), '911 3');
+    assert.equal(await attempt(accounts, other.handle, other.password, '127.0.0.3'), ok(other));
   });
 });
 

@@ -107,6 +107,117 @@ describe('922: the NS is at its session limit', () => {
   });
 });
 
+describe("at the session limit, a sign-in replaces the account's own session (MSNP5.md 6.3, 10.6 D-14)", () => {
+  let m: ServicesMsnd;
+
+  before(async () => {
+    m = await startServicesMsnd({ maxSessions: 1 });
+    for (const name of ['alice', 'bob']) await m.s.addUser({ handle: `${name}@example.com`, password: `${name}pass` });
+  });
+  after(async () => {
+    await m.stop();
+  });
+
+  /** The answer to `USR 4 MD5 S` on a fresh NS connection (the connection is left to the caller). */
+  async function attempt(dialect: string, name: string, password: string): Promise<{ conn: MsnpConnection; answer: string }> {
+    const conn = await m.s.connect('ns');
+    const challenge = await challenged(conn, dialect, `${name}@example.com`);
+    conn.send('USR', 4, 'MD5', 'S', md5(challenge, password));
+    return { conn, answer: (await conn.next(undefined, 3000)).line };
+  }
+
+  /** The session is still served and was told nothing: PNG is answered with QNG and nothing else came. */
+  async function undisturbed(conn: MsnpConnection): Promise<void> {
+    conn.send('PNG');
+    assert.deepEqual([(await conn.next(undefined, 3000)).line, ...conn.drain().map((r) => r.line)], ['QNG']);
+  }
+
+  test('alice signs in again: the old session gets OUT OTH and closes, the new one is signed in; a stranger still gets 922/920', async () => {
+    const first = await attempt('MSNP5', 'alice', 'alicepass');
+    assert.equal(first.answer, 'USR 4 OK alice@example.com alice@example.com');
+    // A second client of alice's (or the same one again after its connection died unnoticed).
+    const second = await attempt('MSNP5', 'alice', 'alicepass');
+    assert.equal(second.answer, 'USR 4 OK alice@example.com alice@example.com');
+    await first.conn.next('OUT', 3000).then((r) => assert.equal(r.line, 'OUT OTH'));
+    await first.conn.waitClosed(3000);
+    assert.match((await second.conn.next(undefined, 3000)).line, /^MSG Hotmail Hotmail \d+$/);
+    await undisturbed(second.conn);
+
+    // The place is still taken: bob gets 922 (MSNP5) or 920 (MSNP4), then the close.
+    for (const [dialect, code] of [
+      ['MSNP5', '922 4'],
+      ['MSNP4', '920 4'],
+    ] as const) {
+      const bob = await attempt(dialect, 'bob', 'bobpass');
+      assert.equal(bob.answer, code, dialect);
+      await bob.conn.waitClosed(3000);
+    }
+
+    // An MSNP4 client of alice's replaces her session too.
+    const third = await attempt('MSNP4', 'alice', 'alicepass');
+    assert.equal(third.answer, 'USR 4 OK alice@example.com alice@example.com');
+    assert.equal((await second.conn.next('OUT', 3000)).line, 'OUT OTH');
+    await second.conn.waitClosed(3000);
+    third.conn.close();
+    await third.conn.closed;
+  });
+
+  test('a wrong password for alice at the limit gets what a stranger gets, and her session stays as it was', async () => {
+    const alice = await attempt('MSNP5', 'alice', 'alicepass');
+    assert.equal(alice.answer, 'USR 4 OK alice@example.com alice@example.com');
+    await alice.conn.next('MSG', 3000);
+    for (const [dialect, code] of [
+      ['MSNP5', '922 4'],
+      ['MSNP4', '920 4'],
+    ] as const) {
+      const wrong = await attempt(dialect, 'alice', 'wrong');
+      assert.equal(wrong.answer, code, dialect);
+      await wrong.conn.waitClosed(3000);
+      // The same as bob's wrong password: nothing tells whether alice is signed in.
+      const stranger = await attempt(dialect, 'bob', 'wrong');
+      assert.equal(stranger.answer, code, dialect);
+      await stranger.conn.waitClosed(3000);
+    }
+    await undisturbed(alice.conn);
+    alice.conn.close();
+    await alice.conn.closed;
+  });
+});
+
+describe("at the session limit, guessing a signed-in account's password is counted as anywhere else", () => {
+  test('failed guesses lock the pair out: then even the right password gets 922, and the session stays', async () => {
+    const m = await startServicesMsnd({ maxSessions: 1, limits: { failedLoginsPerAddressAndAccount: 2 } });
+    try {
+      await m.s.addUser({ handle: 'alice@example.com', password: 'alicepass' });
+      const alice = await m.s.login('alice@example.com');
+      const answer = async (password: string): Promise<string> => {
+        const conn = await m.s.connect('ns');
+        const challenge = await challenged(conn, 'MSNP5', 'alice@example.com');
+        conn.send('USR', 4, 'MD5', 'S', md5(challenge, password));
+        await conn.waitClosed(3000);
+        return conn
+          .drain()
+          .map((r) => r.line)
+          .join(' | ');
+      };
+      assert.equal(await answer('wrong'), '922 4');
+      assert.equal(await answer('wrong'), '922 4');
+      // Without counting, the right password would now replace alice's session: a password oracle.
+      assert.equal(await answer('alicepass'), '922 4');
+      alice.conn.send('PNG');
+      assert.equal((await alice.conn.next('QNG', 3000)).line, 'QNG');
+      assert.deepEqual(
+        alice.conn.drain().filter((r) => r.name === 'OUT'),
+        [],
+      );
+      assert.equal(alice.conn.isClosed, false);
+      alice.close();
+    } finally {
+      await m.stop();
+    }
+  });
+});
+
 describe('without maxSessions there is no limit', () => {
   test('many sessions sign in', async () => {
     const m = await startServicesMsnd();

@@ -181,6 +181,32 @@ describe('PROFILE and /member/<id>', () => {
     assert.equal((await httpGet(`${base}/member/abc`)).status, 404);
   });
 
+  test('each value must fit FND once encoded (387 bytes, no control characters), and a result can be searched for again', async () => {
+    const who = await member('kim');
+    // 44 × 日 is 44 characters but 396 bytes once %-encoded; U+0085 is a control character
+    for (const firstName of ['日'.repeat(44), 'a\u0085b']) {
+      const answer = await submit(who, '/profile', { listed: 'Y', firstName, lastName: 'Kim' });
+      assert.equal(answer.status, 400, firstName);
+      assert.match(noticeOf(answer.body) ?? '', /too long once encoded/);
+    }
+    const firstName = '日'.repeat(43);
+    assert.equal((await submit(who, '/profile', { listed: 'Y', firstName, lastName: 'Kim', country: 'KR' })).status, 200);
+    const conn = who.client.conn;
+    const wire = '%E6%97%A5'.repeat(43);
+    conn.send('FND', 7, `fname=${wire}`, 'lname=Kim', 'city=*', 'state=*', 'country=KR');
+    const found = (await conn.next('FND')).line;
+    assert.equal(found, `FND 7 1 1 fname=${wire} lname=Kim city= state= country=KR`);
+    conn.send(
+      'FND',
+      8,
+      ...found
+        .split(' ')
+        .slice(4)
+        .map((t) => (t.endsWith('=') ? `${t}*` : t)),
+    );
+    assert.equal((await conn.next('FND')).line, found.replace('FND 7', 'FND 8'));
+  });
+
   test('listing needs a first and a last name', async () => {
     const who = await member('nan');
     const answer = await submit(who, '/profile', { listed: 'Y', firstName: 'Nan', lastName: '' });

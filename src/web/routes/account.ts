@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DirectoryEntry } from '../../core/store.ts';
 import { DEFAULT_PROFILE, type Profile } from '../../core/types.ts';
 import { SERVICE_PAGES } from '../../core/web-pages.ts';
+import { isDirectoryValue } from '../../protocol/directory.ts';
 import { isValidHandle, percentDecode } from '../../protocol/names.ts';
 import { formTokenMatches, requireMember, type Member } from '../browser.ts';
 import type { WebDeps } from '../deps.ts';
@@ -186,8 +187,10 @@ function directoryEntryFrom(fields: Fields): DirectoryEntry {
 
 function directoryProblem(entry: DirectoryEntry): string | undefined {
   const values = [entry.firstName, entry.lastName, entry.city, entry.state, entry.country];
-  if (values.some((v) => v.length > DIRECTORY_FIELD_MAX || /[\x00-\x1f\x7f]/.test(v))) {
-    return `Each field may have at most ${DIRECTORY_FIELD_MAX} characters.`;
+  if (values.some((v) => v.length > DIRECTORY_FIELD_MAX)) return `Each field may have at most ${DIRECTORY_FIELD_MAX} characters.`;
+  // FND results carry the values %-encoded; each must be one msnd would read back in a query (MSNP5.md 3.4).
+  if (!values.every(isDirectoryValue)) {
+    return 'A field is too long once encoded (Chinese, Japanese or Korean characters take more room) or has a control character.';
   }
   // A search needs a first and a last name (MSNP5.md 9.17), so a listing without them is never found.
   if (entry.listed && (entry.firstName === '' || entry.lastName === '')) return 'To be listed, give your first and last name.';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { SERVICE_PAGES } from '../../core/web-pages.ts';
+import { DOWNLOAD_PATH, SERVICE_PAGES } from '../../core/web-pages.ts';
 import { memberOf, signOutBrowser } from '../browser.ts';
 import type { WebDeps } from '../deps.ts';
 import { sendPage } from '../forms.ts';
@@ -33,5 +33,6 @@ ${mail}
 function welcome() {
   return html`<p>This is the web side of an MSN Messenger service. MSN Messenger signs you in to
 these pages by itself when you open them from its menus.</p>
-<p>No account yet? <a href="/signup">Sign up</a> with your e-mail address.</p>`;
+<p>No account yet? <a href="/signup">Sign up</a> with your e-mail address.</p>
+<p>New to Messenger? <a href="${DOWNLOAD_PATH}">Get MSN Messenger</a> and point it at this server.</p>`;
 }

@@ -1,9 +1,10 @@
 // MSNP6+ challenges on one NS session: CHL from the server, QRY answers (MSNP5.md 9.27, 14).
 import { randomInt } from 'node:crypto';
-import { isQueryAnswer, newQueryChallenge } from '../protocol/challenge.ts';
-import { ErrorCode } from '../protocol/errors.ts';
-import type { ServerConfig } from './config.ts';
-import type { Connection } from './connection.ts';
+import { type ClientKeys, isQueryAnswer, newQueryChallenge, withClientKeys } from '../../protocol/challenge.ts';
+import { type Failure, failure } from '../../core/failure.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { ServerConfig } from '../config.ts';
+import type { Connection } from '../connection.ts';
 
 export type ChallengeLimits = Pick<
   ServerConfig['limits'],
@@ -11,6 +12,18 @@ export type ChallengeLimits = Pick<
 >;
 
 type ChallengeConnection = Pick<Connection, 'send' | 'close' | 'enqueue'>;
+
+const merged = new WeakMap<Readonly<Record<string, string>>, ClientKeys>();
+
+/** The built-in client keys with the operator's `challengeKeys` setting over them, merged once per settings. */
+export function knownClientKeys(operatorKeys: ServerConfig['challengeKeys']): ClientKeys {
+  let keys = merged.get(operatorKeys);
+  if (!keys) {
+    keys = withClientKeys(operatorKeys);
+    merged.set(operatorKeys, keys);
+  }
+  return keys;
+}
 
 /**
  * At most one challenge is outstanding at a time. Timer callbacks only queue work behind the
@@ -29,6 +42,8 @@ export class SessionChallenges {
   constructor(
     private readonly conn: ChallengeConnection,
     private readonly limits: ChallengeLimits,
+    /** The client id → key pairs whose answers are right (knownClientKeys). */
+    private readonly keys: ClientKeys,
   ) {}
 
   /** Called after every CHG of an MSNP6+ session; only the first schedules the first challenge. */
@@ -38,19 +53,16 @@ export class SessionChallenges {
     if (this.outstanding === undefined) this.scheduleNext(randomInt(this.limits.challengeFirstMs + 1));
   }
 
-  /** `QRY t <client-id> <len>` with its payload. */
-  answer(trid: string, clientId: string, payload: Buffer): void {
+  /** `QRY t <client-id> <len>` with its payload; a wrong answer is 540, then the close (the dispatcher's rule). */
+  answer(trid: string, clientId: string, payload: Buffer): Failure | undefined {
     const challenge = this.outstanding;
     // A QRY when no challenge is outstanding cannot be a right answer: 540 and close like a wrong
     // one (MSNP5.md 9.27, a decision).
-    if (challenge === undefined || !isQueryAnswer(challenge, clientId, payload)) {
-      this.conn.send(String(ErrorCode.CHALLENGE_FAILED), trid);
-      this.conn.close('challenge failed');
-      return;
-    }
+    if (challenge === undefined || !isQueryAnswer(challenge, clientId, payload, this.keys)) return failure(ErrorCode.CHALLENGE_FAILED);
     this.settle();
     this.conn.send('QRY', trid);
     if (this.started) this.scheduleNext(this.randomInterval());
+    return undefined;
   }
 
   /**
@@ -112,3 +124,6 @@ export class SessionChallenges {
     this.deadlineTimer = undefined;
   }
 }
+
+/** QRY payloads are exactly 32 bytes; up to this many are read, so that a wrong length gets 540 (MSNP5.md 9.27). */
+export const QRY_MAX_BYTES = 1024;

@@ -1,8 +1,8 @@
 // E-mail notifications (MSNP5.md 12.2): the unread counts at sign-in, and a 'new-mail' event from the bus.
-import type { UserEvent } from '../core/bus.ts';
-import { initialMailNotification, newMailNotification } from '../protocol/email-notification.ts';
-import type { NotificationSession } from './notification.ts';
-import { serviceTarget } from './services.ts';
+import type { UserEvent } from '../../core/bus.ts';
+import { initialMailNotification, newMailNotification } from '../../protocol/email-notification.ts';
+import type { NsContext } from './context.ts';
+import { serviceTarget } from './url.ts';
 
 type NewMail = Extract<UserEvent, { kind: 'new-mail' }>;
 
@@ -13,7 +13,7 @@ type NewMail = Extract<UserEvent, { kind: 'new-mail' }>;
  * (a decision: [YW MSG] shows the 1999 service naming Hotmail's home page there, but msnd's URL
  * already answers MSNP2 clients with its login page).
  */
-export function newMailMessage(s: NotificationSession, mail: NewMail): Buffer {
+export function newMailMessage(s: NsContext, mail: NewMail): Buffer {
   const message = serviceTarget(s, 'MESSAGE')!;
   return newMailNotification(s.features.emailTypesText, {
     from: mail.from,
@@ -31,9 +31,9 @@ export function newMailMessage(s: NotificationSession, mail: NewMail): Buffer {
  * profile said EmailEnabled: 1 (a webmail is configured) and the mail system reported unread mail
  * (MSNP5.md 12.2). Inbox-URL and Folders-URL are what `URL INBOX`/`URL FOLDERS` answer.
  */
-export async function initialMailMessage(s: NotificationSession, accountId: number): Promise<Buffer | undefined> {
-  if (s.ctx.config.webmailUrl === undefined) return undefined;
-  const counts = await s.ctx.store.mailbox(accountId);
+export async function initialMailMessage(s: NsContext, accountId: number): Promise<Buffer | undefined> {
+  if (s.server.config.webmailUrl === undefined) return undefined;
+  const counts = await s.server.store.mailbox(accountId);
   if (!counts || counts.inboxUnread + counts.foldersUnread === 0) return undefined;
   const inbox = serviceTarget(s, 'INBOX')!;
   const folders = serviceTarget(s, 'FOLDERS')!;

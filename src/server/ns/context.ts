@@ -1,0 +1,127 @@
+// What the Notification Server's command handlers may touch: one object per connection.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Bus, SessionEndpoint } from '../../core/bus.ts';
+import type { ListLimits } from '../../core/limits.ts';
+import type { Outbox } from '../../core/outbox.ts';
+import { SlidingWindow } from '../../core/rate.ts';
+import type { UserSession } from '../../core/session.ts';
+import type { DirectoryHit, Store } from '../../core/store.ts';
+import { type Dialect, type DialectFeatures, dialectLevel, featuresOf } from '../../protocol/dialects.ts';
+import type { ServerConfig } from '../config.ts';
+import type { Admission } from '../admission.ts';
+import type { Connection } from '../connection.ts';
+import { knownClientKeys, SessionChallenges } from './challenges.ts';
+
+/** The NS of this node: its settings and the parts every session shares. */
+export interface NsServer {
+  config: ServerConfig;
+  log: Logger;
+  store: Store;
+  bus: Bus;
+  listLimits: ListLimits;
+  /** The outbox of e-mails and pages (SDC, SND, PAG). */
+  outbox: Outbox;
+  /** host:port of the SB that new switchboard sessions should use. */
+  switchboardAddress(): string;
+  /** Public base URL of msnd's web server, for URL replies (MSNP5.md 9.16). */
+  webBaseUrl(): string;
+  /** How many sessions of this node are signed in or signing in now (the session limit, 922). */
+  admittedSessions(except: NsContext): number;
+  /** Whether the account has a signed-in session on this node that is still open (other than `except`). */
+  signedInHere(except: NsContext, handle: string): boolean;
+}
+
+/** MSNP5.md 7: the login states; `ended` after the session is over. */
+export type NsPhase = 'connected' | 'negotiated' | 'challenged' | 'authenticated' | 'ended';
+
+/**
+ * One NS connection's state as its handlers see it: the dialect, the login steps, the signed-in
+ * user and the per-session flags of MSNP5.md 7 and 9.
+ */
+export class NsContext {
+  phase: NsPhase = 'connected';
+  private currentDialect: Dialect = 'MSNP5';
+  private currentFeatures: DialectFeatures = featuresOf('MSNP5');
+  /** USR I → USR S (MSNP5.md 6.1). */
+  challenge = '';
+  pendingHandle = '';
+  /** Passed the session limit at USR S (MSNP5.md 13: 922). */
+  admitted = false;
+  private signedIn: UserSession | undefined;
+  /** Has sent SYN (MSNP5.md 7): only then asynchronous BPR lines. */
+  synced = false;
+  /** IMS ON/OFF (MSNP5.md 9.22). */
+  imsOn = true;
+  /** The last FND result: SDC and SND invite its entries by index (MSNP5.md 9.19). */
+  lastFind: readonly DirectoryHit[] = [];
+  readonly mspAuth = randomBytes(24).toString('base64url');
+  loginTime = 0;
+  readonly transfers: SlidingWindow;
+  /** CHL/QRY of MSNP6+ sessions (MSNP5.md 9.27). */
+  readonly challenges: SessionChallenges;
+
+  constructor(
+    readonly server: NsServer,
+    readonly conn: Connection,
+    /** The bus's view of this session (attach at sign-in). */
+    readonly endpoint: SessionEndpoint,
+    /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
+    readonly admission?: Admission,
+  ) {
+    this.transfers = new SlidingWindow(server.config.limits.switchboardRequestWindowMs);
+    this.challenges = new SessionChallenges(conn, server.config.limits, knownClientKeys(server.config.challengeKeys));
+  }
+
+  get sessionId(): string {
+    return this.endpoint.sessionId;
+  }
+
+  get log(): Logger {
+    return this.conn.log;
+  }
+
+  get dialect(): Dialect {
+    return this.currentDialect;
+  }
+
+  set dialect(dialect: Dialect) {
+    this.currentDialect = dialect;
+    this.currentFeatures = featuresOf(dialect);
+  }
+
+  get features(): DialectFeatures {
+    return this.currentFeatures;
+  }
+
+  get dialectLevel(): number {
+    return dialectLevel(this.currentDialect);
+  }
+
+  get isAuthenticated(): boolean {
+    return this.phase === 'authenticated';
+  }
+
+  /** The signed-in user; only the commands of the `authenticated` phase ask for it. */
+  get user(): UserSession {
+    if (!this.signedIn) throw new Error('no user session');
+    return this.signedIn;
+  }
+
+  get userIfSignedIn(): UserSession | undefined {
+    return this.signedIn;
+  }
+
+  signedInAs(user: UserSession): void {
+    this.signedIn = user;
+    this.phase = 'authenticated';
+  }
+
+  reply(name: string, ...args: (string | number)[]): void {
+    this.conn.send(name, ...args);
+  }
+
+  replyBatch(lines: Buffer[]): void {
+    this.conn.sendBatch(lines);
+  }
+}

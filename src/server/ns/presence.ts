@@ -1,0 +1,52 @@
+// Presence on the NS (MSNP5.md 9.11–9.13, 10): CHG, the ILN batch, and the bus's events as lines.
+import type { UserEvent } from '../../core/bus.ts';
+import { failure } from '../../core/failure.ts';
+import type { InitialPresence } from '../../core/session.ts';
+import { STATUSES, type Status } from '../../core/types.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { encodeLine } from '../../protocol/line.ts';
+import type { Answer, Params } from '../dispatcher.ts';
+import type { NsContext } from './context.ts';
+import { newMailMessage } from './mail-notices.ts';
+
+/** CHG (MSNP5.md 9.11); the first one is followed by the ILN batch. */
+export async function chg(ctx: NsContext, [status]: Params<1>, trid: string): Promise<Answer> {
+  if (!(STATUSES as readonly string[]).includes(status)) return failure(ErrorCode.INVALID_PARAMETER);
+  const { initial } = await ctx.user.changeStatus(status as Status);
+  const lines = [encodeLine('CHG', trid, status)];
+  for (const contact of initial ?? []) lines.push(initialLine(trid, contact));
+  ctx.replyBatch(lines);
+  // The first challenge comes shortly after the first CHG (MSNP5.md 9.27); start() ignores later ones.
+  if (ctx.features.challenges) ctx.challenges.start();
+}
+
+export function initialLine(trid: string, contact: InitialPresence): Buffer {
+  return encodeLine('ILN', trid, contact.shown.status, contact.handle, contact.shown.name);
+}
+
+/** An event from the bus, as this session's dialect and state show it (MSNP5.md 9.8, 9.9, 9.13, 9.15, 12.2). */
+export function showEvent(ctx: NsContext, event: UserEvent): void {
+  const user = ctx.userIfSignedIn;
+  if (!ctx.isAuthenticated || !user) return;
+  switch (event.kind) {
+    case 'presence': {
+      const shown = user.presenceUpdate(event);
+      if (shown === null) ctx.reply('FLN', event.contact);
+      else if (shown) ctx.reply('NLN', shown.status, event.contact, shown.name);
+      return;
+    }
+    case 'reverse-added':
+      ctx.reply('ADD', 0, 'RL', event.version, event.contact, event.name);
+      return;
+    case 'reverse-removed':
+      ctx.reply('REM', 0, 'RL', event.version, event.contact);
+      return;
+    case 'phone':
+      // Asynchronous BPR only reaches sessions that have sent SYN (MSNP5.md 7).
+      if (ctx.synced && ctx.features.synPhones) ctx.reply('BPR', event.version, event.contact, event.property, event.value);
+      return;
+    case 'new-mail':
+      ctx.conn.sendPayload('MSG', ['Hotmail', 'Hotmail'], newMailMessage(ctx, event));
+      return;
+  }
+}

@@ -1,0 +1,146 @@
+// One Notification Server connection: the dispatcher's session and the bus's endpoint (MSNP5.md 6, 7, 10.6).
+import type { Socket } from 'node:net';
+import type { IncomingPage, Invitation, SessionEndpoint, UserEvent } from '../../core/bus.ts';
+import { type Failure, failure } from '../../core/failure.ts';
+import { isServiceUnavailable } from '../../core/unavailable.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
+import type { Admission } from '../admission.ts';
+import { Connection, type CommandFrame } from '../connection.ts';
+import { type Close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
+import { NS_COMMANDS } from './commands.ts';
+import { NsContext, type NsPhase, type NsServer } from './context.ts';
+import { offerPage } from './paging.ts';
+import { showEvent } from './presence.ts';
+import { ring } from './switchboards.ts';
+
+const dispatcher = new Dispatcher(NS_COMMANDS, 'authenticated');
+
+export class NotificationSession implements SessionEndpoint, Dispatchable<NsContext, NsPhase> {
+  readonly sessionId: string;
+  readonly context: NsContext;
+  private ending: Promise<void> | undefined;
+  /** Ended because the user signed in on another node meanwhile: that session owns the presence. */
+  private presenceOwnedElsewhere = false;
+
+  constructor(
+    socket: Socket,
+    server: NsServer,
+    private readonly sessions: Set<NotificationSession>,
+    /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
+    admission?: Admission,
+  ) {
+    const { limits } = server.config;
+    const conn = new Connection(
+      socket,
+      {
+        maxLineBytes: limits.maxLineBytes,
+        partialInputMs: limits.partialInputMs,
+        payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
+      },
+      server.log.child({ role: 'ns' }),
+      (frame) => this.process(frame),
+    );
+    this.sessionId = `${process.pid}.${conn.id}`;
+    this.context = new NsContext(server, conn, this, admission);
+    conn.setTimer(limits.unauthenticatedMs, 'login timeout');
+    sessions.add(this);
+    void conn.ended.then(() => this.end());
+  }
+
+  get phase(): NsPhase {
+    return this.context.phase;
+  }
+
+  get features() {
+    return this.context.features;
+  }
+
+  get isAuthenticated(): boolean {
+    return this.context.isAuthenticated;
+  }
+
+  send(name: string, ...args: (string | number)[]): void {
+    this.context.conn.send(name, ...args);
+  }
+
+  close(reason: string): void {
+    this.context.conn.close(reason);
+  }
+
+  /**
+   * A handler threw: 601 when a backing service (store or bus) is down, as MSNP5.md 13 gives it ("a
+   * backing service is down"; it names 603 ERR_DB_CONNECT "never (use 601)", and 601 is known to every
+   * dialect since the draft, unlike the R5 codes 500/501 the MSNP5 client no longer explains); 500 for
+   * a fault in msnd itself. At USR S this is a login that cannot be served: the code, then the close
+   * (the dispatcher's rule; 6.4's busy codes 910/922 mean load, and a client would say the server is full).
+   */
+  onError(error: unknown, name: string): Failure | Close {
+    this.context.log.error({ err: error, command: name }, 'command failed');
+    return failure(isServiceUnavailable(error) ? ErrorCode.SERVER_UNAVAILABLE : ErrorCode.INTERNAL_SERVER);
+  }
+
+  private async process(frame: CommandFrame): Promise<void> {
+    if (this.context.phase === 'ended') return;
+    await dispatcher.dispatch(this, frame);
+  }
+
+  // ---- the bus side -------------------------------------------------------------------------
+
+  deliver(event: UserEvent): void {
+    this.context.conn.enqueue(() => showEvent(this.context, event));
+  }
+
+  async kick(reason: 'OTH' | 'SSD', options: { keepPresence?: boolean } = {}): Promise<void> {
+    if (options.keepPresence) this.presenceOwnedElsewhere = true;
+    const { conn } = this.context;
+    if (!conn.isClosing) {
+      conn.send('OUT', reason);
+      conn.close(`OUT ${reason}`);
+    }
+    return this.end();
+  }
+
+  async republishPresence(): Promise<void> {
+    if (this.context.isAuthenticated) await this.context.userIfSignedIn?.republishPresence();
+  }
+
+  async page(page: IncomingPage): Promise<boolean> {
+    return offerPage(this.context, page);
+  }
+
+  ring(invitation: Invitation): Promise<boolean> {
+    return ring(this.context, invitation);
+  }
+
+  /** Ends the session once: watchers see it go offline, the bus forgets it (MSNP5.md 10.6). */
+  end(): Promise<void> {
+    this.ending ??= this.signOut();
+    return this.ending;
+  }
+
+  private async signOut(): Promise<void> {
+    const ctx = this.context;
+    const wasAuthenticated = ctx.isAuthenticated;
+    const user = ctx.userIfSignedIn;
+    ctx.phase = 'ended';
+    ctx.challenges.stop();
+    ctx.conn.close('session ended');
+    await ctx.conn.drained();
+    if (wasAuthenticated && user) {
+      const { bus } = ctx.server;
+      // Each step on its own: one that fails (the bus is down) must not keep the others from
+      // happening; what did not reach the bus is put right when it recovers (RedisBus.recover).
+      const steps: [string, () => Promise<void>][] = [
+        ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
+        ['web session', () => bus.forgetWebSession(ctx.mspAuth)],
+        ['route', () => bus.detach(user.handle, this.sessionId)],
+      ];
+      for (const [step, run] of steps) {
+        await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
+      }
+      bus.signal({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
+      ctx.log.info({ handle: user.handle }, 'signed out');
+    }
+    this.sessions.delete(this);
+  }
+}

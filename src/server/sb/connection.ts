@@ -1,0 +1,90 @@
+// One client connection to the SB: USR or ANS first, then CAL, MSG and OUT (MSNP5.md 11).
+import type { Socket } from 'node:net';
+import type { Failure } from '../../core/failure.ts';
+import type { Admission } from '../admission.ts';
+import { Connection, type CommandFrame } from '../connection.ts';
+import { type Close, close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
+import type { ChatSession, Participant, Switchboard, SwitchboardContext } from './board.ts';
+import { SB_COMMANDS, type SbPhase } from './commands.ts';
+
+const dispatcher = new Dispatcher(SB_COMMANDS, 'joined');
+
+/** What the SB's handlers may touch: the board, this connection, and the chat once joined. */
+export interface SbContext {
+  readonly board: Switchboard;
+  readonly server: SwitchboardContext;
+  readonly conn: Connection;
+  readonly chat: ChatSession | undefined;
+  readonly me: Participant | undefined;
+  joined(chat: ChatSession, me: Participant): void;
+}
+
+export class SwitchboardConnection implements SbContext, Dispatchable<SbContext, SbPhase> {
+  readonly conn: Connection;
+  chat: ChatSession | undefined;
+  me: Participant | undefined;
+
+  constructor(
+    socket: Socket,
+    readonly board: Switchboard,
+    readonly server: SwitchboardContext,
+    private readonly admission?: Admission,
+  ) {
+    const limits = server.config.limits;
+    this.conn = new Connection(
+      socket,
+      {
+        maxLineBytes: limits.maxLineBytes,
+        partialInputMs: limits.partialInputMs,
+        payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
+      },
+      server.log.child({ role: 'sb' }),
+      (frame) => this.process(frame),
+    );
+    this.conn.setTimer(limits.unauthenticatedMs, 'login timeout');
+    void this.conn.ended.then(() => this.left(false));
+  }
+
+  get phase(): SbPhase {
+    return this.me ? 'joined' : 'joining';
+  }
+
+  get context(): SbContext {
+    return this;
+  }
+
+  send(name: string, ...args: (string | number)[]): void {
+    this.conn.send(name, ...args);
+  }
+
+  close(reason: string): void {
+    this.conn.close(reason);
+  }
+
+  /** A handler threw: the connection ends; the others get BYE (MSNP5.md 11.7). */
+  onError(error: unknown, name: string): Failure | Close {
+    this.conn.log.error({ err: error, command: name }, 'command failed');
+    return close('internal error');
+  }
+
+  joined(chat: ChatSession, me: Participant): void {
+    this.chat = chat;
+    this.me = me;
+    this.admission?.leave();
+    this.restartIdleTimer();
+  }
+
+  private async process(frame: CommandFrame): Promise<void> {
+    if (this.me) this.restartIdleTimer();
+    await dispatcher.dispatch(this, frame);
+  }
+
+  private left(idle: boolean): void {
+    if (this.chat && this.me) this.board.leave(this.chat, this.me, idle);
+  }
+
+  /** MSNP5.md 11.7: an idle participant is removed with `BYE handle 1`. */
+  private restartIdleTimer(): void {
+    this.conn.setTimer(this.server.config.limits.switchboardIdleMs, 'idle', () => this.left(true));
+  }
+}

@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import { AccountExistsError } from '../core/store.ts';
+import type { NewAccount, Store } from '../core/store.ts';
+import { DEFAULT_GROUP_ID, DEFAULT_GROUP_NAME } from '../core/types.ts';
+import type { Account } from '../core/types.ts';
+import { ACCOUNT_COLUMNS, newAccountRow, toAccount } from './account-rows.ts';
+import type { Engine } from './engine.ts';
+import type { Database } from './schema.ts';
+import { decryptSecret, encryptSecret } from './secrets.ts';
+import { KyselyStoreTx } from './store-tx.ts';
+
+/** Accounts as a whole: creation, deletion, and the secret, which the store keeps encrypted at rest. */
+export class KyselyAccounts implements Pick<Store, 'createAccount' | 'deleteAccount' | 'secretOf' | 'credentialsOf' | 'setSecret'> {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+    private readonly secretKey: Buffer,
+  ) {}
+
+  async createAccount(input: NewAccount): Promise<Account> {
+    const handle = input.handle.toLowerCase();
+    const secretEnc = encryptSecret(this.secretKey, input.secret, handle);
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('accounts')
+          .values(newAccountRow({ ...input, handle }, this.engine, secretEnc))
+          .returning(ACCOUNT_COLUMNS)
+          .executeTakeFirstOrThrow();
+        await new KyselyStoreTx(trx, this.engine).saveGroup(row.id, { id: DEFAULT_GROUP_ID, name: DEFAULT_GROUP_NAME });
+        return toAccount(row);
+      });
+    } catch (err) {
+      if (this.engine.isUniqueViolation(err)) throw new AccountExistsError(handle);
+      throw err;
+    }
+  }
+
+  deleteAccount(handle: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const tx = new KyselyStoreTx(trx, this.engine);
+      const account = await tx.accountByHandle(handle);
+      if (account === undefined) return false;
+      // Holds off records of it being added meanwhile (their foreign key waits on this row lock).
+      await tx.lockAccounts([account.id]);
+      await tx.deleteAccount(account.id);
+      return true;
+    });
+  }
+
+  async secretOf(handle: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select(['handle', 'secret_enc'])
+      .where('handle', '=', handle.toLowerCase())
+      .executeTakeFirst();
+    return row && decryptSecret(this.secretKey, row.secret_enc, row.handle);
+  }
+
+  async credentialsOf(handle: string): Promise<{ account: Account; secret: string } | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select([...ACCOUNT_COLUMNS, 'secret_enc'])
+      .where('handle', '=', handle.toLowerCase())
+      .executeTakeFirst();
+    return row && { account: toAccount(row), secret: decryptSecret(this.secretKey, row.secret_enc, row.handle) };
+  }
+
+  async setSecret(handle: string, secret: string): Promise<boolean> {
+    const lower = handle.toLowerCase();
+    const result = await this.db
+      .updateTable('accounts')
+      .set({ secret_enc: encryptSecret(this.secretKey, secret, lower) })
+      .where('handle', '=', lower)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
