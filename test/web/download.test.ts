@@ -21,8 +21,8 @@ import { httpGet, webBase } from '../helpers/web.ts';
 /** The text of an element with this id, tags removed. */
 function textOf(body: string, id: string): string | undefined {
   const match = new RegExp(`<(\\w+) id="${id}">([\\s\\S]*?)</\\1>`).exec(body);
-  return match?.[2]!
-    .replace(/<[^>]+>/g, '')
+  return match?.[2]
+    ?.replace(/<[^>]+>/g, '')
     .replace(/\s+/g, ' ')
     .trim();
 }
