@@ -67,10 +67,12 @@ export interface DialectFeatures {
   busyCode: 920 | 922;
   /** The login refusal for an unverified account: 924 from MSNP5; 911 before, which do not know 924 (MSNP5.md 6.4, 13). */
   unverifiedCode: 911 | 924;
+  /** The login refusal for a kids account without consent: 923 from MSNP4 (MSNP5.md 6.4, 13); 911 before. */
+  kidsCode: 911 | 923;
 }
 
 /** The features that are on or off by dialect. */
-export type DialectFlag = Exclude<keyof DialectFeatures, 'busyCode' | 'unverifiedCode'>;
+export type DialectFlag = Exclude<keyof DialectFeatures, 'busyCode' | 'unverifiedCode' | 'kidsCode'>;
 
 /** The dialect levels with each feature, first and last (MSNP5.md 4.2, 4.3; D-3 for 5/6/7). */
 const FEATURE_LEVELS: Readonly<Record<DialectFlag, readonly [since: number, until?: number]>> = {
@@ -101,6 +103,7 @@ export function featuresOf(d: Dialect): DialectFeatures {
       ...Object.fromEntries(flags),
       busyCode: level >= 5 ? 922 : 920,
       unverifiedCode: level >= 5 ? 924 : 911,
+      kidsCode: level >= 4 ? 923 : 911,
     } as DialectFeatures);
     FEATURES.set(d, features);
   }

@@ -105,6 +105,8 @@ describe('featuresOf (MSNP5.md 4.3)', () => {
   const busyCodes = [920, 920, 920, 922, 922, 922];
   // An unverified account's refusal: 924 is new in MSNP5 (MSNP5.md 6.4, 13); older clients get 911.
   const unverifiedCodes = [911, 911, 911, 924, 924, 924];
+  // A kids account's refusal: 923 from MSNP4 (MSNP5.md 6.4); older clients get 911.
+  const kidsCodes = [911, 911, 923, 923, 923, 923];
   const order: Dialect[] = ['MSNP2', 'MSNP3', 'MSNP4', 'MSNP5', 'MSNP6', 'MSNP7'];
 
   for (const [i, dialect] of order.entries()) {
@@ -113,6 +115,7 @@ describe('featuresOf (MSNP5.md 4.3)', () => {
         ...Object.fromEntries(Object.entries(rows).map(([feature, flags]) => [feature, flags[i]])),
         busyCode: busyCodes[i],
         unverifiedCode: unverifiedCodes[i],
+        kidsCode: kidsCodes[i],
       };
       assert.deepEqual(featuresOf(dialect), expected);
     });

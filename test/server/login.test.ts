@@ -329,6 +329,21 @@ describe('login failures (MSNP5.md 6.4, 13; sessions.md 2)', () => {
     await expectClose(conn, ['923 4']);
   });
 
+  test('a kids account with MSNP2–3 → 911, which they know (923 exists from MSNP4, MSNP5.md 6.4); MSNP4 → 923', async () => {
+    const user = await newUser(s, 'kid-old');
+    const id = await accountId(user.handle);
+    await s.store.transaction((tx) => tx.updateAccount(id, { kid: true }));
+    for (const [dialect, code] of [
+      ['MSNP2', '911'],
+      ['MSNP3', '911'],
+      ['MSNP4', '923'],
+    ] as const) {
+      const { conn, challenge } = await challengedNs(s, user.handle, [dialect]);
+      conn.send('USR', 4, 'MD5', 'S', md5hex(challenge, user.password));
+      await expectClose(conn, [`${code} 4`]);
+    }
+  });
+
   test('a kids account with a wrong password gets 911, not 923 (nothing told without the password)', async () => {
     const user = await newUser(s, 'kidwrong');
     const id = await accountId(user.handle);

@@ -102,7 +102,10 @@ async function verify(ctx: NsContext, trid: string, response: string): Promise<A
  * 911, which tells no more than a wrong password would, rather than 920 "server full" (a decision).
  */
 function loginError(ctx: NsContext, refusal: Failure): Failure {
-  return refusal.error === ErrorCode.NOT_VERIFIED ? failure(ctx.features.unverifiedCode) : refusal;
+  if (refusal.error === ErrorCode.NOT_VERIFIED) return failure(ctx.features.unverifiedCode);
+  // Likewise 923 (kids account without consent) exists from MSNP4 (6.4): MSNP2–3 get `kidsCode`, 911.
+  if (refusal.error === ErrorCode.KIDS_WITHOUT_CONSENT) return failure(ctx.features.kidsCode);
+  return refusal;
 }
 
 function refuseLogin(ctx: NsContext, refusal: Failure, reason: string): Failure {
