@@ -19,6 +19,9 @@ module.exports = {
       from: { path: '^src/mail' }, to: { path: '^src/(server|client|cli|store|bus|web)' } },
     { name: 'bus-implements-core', severity: 'error',
       from: { path: '^src/bus' }, to: { path: '^src/(server|client|cli|store|web)' } },
+    // The in-process bus and the parts shared by both buses (local.ts, cookie.ts) know nothing of Redis.
+    { name: 'bus-redis-apart', severity: 'error',
+      from: { path: '^src/bus/(?!redis/)' }, to: { path: '^src/bus/redis/|node_modules/ioredis' } },
     { name: 'web-uses-core', severity: 'error',
       from: { path: '^src/web' }, to: { path: '^src/(server|client|cli|store|bus|mail)' } },
     { name: 'nothing-imports-server', severity: 'error',

@@ -48,7 +48,7 @@ serveRequests(
       if (values['window-file']) writeFileSync(values['window-file'], JSON.stringify(windows));
       return cpu.percent();
     },
-    online: () => bus.onlineCount(),
+    online: () => bus.routes.onlineCount(),
   },
   // No graceful stop: with 10⁴ sessions it would only time the sign-out fan-out, and sessions still
   // signing out would race a closing store. The process exits; the OS closes every socket.

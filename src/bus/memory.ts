@@ -1,19 +1,27 @@
-import { randomBytes } from 'node:crypto';
-import { SlidingWindow } from '../core/rate.ts';
 import type {
   Bus,
   GoneUser,
   IncomingPage,
   Invitation,
+  NodeDirectory,
   PresenceRecord,
+  PresenceRecords,
   RateCounter,
+  Routes,
   SessionEndpoint,
   Shown,
   Signal,
+  Signals,
   TokenStore,
   UserEvent,
   WebSession,
+  WebSessions,
 } from '../core/bus.ts';
+import { SlidingWindow } from '../core/rate.ts';
+import { newCookie } from './cookie.ts';
+import { LocalSessions, LocalSignals } from './local.ts';
+
+export { newCookie };
 
 interface TokenEntry {
   purpose: string;
@@ -50,17 +58,6 @@ export class MemoryTokens implements TokenStore {
   }
 }
 
-/**
- * A cookie in the dotted-digits shape of the period (MSNP5.md 9.2: "groups of digits joined by
- * dots"), carrying 160 random bits: five groups of ten digits, each from 32 random bits.
- */
-export function newCookie(): string {
-  const bytes = randomBytes(20);
-  const groups: string[] = [];
-  for (let i = 0; i < 20; i += 4) groups.push(String(bytes.readUInt32BE(i)).padStart(10, '0'));
-  return groups.join('.');
-}
-
 /** Rates in memory: one sliding window per window length. */
 export class MemoryRates implements RateCounter {
   private readonly windows = new Map<number, SlidingWindow>();
@@ -82,108 +79,127 @@ export class MemoryRates implements RateCounter {
   }
 }
 
+/** The routes of one process: every session is here. */
+export class MemoryRoutes implements Routes {
+  readonly local = new LocalSessions();
+
+  async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
+    if (await this.local.vacate(handle, endpoint)) this.local.set(handle, endpoint);
+  }
+
+  async detach(handle: string, sessionId: string): Promise<void> {
+    this.local.release(handle, sessionId);
+  }
+
+  publish(handle: string, event: UserEvent): void {
+    this.local.deliver(handle, event);
+  }
+
+  async ring(handle: string, invitation: Invitation): Promise<boolean> {
+    return (await this.local.offer(handle, { kind: 'ring', invitation })) ?? false;
+  }
+
+  async page(handle: string, page: IncomingPage): Promise<boolean> {
+    return (await this.local.offer(handle, { kind: 'page', page })) ?? false;
+  }
+
+  async isSignedIn(handle: string): Promise<boolean> {
+    return this.local.has(handle);
+  }
+
+  async onlineCount(): Promise<number> {
+    return this.local.size;
+  }
+
+  endpoints(): SessionEndpoint[] {
+    return this.local.all();
+  }
+}
+
+/** Presence records in memory. */
+export class MemoryPresence implements PresenceRecords {
+  private readonly records = new Map<string, PresenceRecord>();
+
+  async set(handle: string, shown: Shown | null): Promise<number> {
+    // The record outlives the session so that seq keeps growing across sign-ins.
+    const seq = (this.records.get(handle)?.seq ?? 0) + 1;
+    this.records.set(handle, { shown, seq });
+    return seq;
+  }
+
+  async get(handles: readonly string[]): Promise<Map<string, PresenceRecord>> {
+    const found = new Map<string, PresenceRecord>();
+    for (const handle of handles) {
+      const record = this.records.get(handle);
+      if (record) found.set(handle, record);
+    }
+    return found;
+  }
+}
+
+/** Web sessions in memory. */
+export class MemoryWebSessions implements WebSessions {
+  private readonly sessions = new Map<string, WebSession>();
+
+  async register(mspAuth: string, session: WebSession): Promise<void> {
+    this.sessions.set(mspAuth, session);
+  }
+
+  async forget(mspAuth: string): Promise<void> {
+    this.sessions.delete(mspAuth);
+  }
+
+  async get(mspAuth: string): Promise<WebSession | undefined> {
+    return this.sessions.get(mspAuth);
+  }
+
+  clear(): void {
+    this.sessions.clear();
+  }
+}
+
+/** One process is one node: its DS always refers to its own NS. */
+export class SingleNode implements NodeDirectory {
+  announce(_nsAddress: string): void {}
+
+  async leastLoaded(): Promise<string | undefined> {
+    return undefined;
+  }
+
+  /** One process: every sign-out reaches the maps, so nobody is ever left behind. */
+  onUsersGone(_listener: (users: GoneUser[]) => Promise<void>): void {}
+}
+
+/** Signals in one process: this node's listeners are every node's. */
+export class MemorySignals implements Signals {
+  private readonly local = new LocalSignals();
+
+  send(signal: Signal): void {
+    this.local.tell(signal);
+  }
+
+  on(listener: (signal: Signal) => void): void {
+    this.local.on(listener);
+  }
+}
+
 /** The bus of a single-process msnd: maps from handle to session and presence. */
 export class MemoryBus implements Bus {
-  private readonly sessions = new Map<string, SessionEndpoint>();
-  private readonly presence = new Map<string, PresenceRecord>();
-  private readonly signalListeners: ((signal: Signal) => void)[] = [];
-  private readonly webSessions = new Map<string, WebSession>();
-  readonly tokens: TokenStore;
-  readonly rates: RateCounter;
+  readonly routes = new MemoryRoutes();
+  readonly presence = new MemoryPresence();
+  readonly webSessions = new MemoryWebSessions();
+  readonly nodes = new SingleNode();
+  readonly signals = new MemorySignals();
+  readonly tokens: MemoryTokens;
+  readonly rates: MemoryRates;
 
   constructor(now: () => number = Date.now) {
     this.tokens = new MemoryTokens(now);
     this.rates = new MemoryRates(now);
   }
 
-  async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
-    // A third login may race the second; kick whoever holds the slot until it is ours.
-    for (let previous = this.sessions.get(handle); previous; previous = this.sessions.get(handle)) {
-      if (previous.sessionId === endpoint.sessionId) return;
-      await previous.kick('OTH');
-      if (this.sessions.get(handle) === previous) this.sessions.delete(handle);
-    }
-    this.sessions.set(handle, endpoint);
-  }
-
-  async detach(handle: string, sessionId: string): Promise<void> {
-    if (this.sessions.get(handle)?.sessionId === sessionId) this.sessions.delete(handle);
-  }
-
-  publish(handle: string, event: UserEvent): void {
-    this.sessions.get(handle)?.deliver(event);
-  }
-
-  async ring(handle: string, invitation: Invitation): Promise<boolean> {
-    const session = this.sessions.get(handle);
-    return session ? session.ring(invitation) : false;
-  }
-
-  async page(handle: string, page: IncomingPage): Promise<boolean> {
-    const session = this.sessions.get(handle);
-    return session ? session.page(page) : false;
-  }
-
-  async isSignedIn(handle: string): Promise<boolean> {
-    return this.sessions.has(handle);
-  }
-
-  signal(signal: Signal): void {
-    for (const listener of this.signalListeners) listener(signal);
-  }
-
-  onSignal(listener: (signal: Signal) => void): void {
-    this.signalListeners.push(listener);
-  }
-
-  async setPresence(handle: string, shown: Shown | null): Promise<number> {
-    // The record outlives the session so that seq keeps growing across sign-ins.
-    const seq = (this.presence.get(handle)?.seq ?? 0) + 1;
-    this.presence.set(handle, { shown, seq });
-    return seq;
-  }
-
-  async presenceOf(handles: readonly string[]): Promise<Map<string, PresenceRecord>> {
-    const found = new Map<string, PresenceRecord>();
-    for (const handle of handles) {
-      const record = this.presence.get(handle);
-      if (record) found.set(handle, record);
-    }
-    return found;
-  }
-
-  async onlineCount(): Promise<number> {
-    return this.sessions.size;
-  }
-
-  async registerWebSession(mspAuth: string, session: WebSession): Promise<void> {
-    this.webSessions.set(mspAuth, session);
-  }
-
-  async forgetWebSession(mspAuth: string): Promise<void> {
-    this.webSessions.delete(mspAuth);
-  }
-
-  async webSession(mspAuth: string): Promise<WebSession | undefined> {
-    return this.webSessions.get(mspAuth);
-  }
-
-  /** One process: every sign-out reaches the maps, so nobody is ever left behind. */
-  onUsersGone(_listener: (users: GoneUser[]) => Promise<void>): void {}
-
-  endpoints(): SessionEndpoint[] {
-    return [...this.sessions.values()];
-  }
-
-  /** One process is one node: its DS always refers to its own NS. */
-  announceNotificationServer(_address: string): void {}
-
-  async leastLoadedNotificationServer(): Promise<string | undefined> {
-    return undefined;
-  }
-
   async close(): Promise<void> {
-    this.sessions.clear();
+    this.routes.local.clear();
     this.webSessions.clear();
   }
 }

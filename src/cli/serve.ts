@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { MemoryBus } from '../bus/memory.ts';
-import { RedisBus } from '../bus/redis.ts';
+import { RedisBus } from '../bus/redis/bus.ts';
 import type { Bus } from '../core/bus.ts';
 import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from '../server/config.ts';

@@ -115,10 +115,10 @@ export interface TokenStore {
 }
 
 /**
- * Routes events to users wherever they are signed in, and records who is online with what status.
- * In one process it is a set of maps; in a cluster the same calls cross Redis (DESIGN.md).
+ * Where each signed-in user's NS session is, and delivery to it: to the session itself when it is
+ * on this node, else to its node.
  */
-export interface Bus {
+export interface Routes {
   /**
    * Makes `endpoint` the user's one NS session. A previous session of the user is kicked with OTH
    * first, and attach resolves after that session has signed out (MSNP5.md 10.6).
@@ -134,31 +134,60 @@ export interface Bus {
   page(handle: string, page: IncomingPage): Promise<boolean>;
   /** Whether the user has a current NS session right now. */
   isSignedIn(handle: string): Promise<boolean>;
-  /** Tells every node's switchboards a node-wide fact. */
-  signal(signal: Signal): void;
-  onSignal(listener: (signal: Signal) => void): void;
-  /** Records what the user's own presence now is (null: not present or hidden) and returns its new seq. */
-  setPresence(handle: string, shown: Shown | null): Promise<number>;
-  presenceOf(handles: readonly string[]): Promise<Map<string, PresenceRecord>>;
   /** Handles with a current session. */
   onlineCount(): Promise<number>;
-  /** Records a signed-in session's MSPAuth (at sign-in); `forgetWebSession` removes it (at sign-out). */
-  registerWebSession(mspAuth: string, session: WebSession): Promise<void>;
-  forgetWebSession(mspAuth: string): Promise<void>;
+  /** Every current session on this node (for shutdown). */
+  endpoints(): SessionEndpoint[];
+}
+
+/** Each user's own presence as recorded for every node; a record outlives the session. */
+export interface PresenceRecords {
+  /** Records what the user's own presence now is (null: not present or hidden) and returns its new seq. */
+  set(handle: string, shown: Shown | null): Promise<number>;
+  /** The records of those handles that have one. */
+  get(handles: readonly string[]): Promise<Map<string, PresenceRecord>>;
+}
+
+/** The MSPAuth of each signed-in session, for msnd's web login page (MSNP5.md 12.1). */
+export interface WebSessions {
+  /** Records a signed-in session's MSPAuth (at sign-in); `forget` removes it (at sign-out). */
+  register(mspAuth: string, session: WebSession): Promise<void>;
+  forget(mspAuth: string): Promise<void>;
   /** The session an MSPAuth belongs to while that session lasts; undefined otherwise. */
-  webSession(mspAuth: string): Promise<WebSession | undefined>;
+  get(mspAuth: string): Promise<WebSession | undefined>;
+}
+
+/** The nodes of the service: where their NS listen, their load, and the users of nodes that stopped. */
+export interface NodeDirectory {
+  /** Tells the other nodes where this node's NS listens (its load is its number of sessions). */
+  announce(nsAddress: string): void;
+  /** The NS address of the least loaded node, for the DS's XFR; undefined: this node's own. */
+  leastLoaded(): Promise<string | undefined>;
   /**
    * Called with the users of a node that stopped without signing them out (a cluster node that died,
    * or sessions whose sign-out did not reach the bus), once their routes are gone and their presence
    * is recorded offline: their watchers must be told (MSNP5.md 10.6). Only one node is told of each.
    */
   onUsersGone(listener: (users: GoneUser[]) => Promise<void>): void;
-  /** Every current session (for shutdown). */
-  endpoints(): SessionEndpoint[];
-  /** Tells the other nodes where this node's NS listens (its load is its number of sessions). */
-  announceNotificationServer(address: string): void;
-  /** The NS address of the least loaded node, for the DS's XFR; undefined: this node's own. */
-  leastLoadedNotificationServer(): Promise<string | undefined>;
+}
+
+/** Node-wide facts for the switchboards of every node. */
+export interface Signals {
+  /** Tells every node's listeners (this node's at once), each once. */
+  send(signal: Signal): void;
+  on(listener: (signal: Signal) => void): void;
+}
+
+/**
+ * The bus: small parts, each with one job (DESIGN.md "Cluster mode"). In one process they are sets
+ * of maps; in a cluster the same calls cross Redis. Each part passes one shared suite on both.
+ */
+export interface Bus {
+  readonly routes: Routes;
+  readonly presence: PresenceRecords;
+  readonly webSessions: WebSessions;
+  readonly nodes: NodeDirectory;
+  readonly signals: Signals;
   readonly tokens: TokenStore;
   readonly rates: RateCounter;
   close(): Promise<void>;

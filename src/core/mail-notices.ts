@@ -29,8 +29,8 @@ export async function announceNewMail(store: Store, bus: Bus, notice: NewMailNot
   if ([from, fromAddr, subject, folder].some((value) => /[\r\n]/.test(value))) throw new RangeError('line break in a mail notice');
   const account = await store.findAccount(normalizeHandle(notice.handle));
   if (!account) return { error: 'no-account' };
-  if (!(await bus.isSignedIn(account.handle))) return { delivered: 0 };
-  bus.publish(account.handle, { kind: 'new-mail', from, fromAddr, subject, folder });
+  if (!(await bus.routes.isSignedIn(account.handle))) return { delivered: 0 };
+  bus.routes.publish(account.handle, { kind: 'new-mail', from, fromAddr, subject, folder });
   return { delivered: 1 };
 }
 

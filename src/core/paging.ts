@@ -28,7 +28,7 @@ export type PageOutcome = Outcome<{ via: 'ipg' } | { via: 'outbox'; id: number }
 export async function sendPage(
   store: Store,
   outbox: Outbox,
-  bus: Pick<Bus, 'page'>,
+  bus: Pick<Bus, 'routes'>,
   pager: Pager,
   targetHandle: string,
   payload: Buffer,
@@ -40,7 +40,7 @@ export async function sendPage(
   const page = parsePagePayload(payload);
   if (!page) return { error: ErrorCode.INVALID_PARAMETER };
   const incoming = { from: pager.handle, fromAccountId: pager.accountId, text: page.text, callback: page.callback };
-  if (await bus.page(target.handle, incoming)) return { ok: true, via: 'ipg' };
+  if (await bus.routes.page(target.handle, incoming)) return { ok: true, via: 'ipg' };
   const id = await outbox.queue({
     kind: 'page',
     recipient: number,

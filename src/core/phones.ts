@@ -73,7 +73,7 @@ async function storeAndBump(
 function tellWatchers(bus: Bus, owner: string, watchers: Watcher[], property: PhoneSetting, value: string): void {
   const hidden = property === 'MOB' ? 'N' : '';
   for (const watcher of watchers) {
-    bus.publish(watcher.handle, {
+    bus.routes.publish(watcher.handle, {
       kind: 'phone',
       version: watcher.version,
       contact: owner,

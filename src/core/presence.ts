@@ -28,18 +28,18 @@ export class PresenceFanout {
    * the owner's current setting, which only the owner's own session changes.
    */
   async toAllWatchers(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null): Promise<void> {
-    const seq = await this.bus.setPresence(handle, shown);
+    const seq = await this.bus.presence.set(handle, shown);
     const watchers = await this.store.read((tx) => tx.watchers(ownerId));
     for (const watcher of watchers) {
       const visible = allows({ blp, viewerOnAL: watcher.onAL, viewerOnBL: watcher.onBL }) ? shown : null;
-      this.bus.publish(watcher.handle, { kind: 'presence', contact: handle, seq, shown: visible });
+      this.bus.routes.publish(watcher.handle, { kind: 'presence', contact: handle, seq, shown: visible });
     }
   }
 
   /** Re-tells one watcher after the owner changed what that watcher is allowed. */
   async toOneWatcher(handle: string, shown: Shown | null, watcher: string, allowed: boolean): Promise<void> {
-    const seq = await this.bus.setPresence(handle, shown);
-    this.bus.publish(watcher, { kind: 'presence', contact: handle, seq, shown: allowed ? shown : null });
+    const seq = await this.bus.presence.set(handle, shown);
+    this.bus.routes.publish(watcher, { kind: 'presence', contact: handle, seq, shown: allowed ? shown : null });
   }
 
   /**
@@ -50,6 +50,6 @@ export class PresenceFanout {
     const account = await this.store.findAccount(handle);
     if (!account) return;
     const watchers = await this.store.read((tx) => tx.watchers(account.id));
-    for (const watcher of watchers) this.bus.publish(watcher.handle, { kind: 'presence', contact: handle, seq, shown: null });
+    for (const watcher of watchers) this.bus.routes.publish(watcher.handle, { kind: 'presence', contact: handle, seq, shown: null });
   }
 }

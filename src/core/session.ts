@@ -125,7 +125,7 @@ export class UserSession {
         await this.tellWatchers(after);
       } catch (error) {
         // The record may have changed before the failure; the bus records it again when it recovers.
-        await this.bus.setPresence(this.handle, before).catch(() => {});
+        await this.bus.presence.set(this.handle, before).catch(() => {});
         throw error;
       }
     }
@@ -138,7 +138,7 @@ export class UserSession {
   /** The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12), and what it showed of each. */
   private async initialPresence(): Promise<{ shown: InitialPresence[]; memory: Map<string, { seq: number; shown: Shown | null }> }> {
     const contacts = (await this.store.read((tx) => tx.contactsWithFacts(this.account.id))).filter((c) => c.lists.FL);
-    const records = await this.bus.presenceOf(contacts.map((c) => c.handle));
+    const records = await this.bus.presence.get(contacts.map((c) => c.handle));
     const initial: InitialPresence[] = [];
     const memory = new Map<string, { seq: number; shown: Shown | null }>();
     for (const contact of contacts) {
@@ -162,7 +162,7 @@ export class UserSession {
       await this.tellWatchers(null);
     } else if (this.present) {
       this.status = undefined;
-      await this.bus.setPresence(this.handle, null);
+      await this.bus.presence.set(this.handle, null);
     }
   }
 
@@ -241,7 +241,7 @@ export class UserSession {
       return { version: r.version };
     }
     if (r.reverse !== undefined) {
-      this.bus.publish(contactHandle, {
+      this.bus.routes.publish(contactHandle, {
         kind: 'reverse-added',
         version: r.reverse,
         contact: this.handle,
@@ -252,7 +252,7 @@ export class UserSession {
     const result: AddResult = { version: r.version, phones: phonesAsSeen(r.contact.phones, allowed) };
     if (this.present) {
       // The ADD is committed: a bus failure now costs only the ILN (the contact's next change shows it).
-      const records = await this.bus.presenceOf([contactHandle]).catch(() => new Map<string, PresenceRecord>());
+      const records = await this.bus.presence.get([contactHandle]).catch(() => new Map<string, PresenceRecord>());
       const record = records.get(contactHandle);
       const shown = record?.shown && allowed ? record.shown : null;
       this.shownToMe.set(contactHandle, { seq: record?.seq ?? 0, shown });
@@ -285,7 +285,7 @@ export class UserSession {
     } else if (!result.membershipOnly) {
       this.shownToMe.delete(handle);
       if (result.reverse !== undefined) {
-        this.bus.publish(handle, { kind: 'reverse-removed', version: result.reverse, contact: this.handle });
+        this.bus.routes.publish(handle, { kind: 'reverse-removed', version: result.reverse, contact: this.handle });
       }
     }
     return { ok: true, version: result.version };

@@ -124,11 +124,11 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     new NotificationSession(socket, ns, sessions, admit(loginPool, socket));
   });
   const nsPort = await listen(nsServer, config.host, config.nsPort);
-  bus.announceNotificationServer(`${publicHost}:${nsPort}`);
+  bus.nodes.announce(`${publicHost}:${nsPort}`);
   // Users of a cluster node that stopped (swept by this node), or whose sign-out did not reach the
   // bus: their watchers see them go (MSNP5.md 10.6).
   const fanout = new PresenceFanout(store, bus);
-  bus.onUsersGone(async (users) => {
+  bus.nodes.onUsersGone(async (users) => {
     for (const user of users) {
       await fanout
         .toWatchersOfGone(user)
@@ -145,7 +145,7 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
       log,
       // In a cluster, new logins go to the least loaded node's NS (DESIGN.md "Cluster mode").
       // Without the bus, this node's own NS, which then tells the client why it cannot sign in (601).
-      notificationAddress: async () => (await bus.leastLoadedNotificationServer().catch(() => undefined)) ?? `${publicHost}:${nsPort}`,
+      notificationAddress: async () => (await bus.nodes.leastLoaded().catch(() => undefined)) ?? `${publicHost}:${nsPort}`,
       dispatchAddress: () => `${publicHost}:${dsPort}`,
       webBaseUrl: () => web.baseUrl,
     });

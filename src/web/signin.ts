@@ -27,7 +27,7 @@ const CLOCK_SKEW_SECONDS = 60;
  * MD5(MSPAuth + sl + password) with the account's messenger password (MSNP5.md 9.16).
  */
 export async function checkLoginForm(deps: WebDeps, form: LoginForm): Promise<FormCheck> {
-  const session = form.auth ? await deps.bus.webSession(form.auth) : undefined;
+  const session = form.auth ? await deps.bus.webSessions.get(form.auth) : undefined;
   if (!session) return { ok: false, reason: 'no current session has this MSPAuth' };
   if (!namesAccount(form, session.handle)) return { ok: false, reason: 'MSPAuth of another account' };
   const age = formAgeSeconds(form.sl, session.loginTime, deps.now());

@@ -86,30 +86,30 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
       withNodes(async (a, b) => {
         const { handle, session } = fresh();
         const alice = session();
-        assert.equal(await b.isSignedIn(handle), false);
-        await a.attach(handle, alice);
-        assert.equal(await a.isSignedIn(handle), true);
-        assert.equal(await b.isSignedIn(handle), true);
-        assert.ok((await b.onlineCount()) >= 1);
-        for (let i = 1; i <= 50; i++) b.publish(handle, { kind: 'reverse-removed', version: i, contact: 'x@example.com' });
+        assert.equal(await b.routes.isSignedIn(handle), false);
+        await a.routes.attach(handle, alice);
+        assert.equal(await a.routes.isSignedIn(handle), true);
+        assert.equal(await b.routes.isSignedIn(handle), true);
+        assert.ok((await b.routes.onlineCount()) >= 1);
+        for (let i = 1; i <= 50; i++) b.routes.publish(handle, { kind: 'reverse-removed', version: i, contact: 'x@example.com' });
         await eventually(() => alice.events.length === 50, '50 events');
         assert.deepEqual(
           alice.events.map((e) => (e as { version: number }).version),
           Array.from({ length: 50 }, (_, i) => i + 1),
         );
-        assert.deepEqual(a.endpoints(), [alice]);
+        assert.deepEqual(a.routes.endpoints(), [alice]);
       }));
 
     test('detach forgets only the current session; publishing to an offline user is dropped', () =>
       withNodes(async (a, b) => {
         const { handle, session } = fresh();
         const alice = session();
-        await a.attach(handle, alice);
-        await b.detach(handle, 'some other session');
-        assert.equal(await b.isSignedIn(handle), true);
-        await a.detach(handle, alice.sessionId);
-        assert.equal(await b.isSignedIn(handle), false);
-        b.publish(handle, { kind: 'reverse-removed', version: 1, contact: 'x@example.com' });
+        await a.routes.attach(handle, alice);
+        await b.routes.detach(handle, 'some other session');
+        assert.equal(await b.routes.isSignedIn(handle), true);
+        await a.routes.detach(handle, alice.sessionId);
+        assert.equal(await b.routes.isSignedIn(handle), false);
+        b.routes.publish(handle, { kind: 'reverse-removed', version: 1, contact: 'x@example.com' });
         await new Promise((resolve) => setTimeout(resolve, 50));
         assert.deepEqual(alice.events, []);
       }));
@@ -118,15 +118,15 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
       withNodes(async (a, b) => {
         const { handle, session } = fresh();
         const first = session();
-        await a.attach(handle, first);
+        await a.routes.attach(handle, first);
         const second = session();
-        await b.attach(handle, second);
+        await b.routes.attach(handle, second);
         assert.equal(first.kicked, 'OTH');
         assert.equal(second.kicked, undefined);
         // The first session signing out afterwards must not take the second's place away.
-        await a.detach(handle, first.sessionId);
-        assert.equal(await a.isSignedIn(handle), true);
-        a.publish(handle, { kind: 'reverse-removed', version: 7, contact: 'x@example.com' });
+        await a.routes.detach(handle, first.sessionId);
+        assert.equal(await a.routes.isSignedIn(handle), true);
+        a.routes.publish(handle, { kind: 'reverse-removed', version: 7, contact: 'x@example.com' });
         await eventually(() => second.events.length === 1, 'the event at the second session');
         assert.equal(first.events.length, 0);
       }));
@@ -135,30 +135,30 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
       withNodes(async (a, b) => {
         const { handle, session } = fresh();
         const willing = session(true);
-        await a.attach(handle, willing);
-        assert.equal(await b.ring(handle, INVITATION), true);
-        assert.equal(await b.page(handle, PAGE), true);
+        await a.routes.attach(handle, willing);
+        assert.equal(await b.routes.ring(handle, INVITATION), true);
+        assert.equal(await b.routes.page(handle, PAGE), true);
         assert.deepEqual(willing.rings, [INVITATION]);
         assert.deepEqual(willing.pages, [PAGE]);
         const other = fresh();
-        await a.attach(other.handle, other.session(false));
-        assert.equal(await b.ring(other.handle, INVITATION), false);
-        assert.equal(await b.page(other.handle, PAGE), false);
-        assert.equal(await b.ring(fresh().handle, INVITATION), false);
+        await a.routes.attach(other.handle, other.session(false));
+        assert.equal(await b.routes.ring(other.handle, INVITATION), false);
+        assert.equal(await b.routes.page(other.handle, PAGE), false);
+        assert.equal(await b.routes.ring(fresh().handle, INVITATION), false);
       }));
 
     test('presence: seq grows on every change from any node, and outlives the session', () =>
       withNodes(async (a, b) => {
         const { handle } = fresh();
         const nobody = fresh().handle;
-        const first = await a.setPresence(handle, { status: 'NLN', name: 'A%20a' });
-        const second = await b.setPresence(handle, null);
-        const third = await a.setPresence(handle, { status: 'AWY', name: 'A' });
+        const first = await a.presence.set(handle, { status: 'NLN', name: 'A%20a' });
+        const second = await b.presence.set(handle, null);
+        const third = await a.presence.set(handle, { status: 'AWY', name: 'A' });
         assert.ok(first < second && second < third);
-        assert.deepEqual(await b.presenceOf([handle, nobody]), new Map([[handle, { seq: third, shown: { status: 'AWY', name: 'A' } }]]));
-        await b.setPresence(handle, null);
-        assert.deepEqual((await a.presenceOf([handle])).get(handle)?.shown, null);
-        assert.deepEqual(await a.presenceOf([]), new Map());
+        assert.deepEqual(await b.presence.get([handle, nobody]), new Map([[handle, { seq: third, shown: { status: 'AWY', name: 'A' } }]]));
+        await b.presence.set(handle, null);
+        assert.deepEqual((await a.presence.get([handle])).get(handle)?.shown, null);
+        assert.deepEqual(await a.presence.get([]), new Map());
       }));
 
     test('tokens: issued on one node, consumed once on any; another purpose neither finds nor spends it; expiry', () =>
@@ -176,10 +176,10 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
       withNodes(async (a, b) => {
         const auth = `auth-${++serial}`;
         const web = { handle: 'x@example.com', loginTime: 1000, sessionId: 's1' };
-        await a.registerWebSession(auth, web);
-        assert.deepEqual(await b.webSession(auth), web);
-        await b.forgetWebSession(auth);
-        assert.equal(await a.webSession(auth), undefined);
+        await a.webSessions.register(auth, web);
+        assert.deepEqual(await b.webSessions.get(auth), web);
+        await b.webSessions.forget(auth);
+        assert.equal(await a.webSessions.get(auth), undefined);
       }));
 
     test('rates: events added on any node count on every node, per key, within their window', () =>
@@ -200,10 +200,10 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
     test('a signal reaches the listeners of every node once', () =>
       withNodes(async (a, b) => {
         const heard: [string, Signal][] = [];
-        a.onSignal((signal) => heard.push(['a', signal]));
-        if (b !== a) b.onSignal((signal) => heard.push(['b', signal]));
+        a.signals.on((signal) => heard.push(['a', signal]));
+        if (b !== a) b.signals.on((signal) => heard.push(['b', signal]));
         const signal: Signal = { kind: 'session-ended', handle: 'x@example.com', sessionId: `s${++serial}` };
-        a.signal(signal);
+        a.signals.send(signal);
         await eventually(() => heard.length === (b === a ? 1 : 2), 'the signal on every node');
         await new Promise((resolve) => setTimeout(resolve, 50));
         assert.equal(heard.length, b === a ? 1 : 2);

@@ -11,6 +11,6 @@ defineBusSuite('MemoryBus', async () => {
 
 test('one process is one node: the DS refers to its own NS', async () => {
   const bus = new MemoryBus();
-  bus.announceNotificationServer('127.0.0.1:1864');
-  assert.equal(await bus.leastLoadedNotificationServer(), undefined);
+  bus.nodes.announce('127.0.0.1:1864');
+  assert.equal(await bus.nodes.leastLoaded(), undefined);
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { RedisBus, type RedisBusOptions } from '../../src/bus/redis.ts';
+import { RedisBus, type RedisBusOptions } from '../../src/bus/redis/bus.ts';
 import type { GoneUser } from '../../src/core/bus.ts';
 import { ServiceUnavailableError } from '../../src/core/unavailable.ts';
 import { TcpProxy } from '../helpers/proxy.ts';
@@ -61,15 +61,18 @@ function defineRedisTests(url: string): void {
       const { a, b, close } = await twoNodes();
       try {
         const session = new FakeSession('gone-1');
-        await a.attach('gone@example.com', session);
-        assert.equal(await b.isSignedIn('gone@example.com'), true);
-        assert.equal(await b.onlineCount(), 1);
+        await a.routes.attach('gone@example.com', session);
+        assert.equal(await b.routes.isSignedIn('gone@example.com'), true);
+        assert.equal(await b.routes.onlineCount(), 1);
         await a.close();
-        assert.equal(await b.isSignedIn('gone@example.com'), false);
-        assert.equal(await b.onlineCount(), 0);
-        assert.equal(await b.ring('gone@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }), false);
-        await b.attach('gone@example.com', new FakeSession('again-1'));
-        assert.equal(await b.isSignedIn('gone@example.com'), true);
+        assert.equal(await b.routes.isSignedIn('gone@example.com'), false);
+        assert.equal(await b.routes.onlineCount(), 0);
+        assert.equal(
+          await b.routes.ring('gone@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
+          false,
+        );
+        await b.routes.attach('gone@example.com', new FakeSession('again-1'));
+        assert.equal(await b.routes.isSignedIn('gone@example.com'), true);
       } finally {
         await close();
       }
@@ -79,16 +82,16 @@ function defineRedisTests(url: string): void {
       const { a, b, close } = await twoNodes();
       try {
         const session = new FakeSession('kept-1');
-        await a.attach('kept@example.com', session);
-        const before = await a.setPresence('kept@example.com', { status: 'NLN', name: 'K' });
+        await a.routes.attach('kept@example.com', session);
+        const before = await a.presence.set('kept@example.com', { status: 'NLN', name: 'K' });
         await dropKeys(url, prefixes.at(-1)!);
-        assert.equal(await b.isSignedIn('kept@example.com'), false);
+        assert.equal(await b.routes.isSignedIn('kept@example.com'), false);
         await a.recover();
-        assert.equal(await b.isSignedIn('kept@example.com'), true);
-        assert.equal(await b.onlineCount(), 1);
+        assert.equal(await b.routes.isSignedIn('kept@example.com'), true);
+        assert.equal(await b.routes.onlineCount(), 1);
         assert.equal(session.republished, 1);
         // The record is new, but its seq is later than every one before, so watchers take it.
-        assert.ok((await a.setPresence('kept@example.com', { status: 'BSY', name: 'K' })) > before);
+        assert.ok((await a.presence.set('kept@example.com', { status: 'BSY', name: 'K' })) > before);
       } finally {
         await close();
       }
@@ -97,13 +100,13 @@ function defineRedisTests(url: string): void {
     test('the least loaded alive node is the one new logins go to', async () => {
       const { a, b, close } = await twoNodes();
       try {
-        await a.attach('busy1@example.com', new FakeSession('busy-1'));
-        await a.attach('busy2@example.com', new FakeSession('busy-2'));
-        a.announceNotificationServer('10.0.0.1:1864');
-        b.announceNotificationServer('10.0.0.2:1864');
-        await waitFor(async () => (await a.leastLoadedNotificationServer()) === '10.0.0.2:1864');
+        await a.routes.attach('busy1@example.com', new FakeSession('busy-1'));
+        await a.routes.attach('busy2@example.com', new FakeSession('busy-2'));
+        a.nodes.announce('10.0.0.1:1864');
+        b.nodes.announce('10.0.0.2:1864');
+        await waitFor(async () => (await a.nodes.leastLoaded()) === '10.0.0.2:1864');
         await b.close();
-        assert.equal(await a.leastLoadedNotificationServer(), '10.0.0.1:1864');
+        assert.equal(await a.nodes.leastLoaded(), '10.0.0.1:1864');
       } finally {
         await close();
       }
@@ -112,12 +115,12 @@ function defineRedisTests(url: string): void {
     test('users of a node whose heartbeat stopped (it died) are no longer counted or reachable', async () => {
       const { a, b, close } = await twoNodes();
       try {
-        await a.attach('dead@example.com', new FakeSession('dead-1'));
-        await b.attach('alive@example.com', new FakeSession('alive-1'));
-        assert.equal(await b.onlineCount(), 2);
+        await a.routes.attach('dead@example.com', new FakeSession('dead-1'));
+        await b.routes.attach('alive@example.com', new FakeSession('alive-1'));
+        assert.equal(await b.routes.onlineCount(), 2);
         await admin.del(`${prefixes.at(-1)!}node:${a.nodeId}`);
-        assert.equal(await b.onlineCount(), 1);
-        assert.equal(await b.isSignedIn('dead@example.com'), false);
+        assert.equal(await b.routes.onlineCount(), 1);
+        assert.equal(await b.routes.isSignedIn('dead@example.com'), false);
       } finally {
         await close();
       }
@@ -131,27 +134,27 @@ function defineRedisTests(url: string): void {
       } = await nodesOf(stops, {}, {});
       try {
         const gone: GoneUser[] = [];
-        for (const node of [b!, c!]) node.onUsersGone(async (users) => void gone.push(...users));
-        await dead!.attach('ghost@example.com', new FakeSession('ghost-1'));
-        const before = await dead!.setPresence('ghost@example.com', { status: 'NLN', name: 'G' });
-        await dead!.registerWebSession('ghost-auth', { handle: 'ghost@example.com', loginTime: 1, sessionId: 'ghost-1' });
-        await dead!.attach('hidden@example.com', new FakeSession('hidden-1'));
-        await b!.attach('alive@example.com', new FakeSession('alive-1'));
-        const alive = await b!.setPresence('alive@example.com', { status: 'BSY', name: 'A' });
+        for (const node of [b!, c!]) node.nodes.onUsersGone(async (users) => void gone.push(...users));
+        await dead!.routes.attach('ghost@example.com', new FakeSession('ghost-1'));
+        const before = await dead!.presence.set('ghost@example.com', { status: 'NLN', name: 'G' });
+        await dead!.webSessions.register('ghost-auth', { handle: 'ghost@example.com', loginTime: 1, sessionId: 'ghost-1' });
+        await dead!.routes.attach('hidden@example.com', new FakeSession('hidden-1'));
+        await b!.routes.attach('alive@example.com', new FakeSession('alive-1'));
+        const alive = await b!.presence.set('alive@example.com', { status: 'BSY', name: 'A' });
 
         // Its heartbeat has expired; both live nodes look at once.
         await admin.del(`${prefix}node:${dead!.nodeId}`);
-        await Promise.all([b!.sweepStoppedNodes(), c!.sweepStoppedNodes(), b!.sweepStoppedNodes()]);
+        await Promise.all([b!.nodes.sweepStoppedNodes(), c!.nodes.sweepStoppedNodes(), b!.nodes.sweepStoppedNodes()]);
 
         assert.deepEqual(gone.map((u) => u.handle).sort(), ['ghost@example.com', 'hidden@example.com']);
         const ghost = gone.find((u) => u.handle === 'ghost@example.com')!;
         assert.ok(ghost.seq > before);
-        assert.deepEqual((await c!.presenceOf(['ghost@example.com'])).get('ghost@example.com'), { seq: ghost.seq, shown: null });
-        assert.equal(await c!.isSignedIn('ghost@example.com'), false);
-        assert.equal(await c!.webSession('ghost-auth'), undefined);
+        assert.deepEqual((await c!.presence.get(['ghost@example.com'])).get('ghost@example.com'), { seq: ghost.seq, shown: null });
+        assert.equal(await c!.routes.isSignedIn('ghost@example.com'), false);
+        assert.equal(await c!.webSessions.get('ghost-auth'), undefined);
         // The live node's user is untouched.
-        assert.equal(await c!.isSignedIn('alive@example.com'), true);
-        assert.deepEqual((await c!.presenceOf(['alive@example.com'])).get('alive@example.com'), {
+        assert.equal(await c!.routes.isSignedIn('alive@example.com'), true);
+        assert.deepEqual((await c!.presence.get(['alive@example.com'])).get('alive@example.com'), {
           seq: alive,
           shown: { status: 'BSY', name: 'A' },
         });
@@ -162,7 +165,7 @@ function defineRedisTests(url: string): void {
         assert.ok((await admin.pttl(`${prefix}presence:ghost@example.com`)) > 0);
         assert.equal(await admin.pttl(`${prefix}presence:alive@example.com`), -1);
         // Looking again finds nothing more to do.
-        await c!.sweepStoppedNodes();
+        await c!.nodes.sweepStoppedNodes();
         assert.equal(gone.length, 2);
       } finally {
         await close();
@@ -178,32 +181,32 @@ function defineRedisTests(url: string): void {
       try {
         const kept = new FakeSession('kept-1');
         const moved = new FakeSession('moved-1');
-        await slow!.attach('kept@example.com', kept);
-        await slow!.attach('moved@example.com', moved);
-        await slow!.registerWebSession('kept-auth', { handle: 'kept@example.com', loginTime: 1, sessionId: 'kept-1' });
+        await slow!.routes.attach('kept@example.com', kept);
+        await slow!.routes.attach('moved@example.com', moved);
+        await slow!.webSessions.register('kept-auth', { handle: 'kept@example.com', loginTime: 1, sessionId: 'kept-1' });
         await admin.del(`${prefix}node:${slow!.nodeId}`);
-        await b!.sweepStoppedNodes();
-        assert.equal(await b!.isSignedIn('kept@example.com'), false);
+        await b!.nodes.sweepStoppedNodes();
+        assert.equal(await b!.routes.isSignedIn('kept@example.com'), false);
 
         // Meanwhile moved signs in on the live node: no route leads to the swept node, so nobody
         // is asked to kick (and waited for) there.
-        await b!.attach('moved@example.com', new FakeSession('moved-2'));
+        await b!.routes.attach('moved@example.com', new FakeSession('moved-2'));
         assert.equal(moved.kicked, undefined);
-        const movedSeq = await b!.setPresence('moved@example.com', { status: 'BSY', name: 'M' });
+        const movedSeq = await b!.presence.set('moved@example.com', { status: 'BSY', name: 'M' });
 
         await slow!.recover();
-        assert.equal(await b!.isSignedIn('kept@example.com'), true);
-        assert.deepEqual(await b!.webSession('kept-auth'), { handle: 'kept@example.com', loginTime: 1, sessionId: 'kept-1' });
+        assert.equal(await b!.routes.isSignedIn('kept@example.com'), true);
+        assert.deepEqual(await b!.webSessions.get('kept-auth'), { handle: 'kept@example.com', loginTime: 1, sessionId: 'kept-1' });
         assert.equal(kept.republished, 1);
         assert.equal(kept.kicked, undefined);
         assert.deepEqual([moved.kicked, moved.keptPresence], ['OTH', true]);
-        assert.deepEqual(slow!.endpoints(), [kept]);
-        assert.deepEqual((await b!.presenceOf(['moved@example.com'])).get('moved@example.com'), {
+        assert.deepEqual(slow!.routes.endpoints(), [kept]);
+        assert.deepEqual((await b!.presence.get(['moved@example.com'])).get('moved@example.com'), {
           seq: movedSeq,
           shown: { status: 'BSY', name: 'M' },
         });
         assert.equal(
-          await slow!.ring('moved@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
+          await slow!.routes.ring('moved@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
           true,
         );
       } finally {
@@ -219,13 +222,13 @@ function defineRedisTests(url: string): void {
       } = await nodesOf(stops, {});
       try {
         const gone: GoneUser[] = [];
-        a!.onUsersGone(async (users) => void gone.push(...users));
-        await a!.attach('left@example.com', new FakeSession('left-1'));
-        await a!.setPresence('left@example.com', { status: 'NLN', name: 'L' });
-        await a!.registerWebSession('left-auth', { handle: 'left@example.com', loginTime: 1, sessionId: 'left-1' });
+        a!.nodes.onUsersGone(async (users) => void gone.push(...users));
+        await a!.routes.attach('left@example.com', new FakeSession('left-1'));
+        await a!.presence.set('left@example.com', { status: 'NLN', name: 'L' });
+        await a!.webSessions.register('left-auth', { handle: 'left@example.com', loginTime: 1, sessionId: 'left-1' });
         // As if the sign-out had reached this node only: Redis still has the route and the web session.
-        await a!.detach('left@example.com', 'left-1');
-        await a!.forgetWebSession('left-auth');
+        await a!.routes.detach('left@example.com', 'left-1');
+        await a!.webSessions.forget('left-auth');
         await admin.hset(`${prefix}route:left@example.com`, { node: a!.nodeId, session: 'left-1' });
         await admin.sadd(`${prefix}online:${a!.nodeId}`, 'left@example.com');
         await admin.set(
@@ -233,16 +236,16 @@ function defineRedisTests(url: string): void {
           JSON.stringify({ handle: 'left@example.com', loginTime: 1, sessionId: 'left-1', node: a!.nodeId }),
         );
         await admin.sadd(`${prefix}webs:${a!.nodeId}`, 'left-auth');
-        assert.equal(await b!.isSignedIn('left@example.com'), true);
+        assert.equal(await b!.routes.isSignedIn('left@example.com'), true);
 
         await a!.recover();
-        assert.equal(await b!.isSignedIn('left@example.com'), false);
-        assert.equal(await b!.webSession('left-auth'), undefined);
+        assert.equal(await b!.routes.isSignedIn('left@example.com'), false);
+        assert.equal(await b!.webSessions.get('left-auth'), undefined);
         assert.deepEqual(
           gone.map((u) => u.handle),
           ['left@example.com'],
         );
-        assert.equal((await b!.presenceOf(['left@example.com'])).get('left@example.com')?.shown, null);
+        assert.equal((await b!.presence.get(['left@example.com'])).get('left@example.com')?.shown, null);
       } finally {
         await close();
       }
@@ -256,13 +259,13 @@ function defineRedisTests(url: string): void {
       const cut = await RedisBus.connect({ url: `redis://127.0.0.1:${proxy.port}`, prefix, ...stops });
       const direct = await RedisBus.connect({ url, prefix });
       try {
-        const before = await cut.setPresence('cut@example.com', { status: 'NLN', name: 'C' });
+        const before = await cut.presence.set('cut@example.com', { status: 'NLN', name: 'C' });
         proxy.cut();
-        await assert.rejects(cut.setPresence('cut@example.com', { status: 'AWY', name: 'C' }), ServiceUnavailableError);
+        await assert.rejects(cut.presence.set('cut@example.com', { status: 'AWY', name: 'C' }), ServiceUnavailableError);
         await assert.rejects(cut.tokens.issue('xfr', { handle: 'cut@example.com' }, 60_000), ServiceUnavailableError);
         proxy.restore();
-        await waitFor(async () => (await cut.presenceOf(['cut@example.com']).catch(() => undefined)) !== undefined, 30_000);
-        assert.deepEqual((await direct.presenceOf(['cut@example.com'])).get('cut@example.com'), {
+        await waitFor(async () => (await cut.presence.get(['cut@example.com']).catch(() => undefined)) !== undefined, 30_000);
+        assert.deepEqual((await direct.presence.get(['cut@example.com'])).get('cut@example.com'), {
           seq: before,
           shown: { status: 'NLN', name: 'C' },
         });
@@ -278,10 +281,10 @@ function defineRedisTests(url: string): void {
       try {
         const stuck = new FakeSession('stuck-1');
         stuck.ring = () => new Promise<boolean>(() => {});
-        await a.attach('stuck@example.com', stuck);
+        await a.routes.attach('stuck@example.com', stuck);
         const started = Date.now();
         assert.equal(
-          await b.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
+          await b.routes.ring('stuck@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' }),
           false,
         );
         assert.ok(Date.now() - started >= 150);

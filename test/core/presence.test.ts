@@ -206,7 +206,7 @@ describe('the one rule (MSNP5.md 10.2) and the events of 10.3', () => {
     const second = await w.signIn(a.x);
     assert.deepEqual(X.endpoint.kicks, ['OTH']);
     assert.deepEqual(R.endpoint.takeShown(), [`FLN ${a.x.handle}`]);
-    assert.equal(await w.bus.isSignedIn(a.x.handle), true);
+    assert.equal(await w.bus.routes.isSignedIn(a.x.handle), true);
     await second.user.changeStatus('NLN');
     assert.deepEqual(R.endpoint.takeShown(), [`NLN NLN ${a.x.handle} X`]);
   });

@@ -136,7 +136,7 @@ export class World {
     const user = await UserSession.open(fresh, this.store, this.bus, limits);
     const endpoint = new RecordingEndpoint();
     endpoint.user = user;
-    await this.bus.attach(account.handle, endpoint);
+    await this.bus.routes.attach(account.handle, endpoint);
     return { user, endpoint };
   }
 
@@ -151,7 +151,7 @@ export class World {
   /** The end of an NS session as server/ns/session.ts does it: sign out, then leave the bus. */
   async signOut({ user, endpoint }: SignedIn): Promise<void> {
     await user.signOut();
-    await this.bus.detach(user.handle, endpoint.sessionId);
+    await this.bus.routes.detach(user.handle, endpoint.sessionId);
   }
 
   async version(account: Account): Promise<number> {

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { RedisBus } from '../../src/bus/redis.ts';
+import { RedisBus } from '../../src/bus/redis/bus.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
@@ -105,7 +105,7 @@ function defineClusterTests(url: string): void {
     test('presence, RL pushes, renames and a chat cross nodes; a second sign-in elsewhere ends the first', async () => {
       const alice = await signIn(one, 'alice');
       const bob = await signIn(two, 'bob');
-      assert.deepEqual([one.bus.endpoints().length, two.bus.endpoints().length], [1, 1]);
+      assert.deepEqual([one.bus.routes.endpoints().length, two.bus.routes.endpoints().length], [1, 1]);
       await bob.changeStatus('NLN');
       await alice.changeStatus('NLN');
 
@@ -146,9 +146,9 @@ function defineClusterTests(url: string): void {
 
     test('after Redis lost its data the nodes recover, and presence changes still reach the watchers', async () => {
       await dropKeys(url, prefix);
-      assert.equal(await one.bus.isSignedIn('alice@example.com'), false);
+      assert.equal(await one.bus.routes.isSignedIn('alice@example.com'), false);
       await Promise.all([one.bus.recover(), two.bus.recover()]);
-      assert.equal(await one.bus.isSignedIn('alice@example.com'), true);
+      assert.equal(await one.bus.routes.isSignedIn('alice@example.com'), true);
       await aliceOnTwo.changeStatus('PHN');
       assert.equal(
         (await bobOnTwo.conn.next((r) => r.name === 'NLN' && r.args[0] === 'PHN', 3000)).line,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { MemoryBus } from '../../src/bus/memory.ts';
-import { RedisBus } from '../../src/bus/redis.ts';
+import { RedisBus } from '../../src/bus/redis/bus.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import type { Store } from '../../src/core/store.ts';
@@ -45,10 +45,10 @@ describe('a bus call that fails (in-process bus made to fail)', () => {
       await bob.add('FL', 'alice@example.com', 'alice');
       await bob.changeStatus('NLN');
       await bob.conn.next('ILN');
-      const setPresence = s.bus.setPresence.bind(s.bus);
-      s.bus.setPresence = async () => down();
+      const setPresence = s.bus.presence.set.bind(s.bus.presence);
+      s.bus.presence.set = async () => down();
       assert.equal((await alice.conn.request('CHG', 'AWY')).line.split(' ')[0], '601');
-      s.bus.setPresence = setPresence;
+      s.bus.presence.set = setPresence;
       // Still NLN: AWY is a change now, and the first presence line bob gets.
       await alice.changeStatus('AWY');
       assert.equal((await bob.conn.next('NLN')).line, 'NLN AWY alice@example.com alice@example.com');

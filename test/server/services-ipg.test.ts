@@ -134,7 +134,7 @@ describe('PAG as IPG', () => {
     await pageAndWait(alice.conn, 1, 'dave@example.com', TEXT);
     await old.conn.expectNothing('IPG', 100);
     old.close();
-    await eventually(async () => !(await m.s.bus.isSignedIn('dave@example.com')), 'dave signed out');
+    await eventually(async () => !(await m.s.bus.routes.isSignedIn('dave@example.com')), 'dave signed out');
     await pageAndWait(alice.conn, 2, 'dave@example.com', TEXT);
     const hidden = await signIn('hank', 'MSNP6', 'HDN');
     await pageAndWait(alice.conn, 3, 'hank@example.com', TEXT);

@@ -380,7 +380,7 @@ describe('admin API', () => {
     const ok = await httpGet(`${base}/admin/metrics`, undefined, { authorization: `Bearer ${ADMIN_TOKEN}` });
     assert.equal(ok.status, 200);
     const metrics = JSON.parse(ok.body) as { sessionsOnline: number; accounts: number };
-    assert.equal(metrics.sessionsOnline, await server.bus.onlineCount());
+    assert.equal(metrics.sessionsOnline, await server.bus.routes.onlineCount());
     assert.equal(metrics.accounts, (await server.store.listAccounts()).length);
     assert.ok(metrics.sessionsOnline >= 1);
   });

@@ -145,7 +145,7 @@ export async function rea(ctx: NsContext, [rawHandle, rawName]: Params<2>, trid:
   if (await renames.usedUp()) return failure(ErrorCode.RATE_LIMITED);
   await renames.use();
   const { version } = await user.renameSelf(name.wire);
-  bus.signal({ kind: 'renamed', handle, name: name.wire });
+  bus.signals.send({ kind: 'renamed', handle, name: name.wire });
   ctx.reply('REA', trid, version, handle, name.wire);
 }
 

@@ -118,18 +118,18 @@ async function signIn(ctx: NsContext, trid: string, account: Account): Promise<v
   const user = await UserSession.open(account, store, bus, listLimits);
   // Read before the bus records the session, so that a failure leaves nothing to undo.
   const unreadMail = await initialMailMessage(ctx, account.id);
-  await bus.attach(account.handle, ctx.endpoint);
+  await bus.routes.attach(account.handle, ctx.endpoint);
   ctx.loginTime = Math.floor(Date.now() / 1000);
   try {
     // MSPAuth signs the browser in while this session lasts (MSNP5.md 9.16, 12.1).
-    await bus.registerWebSession(ctx.mspAuth, { handle: account.handle, loginTime: ctx.loginTime, sessionId: ctx.sessionId });
+    await bus.webSessions.register(ctx.mspAuth, { handle: account.handle, loginTime: ctx.loginTime, sessionId: ctx.sessionId });
   } catch (error) {
-    await bus.detach(account.handle, ctx.sessionId).catch(() => {});
+    await bus.routes.detach(account.handle, ctx.sessionId).catch(() => {});
     throw error;
   }
   if (ctx.conn.isClosing) {
-    await bus.forgetWebSession(ctx.mspAuth);
-    await bus.detach(account.handle, ctx.sessionId);
+    await bus.webSessions.forget(ctx.mspAuth);
+    await bus.routes.detach(account.handle, ctx.sessionId);
     return;
   }
   ctx.signedInAs(user);

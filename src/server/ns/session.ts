@@ -132,13 +132,13 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
       // happening; what did not reach the bus is put right when it recovers (RedisBus.recover).
       const steps: [string, () => Promise<void>][] = [
         ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
-        ['web session', () => bus.forgetWebSession(ctx.mspAuth)],
-        ['route', () => bus.detach(user.handle, this.sessionId)],
+        ['web session', () => bus.webSessions.forget(ctx.mspAuth)],
+        ['route', () => bus.routes.detach(user.handle, this.sessionId)],
       ];
       for (const [step, run] of steps) {
         await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
       }
-      bus.signal({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
+      bus.signals.send({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
       ctx.log.info({ handle: user.handle }, 'signed out');
     }
     this.sessions.delete(this);

@@ -56,7 +56,7 @@ export class Switchboard {
   private readonly endedNsSessions = new Set<string>();
 
   constructor(private readonly ctx: SwitchboardContext) {
-    ctx.bus.onSignal((signal) => this.onSignal(signal));
+    ctx.bus.signals.on((signal) => this.onSignal(signal));
   }
 
   /** `admission`: the connection's place among those before USR/ANS OK (admission.ts). */

@@ -95,7 +95,7 @@ async function call(c: SbContext, trid: string, rawHandle: string): Promise<Answ
   if (handle === me.handle || chat.participants.has(handle) || chat.invited.has(handle)) return failure(ErrorCode.ALREADY_THERE);
   const full = chat.participants.size + chat.invited.size >= limits.switchboardParticipants;
   const invitation = { sessionId: chat.id, address: c.server.address(), caller: me.handle, callerName: me.name };
-  const rang = !full && (await c.server.bus.ring(handle, invitation));
+  const rang = !full && (await c.server.bus.routes.ring(handle, invitation));
   if (!rang) {
     await refusals.use();
     return failure(ErrorCode.NOT_ONLINE);

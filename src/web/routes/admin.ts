@@ -47,7 +47,7 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
   });
   app.get('/admin/metrics', async (request, reply) => {
     if (!(await admitted(deps, request, reply))) return reply;
-    const [sessionsOnline, accounts] = await Promise.all([deps.bus.onlineCount(), deps.store.listAccounts()]);
+    const [sessionsOnline, accounts] = await Promise.all([deps.bus.routes.onlineCount(), deps.store.listAccounts()]);
     return reply.send({ sessionsOnline, accounts: accounts.length });
   });
 }

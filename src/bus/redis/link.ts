@@ -1,0 +1,78 @@
+// The Redis connection as every part of the Redis bus uses it: its keys, and one guard around
+// every call (a failed call marks the node for recovery and reaches core as 601).
+import { randomBytes } from 'node:crypto';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { GoneUser } from '../../core/bus.ts';
+import { ServiceUnavailableError } from '../../core/unavailable.ts';
+
+/** A failed Redis call as core sees it: the bus is unavailable (MSNP5.md 13: 601). */
+function unavailable(error: unknown): ServiceUnavailableError {
+  return error instanceof ServiceUnavailableError ? error : new ServiceUnavailableError('bus', error);
+}
+
+/** Runs a MULTI or pipeline; throws if any of its commands failed. */
+export async function execAll(batch: ChainableCommander): Promise<unknown[]> {
+  const results = await batch.exec();
+  if (!results) throw new Error('transaction aborted');
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+/** {handle, seq, handle, seq, …} from a script. */
+export function goneUsers(flat: unknown[]): GoneUser[] {
+  const users: GoneUser[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) users.push({ handle: String(flat[i]), seq: Number(flat[i + 1]) });
+  return users;
+}
+
+/** This node's connection to Redis, shared by the parts of its bus. */
+export class RedisLink {
+  readonly nodeId = randomBytes(8).toString('hex');
+  /** A call failed since the last recovery: what Redis holds of this node may be stale. */
+  degraded = false;
+
+  constructor(
+    readonly redis: Redis,
+    /** Prefix of every key and channel. */
+    readonly prefix: string,
+  ) {}
+
+  /** A Redis call; its failure marks this node for recovery and reaches core as ServiceUnavailableError. */
+  async guard<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      this.degraded = true;
+      throw unavailable(error);
+    }
+  }
+
+  key(kind: string, name = ''): string {
+    return `${this.prefix}${kind}:${name}`;
+  }
+
+  /** The handles signed in on a node. */
+  onlineKey(node: string): string {
+    return `${this.prefix}online:${node}`;
+  }
+
+  /** The MSPAuths of a node's web sessions. */
+  websKey(node: string): string {
+    return `${this.prefix}webs:${node}`;
+  }
+
+  /** A node's alive key, written with every heartbeat. */
+  aliveKey(node: string): string {
+    return `${this.prefix}node:${node}`;
+  }
+
+  nodeChannel(node: string): string {
+    return `${this.prefix}to:${node}`;
+  }
+
+  signalChannel(): string {
+    return `${this.prefix}signals`;
+  }
+}

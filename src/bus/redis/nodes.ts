@@ -1,0 +1,96 @@
+import type { GoneUser, NodeDirectory } from '../../core/bus.ts';
+import { execAll, goneUsers, type RedisLink } from './link.ts';
+import { BEAT, OFFLINE_RECORD_MS, SWEEP, SWEEP_BATCH } from './scripts.ts';
+
+/** What a node tells the others with its heartbeat. */
+export interface NodeInfo {
+  /** Where its NS listens; undefined until announced. */
+  ns?: string;
+  /** Its number of signed-in users. */
+  load: number;
+}
+
+/**
+ * The node directory in Redis: each node's alive key (written with every heartbeat) and its entry
+ * in one hash of node → NodeInfo; the sweep of the nodes whose alive key has expired.
+ */
+export class RedisNodes implements NodeDirectory {
+  private readonly goneListeners: ((users: GoneUser[]) => Promise<void>)[] = [];
+  private nsAddress: string | undefined;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly timing: { heartbeatMs: number; expiryMs: number },
+    /** This node's number of signed-in users. */
+    private readonly load: () => number,
+  ) {}
+
+  announce(nsAddress: string): void {
+    this.nsAddress = nsAddress;
+    void this.beat().catch(() => {});
+  }
+
+  /**
+   * The node with the fewest users among those alive (DESIGN.md "Cluster mode"). Loads are as of
+   * each node's last heartbeat, so a burst of logins within one period goes to the same node.
+   */
+  async leastLoaded(): Promise<string | undefined> {
+    let best: NodeInfo | undefined;
+    for (const { info } of await this.alive()) {
+      if (info.ns !== undefined && (!best || info.load < best.load)) best = info;
+    }
+    return best?.ns;
+  }
+
+  onUsersGone(listener: (users: GoneUser[]) => Promise<void>): void {
+    this.goneListeners.push(listener);
+  }
+
+  /** Tells the listeners of users left behind (by a stopped node, or found by RECONCILE). */
+  async tellGone(users: GoneUser[]): Promise<void> {
+    if (users.length === 0) return;
+    await Promise.allSettled(this.goneListeners.map((listener) => listener(users)));
+  }
+
+  /** The nodes whose heartbeat key lives, with what they last announced. */
+  async alive(): Promise<{ node: string; info: NodeInfo }[]> {
+    const { redis } = this.link;
+    const nodes = Object.entries(await this.link.guard(redis.hgetall(this.link.key('nodes'))));
+    if (nodes.length === 0) return [];
+    const alive = await this.link.guard(execAll(nodes.reduce((batch, [node]) => batch.exists(this.link.aliveKey(node)), redis.pipeline())));
+    return nodes.filter((_, i) => alive[i] === 1).map(([node, value]) => ({ node, info: JSON.parse(value) as NodeInfo }));
+  }
+
+  /** Writes this node's alive key and directory entry; false when the alive key had expired. */
+  async beat(): Promise<boolean> {
+    const { nodeId } = this.link;
+    const info: NodeInfo = { ns: this.nsAddress, load: this.load() };
+    // The key lives one heartbeat less than the expiry: the others look once per heartbeat.
+    const lifetime = this.timing.expiryMs - this.timing.heartbeatMs;
+    const existed = await this.link.guard(
+      this.link.redis.eval(BEAT, 2, this.link.aliveKey(nodeId), this.link.key('nodes'), lifetime, nodeId, JSON.stringify(info)),
+    );
+    return existed === 1;
+  }
+
+  /** Sweeps every node whose alive key has expired (one node does each; DESIGN.md "Cluster mode"). */
+  async sweepStoppedNodes(): Promise<void> {
+    const { redis, nodeId } = this.link;
+    const nodes = (await this.link.guard(redis.hkeys(this.link.key('nodes')))).filter((node) => node !== nodeId);
+    if (nodes.length === 0) return;
+    const alive = await this.link.guard(execAll(nodes.reduce((batch, node) => batch.exists(this.link.aliveKey(node)), redis.pipeline())));
+    for (const [i, node] of nodes.entries()) if (alive[i] === 0) await this.sweep(node);
+  }
+
+  private async sweep(node: string): Promise<void> {
+    const link = this.link;
+    for (;;) {
+      const keys = [link.aliveKey(node), link.key('sweep', node), link.onlineKey(node), link.websKey(node), link.key('nodes')];
+      const args = [link.prefix, node, link.nodeId, SWEEP_BATCH, this.timing.expiryMs, OFFLINE_RECORD_MS];
+      const result = (await link.guard(link.redis.eval(SWEEP, keys.length, ...keys, ...args))) as [number, unknown[]] | null;
+      if (!result) return;
+      await this.tellGone(goneUsers(result[1]));
+      if (result[0] === 1) return;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { PresenceRecord, PresenceRecords, Shown } from '../../core/bus.ts';
+import { execAll, type RedisLink } from './link.ts';
+import { OFFLINE_RECORD_MS, SET_PRESENCE } from './scripts.ts';
+
+/** Presence records in Redis: one hash per user (status, name, seq); an offline one expires. */
+export class RedisPresence implements PresenceRecords {
+  constructor(private readonly link: RedisLink) {}
+
+  async set(handle: string, shown: Shown | null): Promise<number> {
+    // The record outlives the session so that seq keeps growing across sign-ins (as in one process).
+    const key = this.link.key('presence', handle);
+    const seq = await this.link.guard(
+      this.link.redis.eval(SET_PRESENCE, 1, key, shown?.status ?? '', shown?.name ?? '', OFFLINE_RECORD_MS),
+    );
+    return Number(seq);
+  }
+
+  async get(handles: readonly string[]): Promise<Map<string, PresenceRecord>> {
+    const found = new Map<string, PresenceRecord>();
+    if (handles.length === 0) return found;
+    const reads = this.link.redis.pipeline();
+    for (const handle of handles) reads.hgetall(this.link.key('presence', handle));
+    const results = await this.link.guard(execAll(reads));
+    handles.forEach((handle, i) => {
+      const fields = results[i] as Record<string, string> | undefined;
+      if (!fields?.seq) return;
+      const shown = fields.status ? { status: fields.status as Shown['status'], name: fields.name ?? '' } : null;
+      found.set(handle, { seq: Number(fields.seq), shown });
+    });
+    return found;
+  }
+}

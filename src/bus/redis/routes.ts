@@ -1,0 +1,114 @@
+import type { IncomingPage, Invitation, Routes, SessionEndpoint, UserEvent } from '../../core/bus.ts';
+import type { LocalSessions, Offer } from '../local.ts';
+import { execAll, type RedisLink } from './link.ts';
+import type { NodeMessageHandler, NodeMessages, NodeRequest } from './messages.ts';
+import type { RedisNodes } from './nodes.ts';
+import { DETACH, LIVE_ROUTE } from './scripts.ts';
+
+interface Route {
+  node: string;
+  sessionId: string;
+}
+
+/**
+ * Routes in Redis: a hash per user naming its node and session, and a set per node of its users
+ * (for the sweep). A user's session on this node is served here first; one elsewhere through
+ * its node's channel.
+ */
+export class RedisRoutes implements Routes, NodeMessageHandler {
+  constructor(
+    private readonly link: RedisLink,
+    /** The sessions signed in on this node. */
+    readonly local: LocalSessions,
+    private readonly nodes: RedisNodes,
+    private readonly messages: NodeMessages,
+  ) {}
+
+  async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
+    // As in one process: whoever holds the slot is kicked first, here or on another node.
+    if (!(await this.local.vacate(handle, endpoint))) return;
+    const route = await this.route(handle);
+    if (route && route.node !== this.link.nodeId) {
+      await this.messages.request(route.node, handle, { kind: 'kick', sessionId: route.sessionId });
+    }
+    this.local.set(handle, endpoint);
+    try {
+      await this.link.guard(
+        execAll(
+          this.link.redis
+            .multi()
+            .hset(this.link.key('route', handle), { node: this.link.nodeId, session: endpoint.sessionId })
+            .sadd(this.link.onlineKey(this.link.nodeId), handle),
+        ),
+      );
+    } catch (error) {
+      this.local.drop(handle, endpoint);
+      throw error;
+    }
+  }
+
+  async detach(handle: string, sessionId: string): Promise<void> {
+    const current = this.local.release(handle, sessionId);
+    const { redis, nodeId } = this.link;
+    await this.link.guard(
+      redis.eval(DETACH, 2, this.link.key('route', handle), this.link.onlineKey(nodeId), sessionId, handle, current ? '1' : '0'),
+    );
+  }
+
+  publish(handle: string, event: UserEvent): void {
+    if (this.local.deliver(handle, event)) return;
+    // Requests on one connection are answered in order, so events to one user keep their order.
+    void this.route(handle)
+      .then((route) => route && this.messages.event(route.node, handle, event))
+      .catch(() => {});
+  }
+
+  ring(handle: string, invitation: Invitation): Promise<boolean> {
+    return this.offer(handle, { kind: 'ring', invitation });
+  }
+
+  page(handle: string, page: IncomingPage): Promise<boolean> {
+    return this.offer(handle, { kind: 'page', page });
+  }
+
+  async isSignedIn(handle: string): Promise<boolean> {
+    return this.local.has(handle) || (await this.route(handle)) !== undefined;
+  }
+
+  /** The users of the nodes alive now: a node that died without signing its users out counts no more. */
+  async onlineCount(): Promise<number> {
+    let count = 0;
+    for (const { node } of await this.nodes.alive()) count += await this.link.guard(this.link.redis.scard(this.link.onlineKey(node)));
+    return count;
+  }
+
+  endpoints(): SessionEndpoint[] {
+    return this.local.all();
+  }
+
+  /** An event another node sent for a session here. */
+  deliver(handle: string, event: UserEvent): void {
+    this.local.deliver(handle, event);
+  }
+
+  /** A request of another node for a session here. */
+  async answer(handle: string, request: NodeRequest): Promise<boolean> {
+    if (request.kind === 'kick') return this.local.kick(handle, request.sessionId);
+    return (await this.local.offer(handle, request)) ?? false;
+  }
+
+  private async offer(handle: string, offer: Offer): Promise<boolean> {
+    const here = this.local.offer(handle, offer);
+    if (here) return here;
+    const route = await this.route(handle);
+    return route ? this.messages.request(route.node, handle, offer) : false;
+  }
+
+  private async route(handle: string): Promise<Route | undefined> {
+    const { redis, prefix } = this.link;
+    const found = (await this.link.guard(redis.eval(LIVE_ROUTE, 1, this.link.key('route', handle), `${prefix}node:`))) as
+      | [string, string]
+      | null;
+    return found ? { node: found[0], sessionId: found[1] } : undefined;
+  }
+}

@@ -1,0 +1,62 @@
+import type { WebSession, WebSessions } from '../../core/bus.ts';
+import { execAll, type RedisLink } from './link.ts';
+
+/**
+ * Web sessions in Redis: one key per MSPAuth naming its node, and a set per node of its MSPAuths
+ * (for the sweep). This node keeps its own too, to write them again after Redis forgot them.
+ */
+export class RedisWebSessions implements WebSessions {
+  /** This node's web sessions by MSPAuth. */
+  private readonly mine = new Map<string, WebSession>();
+
+  constructor(private readonly link: RedisLink) {}
+
+  async register(mspAuth: string, session: WebSession): Promise<void> {
+    const { redis, nodeId } = this.link;
+    this.mine.set(mspAuth, session);
+    const value = JSON.stringify({ ...session, node: nodeId });
+    try {
+      await this.link.guard(execAll(redis.multi().set(this.link.key('web', mspAuth), value).sadd(this.link.websKey(nodeId), mspAuth)));
+    } catch (error) {
+      this.mine.delete(mspAuth);
+      throw error;
+    }
+  }
+
+  async forget(mspAuth: string): Promise<void> {
+    this.mine.delete(mspAuth);
+    await this.link.guard(
+      execAll(this.link.redis.multi().del(this.link.key('web', mspAuth)).srem(this.link.websKey(this.link.nodeId), mspAuth)),
+    );
+  }
+
+  /** Valid while its NS session lasts: not after its node is gone without signing it out. */
+  async get(mspAuth: string): Promise<WebSession | undefined> {
+    const value = await this.link.guard(this.link.redis.get(this.link.key('web', mspAuth)));
+    if (value === null) return undefined;
+    const { node, ...session } = JSON.parse(value) as WebSession & { node: string };
+    return (await this.link.guard(this.link.redis.exists(this.link.aliveKey(node)))) === 1 ? session : undefined;
+  }
+
+  /** The MSPAuths of this node's web sessions. */
+  auths(): string[] {
+    return [...this.mine.keys()];
+  }
+
+  /** Writes this node's web sessions again (after RECONCILE). */
+  async rewrite(): Promise<void> {
+    const { redis, nodeId } = this.link;
+    const writes = redis.multi();
+    for (const [auth, session] of this.mine) {
+      writes.set(this.link.key('web', auth), JSON.stringify({ ...session, node: nodeId })).sadd(this.link.websKey(nodeId), auth);
+    }
+    await this.link.guard(execAll(writes));
+  }
+
+  /** Forgets this node's web sessions here; returns their keys, for the node to delete as it leaves. */
+  clear(): string[] {
+    const keys = this.auths().map((auth) => this.link.key('web', auth));
+    this.mine.clear();
+    return keys;
+  }
+}
