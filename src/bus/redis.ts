@@ -586,6 +586,10 @@ export class RedisBus implements Bus {
     return best?.ns;
   }
 
+  async nodeCount(): Promise<number> {
+    return (await this.aliveNodes()).length;
+  }
+
   /** The nodes whose heartbeat key lives, with what they last announced. */
   private async aliveNodes(): Promise<{ node: string; info: NodeInfo }[]> {
     const nodes = Object.entries(await this.guard(this.redis.hgetall(this.key('nodes'))));

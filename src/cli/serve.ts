@@ -6,6 +6,7 @@ import type { Bus } from '../core/bus.ts';
 import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
+import { createMetrics } from '../server/metrics.ts';
 import { startMsnd } from '../server/msnd.ts';
 import { loadSecretKey, openStore } from '../store/open.ts';
 import { dataOption, parseCount, parsePort, storeOption } from './main.ts';
@@ -239,10 +240,12 @@ async function serve(options: ServeOptions): Promise<void> {
   const config = parseServerConfig(input);
   const log = createLogger(options.logLevel);
   const secretKey = loadSecretKey({ dataDir: options.data });
-  const store = await openStore({ dataDir: options.data, url: options.store, secretKey });
+  // One registry for the whole process: the store's statements are timed from the first one.
+  const metrics = createMetrics();
+  const store = await openStore({ dataDir: options.data, url: options.store, secretKey, onStatement: metrics.storeStatement });
   const bus = await openBus(options.bus, options.busPrefix, config.limits, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
-  const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey });
+  const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey, metrics });
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -142,6 +142,8 @@ export interface Bus {
   presenceOf(handles: readonly string[]): Promise<Map<string, PresenceRecord>>;
   /** Handles with a current session. */
   onlineCount(): Promise<number>;
+  /** Live msnd nodes sharing this bus (metrics); absent: one. */
+  nodeCount?(): Promise<number>;
   /** Records a signed-in session's MSPAuth (at sign-in); `forgetWebSession` removes it (at sign-out). */
   registerWebSession(mspAuth: string, session: WebSession): Promise<void>;
   forgetWebSession(mspAuth: string): Promise<void>;
