@@ -3,6 +3,7 @@
 // prom-client (store gets a callback, web a `scrape` function).
 import { createRequire } from 'node:module';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreBacklog } from '../core/store.ts';
 
 export type Role = 'ds' | 'ns' | 'sb';
 
@@ -37,6 +38,8 @@ export interface MetricSources {
   pools(): Record<string, { open: number; shedPerAddress: number; shedTotal: number }>;
   /** One bus round trip (seconds) and the number of live cluster nodes (1 without a cluster). */
   busProbe(): Promise<{ seconds: number; nodes: number }>;
+  /** Outbox items and alert copies not yet delivered (shared by the nodes of a cluster). */
+  backlog(): Promise<StoreBacklog | undefined>;
 }
 
 export interface MsndMetrics extends ServerMetrics {
@@ -187,6 +190,17 @@ export function createMetrics(): MsndMetrics {
     help: 'Live msnd nodes on the bus (1 without a cluster)',
     registers: [registry],
   });
+  const outboxItems = new Gauge({
+    name: 'msnd_outbox_items',
+    help: 'Outbox items not delivered, by kind and state (waiting: will be tried; given-up: attempts exhausted)',
+    labelNames: ['kind', 'state'] as const,
+    registers: [registry],
+  });
+  const alertsPending = new Gauge({
+    name: 'msnd_alerts_pending',
+    help: 'Alert copies stored and not yet delivered to their recipient',
+    registers: [registry],
+  });
   const label = (name: string) => (/^[A-Z]{3}$/.test(name) ? name : 'other');
   return {
     registry,
@@ -199,6 +213,13 @@ export function createMetrics(): MsndMetrics {
         const probe = await sources.busProbe().catch(() => undefined);
         busSeconds.set(probe?.seconds ?? -1);
         if (probe) busNodes.set(probe.nodes);
+        const backlog = await sources.backlog().catch(() => undefined);
+        outboxItems.reset();
+        if (backlog) {
+          for (const kind of ['email', 'page']) for (const state of ['waiting', 'given-up']) outboxItems.set({ kind, state }, 0);
+          for (const { kind, state, count } of backlog.outbox) outboxItems.set({ kind, state }, count);
+          alertsPending.set(backlog.pendingAlerts);
+        }
       }
       return Registry.merge([defaultMetrics(), registry]).metrics();
     },

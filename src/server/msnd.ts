@@ -176,6 +176,7 @@ export async function startMsnd({ config, store, bus, log, webKey, ...parts }: M
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       return { seconds, nodes: (await bus.nodeCount?.()) ?? 1 };
     },
+    backlog: async () => store.backlog?.(),
   });
 
   return {

@@ -5,6 +5,7 @@ import { LoginError } from '../../src/client/errors.ts';
 import { closeReasonLabel } from '../../src/server/metrics.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
 import { SbWorld } from '../helpers/switchboard.ts';
+import { eventually } from '../helpers/services.ts';
 import { httpGet, webBase } from '../helpers/web.ts';
 
 const TOKEN = 'metrics-test-token';
@@ -117,6 +118,33 @@ describe('metrics without an admin token', () => {
     try {
       assert.equal((await httpGet(`${webBase(s)}/metrics`)).status, 404);
       assert.equal((await httpGet(`${webBase(s)}/healthz`)).status, 200);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('backlog', () => {
+  test('outbox items waiting and delivered, and alerts pending, show in the scrape', async () => {
+    const s = await TestMsnd.start({ adminToken: TOKEN, limits: { outboxPollMs: 100 } });
+    try {
+      await s.addUser({ handle: 'dora@example.com', password: 'dorapass' });
+      const item = { kind: 'email' as const, recipient: 'x@example.net', sender: '', subject: 's', body: 'b', callback: '' };
+      // Due in an hour: waiting for the whole test.
+      await s.store.enqueueOutbox(item, Date.now() + 3_600_000);
+      await s.store.createAlert({ recipients: ['dora@example.com'], text: 'maintenance', url: '' });
+      const text = await scrape(s);
+      assert.equal(sample(text, 'msnd_outbox_items', { kind: 'email', state: 'waiting' }), 1);
+      assert.equal(sample(text, 'msnd_outbox_items', { kind: 'page', state: 'given-up' }), 0);
+      assert.match(text, /^msnd_outbox_items\{kind="page",state="waiting"\} 0$/m);
+      assert.equal(sample(text, 'msnd_alerts_pending'), 1);
+      // Due now: the worker (no SMTP: the outbox folder) delivers it.
+      await s.store.enqueueOutbox(item, Date.now());
+      await eventually(
+        async () => sample(await scrape(s), 'msnd_outbox_attempts_total', { kind: 'email', outcome: 'delivered' }) === 1,
+        'the due e-mail counted as delivered',
+        20_000,
+      );
     } finally {
       await s.stop();
     }
