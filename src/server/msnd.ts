@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
@@ -19,6 +20,8 @@ export interface BoundPorts {
   ns: number;
   sb: number;
   http: number;
+  /** The metrics listener (config.metricsPort), if any. */
+  metrics?: number;
 }
 
 /** Counters of the running server (a metrics registry will publish them). */
@@ -160,7 +163,25 @@ export async function startMsnd({ config, store, bus, log, webKey, ...parts }: M
     });
   });
   dsPort = await listen(dsServer, config.host, config.dsPort);
-  log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
+  // GET /metrics without a token on a listener of its own (loopback by default), for a scraper on this machine or network.
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : createHttpServer((request, response) => {
+          if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+            response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+            return;
+          }
+          metrics.scrape().then(
+            (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+            (err: unknown) => {
+              log.error({ err }, 'metrics scrape failed');
+              response.writeHead(500, { 'content-type': 'text/plain' }).end('scrape failed\n');
+            },
+          );
+        });
+  const metricsPort = metricsServer && (await listen(metricsServer, config.metricsHost, config.metricsPort!));
+  log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, metrics: metricsPort, host: config.host }, 'listening');
   metrics.attach({
     nsSessions: () => {
       const byDialect = new Map<string, number>();
@@ -180,13 +201,15 @@ export async function startMsnd({ config, store, bus, log, webKey, ...parts }: M
   });
 
   return {
-    ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port },
+    ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, ...(metricsPort !== undefined && { metrics: metricsPort }) },
     stats: { login: loginPool.stats, switchboard: switchboardPool.stats },
     metrics,
     async stop() {
       dsServer.close();
       nsServer.close();
       sbServer.close();
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       await web.close();
       switchboard.closeAll();
       // MSNP5.md 9.26: every NS session gets OUT SSD, then the close.

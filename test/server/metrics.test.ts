@@ -1,7 +1,9 @@
 // GET /metrics, /healthz and /readyz over real HTTP, with logins and chats over real TCP.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { LoginError } from '../../src/client/errors.ts';
+import { createLogger } from '../../src/server/logger.ts';
 import { closeReasonLabel } from '../../src/server/metrics.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
 import { SbWorld } from '../helpers/switchboard.ts';
@@ -175,5 +177,40 @@ describe('closeReasonLabel', () => {
     assert.equal(closeReasonLabel('list ZZ here'), 'bad list');
     assert.equal(closeReasonLabel('x'.repeat(65)), 'other');
     assert.equal(closeReasonLabel('bad\u0001'), 'other');
+  });
+});
+
+describe('logs', () => {
+  test('connect, sign-in, refused login, sign-out, close, web request and a refused admin token are logged with the address', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const s = await TestMsnd.start({ adminToken: TOKEN }, { log: createLogger('info', sink, 'iso') });
+    try {
+      await s.addUser({ handle: ALICE, password: 'alicepass' });
+      const alice = await s.login(ALICE);
+      await assert.rejects(s.login(ALICE, { password: 'wrong' }), LoginError);
+      await alice.signOut();
+      assert.equal((await httpGet(`${webBase(s)}/metrics?x=secret-looking`, undefined, { authorization: 'Bearer nope' })).status, 401);
+      await eventually(async () => lines.some((l) => l.msg === 'signed out'), 'the sign-out logged');
+      const find = (msg: string, extra: Record<string, unknown> = {}) =>
+        lines.find((l) => l.msg === msg && Object.entries(extra).every(([k, v]) => l[k] === v));
+      assert.ok(find('connected', { remote: '127.0.0.1', role: 'ns' }));
+      assert.ok(find('signed in', { remote: '127.0.0.1', handle: ALICE }));
+      assert.ok(find('login refused', { remote: '127.0.0.1', code: 911 }));
+      assert.ok(find('signed out', { remote: '127.0.0.1', handle: ALICE, reason: 'OUT' }));
+      assert.ok(find('connection closed', { remote: '127.0.0.1', role: 'ds', reason: 'referred' }));
+      assert.ok(find('admin token refused', { remote: '127.0.0.1', path: '/metrics' }));
+      assert.ok(find('web request', { remote: '127.0.0.1', route: '/metrics', status: 401 }));
+      assert.ok(lines.every((l) => typeof l.time === 'string' && /Z$/.test(l.time)));
+      const text = JSON.stringify(lines);
+      assert.doesNotMatch(text, /secret-looking|alicepass|nope/);
+    } finally {
+      await s.stop();
+    }
   });
 });
