@@ -46,6 +46,10 @@ describe('metrics', () => {
     assert.match(text, /^process_cpu_user_seconds_total /m);
     assert.match(text, /^nodejs_eventloop_lag_seconds /m);
     assert.match(text, /^msnd_cluster_nodes 1$/m);
+    // The admission pools of RunningMsnd.stats.
+    assert.match(text, /^msnd_unauthenticated_connections\{pool="login"\} \d+$/m);
+    assert.match(text, /^msnd_unauthenticated_connections\{pool="switchboard"\} \d+$/m);
+    assert.match(text, /^msnd_unauthenticated_shed_total\{pool="login",limit="address"\} 0$/m);
     assert.ok(sample(text, 'msnd_bus_round_trip_seconds') >= 0);
   });
 
@@ -147,6 +151,23 @@ describe('backlog', () => {
         'the due e-mail counted as delivered',
         20_000,
       );
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('admission pools', () => {
+  test('a connection shed for its address is counted', async () => {
+    const s = await TestMsnd.start({ adminToken: TOKEN, limits: { unauthenticatedPerAddress: 1 } });
+    try {
+      const first = await s.connect('ns');
+      const second = await s.connect('ns');
+      await first.closed;
+      const text = await scrape(s);
+      assert.equal(sample(text, 'msnd_unauthenticated_shed_total', { pool: 'login', limit: 'address' }), 1);
+      assert.equal(sample(text, 'msnd_unauthenticated_connections', { pool: 'login' }), 1);
+      second.close();
     } finally {
       await s.stop();
     }
