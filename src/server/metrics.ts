@@ -73,6 +73,8 @@ function defaultMetrics(): Registry {
 export function closeReasonLabel(reason: string): string {
   if (reason.startsWith('unknown command')) return 'unknown command';
   if (/^list .* here$/.test(reason)) return 'bad list';
+  // `XYZ with 37 parameters`: the count is the peer's choice.
+  if (/ with \d+ parameters$/.test(reason)) return reason.replace(/ with \d+ parameters$/, ' with a wrong parameter count');
   if (reason.length > 64 || !/^[\x20-\x7e]*$/.test(reason)) return 'other';
   return reason;
 }

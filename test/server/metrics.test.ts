@@ -196,6 +196,7 @@ describe('closeReasonLabel', () => {
     assert.equal(closeReasonLabel('USR refused with 911'), 'USR refused with 911');
     assert.equal(closeReasonLabel('unknown command QQQ'), 'unknown command');
     assert.equal(closeReasonLabel('list ZZ here'), 'bad list');
+    assert.equal(closeReasonLabel('ADD with 37 parameters'), 'ADD with a wrong parameter count');
     assert.equal(closeReasonLabel('x'.repeat(65)), 'other');
     assert.equal(closeReasonLabel('bad\u0001'), 'other');
   });
