@@ -6,6 +6,7 @@ import type { Bus } from '../core/bus.ts';
 import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
+import { createMetrics } from '../server/metrics.ts';
 import { startMsnd } from '../server/msnd.ts';
 import { loadSecretKey, openStore } from '../store/open.ts';
 import { dataOption, parseCount, parsePort, storeOption } from './main.ts';
@@ -21,6 +22,9 @@ interface ServeOptions {
   nsPort: number;
   sbPort: number;
   httpPort: number;
+  metricsPort?: number;
+  metricsHost?: string;
+  logTime: 'epoch' | 'iso';
   webUrl?: string;
   adminToken?: string;
   dialects?: string;
@@ -79,6 +83,19 @@ export function serveCommand(): Command {
     .addOption(port('--ns-port', 'MSND_NS_PORT', 1864, 'Notification Server'))
     .addOption(port('--sb-port', 'MSND_SB_PORT', 1865, 'Switchboard Server'))
     .addOption(port('--http-port', 'MSND_HTTP_PORT', 8080, 'web server'))
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'a listener of its own for GET /metrics without a token (default: none; /metrics on the web port needs --admin-token)',
+      )
+        .env('MSND_METRICS_PORT')
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option('--metrics-host <address>', 'address of the --metrics-port listener (default 127.0.0.1: this machine only)').env(
+        'MSND_METRICS_HOST',
+      ),
+    )
     .addOption(
       new Option('--web-url <url>', 'public base URL of the web server (default: http://public-host:http-port)').env('MSND_WEB_URL'),
     )
@@ -150,6 +167,12 @@ export function serveCommand(): Command {
     .addOption(new Option('--download-url <url>', 'download URL of CVR/CVQ answers (default: <web-url>/download)').env('MSND_DOWNLOAD_URL'))
     .addOption(new Option('--info-url <url>', 'info URL of CVR/CVQ answers (default: <web-url>/)').env('MSND_INFO_URL'))
     .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
+    .addOption(
+      new Option('--log-time <format>', 'log timestamps as epoch milliseconds or ISO 8601 (UTC)')
+        .env('MSND_LOG_TIME')
+        .choices(['epoch', 'iso'])
+        .default('epoch'),
+    )
     .action(async (options: ServeOptions) => serve(options));
 }
 
@@ -214,6 +237,8 @@ async function serve(options: ServeOptions): Promise<void> {
     nsPort: options.nsPort,
     sbPort: options.sbPort,
     httpPort: options.httpPort,
+    metricsPort: options.metricsPort,
+    metricsHost: options.metricsHost,
     webUrl: options.webUrl,
     adminToken: options.adminToken,
     requireVerified: options.requireVerified === true || String(options.requireVerified) === 'true',
@@ -237,12 +262,14 @@ async function serve(options: ServeOptions): Promise<void> {
   };
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
   const config = parseServerConfig(input);
-  const log = createLogger(options.logLevel);
+  const log = createLogger(options.logLevel, undefined, options.logTime);
   const secretKey = loadSecretKey({ dataDir: options.data });
-  const store = await openStore({ dataDir: options.data, url: options.store, secretKey });
+  // One registry for the whole process: the store's statements are timed from the first one.
+  const metrics = createMetrics();
+  const store = await openStore({ dataDir: options.data, url: options.store, secretKey, onStatement: metrics.storeStatement });
   const bus = await openBus(options.bus, options.busPrefix, config.limits, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
-  const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey });
+  const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey, metrics });
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -256,10 +283,11 @@ async function serve(options: ServeOptions): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const accounts = await store.listAccounts();
-  const { ds, ns, sb, http } = msnd.ports;
+  const { ds, ns, sb, http, metrics: metricsPort } = msnd.ports;
   console.error(
     `msnd: Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}, web on ${config.host}:${http}`,
   );
+  if (metricsPort !== undefined) console.error(`msnd: metrics on http://${config.metricsHost}:${metricsPort}/metrics`);
   console.error(`msnd: store ${store.kind}${store.kind === 'sqlite' ? ` in ${options.data}` : ''}, ${accounts.length} account(s)`);
   if (accounts.length === 0) {
     console.error('msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD');

@@ -163,6 +163,8 @@ export interface NodeDirectory {
   announce(nsAddress: string): void;
   /** The NS address of the least loaded node, for the DS's XFR; undefined: this node's own. */
   leastLoaded(): Promise<string | undefined>;
+  /** Live msnd nodes sharing this bus (metrics); absent: one. */
+  count?(): Promise<number>;
   /**
    * Called with the users of a node that stopped without signing them out (a cluster node that died,
    * or sessions whose sign-out did not reach the bus), once their routes are gone and their presence

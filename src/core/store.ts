@@ -171,6 +171,12 @@ export interface StoreTx {
   privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>>;
 }
 
+/** Undelivered outbox items (waiting for an attempt, or given up) and undelivered alert copies. */
+export interface StoreBacklog {
+  outbox: { kind: OutboxKind; state: 'waiting' | 'given-up'; count: number }[];
+  pendingAlerts: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
@@ -221,6 +227,8 @@ export interface Store {
   /** Records the failure; `retryAt` null gives up on the item. */
   markOutboxFailed(id: number, error: string, retryAt: number | null): Promise<void>;
   outboxItem(id: number): Promise<OutboxRecord | undefined>;
+  /** Work waiting in the store, for the server's metrics; absent: not measured. */
+  backlog?(): Promise<StoreBacklog>;
 
   close(): Promise<void>;
 }

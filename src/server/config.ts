@@ -32,6 +32,10 @@ export const serverConfigSchema = z
     httpPort: port.default(8080),
     /** Public base URL of the web server, for URL replies and e-mailed links; default http://publicHost:httpPort. */
     webUrl: tokenUrl.optional(),
+    /** A listener of its own for GET /metrics without a token (unset: none; /metrics is on the web port behind adminToken). */
+    metricsPort: port.optional(),
+    /** Where that listener binds: loopback unless the operator opens it. */
+    metricsHost: z.string().min(1).default('127.0.0.1'),
     /** Bearer token of the web server's admin API; without one the admin API is disabled (404). */
     adminToken: z.string().min(16).optional(),
     /** Data directory: e-mails and pages without a gateway go to `<dataDir>/outbox` as .eml files. */

@@ -12,6 +12,8 @@ export interface ConnectionOptions {
   /** A started command line, with its payload, must be complete this soon, or the connection is closed (none: no bound). */
   partialInputMs?: number;
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
+  /** Called once when the connection ends, with the reason (the server's, or `peer closed`). */
+  onEnd?(reason: string): void;
 }
 
 let nextConnectionId = 1;
@@ -38,6 +40,8 @@ export class Connection {
   private partialTimer: NodeJS.Timeout | undefined;
   private readonly partialInputMs: number | undefined;
   private readonly maxPendingWriteBytes: number;
+  private endReason: string | undefined;
+  private readonly onEnd: ((reason: string) => void) | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -50,17 +54,25 @@ export class Connection {
     this.framer = new Framer(options);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     this.partialInputMs = options.partialInputMs;
+    this.onEnd = options.onEnd;
+    this.log.info({ remote: this.remoteAddress }, 'connected');
     socket.setNoDelay(true);
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
     this.endedPromise = new Promise((resolve) => (this.markEnded = resolve));
     socket.on('data', (chunk) => this.receive(chunk));
     socket.on('error', (error) => this.log.debug({ err: error.message }, 'socket error'));
     socket.once('close', () => {
+      this.ending('peer closed');
       this.closing = true;
       this.clearTimer();
       this.clearPartialTimer();
       this.markEnded();
     });
+  }
+
+  /** Why the connection ended (undefined while it lasts). */
+  get closeReason(): string | undefined {
+    return this.endReason;
   }
 
   get isClosing(): boolean {
@@ -103,6 +115,7 @@ export class Connection {
     if (this.socket.writableLength + bytes.length > this.maxPendingWriteBytes) {
       // A peer that does not read must not make the server buffer without bound.
       this.log.warn({ pending: this.socket.writableLength }, 'dropping a peer that does not read');
+      this.ending('peer does not read');
       this.closing = true;
       this.markEnded();
       this.socket.destroy();
@@ -123,12 +136,20 @@ export class Connection {
     this.closing = true;
     this.clearTimer();
     this.clearPartialTimer();
-    this.log.debug({ reason }, 'closing');
+    this.ending(reason);
     this.work.length = 0;
     this.socket.end();
     this.markEnded();
     // A peer that never reads must not keep the socket open forever.
     setTimeout(() => this.socket.destroy(), 5000).unref();
+  }
+
+  /** Records why the connection ends, once: the first reason wins (the server's, before the socket closes). */
+  private ending(reason: string): void {
+    if (this.endReason !== undefined) return;
+    this.endReason = reason;
+    this.log.info({ remote: this.remoteAddress, reason }, 'connection closed');
+    this.onEnd?.(reason);
   }
 
   /** Closes the connection after `ms` unless cancelled (unauthenticated and idle limits). */

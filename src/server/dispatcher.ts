@@ -6,6 +6,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { PayloadRule } from '../protocol/framer.ts';
 import { isTrId } from '../protocol/line.ts';
 import type { CommandFrame } from './connection.ts';
+import type { Role, ServerMetrics } from './metrics.ts';
 
 /** The end of a connection without a reply (MSNP5.md 3.7 "close"); the reason is logged. */
 export interface Close {
@@ -87,6 +88,8 @@ export interface Dispatchable<Ctx, Phase extends string> {
   close(reason: string): void;
   /** A handler threw: the failure to answer (e.g. 500 or 601), or a Close. */
   onError(error: unknown, name: string): Failure | Close;
+  /** Where commands received and errors sent are counted (metrics.ts); absent: not counted. */
+  readonly metrics?: ServerMetrics;
 }
 
 /**
@@ -102,7 +105,9 @@ export class Dispatcher<Ctx, Phase extends string> {
   constructor(
     private readonly table: CommandTable<Ctx, Phase>,
     /** The phase of a signed-in session (NS `authenticated`, SB `joined`); the DS has none. */
-    private readonly signedInPhase?: Phase,
+    private readonly signedInPhase: Phase | undefined,
+    /** The server's role, as a metrics label. */
+    private readonly role: Role,
   ) {}
 
   /** The row of a command this session may send now, if any. */
@@ -123,12 +128,14 @@ export class Dispatcher<Ctx, Phase extends string> {
 
   async dispatch(session: Dispatchable<Ctx, Phase>, frame: CommandFrame): Promise<void> {
     const row = this.rowFor(session, frame.name);
+    session.metrics?.commandReceived(this.role, frame.name, row !== undefined);
     if (!row) return session.close(`unknown command ${frame.name}`);
     const hasTrId = row.trid !== false;
     const trid = hasTrId ? frame.args[0] : '';
     const validTrId = trid !== undefined && (!hasTrId || isTrId(trid));
     if (!row.phases.includes(session.phase)) {
       if (validTrId && hasTrId && row.notExpectedIn?.includes(session.phase)) {
+        session.metrics?.errorSent(this.role, ErrorCode.NOT_EXPECTED);
         session.send(String(ErrorCode.NOT_EXPECTED), trid);
       }
       return session.close(`${frame.name} in phase ${session.phase}`);
@@ -151,6 +158,7 @@ export class Dispatcher<Ctx, Phase extends string> {
   private settle(session: Dispatchable<Ctx, Phase>, name: string, trid: string, answer: Answer): void {
     if (!answer) return;
     if (isClose(answer)) return session.close(answer.close);
+    session.metrics?.errorSent(this.role, answer.error);
     session.send(String(answer.error), trid);
     if (closesAfter(answer.error, session.phase === this.signedInPhase)) session.close(`${name} refused with ${answer.error}`);
   }

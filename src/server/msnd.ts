@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
@@ -6,6 +7,7 @@ import { PresenceFanout } from '../core/presence.ts';
 import type { Store } from '../core/store.ts';
 import { UnauthenticatedPool, type Admission, type PoolStats } from './admission.ts';
 import type { ServerConfig } from './config.ts';
+import { createMetrics, type MsndMetrics } from './metrics.ts';
 import { serveDispatch } from './ds/dispatch-server.ts';
 import type { NsServer } from './ns/context.ts';
 import { NotificationSession } from './ns/session.ts';
@@ -18,6 +20,8 @@ export interface BoundPorts {
   ns: number;
   sb: number;
   http: number;
+  /** The metrics listener (config.metricsPort), if any. */
+  metrics?: number;
 }
 
 /** Counters of the running server (a metrics registry will publish them). */
@@ -31,6 +35,8 @@ export interface MsndStats {
 export interface RunningMsnd {
   ports: BoundPorts;
   stats: MsndStats;
+  /** The Prometheus metrics of this server (GET /metrics). */
+  metrics: MsndMetrics;
   /** Sends OUT SSD to every NS session, closes every connection and listener. */
   stop(): Promise<void>;
 }
@@ -42,10 +48,13 @@ export interface MsndParts {
   log: Logger;
   /** The key the web's cookies and links are signed with (keys are derived from it); random per process when absent. */
   webKey?: Buffer;
+  /** The registry to record in (created by the caller to time the store's statements too); a new one when absent. */
+  metrics?: MsndMetrics;
 }
 
 /** Starts the DS, NS and SB listeners of one msnd process. */
-export async function startMsnd({ config, store, bus, log, webKey }: MsndParts): Promise<RunningMsnd> {
+export async function startMsnd({ config, store, bus, log, webKey, ...parts }: MsndParts): Promise<RunningMsnd> {
+  const metrics = parts.metrics ?? createMetrics();
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
     sockets.add(socket);
@@ -74,7 +83,7 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     return admission;
   };
   const publicHost = config.publicHost ?? config.host;
-  const switchboard = new Switchboard({ config, log, store, bus, address: () => `${publicHost}:${sbPort}` });
+  const switchboard = new Switchboard({ config, log, store, bus, metrics, address: () => `${publicHost}:${sbPort}` });
   const sbServer = createServer((socket) => {
     track(socket);
     switchboard.accept(socket, admit(switchboardPool, socket));
@@ -84,7 +93,7 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
   const contexts = function* () {
     for (const session of sessions) yield session.context;
   };
-  const workers = startWorkers({ config, store, log, sessions: contexts, webUrl: () => web.baseUrl });
+  const workers = startWorkers({ config, store, log, metrics, sessions: contexts, webUrl: () => web.baseUrl });
   // The web server listens before the NS and DS: their URL, CVR and CVQ answers name its address.
   // Its download page names the DS, whose port is known once that listens (port 0 picks one).
   let dsPort = config.dsPort;
@@ -97,12 +106,14 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     outbox: workers.outbox,
     alertStored: workers.pollAlerts,
     dispatchAddress: () => ({ host: publicHost, port: dsPort }),
+    metrics,
   });
   const ns: NsServer = {
     config,
     log,
     store,
     bus,
+    metrics,
     listLimits: { forwardList: config.limits.forwardList, otherLists: config.limits.otherLists },
     outbox: workers.outbox,
     switchboardAddress: () => `${publicHost}:${sbPort}`,
@@ -143,6 +154,7 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     serveDispatch(socket, {
       config,
       log,
+      metrics,
       // In a cluster, new logins go to the least loaded node's NS (DESIGN.md "Cluster mode").
       // Without the bus, this node's own NS, which then tells the client why it cannot sign in (601).
       notificationAddress: async () => (await bus.nodes.leastLoaded().catch(() => undefined)) ?? `${publicHost}:${nsPort}`,
@@ -151,15 +163,53 @@ export async function startMsnd({ config, store, bus, log, webKey }: MsndParts):
     });
   });
   dsPort = await listen(dsServer, config.host, config.dsPort);
-  log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, host: config.host }, 'listening');
+  // GET /metrics without a token on a listener of its own (loopback by default), for a scraper on this machine or network.
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : createHttpServer((request, response) => {
+          if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+            response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+            return;
+          }
+          metrics.scrape().then(
+            (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+            (err: unknown) => {
+              log.error({ err }, 'metrics scrape failed');
+              response.writeHead(500, { 'content-type': 'text/plain' }).end('scrape failed\n');
+            },
+          );
+        });
+  const metricsPort = metricsServer && (await listen(metricsServer, config.metricsHost, config.metricsPort!));
+  log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, metrics: metricsPort, host: config.host }, 'listening');
+  metrics.attach({
+    nsSessions: () => {
+      const byDialect = new Map<string, number>();
+      for (const ctx of contexts()) if (ctx.isAuthenticated) byDialect.set(ctx.dialect, (byDialect.get(ctx.dialect) ?? 0) + 1);
+      return byDialect;
+    },
+    sbParticipants: () => switchboard.participantCount,
+    sbSessions: () => switchboard.sessionCount,
+    pools: () => ({ login: loginPool.stats, switchboard: switchboardPool.stats }),
+    busProbe: async () => {
+      const started = process.hrtime.bigint();
+      await bus.routes.onlineCount();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      return { seconds, nodes: (await bus.nodes.count?.()) ?? 1 };
+    },
+    backlog: async () => store.backlog?.(),
+  });
 
   return {
-    ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port },
+    ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, ...(metricsPort !== undefined && { metrics: metricsPort }) },
     stats: { login: loginPool.stats, switchboard: switchboardPool.stats },
+    metrics,
     async stop() {
       dsServer.close();
       nsServer.close();
       sbServer.close();
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       await web.close();
       switchboard.closeAll();
       // MSNP5.md 9.26: every NS session gets OUT SSD, then the close.

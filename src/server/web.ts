@@ -4,7 +4,7 @@ import type { Bus } from '../core/bus.ts';
 import { Outbox } from '../core/outbox.ts';
 import type { Store } from '../core/store.ts';
 import { startWeb, type RunningWeb } from '../web/app.ts';
-import type { OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
+import type { MetricsScrape, OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
 import { deriveWebKeys } from '../web/keys.ts';
 import type { ServerConfig } from './config.ts';
 
@@ -20,7 +20,12 @@ export interface WebServerParts {
   alertStored?: () => Promise<void>;
   /** This node's Dispatch Server as clients reach it (public host, bound port), for the download page. */
   dispatchAddress?: () => { host: string; port: number };
+  /** Served at GET /metrics behind the admin token. */
+  metrics?: MetricsScrape;
 }
+
+/** How long the store and the bus may take to answer /readyz before the node is reported not ready. */
+const READY_TIMEOUT_MS = 2000;
 
 export interface RunningWebServer extends RunningWeb {
   /** The public base URL (the `webUrl` setting, or http://publicHost:port). */
@@ -44,6 +49,8 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
     sendMail: (mail) => sendMail(outbox, mail),
     alertStored: parts.alertStored ?? (async () => {}),
     now: Date.now,
+    ...(parts.metrics && { metrics: parts.metrics }),
+    unready: () => unready(parts.store, parts.bus),
   };
   const web = await startWeb(deps, config.host, config.httpPort);
   baseUrl ||= `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;
@@ -75,6 +82,34 @@ function webSettings(config: ServerConfig, baseUrl: () => string, dispatchAddres
 function partnerServices(config: ServerConfig): WebSettings['partnerServices'] {
   const urls = { N2PACCOUNT: config.net2phoneAccountUrl, N2PFUND: config.net2phoneFundUrl, CHAT: config.chatUrl };
   return Object.fromEntries(Object.entries(urls).filter(([, url]) => url !== undefined));
+}
+
+/** Why this node cannot serve now (the store or the bus does not answer in time), or undefined. */
+async function unready(store: Store, bus: Bus): Promise<string | undefined> {
+  const probes: [string, () => Promise<unknown>][] = [
+    ['store', () => store.read((tx) => tx.accountById(0))],
+    ['bus', () => bus.routes.onlineCount()],
+  ];
+  const problems = await Promise.all(probes.map(([name, probe]) => within(READY_TIMEOUT_MS, probe()).then((p) => p && `${name} ${p}`)));
+  const found = problems.filter((p) => p !== undefined);
+  return found.length > 0 ? found.join('; ') : undefined;
+}
+
+/** undefined when `promise` settles well within `ms`; else 'did not answer' or 'failed' (the error stays in no reply). */
+async function within(ms: number, promise: Promise<unknown>): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`did not answer within ${ms} ms`), ms)));
+  try {
+    return await Promise.race([
+      promise.then(
+        () => undefined,
+        () => 'failed',
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function hostForUrl(host: string): string {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, LogEvent } from 'kysely';
 import type { Database, Flag } from './schema.ts';
 
 export type EngineKind = 'sqlite' | 'postgres';
@@ -18,4 +18,12 @@ export interface Engine {
 
 export function errorCode(err: unknown): unknown {
   return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+}
+
+/** Told the duration of every statement (seconds) and whether it failed: the server's latency metric. */
+export type StatementTimer = (seconds: number, failed: boolean) => void;
+
+/** kysely's per-query `log` option feeding a StatementTimer (none: kysely logs nothing). */
+export function timedStatements(timer: StatementTimer | undefined): { log?: (event: LogEvent) => void } {
+  return timer ? { log: (event) => timer(event.queryDurationMillis / 1000, event.level === 'error') } : {};
 }

@@ -1,5 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { DirectoryEntry, DirectoryQuery, MailboxCounts, NewAccount, NewAlert, NewOutboxItem, Store, StoreTx } from '../core/store.ts';
+import type {
+  DirectoryEntry,
+  DirectoryQuery,
+  MailboxCounts,
+  NewAccount,
+  NewAlert,
+  NewOutboxItem,
+  Store,
+  StoreBacklog,
+  StoreTx,
+} from '../core/store.ts';
 import type { Account } from '../core/types.ts';
 import { KyselyAccounts } from './accounts.ts';
 import { KyselyAlerts } from './alerts.ts';
@@ -115,6 +125,17 @@ export class KyselyStore implements Store {
   }
   outboxItem(id: number) {
     return this.outbox.outboxItem(id);
+  }
+
+  async backlog(): Promise<StoreBacklog> {
+    const [outbox, alerts] = await Promise.all([
+      this.outbox.backlog(),
+      this.db
+        .selectFrom('pending_alerts')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { outbox, pendingAlerts: Number(alerts.count) };
   }
 
   async close(): Promise<void> {

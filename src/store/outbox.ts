@@ -1,10 +1,25 @@
-import type { Kysely, Selectable } from 'kysely';
-import type { NewOutboxItem, OutboxItem, OutboxRecord, Store } from '../core/store.ts';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { NewOutboxItem, OutboxItem, OutboxRecord, Store, StoreBacklog } from '../core/store.ts';
 import type { Database, OutboxTable } from './schema.ts';
 
 /** E-mails and pages waiting for delivery (MSNP5.md 9.18–9.20), claimed by lease. */
 export class KyselyOutbox implements Pick<Store, 'enqueueOutbox' | 'nextOutbox' | 'markOutboxSent' | 'markOutboxFailed' | 'outboxItem'> {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Unsent items by kind: waiting (due_at set) or given up (due_at null). */
+  async backlog(): Promise<StoreBacklog['outbox']> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select((eb) => [
+        'kind',
+        eb.fn.countAll<number>().as('count'),
+        sql<number>`case when due_at is null then 1 else 0 end`.as('given_up'),
+      ])
+      .where('sent_at', 'is', null)
+      .groupBy(['kind', sql`case when due_at is null then 1 else 0 end`])
+      .execute();
+    return rows.map((row) => ({ kind: row.kind, state: Number(row.given_up) === 1 ? 'given-up' : 'waiting', count: Number(row.count) }));
+  }
 
   async enqueueOutbox(item: NewOutboxItem, now: number): Promise<number> {
     const { id } = await this.db

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import type { Store } from '../core/store.ts';
 import { ServiceUnavailableError } from '../core/unavailable.ts';
-import { errorCode, type Engine } from './engine.ts';
+import { errorCode, type Engine, type StatementTimer, timedStatements } from './engine.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -45,6 +45,8 @@ export interface PostgresStoreOptions {
   secretKey: Buffer;
   /** A schema to create if missing and use (search_path) on every pooled connection. */
   schema?: string;
+  /** Told every statement's duration (the server's latency metric). */
+  onStatement?: StatementTimer;
 }
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
@@ -58,7 +60,10 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   // A pooled idle connection that breaks is discarded by the pool; without a listener the event would
   // crash the process. The next query opens a new connection or fails visibly.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: reportingUnavailable(pool) }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: reportingUnavailable(pool) }),
+    ...timedStatements(opts.onStatement),
+  });
   try {
     if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     await migrateToLatest(db, postgresEngine);

@@ -15,7 +15,7 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import type { Store } from '../core/store.ts';
-import { errorCode, type Engine } from './engine.ts';
+import { errorCode, type Engine, type StatementTimer, timedStatements } from './engine.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -37,9 +37,9 @@ export const sqliteEngine: Engine = {
 };
 
 /** The embedded store: `<dataDir>/msnd.sqlite`, created (with the directory) when missing. */
-export async function openSqliteStore(opts: { dataDir: string; secretKey: Buffer }): Promise<Store> {
+export async function openSqliteStore(opts: { dataDir: string; secretKey: Buffer; onStatement?: StatementTimer }): Promise<Store> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const db = connectSqlite(join(opts.dataDir, SQLITE_FILE));
+  const db = connectSqlite(join(opts.dataDir, SQLITE_FILE), opts.onStatement);
   try {
     await migrateToLatest(db, sqliteEngine);
   } catch (err) {
@@ -50,7 +50,7 @@ export async function openSqliteStore(opts: { dataDir: string; secretKey: Buffer
 }
 
 /** A kysely handle on one SQLite file with msnd's pragmas; no migration. */
-export function connectSqlite(file: string): Kysely<Database> {
+export function connectSqlite(file: string, onStatement?: StatementTimer): Kysely<Database> {
   const database = new BetterSqlite3(file);
   try {
     // Another process (the CLI) may hold the write lock for a moment: wait instead of failing.
@@ -63,7 +63,10 @@ export function connectSqlite(file: string): Kysely<Database> {
     database.close();
     throw err;
   }
-  return new Kysely<Database>({ dialect: new MsndSqliteDialect({ database: reusingStatements(database) }) });
+  return new Kysely<Database>({
+    dialect: new MsndSqliteDialect({ database: reusingStatements(database) }),
+    ...timedStatements(onStatement),
+  });
 }
 
 const CACHED_STATEMENTS = 500;

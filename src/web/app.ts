@@ -7,6 +7,7 @@ import { html, page } from './html.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { downloadRoutes } from './routes/download.ts';
+import { healthRoutes } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { mailRoutes } from './routes/mail.ts';
 import { mobileRoutes } from './routes/mobile.ts';
@@ -18,8 +19,16 @@ import { signupRoutes } from './routes/signup.ts';
 const BODY_LIMIT_BYTES = 16 * 1024;
 
 export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
-  // No request logging: URLs carry tokens (verification links), which are never logged.
+  // No fastify request logging: URLs carry tokens (verification links), which are never logged.
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+  // One line per request with the route's pattern (never the URL with its query), status and address.
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? '(no route)';
+    deps.log.info(
+      { method: request.method, route, status: reply.statusCode, remote: request.ip, ms: Math.round(reply.elapsedTime) },
+      'web request',
+    );
+  });
   await app.register(cookie, { secret: deps.keys.cookie.toString('base64') });
   await app.register(formbody);
   app.setNotFoundHandler(async (_request, reply) =>
@@ -40,6 +49,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     signupRoutes,
     downloadRoutes,
     adminRoutes,
+    healthRoutes,
   ]) {
     routes(app, deps);
   }

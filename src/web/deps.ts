@@ -36,6 +36,12 @@ export interface OutgoingMail {
   text: string;
 }
 
+/** What the server measures, in Prometheus text format (the web only serves it). */
+export interface MetricsScrape {
+  readonly contentType: string;
+  scrape(): Promise<string>;
+}
+
 export interface WebDeps {
   settings: WebSettings;
   store: Store;
@@ -48,4 +54,8 @@ export interface WebDeps {
   alertStored(): Promise<void>;
   /** Milliseconds since the epoch. */
   now(): number;
+  /** GET /metrics behind the admin token; absent: no such page. */
+  metrics?: MetricsScrape;
+  /** For GET /readyz: undefined when the store and the bus answer, else why not (nothing secret). */
+  unready?(): Promise<string | undefined>;
 }

@@ -10,6 +10,7 @@ import type { Store } from '../../src/core/store.ts';
 import { canonicalEncode } from '../../src/protocol/names.ts';
 import { parseServerConfig, type ServerConfigInput } from '../../src/server/config.ts';
 import { silentLogger, createLogger } from '../../src/server/logger.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
 import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
 import { openStore } from '../../src/store/open.ts';
 
@@ -33,11 +34,13 @@ export class TestMsnd {
   /** `options.log`: the server's logger (default: silent, or MSND_TEST_LOG's level on stderr). */
   static async start(config: ServerConfigInput = {}, options: { log?: Logger } = {}): Promise<TestMsnd> {
     const dataDir = await mkdtemp(join(tmpdir(), 'msnd-test-'));
-    const store = await openStore({ dataDir, secretKey: randomBytes(32) });
+    // As `msnd serve` does: one registry, the store's statements timed into it.
+    const metrics = createMetrics();
+    const store = await openStore({ dataDir, secretKey: randomBytes(32), onStatement: metrics.storeStatement });
     const bus = new MemoryBus();
     const log = options.log ?? (process.env.MSND_TEST_LOG ? createLogger(process.env.MSND_TEST_LOG, process.stderr) : silentLogger());
     const parsed = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir, ...config });
-    const msnd = await startMsnd({ config: parsed, store, bus, log });
+    const msnd = await startMsnd({ config: parsed, store, bus, log, metrics });
     return new TestMsnd(msnd, store, bus, dataDir, new Map());
   }
 

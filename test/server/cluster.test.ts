@@ -102,6 +102,15 @@ function defineClusterTests(url: string): void {
   }
 
   describe('a cluster of two nodes', () => {
+    test('the metrics of each node count both nodes and time a bus round trip', async () => {
+      for (const node of [one, two]) {
+        const text = await node.msnd.metrics.scrape();
+        assert.match(text, /^msnd_cluster_nodes 2$/m);
+        const seconds = Number(/^msnd_bus_round_trip_seconds (\S+)$/m.exec(text)?.[1]);
+        assert.ok(seconds >= 0, `a bus round trip of ${seconds} s`);
+      }
+    });
+
     test('presence, RL pushes, renames and a chat cross nodes; a second sign-in elsewhere ends the first', async () => {
       const alice = await signIn(one, 'alice');
       const bob = await signIn(two, 'bob');

@@ -42,6 +42,10 @@ export class RedisNodes implements NodeDirectory {
     return best?.ns;
   }
 
+  async count(): Promise<number> {
+    return (await this.alive()).length;
+  }
+
   onUsersGone(listener: (users: GoneUser[]) => Promise<void>): void {
     this.goneListeners.push(listener);
   }

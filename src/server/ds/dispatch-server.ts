@@ -9,11 +9,13 @@ import { isValidHandle, lacksDomain } from '../../protocol/names.ts';
 import type { ServerConfig } from '../config.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
 import { type Answer, type Close, type CommandTable, close, type Dispatchable, Dispatcher, type Params, rowOf } from '../dispatcher.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import { answerVer, answerVersionQuery, VERSION_QUERY_PARAMS } from '../negotiation.ts';
 
 export interface DispatchContext {
   config: ServerConfig;
   log: Logger;
+  metrics: ServerMetrics;
   /** host:port of the NS a new login should use (the least loaded one, in a cluster). */
   notificationAddress(handle: string): Promise<string>;
   /** host:port of this DS, written into the MSNP7 form of XFR. */
@@ -41,6 +43,7 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
         maxLineBytes: server.config.limits.maxLineBytes,
         partialInputMs: server.config.limits.partialInputMs,
         payloadRule: () => undefined,
+        onEnd: (reason) => server.metrics.connectionClosed('ds', reason),
       },
       server.log.child({ role: 'ds' }),
       (frame) => this.process(frame),
@@ -50,6 +53,10 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
 
   get context(): DispatchConnection {
     return this;
+  }
+
+  get metrics(): ServerMetrics {
+    return this.server.metrics;
   }
 
   send(name: string, ...args: (string | number)[]): void {
@@ -80,7 +87,7 @@ const DS_COMMANDS: CommandTable<DispatchConnection, DsPhase> = {
   CVQ: row({ phases: ['cvr0'], params: VERSION_QUERY_PARAMS, run: cvq }),
 };
 
-const dispatcher = new Dispatcher(DS_COMMANDS);
+const dispatcher = new Dispatcher(DS_COMMANDS, undefined, 'ds');
 
 function ver(c: DispatchConnection, offered: string[], { trid }: { trid: string }): Answer {
   const outcome = answerVer((...line) => c.send(...line), trid, offered, c.server.config);

@@ -8,6 +8,7 @@ import { SlidingWindow } from '../../core/rate.ts';
 import type { UserSession } from '../../core/session.ts';
 import type { DirectoryHit, Store } from '../../core/store.ts';
 import { type Dialect, type DialectFeatures, dialectLevel, featuresOf } from '../../protocol/dialects.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Admission } from '../admission.ts';
 import type { Connection } from '../connection.ts';
@@ -19,6 +20,7 @@ export interface NsServer {
   log: Logger;
   store: Store;
   bus: Bus;
+  metrics: ServerMetrics;
   listLimits: ListLimits;
   /** The outbox of e-mails and pages (SDC, SND, PAG). */
   outbox: Outbox;

@@ -109,7 +109,8 @@ function loginError(ctx: NsContext, refusal: Failure): Failure {
 }
 
 function refuseLogin(ctx: NsContext, refusal: Failure, reason: string): Failure {
-  ctx.log.info({ handle: ctx.pendingHandle, code: refusal.error, reason }, 'login refused');
+  ctx.log.info({ handle: ctx.pendingHandle, remote: ctx.conn.remoteAddress, code: refusal.error, reason }, 'login refused');
+  ctx.server.metrics.login(refusal.error);
   return refusal;
 }
 
@@ -140,8 +141,9 @@ async function signIn(ctx: NsContext, trid: string, account: Account): Promise<v
   const lines = [encodeLine('USR', trid, ...ok), profile(ctx, account)];
   if (unreadMail) lines.push(Buffer.concat([encodeLine('MSG', 'Hotmail', 'Hotmail', unreadMail.length), unreadMail]));
   ctx.replyBatch(lines);
+  ctx.server.metrics.login('ok');
   await deliverAlertsAtSignIn(ctx);
-  ctx.log.info({ handle: account.handle, dialect: ctx.dialect }, 'signed in');
+  ctx.log.info({ handle: account.handle, remote: ctx.conn.remoteAddress, dialect: ctx.dialect }, 'signed in');
 }
 
 /** The profile message (MSNP5.md 12.1). */

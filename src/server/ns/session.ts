@@ -6,6 +6,7 @@ import { isServiceUnavailable } from '../../core/unavailable.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Admission } from '../admission.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import { type Close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
 import { NS_COMMANDS } from './commands.ts';
 import { NsContext, type NsPhase, type NsServer } from './context.ts';
@@ -13,7 +14,7 @@ import { offerPage } from './paging.ts';
 import { showEvent } from './presence.ts';
 import { ring } from './switchboards.ts';
 
-const dispatcher = new Dispatcher(NS_COMMANDS, 'authenticated');
+const dispatcher = new Dispatcher(NS_COMMANDS, 'authenticated', 'ns');
 
 export class NotificationSession implements SessionEndpoint, Dispatchable<NsContext, NsPhase> {
   readonly sessionId: string;
@@ -36,6 +37,7 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
         maxLineBytes: limits.maxLineBytes,
         partialInputMs: limits.partialInputMs,
         payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
+        onEnd: (reason) => server.metrics.connectionClosed('ns', reason),
       },
       server.log.child({ role: 'ns' }),
       (frame) => this.process(frame),
@@ -59,6 +61,10 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
     return this.context.isAuthenticated;
   }
 
+  get metrics(): ServerMetrics {
+    return this.context.server.metrics;
+  }
+
   send(name: string, ...args: (string | number)[]): void {
     this.context.conn.send(name, ...args);
   }
@@ -76,7 +82,9 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
    */
   onError(error: unknown, name: string): Failure | Close {
     this.context.log.error({ err: error, command: name }, 'command failed');
-    return failure(isServiceUnavailable(error) ? ErrorCode.SERVER_UNAVAILABLE : ErrorCode.INTERNAL_SERVER);
+    const code = isServiceUnavailable(error) ? ErrorCode.SERVER_UNAVAILABLE : ErrorCode.INTERNAL_SERVER;
+    if (name === 'USR' && this.context.phase === 'challenged') this.metrics.login(code);
+    return failure(code);
   }
 
   private async process(frame: CommandFrame): Promise<void> {
@@ -87,6 +95,7 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
   // ---- the bus side -------------------------------------------------------------------------
 
   deliver(event: UserEvent): void {
+    if (event.kind === 'presence') this.metrics.presenceEvent();
     this.context.conn.enqueue(() => showEvent(this.context, event));
   }
 
@@ -139,7 +148,7 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
         await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
       }
       bus.signals.send({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
-      ctx.log.info({ handle: user.handle }, 'signed out');
+      ctx.log.info({ handle: user.handle, remote: ctx.conn.remoteAddress, reason: ctx.conn.closeReason }, 'signed out');
     }
     this.sessions.delete(this);
   }

@@ -5,6 +5,7 @@ import { Outbox, type OutboxEvent, OutboxWorker } from '../../core/outbox.ts';
 import type { Store } from '../../core/store.ts';
 import { createDelivery, outboxFolderOf } from '../../mail/index.ts';
 import type { ServerConfig } from '../config.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import { alertRecipient } from './alerts.ts';
 import type { NsContext } from './context.ts';
 
@@ -12,6 +13,7 @@ export interface WorkerParts {
   config: ServerConfig;
   store: Store;
   log: Logger;
+  metrics: ServerMetrics;
   /** The NS sessions of this node (the alert poller delivers to them). */
   sessions(): Iterable<NsContext>;
   /** msnd's web server as clients reach it, without a trailing slash. */
@@ -36,7 +38,7 @@ export function startWorkers(parts: WorkerParts): RunningWorkers {
     timeoutMs: config.limits.deliveryTimeoutMs,
   });
   const outbox = new Outbox(store);
-  const worker = new OutboxWorker(store, delivery.mailer, delivery.pages, outboxSettings(config), logOutbox(log));
+  const worker = new OutboxWorker(store, delivery.mailer, delivery.pages, outboxSettings(config), logOutbox(log, parts.metrics));
   outbox.onQueued(() => worker.wake());
   worker.start();
   const poller = new AlertPoller(parts);
@@ -58,8 +60,9 @@ function outboxSettings(config: ServerConfig) {
   return { pollMs: outboxPollMs, retryMs: outboxRetryMs, maxAttempts: outboxAttempts, leaseMs: 4 * deliveryTimeoutMs };
 }
 
-function logOutbox(log: Logger): (event: OutboxEvent) => void {
+function logOutbox(log: Logger, metrics: ServerMetrics): (event: OutboxEvent) => void {
   return (event) => {
+    if (event.kind !== 'unavailable') metrics.outbox(event.item.kind, event.kind === 'sent' ? 'delivered' : 'failed');
     if (event.kind === 'sent') log.info({ outbox: event.item.id, kind: event.item.kind }, 'outbox item delivered');
     else if (event.kind === 'failed')
       log.warn({ outbox: event.item.id, err: event.error, retryAt: event.retryAt }, 'outbox delivery failed');

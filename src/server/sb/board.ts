@@ -8,6 +8,7 @@ import { encodeLine } from '../../protocol/line.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Admission } from '../admission.ts';
 import type { Connection } from '../connection.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import { SwitchboardConnection } from './connection.ts';
 
 export interface SwitchboardContext {
@@ -15,6 +16,7 @@ export interface SwitchboardContext {
   log: Logger;
   store: Store;
   bus: Bus;
+  metrics: ServerMetrics;
   /** host:port of this SB, written into RNG. */
   address(): string;
 }
@@ -77,6 +79,13 @@ export class Switchboard {
 
   get sessionCount(): number {
     return this.chats.size;
+  }
+
+  /** Joined participants of every session of this node. */
+  get participantCount(): number {
+    let count = 0;
+    for (const chat of this.chats.values()) count += chat.participants.size;
+    return count;
   }
 
   createChat(): ChatSession {

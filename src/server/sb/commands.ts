@@ -111,10 +111,15 @@ function message(c: SbContext, trid: string, mode: string, payload: Buffer | und
   const others = c.chat!.others(me.handle);
   const relayed = encodePayloadCommand('MSG', [me.handle, me.name], payload);
   let delivered = others.length > 0;
+  let recipients = 0;
   for (const other of others) {
     if (other.conn.isClosing) delivered = false;
-    else other.conn.write(relayed);
+    else {
+      other.conn.write(relayed);
+      recipients += 1;
+    }
   }
+  c.server.metrics.messageRelayed(payload.length, recipients);
   // D-20: nobody else present counts as a failed delivery.
   if (mode === 'A' && delivered) c.conn.send('ACK', trid);
   else if (mode !== 'U' && !delivered) c.conn.send('NAK', trid);

@@ -3,11 +3,12 @@ import type { Socket } from 'node:net';
 import type { Failure } from '../../core/failure.ts';
 import type { Admission } from '../admission.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import { type Close, close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
 import type { ChatSession, Participant, Switchboard, SwitchboardContext } from './board.ts';
 import { SB_COMMANDS, type SbPhase } from './commands.ts';
 
-const dispatcher = new Dispatcher(SB_COMMANDS, 'joined');
+const dispatcher = new Dispatcher(SB_COMMANDS, 'joined', 'sb');
 
 /** What the SB's handlers may touch: the board, this connection, and the chat once joined. */
 export interface SbContext {
@@ -37,6 +38,7 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
         maxLineBytes: limits.maxLineBytes,
         partialInputMs: limits.partialInputMs,
         payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
+        onEnd: (reason) => server.metrics.connectionClosed('sb', reason),
       },
       server.log.child({ role: 'sb' }),
       (frame) => this.process(frame),
@@ -51,6 +53,10 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
 
   get context(): SbContext {
     return this;
+  }
+
+  get metrics(): ServerMetrics {
+    return this.server.metrics;
   }
 
   send(name: string, ...args: (string | number)[]): void {

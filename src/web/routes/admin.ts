@@ -45,6 +45,11 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
     if ('error' in outcome) return reply.code(404).send({ error: `no account ${request.params.handle}` });
     return reply.code(200).send(parsed.data);
   });
+  app.get('/metrics', async (request, reply) => {
+    if (!deps.metrics) return reply.callNotFound();
+    if (!(await admitted(deps, request, reply))) return reply;
+    return reply.type(deps.metrics.contentType).send(await deps.metrics.scrape());
+  });
   app.get('/admin/metrics', async (request, reply) => {
     if (!(await admitted(deps, request, reply))) return reply;
     const [sessionsOnline, accounts] = await Promise.all([deps.bus.routes.onlineCount(), deps.store.listAccounts()]);
@@ -61,6 +66,7 @@ async function admitted(deps: WebDeps, request: FastifyRequest, reply: FastifyRe
   }
   const given = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
   if (sameText(given, token)) return true;
+  deps.log.warn({ web: 'admin', remote: request.ip, path: request.routeOptions.url }, 'admin token refused');
   await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'admin token required' });
   return false;
 }

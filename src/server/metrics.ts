@@ -1,0 +1,240 @@
+// msnd's Prometheus metrics (prom-client): one registry per running server, created here and
+// handed to the server's parts as the small interface below; core, store and web never see
+// prom-client (store gets a callback, web a `scrape` function).
+import { createRequire } from 'node:module';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreBacklog } from '../core/store.ts';
+
+export type Role = 'ds' | 'ns' | 'sb';
+
+/** What the server's parts record; every method is cheap and never throws. */
+export interface ServerMetrics {
+  /** A command line that reached the dispatcher (known or not: unknown names are counted as `unknown`). */
+  commandReceived(role: Role, name: string, known: boolean): void;
+  /** An error line `<code> <TrID>` written by the dispatcher. */
+  errorSent(role: Role, code: number): void;
+  /** A connection ended; `reason` as the server logs it (collapsed to a bounded set here). */
+  connectionClosed(role: Role, reason: string): void;
+  /** The outcome of a USR S on the NS: 'ok', or the error code sent. */
+  login(outcome: 'ok' | number): void;
+  /** A MSG relayed by the switchboard to `recipients` participants. */
+  messageRelayed(bytes: number, recipients: number): void;
+  /** A presence change (NLN/FLN/ILN source) handed to a signed-in session of this node. */
+  presenceEvent(): void;
+  /** An outbox item delivered, or an attempt that failed (retried or given up). */
+  outbox(kind: string, outcome: 'delivered' | 'failed'): void;
+  /** One store statement took `seconds` (kysely's per-query log). */
+  storeStatement(seconds: number, failed: boolean): void;
+}
+
+/** Values read at scrape time from the running server. */
+export interface MetricSources {
+  /** Signed-in NS sessions by dialect. */
+  nsSessions(): Map<string, number>;
+  /** Joined switchboard participants (connections). */
+  sbParticipants(): number;
+  /** Switchboard sessions (chats) held by this node. */
+  sbSessions(): number;
+  pools(): Record<string, { open: number; shedPerAddress: number; shedTotal: number }>;
+  /** One bus round trip (seconds) and the number of live cluster nodes (1 without a cluster). */
+  busProbe(): Promise<{ seconds: number; nodes: number }>;
+  /** Outbox items and alert copies not yet delivered (shared by the nodes of a cluster). */
+  backlog(): Promise<StoreBacklog | undefined>;
+}
+
+export interface MsndMetrics extends ServerMetrics {
+  readonly registry: Registry;
+  /** Called once by startMsnd: the values that are read when /metrics is scraped. */
+  attach(sources: MetricSources): void;
+  /** The registry in Prometheus text format, with the process's default metrics. */
+  scrape(): Promise<string>;
+  readonly contentType: string;
+}
+
+const require = createRequire(import.meta.url);
+/** The package's version (build info, `msnd --version`). */
+export const MSND_VERSION: string = (require('../../package.json') as { version: string }).version;
+
+// The default process metrics (CPU, memory, event-loop lag, GC) are process-wide: one registry for
+// them, shared by every server of the process (tests start many), merged into each scrape.
+let processRegistry: Registry | undefined;
+function defaultMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
+ * A close reason as a label: the reasons that carry what a peer sent (an unknown command's name, a
+ * list name) are collapsed, so a peer cannot grow the label set.
+ */
+export function closeReasonLabel(reason: string): string {
+  if (reason.startsWith('unknown command')) return 'unknown command';
+  if (/^list .* here$/.test(reason)) return 'bad list';
+  // `XYZ with 37 parameters`: the count is the peer's choice.
+  if (/ with \d+ parameters$/.test(reason)) return reason.replace(/ with \d+ parameters$/, ' with a wrong parameter count');
+  if (reason.length > 64 || !/^[\x20-\x7e]*$/.test(reason)) return 'other';
+  return reason;
+}
+
+export function createMetrics(): MsndMetrics {
+  const registry = new Registry();
+  let sources: MetricSources | undefined;
+  const commands = new Counter({
+    name: 'msnd_commands_received_total',
+    help: 'Command lines received, by server role and command name',
+    labelNames: ['role', 'command'] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'msnd_errors_sent_total',
+    help: 'Error replies sent, by server role and error code',
+    labelNames: ['role', 'code'] as const,
+    registers: [registry],
+  });
+  const closed = new Counter({
+    name: 'msnd_connections_closed_total',
+    help: 'Client connections ended, by server role and reason',
+    labelNames: ['role', 'reason'] as const,
+    registers: [registry],
+  });
+  const logins = new Counter({
+    name: 'msnd_logins_total',
+    help: 'NS logins (USR S) by outcome: ok or the error code sent',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const messages = new Counter({
+    name: 'msnd_sb_messages_relayed_total',
+    help: 'Switchboard MSG lines relayed (once per sending)',
+    registers: [registry],
+  });
+  const bytes = new Counter({
+    name: 'msnd_sb_relayed_bytes_total',
+    help: 'Switchboard message payload bytes written to recipients',
+    registers: [registry],
+  });
+  const presence = new Counter({
+    name: 'msnd_presence_events_total',
+    help: 'Presence changes handed to signed-in sessions of this node',
+    registers: [registry],
+  });
+  const outbox = new Counter({
+    name: 'msnd_outbox_attempts_total',
+    help: 'Outbox delivery attempts (e-mails and pages) by kind and outcome (delivered or failed)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+  const statements = new Histogram({
+    name: 'msnd_store_statement_duration_seconds',
+    help: 'Store (SQL) statement latency',
+    labelNames: ['outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'msnd_build_info',
+    help: 'The running msnd version (always 1)',
+    labelNames: ['version', 'node'] as const,
+    registers: [registry],
+  }).set({ version: MSND_VERSION, node: process.version }, 1);
+  new Gauge({
+    name: 'msnd_sessions_online',
+    help: 'Signed-in sessions on this node, by role (ns, sb) and dialect (NS only)',
+    labelNames: ['role', 'dialect'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (!sources) return;
+      for (const [dialect, count] of sources.nsSessions()) this.set({ role: 'ns', dialect }, count);
+      this.set({ role: 'sb', dialect: '' }, sources.sbParticipants());
+    },
+  });
+  new Gauge({
+    name: 'msnd_sb_sessions',
+    help: 'Switchboard sessions (chats) held by this node',
+    registers: [registry],
+    collect() {
+      if (sources) this.set(sources.sbSessions());
+    },
+  });
+  new Gauge({
+    name: 'msnd_unauthenticated_connections',
+    help: 'Connections not yet signed in, by admission pool (login: DS and NS; switchboard)',
+    labelNames: ['pool'] as const,
+    registers: [registry],
+    collect() {
+      for (const [pool, stats] of Object.entries(sources?.pools() ?? {})) this.set({ pool }, stats.open);
+    },
+  });
+  new Counter({
+    name: 'msnd_unauthenticated_shed_total',
+    help: 'Connections closed before sign-in because a pool was full, by pool and limit (address, total)',
+    labelNames: ['pool', 'limit'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [pool, stats] of Object.entries(sources?.pools() ?? {})) {
+        this.inc({ pool, limit: 'address' }, stats.shedPerAddress);
+        this.inc({ pool, limit: 'total' }, stats.shedTotal);
+      }
+    },
+  });
+  const busSeconds = new Gauge({
+    name: 'msnd_bus_round_trip_seconds',
+    help: 'Duration of one bus request, measured at this scrape (-1: the bus did not answer)',
+    registers: [registry],
+  });
+  const busNodes = new Gauge({
+    name: 'msnd_cluster_nodes',
+    help: 'Live msnd nodes on the bus (1 without a cluster)',
+    registers: [registry],
+  });
+  const outboxItems = new Gauge({
+    name: 'msnd_outbox_items',
+    help: 'Outbox items not delivered, by kind and state (waiting: will be tried; given-up: attempts exhausted)',
+    labelNames: ['kind', 'state'] as const,
+    registers: [registry],
+  });
+  const alertsPending = new Gauge({
+    name: 'msnd_alerts_pending',
+    help: 'Alert copies stored and not yet delivered to their recipient',
+    registers: [registry],
+  });
+  const label = (name: string) => (/^[A-Z]{3}$/.test(name) ? name : 'other');
+  return {
+    registry,
+    contentType: registry.contentType,
+    attach(s) {
+      sources = s;
+    },
+    async scrape() {
+      if (sources) {
+        const probe = await sources.busProbe().catch(() => undefined);
+        busSeconds.set(probe?.seconds ?? -1);
+        if (probe) busNodes.set(probe.nodes);
+        const backlog = await sources.backlog().catch(() => undefined);
+        outboxItems.reset();
+        if (backlog) {
+          for (const kind of ['email', 'page']) for (const state of ['waiting', 'given-up']) outboxItems.set({ kind, state }, 0);
+          for (const { kind, state, count } of backlog.outbox) outboxItems.set({ kind, state }, count);
+          alertsPending.set(backlog.pendingAlerts);
+        }
+      }
+      return Registry.merge([defaultMetrics(), registry]).metrics();
+    },
+    commandReceived: (role, name, known) => commands.inc({ role, command: known ? label(name) : 'unknown' }),
+    errorSent: (role, code) => errors.inc({ role, code: String(code) }),
+    connectionClosed: (role, reason) => closed.inc({ role, reason: closeReasonLabel(reason) }),
+    login: (outcome) => logins.inc({ outcome: String(outcome) }),
+    messageRelayed(size, recipients) {
+      messages.inc();
+      bytes.inc(size * recipients);
+    },
+    presenceEvent: () => presence.inc(),
+    outbox: (kind, outcome) => outbox.inc({ kind, outcome }),
+    storeStatement: (seconds, failed) => statements.observe({ outcome: failed ? 'error' : 'ok' }, seconds),
+  };
+}
