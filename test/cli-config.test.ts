@@ -16,6 +16,8 @@ interface Served {
   exit: Promise<number | null>;
   /** The next JSON log line (stdout) after those already taken that `match` accepts. */
   logLine(match: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Every JSON log line so far. */
+  log(): Record<string, unknown>[];
 }
 
 /** Starts `msnd serve` with these arguments and environment, and reads the DS port it prints. */
@@ -58,23 +60,29 @@ function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
     child.stderr!.on('data', (chunk) => {
       stderr += chunk;
       const match = /Dispatch Server on [^:]+:(\d+),/.exec(stderr);
-      if (match) resolve({ child, ds: Number(match[1]), exit, logLine });
+      if (match) resolve({ child, ds: Number(match[1]), exit, logLine, log: () => [...entries] });
     });
     void exit.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
 }
 
-/** The DS's answer to a new connection's `VER 1 MSNP7 MSNP6 CVR0`: the dialects offered now. */
 /** The session is still served: a BLP gets its answer (the mode, or 218 if already in that mode). */
 async function stillServed(client: MsnClient, mode: 'AL' | 'BL'): Promise<void> {
   assert.match((await client.conn.request('BLP', mode)).line, /^(BLP|218) \d+/);
   assert.equal(client.conn.isClosed, false);
 }
 
+/**
+ * The DS's answer to a new connection's `VER 1 MSNP7 MSNP6 CVR0`: the dialects offered now. Then a
+ * USR, which the DS answers with XFR and closes the connection (logged at debug).
+ */
 async function verAnswer(served: Served): Promise<string> {
   const conn = await MsnpConnection.connect('127.0.0.1', served.ds, { timeoutMs: 10_000 });
   try {
-    return (await conn.request('VER', 'MSNP7', 'MSNP6', 'CVR0')).line;
+    const ver = (await conn.request('VER', 'MSNP7', 'MSNP6', 'CVR0')).line;
+    assert.match((await conn.request('USR', 'MD5', 'I', 'alice@example.com')).line, /^XFR \d+ NS /);
+    await conn.waitClosed(10_000);
+    return ver;
   } finally {
     conn.close();
   }
@@ -113,20 +121,28 @@ describe('msnd serve --config', () => {
       try {
         await stillServed(alice, 'BL');
 
-        // A live setting and a restart-only one changed.
-        await writeFile(file, settingsFile(['dialects = ["MSNP6", "MSNP5"]', 'mailFrom = "other@example.com"']));
+        assert.deepEqual(
+          served.log().filter((entry) => entry.level === 20),
+          [],
+          'no debug lines at the level of the file',
+        );
+
+        // Live settings (the dialects, the log level) and a restart-only one changed.
+        await writeFile(file, settingsFile(['dialects = ["MSNP6", "MSNP5"]', 'mailFrom = "other@example.com"', 'logLevel = "debug"']));
         served.child.kill('SIGHUP');
         const reloaded = await served.logLine(byMessage('configuration reloaded'));
-        assert.deepEqual(reloaded.applied, ['dialects']);
+        assert.deepEqual((reloaded.applied as string[]).sort(), ['dialects', 'logLevel']);
         assert.equal(reloaded.file, file);
         const ignored = await served.logLine(byMessage('configuration: these settings change only on restart; ignored until then'));
         assert.deepEqual(ignored.ignored, ['mailFrom']);
         assert.match(await verAnswer(served), /^VER \d+ MSNP6 CVR0$/);
+        // The new level: the close of that connection is logged at debug.
+        await served.logLine((entry) => entry.level === 20 && entry.msg === 'closing');
         // The MSNP7 session goes on.
         await stillServed(alice, 'AL');
 
         // A bad file: logged with the file and the key, nothing changes (not even its valid lines).
-        await writeFile(file, settingsFile(['dialects = ["MSNP5"]', '[limits]', 'maxLineBytes = 10']));
+        await writeFile(file, settingsFile(['dialects = ["MSNP5"]', 'logLevel = "debug"', '[limits]', 'maxLineBytes = 10']));
         served.child.kill('SIGHUP');
         const refused = await served.logLine(byMessage('configuration not reloaded: nothing changed'));
         assert.equal(refused.level, 50);
