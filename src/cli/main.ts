@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { alertCommands } from './alerts.ts';
 import { chatCommand } from './chat.ts';
+import { configCommands } from './config.ts';
 import { serveCommand } from './serve.ts';
 import { userCommands } from './users.ts';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(serveCommand());
+  program.addCommand(configCommands());
   program.addCommand(userCommands());
   program.addCommand(alertCommands());
   program.addCommand(chatCommand());

@@ -3,177 +3,180 @@ import type { Logger } from 'pino';
 import { MemoryBus } from '../bus/memory.ts';
 import { RedisBus } from '../bus/redis/bus.ts';
 import type { Bus } from '../core/bus.ts';
-import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
-import { parseServerConfig, type ServerConfig, type ServerConfigInput } from '../server/config.ts';
+import { ALL_DIALECTS } from '../protocol/dialects.ts';
+import { LOG_LEVELS, type ServerConfig } from '../server/config.ts';
+import { loadSettings, type SettingOverride, type SettingsSources } from '../server/config-file.ts';
+import type { ReloadOutcome } from '../server/live-settings.ts';
 import { createLogger } from '../server/logger.ts';
 import { createMetrics } from '../server/metrics.ts';
-import { startMsnd } from '../server/msnd.ts';
+import { type RunningMsnd, startMsnd } from '../server/msnd.ts';
 import { loadSecretKey, openStore } from '../store/open.ts';
-import { dataOption, parseCount, parsePort, storeOption } from './main.ts';
+import { parseCount, parsePort, storeOption } from './main.ts';
 
-interface ServeOptions {
-  data: string;
-  store?: string;
-  bus?: string;
-  busPrefix: string;
-  host: string;
-  publicHost?: string;
-  dsPort: number;
-  nsPort: number;
-  sbPort: number;
-  httpPort: number;
-  metricsPort?: number;
-  metricsHost?: string;
-  logTime: 'epoch' | 'iso';
-  webUrl?: string;
-  adminToken?: string;
-  dialects?: string;
-  smtp?: string;
-  mailFrom?: string;
-  pageGateway?: string;
-  webmail?: string;
-  net2phoneAccountUrl?: string;
-  net2phoneFundUrl?: string;
-  chatUrl?: string;
-  maxSessions?: number;
-  nodeHeartbeatMs?: number;
-  nodeExpiryMs?: number;
-  maxUnauthenticatedPerAddress?: number;
-  maxUnauthenticated?: number;
-  requireVerified?: boolean;
-  challengeKey?: Record<string, string>;
-  downloadUrl?: string;
-  infoUrl?: string;
-  logLevel: string;
+/** Where each `serve` option goes in the settings (config.ts); flags without a place are not settings. */
+const SETTING_PATHS: Record<string, string[]> = {
+  data: ['dataDir'],
+  store: ['store'],
+  bus: ['bus'],
+  busPrefix: ['busPrefix'],
+  nodeHeartbeatMs: ['limits', 'nodeHeartbeatMs'],
+  nodeExpiryMs: ['limits', 'nodeExpiryMs'],
+  host: ['host'],
+  publicHost: ['publicHost'],
+  dsPort: ['dsPort'],
+  nsPort: ['nsPort'],
+  sbPort: ['sbPort'],
+  httpPort: ['httpPort'],
+  metricsPort: ['metricsPort'],
+  metricsHost: ['metricsHost'],
+  webUrl: ['webUrl'],
+  adminToken: ['adminToken'],
+  smtp: ['smtp'],
+  mailFrom: ['mailFrom'],
+  pageGateway: ['pageGateway'],
+  webmail: ['webmailUrl'],
+  net2phoneAccountUrl: ['net2phoneAccountUrl'],
+  net2phoneFundUrl: ['net2phoneFundUrl'],
+  chatUrl: ['chatUrl'],
+  maxSessions: ['maxSessions'],
+  maxUnauthenticatedPerAddress: ['limits', 'unauthenticatedPerAddress'],
+  maxUnauthenticated: ['limits', 'unauthenticatedTotal'],
+  dialects: ['dialects'],
+  requireVerified: ['requireVerified'],
+  challengeKey: ['challengeKeys'],
+  downloadUrl: ['clientVersions', 'downloadUrl'],
+  infoUrl: ['clientVersions', 'infoUrl'],
+  logLevel: ['logLevel'],
+  logTime: ['logTime'],
+};
+
+/**
+ * The options of every setting, shared by `serve` and `config check`. None has a commander default:
+ * an unset option leaves the setting to the file, then to the schema's default (config.ts), so that
+ * a flag or variable always wins over the file and the file over the default.
+ */
+export function settingOptions(): Option[] {
+  const port = (flag: string, env: string, fallback: number, what: string): Option =>
+    new Option(`${flag} <port>`, `${what} port, 0 picks a free one (default: ${fallback})`).env(env).argParser(parsePort);
+  return [
+    new Option('--config <file>', 'TOML configuration file (`msnd config example` prints one); flags and MSND_ variables override it').env(
+      'MSND_CONFIG',
+    ),
+    new Option('--data <dir>', 'data directory (SQLite store, key file) (default: ./data)').env('MSND_DATA'),
+    storeOption(),
+    new Option('--bus <url>', 'redis:// URL: run as one node of a cluster that shares this Redis and the store (default: in-process)')
+      .env('MSND_BUS')
+      .argParser(parseRedisUrl),
+    new Option('--bus-prefix <prefix>', 'prefix of the keys and channels in Redis, one per service (default: msnd:)').env(
+      'MSND_BUS_PREFIX',
+    ),
+    new Option('--node-heartbeat-ms <ms>', 'cluster: how often a node says it is alive and looks for nodes that stopped (default 5000)')
+      .env('MSND_NODE_HEARTBEAT_MS')
+      .argParser(parseCount),
+    new Option(
+      '--node-expiry-ms <ms>',
+      'cluster: a node silent this long is gone and its users offline everywhere (default 15000; at least two heartbeats)',
+    )
+      .env('MSND_NODE_EXPIRY_MS')
+      .argParser(parseCount),
+    new Option('--host <address>', 'address to listen on (default: 127.0.0.1)').env('MSND_HOST'),
+    new Option('--public-host <address>', 'address written into XFR/RNG (default: --host)').env('MSND_PUBLIC_HOST'),
+    port('--ds-port', 'MSND_DS_PORT', 1863, 'Dispatch Server'),
+    port('--ns-port', 'MSND_NS_PORT', 1864, 'Notification Server'),
+    port('--sb-port', 'MSND_SB_PORT', 1865, 'Switchboard Server'),
+    port('--http-port', 'MSND_HTTP_PORT', 8080, 'web server'),
+    new Option(
+      '--metrics-port <port>',
+      'a listener of its own for GET /metrics without a token (default: none; /metrics on the web port needs --admin-token)',
+    )
+      .env('MSND_METRICS_PORT')
+      .argParser(parsePort),
+    new Option('--metrics-host <address>', 'address of the --metrics-port listener (default 127.0.0.1: this machine only)').env(
+      'MSND_METRICS_HOST',
+    ),
+    new Option('--web-url <url>', 'public base URL of the web server (default: http://public-host:http-port)').env('MSND_WEB_URL'),
+    new Option('--admin-token <token>', 'bearer token of the web admin API (at least 16 characters; none: API off)').env(
+      'MSND_ADMIN_TOKEN',
+    ),
+    new Option(
+      '--smtp <url>',
+      'SMTP server for e-mails, smtp://[user:pass@]host:port or smtps://… (default: .eml files in DATA/outbox)',
+    ).env('MSND_SMTP'),
+    new Option('--mail-from <address>', 'From address of the e-mails msnd sends').env('MSND_MAIL_FROM'),
+    new Option(
+      '--page-gateway <gateway>',
+      'pages (PAG): email:<domain> or an http(s) webhook URL (default: .eml files in DATA/outbox)',
+    ).env('MSND_PAGE_GATEWAY'),
+    new Option('--webmail <url>', 'webmail that URL INBOX/COMPOSE/FOLDERS lead to').env('MSND_WEBMAIL'),
+    new Option('--net2phone-account-url <url>', 'Net2Phone account page for URL N2PACCOUNT (default: a page saying it is not offered)').env(
+      'MSND_NET2PHONE_ACCOUNT_URL',
+    ),
+    new Option('--net2phone-fund-url <url>', 'Net2Phone payment page for URL N2PFUND (default: a page saying it is not offered)').env(
+      'MSND_NET2PHONE_FUND_URL',
+    ),
+    new Option('--chat-url <url>', 'chat rooms for URL CHAT (default: a page saying they are not offered)').env('MSND_CHAT_URL'),
+    new Option(
+      '--max-sessions <n>',
+      "signed-in NS sessions at most; more logins get 922 (MSNP2–4: 920), but signing in again replaces one's own session (default: unlimited)",
+    )
+      .env('MSND_MAX_SESSIONS')
+      .argParser(parseCount),
+    new Option(
+      '--max-unauthenticated-per-address <n>',
+      'connections before login from one address (IPv6: one /64), in each of DS+NS and SB; beyond, its oldest is closed (default: 50)',
+    )
+      .env('MSND_MAX_UNAUTHENTICATED_PER_ADDRESS')
+      .argParser(parseCount),
+    new Option('--max-unauthenticated <n>', 'DS and NS connections before login in all; beyond, the oldest is closed (default: 2000)')
+      .env('MSND_MAX_UNAUTHENTICATED')
+      .argParser(parseCount),
+    new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'),
+    new Option(
+      '--require-verified',
+      'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"',
+    ).env('MSND_REQUIRE_VERIFIED'),
+    new Option(
+      '--challenge-key <ID=KEY>',
+      'MSNP6+ client id and key accepted in QRY besides the built-in ones; repeatable (env MSND_CHALLENGE_KEYS: ID=KEY,ID=KEY)',
+    ).argParser(collectChallengeKey),
+    new Option('--download-url <url>', 'download URL of CVR/CVQ answers (default: <web-url>/download)').env('MSND_DOWNLOAD_URL'),
+    new Option('--info-url <url>', 'info URL of CVR/CVQ answers (default: <web-url>/)').env('MSND_INFO_URL'),
+    new Option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (default: info)`).env('MSND_LOG_LEVEL'),
+    new Option('--log-time <format>', 'log timestamps as epoch milliseconds or ISO 8601 (UTC): epoch, iso (default: epoch)').env(
+      'MSND_LOG_TIME',
+    ),
+  ];
+}
+
+/** The configuration file and the settings the command line and the environment give (settingOptions). */
+export function settingSources(command: Command): SettingsSources {
+  const options = command.opts<Record<string, unknown>>();
+  const overrides: SettingOverride[] = [];
+  for (const option of command.options) {
+    const name = option.attributeName();
+    const path = SETTING_PATHS[name];
+    let value = options[name];
+    if (path === undefined || value === undefined) continue;
+    const source = command.getOptionValueSource(name) === 'env' ? option.envVar! : option.long!;
+    if (name === 'dialects')
+      value = String(value)
+        .split(',')
+        .map((d) => d.trim().toUpperCase());
+    if (name === 'requireVerified') value = value === true || String(value) === 'true';
+    overrides.push({ path, value, source });
+  }
+  if (options.challengeKey === undefined) {
+    const fromEnv = challengeKeysFromEnv(process.env.MSND_CHALLENGE_KEYS);
+    if (fromEnv) overrides.push({ path: ['challengeKeys'], value: fromEnv, source: 'MSND_CHALLENGE_KEYS' });
+  }
+  const file = options.config as string | undefined;
+  return { ...(file !== undefined && { file }), overrides };
 }
 
 export function serveCommand(): Command {
-  const port = (flag: string, env: string, fallback: number, what: string): Option =>
-    new Option(`${flag} <port>`, `${what} port (0 picks a free one)`).env(env).argParser(parsePort).default(fallback);
-  return new Command('serve')
-    .description('run the Dispatch, Notification and Switchboard servers')
-    .addOption(dataOption())
-    .addOption(storeOption())
-    .addOption(
-      new Option('--bus <url>', 'redis:// URL: run as one node of a cluster that shares this Redis and the store (default: in-process)')
-        .env('MSND_BUS')
-        .argParser(parseRedisUrl),
-    )
-    .addOption(
-      new Option('--bus-prefix <prefix>', 'prefix of the keys and channels in Redis, one per service')
-        .env('MSND_BUS_PREFIX')
-        .default('msnd:'),
-    )
-    .addOption(
-      new Option('--node-heartbeat-ms <ms>', 'cluster: how often a node says it is alive and looks for nodes that stopped (default 5000)')
-        .env('MSND_NODE_HEARTBEAT_MS')
-        .argParser(parseCount),
-    )
-    .addOption(
-      new Option(
-        '--node-expiry-ms <ms>',
-        'cluster: a node silent this long is gone and its users offline everywhere (default 15000; at least two heartbeats)',
-      )
-        .env('MSND_NODE_EXPIRY_MS')
-        .argParser(parseCount),
-    )
-    .addOption(new Option('--host <address>', 'address to listen on').env('MSND_HOST').default('127.0.0.1'))
-    .addOption(new Option('--public-host <address>', 'address written into XFR/RNG (default: --host)').env('MSND_PUBLIC_HOST'))
-    .addOption(port('--ds-port', 'MSND_DS_PORT', 1863, 'Dispatch Server'))
-    .addOption(port('--ns-port', 'MSND_NS_PORT', 1864, 'Notification Server'))
-    .addOption(port('--sb-port', 'MSND_SB_PORT', 1865, 'Switchboard Server'))
-    .addOption(port('--http-port', 'MSND_HTTP_PORT', 8080, 'web server'))
-    .addOption(
-      new Option(
-        '--metrics-port <port>',
-        'a listener of its own for GET /metrics without a token (default: none; /metrics on the web port needs --admin-token)',
-      )
-        .env('MSND_METRICS_PORT')
-        .argParser(parsePort),
-    )
-    .addOption(
-      new Option('--metrics-host <address>', 'address of the --metrics-port listener (default 127.0.0.1: this machine only)').env(
-        'MSND_METRICS_HOST',
-      ),
-    )
-    .addOption(
-      new Option('--web-url <url>', 'public base URL of the web server (default: http://public-host:http-port)').env('MSND_WEB_URL'),
-    )
-    .addOption(
-      new Option('--admin-token <token>', 'bearer token of the web admin API (at least 16 characters; none: API off)').env(
-        'MSND_ADMIN_TOKEN',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--smtp <url>',
-        'SMTP server for e-mails, smtp://[user:pass@]host:port or smtps://… (default: .eml files in DATA/outbox)',
-      ).env('MSND_SMTP'),
-    )
-    .addOption(new Option('--mail-from <address>', 'From address of the e-mails msnd sends').env('MSND_MAIL_FROM'))
-    .addOption(
-      new Option(
-        '--page-gateway <gateway>',
-        'pages (PAG): email:<domain> or an http(s) webhook URL (default: .eml files in DATA/outbox)',
-      ).env('MSND_PAGE_GATEWAY'),
-    )
-    .addOption(new Option('--webmail <url>', 'webmail that URL INBOX/COMPOSE/FOLDERS lead to').env('MSND_WEBMAIL'))
-    .addOption(
-      new Option(
-        '--net2phone-account-url <url>',
-        'Net2Phone account page for URL N2PACCOUNT (default: a page saying it is not offered)',
-      ).env('MSND_NET2PHONE_ACCOUNT_URL'),
-    )
-    .addOption(
-      new Option('--net2phone-fund-url <url>', 'Net2Phone payment page for URL N2PFUND (default: a page saying it is not offered)').env(
-        'MSND_NET2PHONE_FUND_URL',
-      ),
-    )
-    .addOption(new Option('--chat-url <url>', 'chat rooms for URL CHAT (default: a page saying they are not offered)').env('MSND_CHAT_URL'))
-    .addOption(
-      new Option(
-        '--max-sessions <n>',
-        "signed-in NS sessions at most; more logins get 922 (MSNP2–4: 920), but signing in again replaces one's own session (default: unlimited)",
-      )
-        .env('MSND_MAX_SESSIONS')
-        .argParser(parseCount),
-    )
-    .addOption(
-      new Option(
-        '--max-unauthenticated-per-address <n>',
-        'connections before login from one address (IPv6: one /64), in each of DS+NS and SB; beyond, its oldest is closed (default: 50)',
-      )
-        .env('MSND_MAX_UNAUTHENTICATED_PER_ADDRESS')
-        .argParser(parseCount),
-    )
-    .addOption(
-      new Option('--max-unauthenticated <n>', 'DS and NS connections before login in all; beyond, the oldest is closed (default: 2000)')
-        .env('MSND_MAX_UNAUTHENTICATED')
-        .argParser(parseCount),
-    )
-    .addOption(new Option('--dialects <list>', `comma-separated dialects to offer (${ALL_DIALECTS.join(',')})`).env('MSND_DIALECTS'))
-    .addOption(
-      new Option(
-        '--require-verified',
-        'unverified accounts cannot sign in with MSNP2–5: 924 (MSNP5), 911 (MSNP2–4); MSNP6+ sign in, told "verified 0"',
-      ).env('MSND_REQUIRE_VERIFIED'),
-    )
-    .addOption(
-      new Option(
-        '--challenge-key <ID=KEY>',
-        'MSNP6+ client id and key accepted in QRY besides the built-in ones; repeatable (env MSND_CHALLENGE_KEYS: ID=KEY,ID=KEY)',
-      ).argParser(collectChallengeKey),
-    )
-    .addOption(new Option('--download-url <url>', 'download URL of CVR/CVQ answers (default: <web-url>/download)').env('MSND_DOWNLOAD_URL'))
-    .addOption(new Option('--info-url <url>', 'info URL of CVR/CVQ answers (default: <web-url>/)').env('MSND_INFO_URL'))
-    .addOption(new Option('--log-level <level>', 'pino log level').env('MSND_LOG_LEVEL').default('info'))
-    .addOption(
-      new Option('--log-time <format>', 'log timestamps as epoch milliseconds or ISO 8601 (UTC)')
-        .env('MSND_LOG_TIME')
-        .choices(['epoch', 'iso'])
-        .default('epoch'),
-    )
-    .action(async (options: ServeOptions) => serve(options));
+  const command = new Command('serve').description('run the Dispatch, Notification and Switchboard servers');
+  for (const option of settingOptions()) command.addOption(option);
+  return command.action(async (_options: unknown, self: Command) => serve(settingSources(self)));
 }
 
 /**
@@ -229,47 +232,17 @@ async function openBus(url: string | undefined, prefix: string, limits: ServerCo
   return bus;
 }
 
-async function serve(options: ServeOptions): Promise<void> {
-  const input: ServerConfigInput = {
-    host: options.host,
-    publicHost: options.publicHost,
-    dsPort: options.dsPort,
-    nsPort: options.nsPort,
-    sbPort: options.sbPort,
-    httpPort: options.httpPort,
-    metricsPort: options.metricsPort,
-    metricsHost: options.metricsHost,
-    webUrl: options.webUrl,
-    adminToken: options.adminToken,
-    requireVerified: options.requireVerified === true || String(options.requireVerified) === 'true',
-    dataDir: options.data,
-    smtp: options.smtp,
-    mailFrom: options.mailFrom,
-    pageGateway: options.pageGateway,
-    webmailUrl: options.webmail,
-    net2phoneAccountUrl: options.net2phoneAccountUrl,
-    net2phoneFundUrl: options.net2phoneFundUrl,
-    chatUrl: options.chatUrl,
-    maxSessions: options.maxSessions,
-    clientVersions: { downloadUrl: options.downloadUrl, infoUrl: options.infoUrl },
-    challengeKeys: options.challengeKey ?? challengeKeysFromEnv(process.env.MSND_CHALLENGE_KEYS),
-    limits: {
-      unauthenticatedPerAddress: options.maxUnauthenticatedPerAddress,
-      unauthenticatedTotal: options.maxUnauthenticated,
-      nodeHeartbeatMs: options.nodeHeartbeatMs,
-      nodeExpiryMs: options.nodeExpiryMs,
-    },
-  };
-  if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
-  const config = parseServerConfig(input);
-  const log = createLogger(options.logLevel, undefined, options.logTime);
-  const secretKey = loadSecretKey({ dataDir: options.data });
+async function serve(sources: SettingsSources): Promise<void> {
+  const config = loadSettings(sources);
+  const log = createLogger(config.logLevel, undefined, config.logTime);
+  const secretKey = loadSecretKey({ dataDir: config.dataDir });
   // One registry for the whole process: the store's statements are timed from the first one.
   const metrics = createMetrics();
-  const store = await openStore({ dataDir: options.data, url: options.store, secretKey, onStatement: metrics.storeStatement });
-  const bus = await openBus(options.bus, options.busPrefix, config.limits, log);
+  const store = await openStore({ dataDir: config.dataDir, url: config.store, secretKey, onStatement: metrics.storeStatement });
+  const bus = await openBus(config.bus, config.busPrefix, config.limits, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
   const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey, metrics });
+  process.on('SIGHUP', () => reload(sources, msnd, log));
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -288,8 +261,32 @@ async function serve(options: ServeOptions): Promise<void> {
     `msnd: Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}, web on ${config.host}:${http}`,
   );
   if (metricsPort !== undefined) console.error(`msnd: metrics on http://${config.metricsHost}:${metricsPort}/metrics`);
-  console.error(`msnd: store ${store.kind}${store.kind === 'sqlite' ? ` in ${options.data}` : ''}, ${accounts.length} account(s)`);
+  console.error(`msnd: store ${store.kind}${store.kind === 'sqlite' ? ` in ${config.dataDir}` : ''}, ${accounts.length} account(s)`);
   if (accounts.length === 0) {
     console.error('msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD');
+  }
+}
+
+/**
+ * SIGHUP: reads the file again (the flags and variables of the start still win) and puts what can
+ * change live in force (live-settings.ts); a file with errors changes nothing.
+ */
+function reload(sources: SettingsSources, msnd: RunningMsnd, log: Logger): void {
+  if (sources.file === undefined) {
+    log.warn('SIGHUP: no configuration file (--config) to read again; nothing changed');
+    return;
+  }
+  let outcome: ReloadOutcome;
+  try {
+    outcome = msnd.reload(loadSettings(sources));
+  } catch (error) {
+    log.error({ file: sources.file, problem: (error as Error).message }, 'configuration not reloaded: nothing changed');
+    return;
+  }
+  const level = msnd.settings.logLevel;
+  if (log.level !== level) log.level = level;
+  log.info({ file: sources.file, applied: outcome.applied }, 'configuration reloaded');
+  if (outcome.ignored.length > 0) {
+    log.warn({ file: sources.file, ignored: outcome.ignored }, 'configuration: these settings change only on restart; ignored until then');
   }
 }

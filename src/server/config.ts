@@ -20,8 +20,12 @@ const versionToken = z.string().regex(/^[\x21-\x7e]*$/, 'must be one word of vis
 /** Every dialect msnd speaks (MSNP5.md 4.1); the client's order decides which one a session uses. */
 export const DEFAULT_DIALECTS: Dialect[] = [...ALL_DIALECTS];
 
+/** pino's levels; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+// Strict objects: a key msnd does not know (a typo in the configuration file) is an error, not ignored.
 export const serverConfigSchema = z
-  .object({
+  .strictObject({
     /** Address the listeners bind to. */
     host: z.string().min(1).default('127.0.0.1'),
     /** Address written into XFR and RNG; defaults to `host`. */
@@ -40,6 +44,19 @@ export const serverConfigSchema = z
     adminToken: z.string().min(16).optional(),
     /** Data directory: e-mails and pages without a gateway go to `<dataDir>/outbox` as .eml files. */
     dataDir: z.string().min(1).default('./data'),
+    /** postgres:// URL of a PostgreSQL store; unset: SQLite in dataDir. */
+    store: z.string().min(1).optional(),
+    /** redis:// URL: run as one node of a cluster sharing this Redis and the store; unset: in-process. */
+    bus: z
+      .string()
+      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Prefix of the keys and channels in Redis, one per service. */
+    busPrefix: z.string().min(1).default('msnd:'),
+    /** Level of the JSON log on stdout. */
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** How log lines write `time`: epoch milliseconds (pino's default) or ISO 8601 in UTC. */
+    logTime: z.enum(['epoch', 'iso']).default('epoch'),
     /** SMTP server for e-mails (SDC/SND invitations, sign-up); without it they go to the outbox folder. */
     smtp: z.url({ protocol: /^smtps?$/ }).optional(),
     /** From address of every e-mail msnd sends. */
@@ -76,7 +93,7 @@ export const serverConfigSchema = z
      * the web server's: `<webUrl>/download` (where to get a client) and `<webUrl>/`.
      */
     clientVersions: z
-      .object({
+      .strictObject({
         recommended: versionToken.default(''),
         minimum: versionToken.default(''),
         downloadUrl: tokenUrl.optional(),
@@ -89,7 +106,7 @@ export const serverConfigSchema = z
      */
     challengeKeys: z.record(z.string(), z.string().min(1, 'the key must not be empty')).default({}),
     limits: z
-      .object({
+      .strictObject({
         maxLineBytes: z.number().int().min(64).default(2048),
         unauthenticatedMs: positiveMs.default(60_000),
         /**

@@ -8,6 +8,7 @@ import type { Store } from '../core/store.ts';
 import { UnauthenticatedPool, type Admission, type PoolStats } from './admission.ts';
 import type { ServerConfig } from './config.ts';
 import { createMetrics, type MsndMetrics } from './metrics.ts';
+import { LiveSettings, type ReloadOutcome } from './live-settings.ts';
 import { serveDispatch } from './ds/dispatch-server.ts';
 import type { NsServer } from './ns/context.ts';
 import { NotificationSession } from './ns/session.ts';
@@ -37,6 +38,14 @@ export interface RunningMsnd {
   stats: MsndStats;
   /** The Prometheus metrics of this server (GET /metrics). */
   metrics: MsndMetrics;
+  /**
+   * Puts new settings in force for what comes next (new connections, the next command, the next
+   * login…) without touching a session; restart-only settings keep their value (live-settings.ts).
+   * Throws, changing nothing, if they are not valid.
+   */
+  reload(next: ServerConfig): ReloadOutcome;
+  /** The settings in force now. */
+  readonly settings: ServerConfig;
   /** Sends OUT SSD to every NS session, closes every connection and listener. */
   stop(): Promise<void>;
 }
@@ -53,27 +62,38 @@ export interface MsndParts {
 }
 
 /** Starts the DS, NS and SB listeners of one msnd process. */
-export async function startMsnd({ config, store, bus, log, webKey, ...parts }: MsndParts): Promise<RunningMsnd> {
+export async function startMsnd({ config: initial, store, bus, log, webKey, ...parts }: MsndParts): Promise<RunningMsnd> {
   const metrics = parts.metrics ?? createMetrics();
+  // Every part reads `config` when it acts, so a reload reaches it (live-settings.ts).
+  const settings = new LiveSettings(initial);
+  const config = settings.view;
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
-  const { limits } = config;
   // Two pools, so that a flood of the DS or NS never crowds out a signed-in user's switchboard. No
   // server.maxConnections: it would count signed-in sessions too (--max-sessions bounds those), and
   // the pools already bound what a peer can hold without signing in.
+  // Their bounds are read at each admission: a reload applies to the next connection.
   const loginPool = new UnauthenticatedPool({
     name: 'login',
-    perAddress: limits.unauthenticatedPerAddress,
-    total: limits.unauthenticatedTotal,
+    get perAddress() {
+      return config.limits.unauthenticatedPerAddress;
+    },
+    get total() {
+      return config.limits.unauthenticatedTotal;
+    },
     log,
   });
   const switchboardPool = new UnauthenticatedPool({
     name: 'switchboard',
-    perAddress: limits.unauthenticatedPerAddress,
-    total: limits.switchboardUnauthenticatedTotal,
+    get perAddress() {
+      return config.limits.unauthenticatedPerAddress;
+    },
+    get total() {
+      return config.limits.switchboardUnauthenticatedTotal;
+    },
     log,
   });
   /** Counts the socket in `pool` until it closes or the session calls `leave` on signing in. */
@@ -114,7 +134,14 @@ export async function startMsnd({ config, store, bus, log, webKey, ...parts }: M
     store,
     bus,
     metrics,
-    listLimits: { forwardList: config.limits.forwardList, otherLists: config.limits.otherLists },
+    listLimits: {
+      get forwardList() {
+        return config.limits.forwardList;
+      },
+      get otherLists() {
+        return config.limits.otherLists;
+      },
+    },
     outbox: workers.outbox,
     switchboardAddress: () => `${publicHost}:${sbPort}`,
     webBaseUrl: () => web.baseUrl,
@@ -204,6 +231,8 @@ export async function startMsnd({ config, store, bus, log, webKey, ...parts }: M
     ports: { ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, ...(metricsPort !== undefined && { metrics: metricsPort }) },
     stats: { login: loginPool.stats, switchboard: switchboardPool.stats },
     metrics,
+    reload: (next) => settings.apply(next),
+    settings: config,
     async stop() {
       dsServer.close();
       nsServer.close();

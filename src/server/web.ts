@@ -34,17 +34,24 @@ export interface RunningWebServer extends RunningWeb {
 
 export async function startWebServer(parts: WebServerParts): Promise<RunningWebServer> {
   const { config } = parts;
-  let baseUrl = config.webUrl ?? '';
+  // Without webUrl: http://publicHost:port, known once the server listens.
+  let ownUrl = '';
+  const baseUrl = (): string => (config.webUrl ?? ownUrl).replace(/\/+$/, '');
   const outbox = parts.outbox ?? new Outbox(parts.store);
+  let webLog = parts.log.child({ role: 'web' });
   const deps: WebDeps = {
     settings: webSettings(
       config,
-      () => baseUrl,
+      baseUrl,
       parts.dispatchAddress ?? (() => ({ host: config.publicHost ?? config.host, port: config.dsPort })),
     ),
     store: parts.store,
     bus: parts.bus,
-    log: parts.log.child({ role: 'web' }),
+    // A new child when the level changed on reload: a child keeps the level it was made with.
+    get log() {
+      if (webLog.level !== parts.log.level) webLog = parts.log.child({ role: 'web' });
+      return webLog;
+    },
     keys: deriveWebKeys(parts.key),
     sendMail: (mail) => sendMail(outbox, mail),
     alertStored: parts.alertStored ?? (async () => {}),
@@ -53,13 +60,20 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
     unready: () => unready(parts.store, parts.bus),
   };
   const web = await startWeb(deps, config.host, config.httpPort);
-  baseUrl ||= `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;
-  return { ...web, baseUrl: baseUrl.replace(/\/+$/, '') };
+  ownUrl = `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;
+  return {
+    ...web,
+    get baseUrl() {
+      return baseUrl();
+    },
+  };
 }
 
-/** The web's view of the settings; `baseUrl` is read late because port 0 is only known after listen. */
+/**
+ * The web's view of the settings, read at each use (a reload applies to the next request); `baseUrl`
+ * also because port 0 is only known after listen.
+ */
 function webSettings(config: ServerConfig, baseUrl: () => string, dispatchAddress: () => { host: string; port: number }): WebSettings {
-  const { limits } = config;
   return {
     get baseUrl() {
       return baseUrl().replace(/\/+$/, '');
@@ -67,15 +81,34 @@ function webSettings(config: ServerConfig, baseUrl: () => string, dispatchAddres
     get dispatchServer() {
       return dispatchAddress();
     },
-    webmail: config.webmailUrl,
-    partnerServices: partnerServices(config),
-    adminToken: config.adminToken,
-    formMaxAgeMs: limits.webFormMaxAgeMs,
-    sessionMs: limits.webSessionMs,
-    verifyLinkMs: limits.verifyLinkMs,
-    signupsPerAddress: limits.webSignups,
-    signupWindowMs: limits.webSignupWindowMs,
-    reservedNames: config.reservedNames,
+    get webmail() {
+      return config.webmailUrl;
+    },
+    get partnerServices() {
+      return partnerServices(config);
+    },
+    get adminToken() {
+      return config.adminToken;
+    },
+    get formMaxAgeMs() {
+      return config.limits.webFormMaxAgeMs;
+    },
+    get sessionMs() {
+      return config.limits.webSessionMs;
+    },
+    get verifyLinkMs() {
+      return config.limits.verifyLinkMs;
+    },
+    // The sign-up limiter reads these two once, at start (live-settings.ts RESTART_SETTINGS).
+    get signupsPerAddress() {
+      return config.limits.webSignups;
+    },
+    get signupWindowMs() {
+      return config.limits.webSignupWindowMs;
+    },
+    get reservedNames() {
+      return config.reservedNames;
+    },
   };
 }
 
