@@ -138,6 +138,8 @@ export class Connection {
     this.clearPartialTimer();
     this.ending(reason);
     this.work.length = 0;
+    // What is still to be flushed before the end (the info line 'connection closed' says why).
+    this.log.debug({ pending: this.socket.writableLength }, 'closing');
     this.socket.end();
     this.markEnded();
     // A peer that never reads must not keep the socket open forever.
