@@ -208,6 +208,8 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
           );
         });
   const metricsPort = metricsServer && (await listen(metricsServer, config.metricsHost, config.metricsPort!));
+  // Alerts link to the web server: the poller starts once it is up.
+  workers.startAlertPoller();
   log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, metrics: metricsPort, host: config.host }, 'listening');
   metrics.attach({
     nsSessions: () => {

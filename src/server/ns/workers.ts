@@ -25,9 +25,11 @@ export interface RunningWorkers {
   /** Delivers alerts to this node's signed-in users now (e.g. after the admin API stored one). */
   pollAlerts(): Promise<void>;
   stop(): Promise<void>;
+  /** Starts polling for alerts; called once the web server (whose URL alerts link to) is up. */
+  startAlertPoller(): void;
 }
 
-/** Starts the outbox worker and the alert poller of this node. */
+/** Starts the outbox worker of this node and makes its alert poller (started by startAlertPoller). */
 export function startWorkers(parts: WorkerParts): RunningWorkers {
   const { config, store, log } = parts;
   const delivery = createDelivery({
@@ -42,10 +44,10 @@ export function startWorkers(parts: WorkerParts): RunningWorkers {
   outbox.onQueued(() => worker.wake());
   worker.start();
   const poller = new AlertPoller(parts);
-  poller.start();
   return {
     outbox,
     pollAlerts: () => poller.round(),
+    startAlertPoller: () => poller.start(),
     async stop() {
       poller.stop();
       await worker.stop();
