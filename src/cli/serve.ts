@@ -7,7 +7,8 @@ import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
 import { parseServerConfig, type ServerConfig, type ServerConfigInput } from '../server/config.ts';
 import { createLogger } from '../server/logger.ts';
 import { startMsnd } from '../server/msnd.ts';
-import { loadSecretKey, openStore } from '../store/open.ts';
+import { openStore, SecretKeySource } from '../store/open.ts';
+import { lockPostgresStore, lockSqliteStore, type ServeLock } from '../store/serve-lock.ts';
 import { dataOption, parseCount, parsePort, storeOption } from './main.ts';
 
 interface ServeOptions {
@@ -238,11 +239,22 @@ async function serve(options: ServeOptions): Promise<void> {
   if (options.dialects) input.dialects = options.dialects.split(',').map((d) => d.trim().toUpperCase() as Dialect);
   const config = parseServerConfig(input);
   const log = createLogger(options.logLevel);
-  const secretKey = loadSecretKey({ dataDir: options.data });
-  const store = await openStore({ dataDir: options.data, url: options.store, secretKey });
+  const storeUrl = options.store === '' ? undefined : options.store;
+  // Without a bus this process is the whole service: one per store, or the network splits in two.
+  let lock: ServeLock | undefined = options.bus === undefined && storeUrl === undefined ? lockSqliteStore(options.data) : undefined;
+  const keySource = SecretKeySource.resolve({ dataDir: options.data });
+  const store = await openStore({ dataDir: options.data, url: storeUrl, secretKey: keySource });
+  if (options.bus === undefined && storeUrl !== undefined) {
+    try {
+      lock = await lockPostgresStore({ url: storeUrl, onLost: (err) => log.error({ err }, 'lost the connection holding the store lock') });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const bus = await openBus(options.bus, options.busPrefix, config.limits, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
-  const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey });
+  const msnd = await startMsnd({ config, store, bus, log, webKey: keySource.load()! });
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -251,17 +263,40 @@ async function serve(options: ServeOptions): Promise<void> {
     await msnd.stop();
     await bus.close();
     await store.close();
+    await lock?.release();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const accounts = await store.listAccounts();
   const { ds, ns, sb, http } = msnd.ports;
-  console.error(
-    `msnd: Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}, web on ${config.host}:${http}`,
-  );
+  const listening = `Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}, web on ${config.host}:${http}`;
+  await lock?.describe(listening);
+  // The pid is the process that serves: `kill -TERM` of it stops msnd, also under `npm start`.
+  console.error(`msnd: pid ${process.pid}: ${listening}`);
   console.error(`msnd: store ${store.kind}${store.kind === 'sqlite' ? ` in ${options.data}` : ''}, ${accounts.length} account(s)`);
   if (accounts.length === 0) {
-    console.error('msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD');
+    // The exact --data (and --store) this server uses, so that the account lands where it serves.
+    const where = [
+      `--data ${shellQuote(options.data)}`,
+      ...(storeUrl === undefined ? [] : [`--store ${shellQuote(maskPassword(storeUrl))}`]),
+    ];
+    console.error(`msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD ${where.join(' ')}`);
+  }
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:@%+,=-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** A store URL as printed: its password, if any, replaced (it is not written to logs). */
+function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = 'PASSWORD';
+    return parsed.toString();
+  } catch {
+    return url;
   }
 }
