@@ -192,7 +192,7 @@ export class KeyMismatchError extends SecretKeyError {
 export class MissingKeyError extends SecretKeyError {
   constructor(readonly path: string) {
     super(
-      `${path} is missing, but this store already holds accounts written under a secret key; msnd will not make a new key for them. ` +
+      `${path} is missing, but this store was set up under a secret key (its accounts are written under it); msnd will not make a new key for it. ` +
         `Restore the secret.key file kept with the data (or set ${SECRET_KEY_ENV} to that key); nothing was changed`,
     );
     this.name = 'MissingKeyError';

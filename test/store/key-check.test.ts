@@ -67,7 +67,7 @@ describe('key check (SQLite)', () => {
     await unlink(join(dir, 'secret.key'));
     await assert.rejects(openStore({ dataDir: dir }), (err) => {
       assert.ok(err instanceof MissingKeyError);
-      assert.match(err.message, /secret\.key is missing, but this store already holds accounts/);
+      assert.match(err.message, /secret\.key is missing, but this store was set up under a secret key/);
       return true;
     });
     assert.equal(existsSync(join(dir, 'secret.key')), false);
