@@ -24,7 +24,7 @@ if (url === undefined || url === '') {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-cli-cluster-'));
     for (const name of ['alice', 'bob', 'dave', 'erin', 'frank', 'gus', 'hal', 'ivy']) {
-      assert.equal(msnd(['user', 'add', `${name}@example.com`, '--password', `${name}pass`, '--data', dataDir]).status, 0);
+      assert.equal(msnd(['user', 'add', `${name}@example.com`, '--password', `${name}pass`, '--data', dataDir, '--init']).status, 0);
     }
     for (let i = 0; i < 2; i++) nodes.push(await serve(dataDir, ['--bus', url, '--bus-prefix', prefix]));
   });

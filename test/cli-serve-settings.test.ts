@@ -74,7 +74,7 @@ describe('msnd serve: challenge keys and CVR URLs', () => {
   let dataDir: string;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-cli-settings-'));
-    assert.equal(msnd(['user', 'add', 'alice@example.com', '--password', 'secret123', '--data', dataDir]).status, 0);
+    assert.equal(msnd(['user', 'add', 'alice@example.com', '--password', 'secret123', '--data', dataDir, '--init']).status, 0);
   });
   after(() => rm(dataDir, { recursive: true, force: true }));
 

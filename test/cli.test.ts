@@ -14,7 +14,10 @@ describe('msnd user', () => {
   after(() => rm(dataDir, { recursive: true, force: true }));
 
   test('add, list, passwd and del manage accounts in the data directory', () => {
-    assert.equal(msnd(['user', 'add', 'Alice@Example.com', '--password', 'secret123', '--name', 'Alice A', '--data', dataDir]).status, 0);
+    assert.equal(
+      msnd(['user', 'add', 'Alice@Example.com', '--password', 'secret123', '--name', 'Alice A', '--data', dataDir, '--init']).status,
+      0,
+    );
     assert.equal(msnd(['user', 'add', 'eve@example.com', '--password', 'evepass', '--unverified'], { MSND_DATA: dataDir }).status, 0);
     const listed = msnd(['user', 'list', '--data', dataDir]);
     assert.equal(listed.status, 0);
@@ -56,7 +59,7 @@ describe('msnd serve', () => {
   let dataDir: string;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-serve-'));
-    msnd(['user', 'add', 'alice@example.com', '--password', 'secret123', '--data', dataDir]);
+    msnd(['user', 'add', 'alice@example.com', '--password', 'secret123', '--data', dataDir, '--init']);
   });
   after(() => rm(dataDir, { recursive: true, force: true }));
 

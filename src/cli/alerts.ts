@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { AlertError, sendAlert } from '../core/alerts.ts';
 import { openStore } from '../store/open.ts';
-import { dataOption, storeOption } from './main.ts';
+import { dataOption, initOption, storeOption } from './main.ts';
 
 interface AlertOptions {
   to?: string[];
@@ -11,6 +11,7 @@ interface AlertOptions {
   url?: string;
   data: string;
   store?: string;
+  init?: boolean;
 }
 
 export function alertCommands(): Command {
@@ -24,9 +25,10 @@ export function alertCommands(): Command {
     .option('--url <url>', 'http(s) page the alert opens when clicked')
     .addOption(dataOption())
     .addOption(storeOption())
+    .addOption(initOption())
     .action(async (options: AlertOptions) => {
       if (!options.all && !options.to) throw new Error('say whom to alert: --to HANDLE or --all');
-      const store = await openStore({ dataDir: options.data, url: options.store });
+      const store = await openStore({ dataDir: options.data, url: options.store, create: options.init === true });
       try {
         const sent = await sendAlert(store, { to: options.all ? 'all' : options.to!, text: options.text, url: options.url });
         console.log(`alert ${sent.id} queued for ${sent.recipients} account(s)`);

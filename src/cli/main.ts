@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { checkStoreUrl } from '../store/open.ts';
 import { alertCommands } from './alerts.ts';
 import { chatCommand } from './chat.ts';
 import { configCommands } from './config.ts';
@@ -22,7 +23,22 @@ export function dataOption(): Option {
 
 /** `--store URL`: a postgres:// URL puts accounts and lists in PostgreSQL instead of SQLite. */
 export function storeOption(): Option {
-  return new Option('--store <url>', 'postgres:// URL of a PostgreSQL store (default: SQLite in --data)').env('MSND_STORE');
+  return new Option('--store <url>', 'postgres:// URL of a PostgreSQL store (default: SQLite in --data)')
+    .env('MSND_STORE')
+    .argParser((value: string) => {
+      if (value === '') return value;
+      try {
+        checkStoreUrl(value);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+      return value;
+    });
+}
+
+/** `--init`: the commands other than `serve` open only an existing store unless told to create one. */
+export function initOption(): Option {
+  return new Option('--init', 'create the store (and key) if the data directory has none');
 }
 
 export function buildProgram(): Command {

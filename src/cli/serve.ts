@@ -10,7 +10,8 @@ import type { ReloadOutcome } from '../server/live-settings.ts';
 import { createLogger } from '../server/logger.ts';
 import { createMetrics } from '../server/metrics.ts';
 import { type RunningMsnd, startMsnd } from '../server/msnd.ts';
-import { loadSecretKey, openStore } from '../store/open.ts';
+import { openStore, SecretKeySource } from '../store/open.ts';
+import { lockPostgresStore, lockSqliteStore, type ServeLock } from '../store/serve-lock.ts';
 import { parseCount, parsePort, storeOption } from './main.ts';
 
 /** Where each `serve` option goes in the settings (config.ts); flags without a place are not settings. */
@@ -235,13 +236,24 @@ async function openBus(url: string | undefined, prefix: string, limits: ServerCo
 async function serve(sources: SettingsSources): Promise<void> {
   const config = loadSettings(sources);
   const log = createLogger(config.logLevel, undefined, config.logTime);
-  const secretKey = loadSecretKey({ dataDir: config.dataDir });
+  const storeUrl = config.store === '' ? undefined : config.store;
+  // Without a bus this process is the whole service: one per store, or the network splits in two.
+  let lock: ServeLock | undefined = config.bus === undefined && storeUrl === undefined ? lockSqliteStore(config.dataDir) : undefined;
+  const keySource = SecretKeySource.resolve({ dataDir: config.dataDir });
   // One registry for the whole process: the store's statements are timed from the first one.
   const metrics = createMetrics();
-  const store = await openStore({ dataDir: config.dataDir, url: config.store, secretKey, onStatement: metrics.storeStatement });
+  const store = await openStore({ dataDir: config.dataDir, url: storeUrl, secretKey: keySource, onStatement: metrics.storeStatement });
+  if (config.bus === undefined && storeUrl !== undefined) {
+    try {
+      lock = await lockPostgresStore({ url: storeUrl, onLost: (err) => log.error({ err }, 'lost the connection holding the store lock') });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
   const bus = await openBus(config.bus, config.busPrefix, config.limits, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
-  const msnd = await startMsnd({ config, store, bus, log, webKey: secretKey, metrics });
+  const msnd = await startMsnd({ config, store, bus, log, webKey: keySource.load()!, metrics });
   process.on('SIGHUP', () => reload(sources, msnd, log));
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -251,19 +263,42 @@ async function serve(sources: SettingsSources): Promise<void> {
     await msnd.stop();
     await bus.close();
     await store.close();
+    await lock?.release();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const accounts = await store.listAccounts();
   const { ds, ns, sb, http, metrics: metricsPort } = msnd.ports;
-  console.error(
-    `msnd: Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}, web on ${config.host}:${http}`,
-  );
+  const listening = `Dispatch Server on ${config.host}:${ds}, Notification Server on ${config.host}:${ns}, Switchboard on ${config.host}:${sb}, web on ${config.host}:${http}`;
+  await lock?.describe(listening);
+  // The pid is the process that serves: `kill -TERM` of it stops msnd, also under `npm start`.
+  console.error(`msnd: pid ${process.pid}: ${listening}`);
   if (metricsPort !== undefined) console.error(`msnd: metrics on http://${config.metricsHost}:${metricsPort}/metrics`);
   console.error(`msnd: store ${store.kind}${store.kind === 'sqlite' ? ` in ${config.dataDir}` : ''}, ${accounts.length} account(s)`);
   if (accounts.length === 0) {
-    console.error('msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD');
+    // The exact --data (and --store) this server uses, so that the account lands where it serves.
+    const where = [
+      `--data ${shellQuote(config.dataDir)}`,
+      ...(storeUrl === undefined ? [] : [`--store ${shellQuote(maskPassword(storeUrl))}`]),
+    ];
+    console.error(`msnd: no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD ${where.join(' ')}`);
+  }
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:@%+,=-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** A store URL as printed: its password, if any, replaced (it is not written to logs). */
+function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return url;
+    parsed.password = 'PASSWORD';
+    return parsed.toString();
+  } catch {
+    return url;
   }
 }
 

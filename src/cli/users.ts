@@ -2,15 +2,16 @@ import { Command, Option } from 'commander';
 import { AccountExistsError, type Store } from '../core/store.ts';
 import { acceptEncoded, canonicalEncode, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
 import { openStore } from '../store/open.ts';
-import { dataOption, storeOption } from './main.ts';
+import { dataOption, initOption, storeOption } from './main.ts';
 
 interface StoreOptions {
   data: string;
   store?: string;
+  init?: boolean;
 }
 
 async function withStore<T>(options: StoreOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ dataDir: options.data, url: options.store });
+  const store = await openStore({ dataDir: options.data, url: options.store, create: options.init === true });
   try {
     return await work(store);
   } finally {
@@ -45,6 +46,7 @@ export function userCommands(): Command {
     .option('--unverified', 'mark the e-mail address as not verified (924 when verification is required)')
     .addOption(dataOption())
     .addOption(storeOption())
+    .addOption(initOption())
     .action(async (raw: string, options: StoreOptions & { password: string; name?: string; unverified?: boolean }) => {
       const handle = checkedHandle(raw);
       const friendlyName = friendlyNameFor(options.name, handle);
@@ -64,6 +66,7 @@ export function userCommands(): Command {
     .addOption(new Option('--password <pw>', 'new messenger password').makeOptionMandatory())
     .addOption(dataOption())
     .addOption(storeOption())
+    .addOption(initOption())
     .action(async (raw: string, options: StoreOptions & { password: string }) => {
       const handle = checkedHandle(raw);
       const changed = await withStore(options, (store) => store.setSecret(handle, checkedPassword(options.password)));
@@ -75,6 +78,7 @@ export function userCommands(): Command {
     .description('delete an account and remove it from every list')
     .addOption(dataOption())
     .addOption(storeOption())
+    .addOption(initOption())
     .action(async (raw: string, options: StoreOptions) => {
       const handle = checkedHandle(raw);
       const deleted = await withStore(options, (store) => store.deleteAccount(handle));
@@ -86,6 +90,7 @@ export function userCommands(): Command {
     .description('list accounts')
     .addOption(dataOption())
     .addOption(storeOption())
+    .addOption(initOption())
     .action(async (options: StoreOptions) => {
       const accounts = await withStore(options, (store) => store.listAccounts());
       for (const a of accounts) {

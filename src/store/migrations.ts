@@ -29,6 +29,21 @@ export class SchemaTooNewError extends Error {
   }
 }
 
+/** `msnd user …` and the other tools open only an existing store; only `serve` or `--init` make one. */
+export class NoStoreError extends Error {
+  constructor(
+    readonly where: string,
+    kind: 'sqlite' | 'postgres' = 'sqlite',
+  ) {
+    super(
+      kind === 'sqlite'
+        ? `no msnd data in ${where} — start \`msnd serve --data ${where}\` once, or pass --init`
+        : `no msnd data in ${where} — start \`msnd serve --store URL\` once, or pass --init`,
+    );
+    this.name = 'NoStoreError';
+  }
+}
+
 /** Refuses a database from a newer msnd without touching it; otherwise applies the missing steps. */
 export async function migrateToLatest(
   db: Kysely<any>,

@@ -4,7 +4,9 @@ import type { Store } from '../core/store.ts';
 import { ServiceUnavailableError } from '../core/unavailable.ts';
 import { errorCode, type Engine, type StatementTimer, timedStatements } from './engine.ts';
 import { KyselyStore } from './kysely-store.ts';
-import { migrateToLatest } from './migrations.ts';
+import { checkStoreKey } from './key-check.ts';
+import { migrateToLatest, NoStoreError, readSchemaVersion } from './migrations.ts';
+import type { SecretKeySource } from './secrets.ts';
 import type { Database } from './schema.ts';
 
 const UNIQUE_VIOLATION = '23505';
@@ -42,7 +44,9 @@ export const postgresEngine: Engine = {
 export interface PostgresStoreOptions {
   /** postgres:// or postgresql:// connection URL. */
   url: string;
-  secretKey: Buffer;
+  secretKey: Buffer | SecretKeySource;
+  /** False: a database (schema) without an msnd store is refused (NoStoreError) and nothing is made. */
+  create?: boolean;
   /** A schema to create if missing and use (search_path) on every pooled connection. */
   schema?: string;
   /** Told every statement's duration (the server's latency metric). */
@@ -65,13 +69,18 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     ...timedStatements(opts.onStatement),
   });
   try {
-    if (schema !== undefined) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    if (opts.create === false) {
+      if ((await readSchemaVersion(db, postgresEngine)) === 0) throw new NoStoreError('the PostgreSQL store', 'postgres');
+    } else if (schema !== undefined) {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    }
     await migrateToLatest(db, postgresEngine);
+    const key = await checkStoreKey(db, opts.secretKey);
+    return new KyselyStore(db, postgresEngine, key);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, postgresEngine, opts.secretKey);
 }
 
 /**

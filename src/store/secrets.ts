@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { makeDataDir } from './data-dir.ts';
 
 /** The server key that encrypts MD5-scheme secrets at rest (DESIGN.md, Data). Never log it. */
 export const SECRET_KEY_ENV = 'MSND_SECRET_KEY';
@@ -20,12 +21,60 @@ export class SecretKeyError extends Error {
 
 /** MSND_SECRET_KEY wins; else `<dataDir>/secret.key`, created (mode 0600) when missing. */
 export function loadSecretKey(opts: { dataDir?: string; env?: NodeJS.ProcessEnv }): Buffer {
-  const fromEnv = (opts.env ?? process.env)[SECRET_KEY_ENV];
-  if (fromEnv !== undefined) return parseEnvKey(fromEnv);
-  if (opts.dataDir === undefined) {
-    throw new SecretKeyError(`no secret key: set ${SECRET_KEY_ENV} or give a data directory`);
+  const source = SecretKeySource.resolve(opts);
+  return source.load() ?? source.create();
+}
+
+/**
+ * Where the server key comes from: MSND_SECRET_KEY, or the key file of the data directory, read
+ * when asked (`load`), so that the store can refuse to make a new key for data written under
+ * another one (store/key-check.ts) before anything is written.
+ */
+export class SecretKeySource {
+  private loaded: Buffer | undefined;
+
+  private constructor(
+    /** "MSND_SECRET_KEY" or "key file PATH", for messages. */
+    readonly description: string,
+    private readonly file: string | undefined,
+    given: Buffer | undefined,
+  ) {
+    this.loaded = given;
   }
-  return loadOrCreateKeyFile(join(opts.dataDir, SECRET_KEY_FILE));
+
+  static resolve(opts: { dataDir?: string; env?: NodeJS.ProcessEnv }): SecretKeySource {
+    const fromEnv = (opts.env ?? process.env)[SECRET_KEY_ENV];
+    if (fromEnv !== undefined) return new SecretKeySource(SECRET_KEY_ENV, undefined, parseEnvKey(fromEnv));
+    if (opts.dataDir === undefined) {
+      throw new SecretKeyError(`no secret key: set ${SECRET_KEY_ENV} or give a data directory`);
+    }
+    const file = join(opts.dataDir, SECRET_KEY_FILE);
+    return new SecretKeySource(`key file ${file}`, file, undefined);
+  }
+
+  /** A key given by the caller (tests, tools). */
+  static fixed(key: Buffer): SecretKeySource {
+    return new SecretKeySource('the given secret key', undefined, checkedKey(key));
+  }
+
+  /** The key file's path, when the key comes from one. */
+  get path(): string | undefined {
+    return this.file;
+  }
+
+  /** The key, or undefined when its file does not exist (yet). */
+  load(): Buffer | undefined {
+    if (this.loaded === undefined && this.file !== undefined && fileExists(this.file)) this.loaded = readKeyFile(this.file);
+    return this.loaded;
+  }
+
+  /** Creates the key file (keeping one another process wrote meanwhile) and returns the key in it. */
+  create(): Buffer {
+    if (this.file === undefined) throw new SecretKeyError('no key file to create');
+    if (!fileExists(this.file)) createKeyFile(this.file);
+    this.loaded = readKeyFile(this.file);
+    return this.loaded;
+  }
 }
 
 function parseEnvKey(value: string): Buffer {
@@ -35,8 +84,7 @@ function parseEnvKey(value: string): Buffer {
   throw new SecretKeyError(`${SECRET_KEY_ENV} must be 64 hexadecimal characters or the base64 encoding of exactly 32 bytes`);
 }
 
-function loadOrCreateKeyFile(path: string): Buffer {
-  if (!fileExists(path)) createKeyFile(path);
+function readKeyFile(path: string): Buffer {
   refuseLooseMode(path);
   const text = readFileSync(path, 'utf8').trim();
   if (!/^[0-9a-fA-F]{64}$/.test(text)) {
@@ -58,7 +106,7 @@ function fileExists(path: string): boolean {
 // Written aside and linked into place so a concurrent reader never sees a half-written key, and a
 // second process starting at the same moment keeps the first key instead of replacing it.
 function createKeyFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeDataDir(dirname(path));
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   try {
@@ -110,4 +158,43 @@ export function decryptSecret(key: Buffer, stored: string, associatedData = ''):
 function checkedKey(key: Buffer): Buffer {
   if (key.length !== KEY_BYTES) throw new SecretKeyError(`secret key must be ${KEY_BYTES} bytes`);
   return key;
+}
+
+const KEY_CHECK_TEXT = 'msnd key check';
+/** The msnd_meta row holding the key check, also its associated data. */
+export const KEY_CHECK_META = 'key_check';
+
+/** A value encrypted under the key, kept in the store: a key that cannot open it is not the store's. */
+export function makeKeyCheck(key: Buffer): string {
+  return encryptSecret(key, KEY_CHECK_TEXT, KEY_CHECK_META);
+}
+
+export function opensKeyCheck(key: Buffer, stored: string): boolean {
+  try {
+    return decryptSecret(key, stored, KEY_CHECK_META) === KEY_CHECK_TEXT;
+  } catch {
+    return false;
+  }
+}
+
+/** The key does not open the store's key check (or its accounts); nothing was changed. */
+export class KeyMismatchError extends SecretKeyError {
+  constructor(readonly source: string) {
+    super(
+      `the secret key from ${source} does not open this store: its accounts were written under another key. ` +
+        `Start msnd with the key they were written with (restore the secret.key file kept with the data, or set ${SECRET_KEY_ENV} to it); nothing was changed`,
+    );
+    this.name = 'KeyMismatchError';
+  }
+}
+
+/** The key file is missing but the store already holds data written under a key; no new key is made. */
+export class MissingKeyError extends SecretKeyError {
+  constructor(readonly path: string) {
+    super(
+      `${path} is missing, but this store was set up under a secret key (its accounts are written under it); msnd will not make a new key for it. ` +
+        `Restore the secret.key file kept with the data (or set ${SECRET_KEY_ENV} to that key); nothing was changed`,
+    );
+    this.name = 'MissingKeyError';
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -17,7 +17,10 @@ import {
 import type { Store } from '../core/store.ts';
 import { errorCode, type Engine, type StatementTimer, timedStatements } from './engine.ts';
 import { KyselyStore } from './kysely-store.ts';
-import { migrateToLatest } from './migrations.ts';
+import { DataDirError, makeDataDir } from './data-dir.ts';
+import { checkStoreKey } from './key-check.ts';
+import { migrateToLatest, NoStoreError, readSchemaVersion } from './migrations.ts';
+import type { SecretKeySource } from './secrets.ts';
 import type { Database } from './schema.ts';
 
 export const SQLITE_FILE = 'msnd.sqlite';
@@ -36,22 +39,41 @@ export const sqliteEngine: Engine = {
   migrationTableSchema: async () => undefined,
 };
 
-/** The embedded store: `<dataDir>/msnd.sqlite`, created (with the directory) when missing. */
-export async function openSqliteStore(opts: { dataDir: string; secretKey: Buffer; onStatement?: StatementTimer }): Promise<Store> {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const db = connectSqlite(join(opts.dataDir, SQLITE_FILE), opts.onStatement);
+/**
+ * The embedded store: `<dataDir>/msnd.sqlite`, created (with the directory) when missing, unless
+ * `create` is false: then a directory without a store is refused (NoStoreError) and nothing is made.
+ */
+export async function openSqliteStore(opts: {
+  dataDir: string;
+  secretKey: Buffer | SecretKeySource;
+  create?: boolean;
+  onStatement?: StatementTimer;
+}): Promise<Store> {
+  const file = join(opts.dataDir, SQLITE_FILE);
+  const create = opts.create ?? true;
+  if (create) makeDataDir(opts.dataDir);
+  else if (!existsSync(file)) throw new NoStoreError(opts.dataDir);
+  let db: Kysely<Database>;
   try {
+    db = connectSqlite(file, { mustExist: !create, onStatement: opts.onStatement });
+  } catch (err) {
+    throw new DataDirError(`cannot open the store ${file}: ${(err as Error).message}`);
+  }
+  try {
+    if (!create && (await readSchemaVersion(db, sqliteEngine)) === 0) throw new NoStoreError(opts.dataDir);
     await migrateToLatest(db, sqliteEngine);
+    const key = await checkStoreKey(db, opts.secretKey);
+    return new KyselyStore(db, sqliteEngine, key);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, sqliteEngine, opts.secretKey);
 }
 
 /** A kysely handle on one SQLite file with msnd's pragmas; no migration. */
-export function connectSqlite(file: string, onStatement?: StatementTimer): Kysely<Database> {
-  const database = new BetterSqlite3(file);
+export function connectSqlite(file: string, opts: { mustExist?: boolean; onStatement?: StatementTimer } = {}): Kysely<Database> {
+  const { onStatement } = opts;
+  const database = new BetterSqlite3(file, { fileMustExist: opts.mustExist === true });
   try {
     // Another process (the CLI) may hold the write lock for a moment: wait instead of failing.
     database.pragma('busy_timeout = 5000');

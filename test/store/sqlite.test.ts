@@ -78,7 +78,10 @@ describe('SQLite specifics', () => {
   });
 
   test('openStore refuses a URL it does not know', async () => {
-    await assert.rejects(openStore({ dataDir: freshDataDir(), url: 'mysql://localhost/x', secretKey }), /unsupported store URL/);
+    await assert.rejects(
+      openStore({ dataDir: freshDataDir(), url: 'mysql://localhost/x', secretKey }),
+      /store URL: unsupported scheme "mysql:"/,
+    );
   });
 
   test('the database is in WAL mode with foreign keys on', async () => {
@@ -205,7 +208,7 @@ describe('SQLite specifics', () => {
 async function startBumpingInChildProcess(dataDir: string, accountId: number, times: number): Promise<{ done: Promise<void> }> {
   const script = `
     const { openSqliteStore } = await import(${JSON.stringify(new URL('../../src/store/sqlite.ts', import.meta.url).href)});
-    const store = await openSqliteStore({ dataDir: process.env.DATA_DIR, secretKey: Buffer.alloc(32) });
+    const store = await openSqliteStore({ dataDir: process.env.DATA_DIR, secretKey: Buffer.from(process.env.SECRET_KEY, 'hex') });
     process.stdout.write('ready\\n');
     for (let i = 0; i < ${times}; i++) {
       await store.transaction(async (tx) => {
@@ -216,7 +219,7 @@ async function startBumpingInChildProcess(dataDir: string, accountId: number, ti
     }
     await store.close();`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env: { ...process.env, DATA_DIR: dataDir },
+    env: { ...process.env, DATA_DIR: dataDir, SECRET_KEY: secretKey.toString('hex') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const done = new Promise<void>((resolve, reject) => {

@@ -1,0 +1,190 @@
+// Data that cannot be lost or split by mistake, through real `msnd` processes: the key check, one
+// server per data directory, nothing created by accident, and stopping under `npm start`.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openStore } from '../src/store/open.ts';
+import { BIN, serve } from './helpers/cli.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const PORTS = ['--ds-port', '0', '--ns-port', '0', '--sb-port', '0', '--http-port', '0'];
+
+/** Runs msnd to its end; a command that should refuse at once but served instead is killed after a minute. */
+function run(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, MSND_SECRET_KEY: undefined, ...env },
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let root: string;
+before(async () => (root = await mkdtemp(join(tmpdir(), 'msnd-safety-'))));
+after(() => rm(root, { recursive: true, force: true }));
+
+describe('nothing is created by accident', () => {
+  test('user and alert refuse a directory that holds no store, and create nothing', async () => {
+    const typo = join(root, 'typo');
+    const listed = run(['user', 'list', '--data', typo]);
+    assert.notEqual(listed.status, 0);
+    assert.match(listed.stderr, new RegExp(`no msnd data in ${typo} — start \`msnd serve --data ${typo}\` once, or pass --init`));
+    assert.equal(existsSync(typo), false);
+
+    const empty = join(root, 'empty');
+    await mkdir(empty);
+    const alert = run(['alert', 'send', '--all', '--text', 'hi', '--data', empty]);
+    assert.notEqual(alert.status, 0);
+    assert.match(alert.stderr, /no msnd data in .*empty — start `msnd serve --data .*empty` once, or pass --init/);
+    assert.deepEqual(readdirSync(empty), []);
+  });
+
+  test('a malformed or unknown --store is refused naming the setting; an unusable directory fails with its path', () => {
+    const oneSlash = run(['user', 'list', '--data', root, '--store', 'postgres:/127.0.0.1/msnd']);
+    assert.notEqual(oneSlash.status, 0);
+    assert.match(oneSlash.stderr, /--store <url>.*malformed postgres:\/\/ URL/);
+    const mysql = run(['serve', '--data', root, ...PORTS], { MSND_STORE: 'mysql://127.0.0.1/msnd' });
+    assert.notEqual(mysql.status, 0);
+    assert.match(mysql.stderr, /--store <url>.*MSND_STORE.*unsupported scheme "mysql:"/);
+    const proc = run(['serve', '--data', '/proc/sys/x', ...PORTS]);
+    assert.notEqual(proc.status, 0);
+    assert.match(proc.stderr, /cannot create data directory \/proc\/sys\/x/);
+  });
+});
+
+describe('key check', () => {
+  let dataDir: string;
+  before(async () => {
+    dataDir = join(root, 'keyed');
+    const store = await openStore({ dataDir });
+    await store.createAccount({ handle: 'alice@example.com', friendlyName: 'alice', secret: 'pw', verified: true });
+    await store.close();
+  });
+
+  function meta(): unknown[] {
+    const db = new Database(join(dataDir, 'msnd.sqlite'), { readonly: true });
+    try {
+      return db.prepare('select key, value from msnd_meta order by key').all();
+    } finally {
+      db.close();
+    }
+  }
+
+  test('another key stops user and serve with one message naming its source; nothing changes', async () => {
+    const before = meta();
+    const other = randomBytes(32).toString('hex');
+    const listed = run(['user', 'list', '--data', dataDir], { MSND_SECRET_KEY: other });
+    assert.notEqual(listed.status, 0);
+    assert.match(
+      listed.stderr,
+      /^msnd: the secret key from MSND_SECRET_KEY does not open this store: its accounts were written under another key\./m,
+    );
+    assert.match(listed.stderr, /restore the secret\.key file/);
+    assert.equal(listed.stdout, '');
+
+    const keyFile = join(dataDir, 'secret.key');
+    const original = await readFile(keyFile, 'utf8');
+    await writeFile(keyFile, `${other}\n`, { mode: 0o600 });
+    const served = run(['serve', '--data', dataDir, ...PORTS]);
+    assert.notEqual(served.status, 0);
+    assert.match(served.stderr, new RegExp(`the secret key from key file ${keyFile} does not open this store`));
+    assert.deepEqual(meta(), before);
+
+    await unlink(keyFile);
+    const alert = run(['alert', 'send', '--all', '--text', 'hi', '--data', dataDir]);
+    assert.notEqual(alert.status, 0);
+    assert.match(
+      alert.stderr,
+      new RegExp(`${keyFile} is missing, but this store was set up under a secret key \\(its accounts are written under it\\)`),
+    );
+    assert.equal(existsSync(keyFile), false, 'no new key is made');
+    assert.deepEqual(meta(), before);
+    await writeFile(keyFile, original, { mode: 0o600 });
+    const again = run(['user', 'list', '--data', dataDir]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^alice@example\.com\t/m);
+  });
+});
+
+describe('one server per data directory', () => {
+  test('a second serve is refused naming the first; after kill -9 of the first a new one starts; the hint names --data', async () => {
+    const dataDir = join(root, 'one server');
+    const first = await serve(dataDir);
+    try {
+      assert.match(first.stderr(), new RegExp(`^msnd: pid ${first.child.pid}: Dispatch Server on`, 'm'));
+      assert.ok(
+        first.stderr().includes(`no accounts yet; add one with: npx msnd user add you@example.com --password PASSWORD --data '${dataDir}'`),
+        first.stderr(),
+      );
+      const second = run(['serve', '--data', dataDir, ...PORTS]);
+      assert.notEqual(second.status, 0);
+      assert.match(
+        second.stderr,
+        new RegExp(
+          `another msnd serve \\(pid ${first.child.pid} on [^;]+; Dispatch Server on 127\\.0\\.0\\.1:${first.ports.ds}, Notification Server on 127\\.0\\.0\\.1:${first.ports.ns},[^)]*\\) is already running on the data directory`,
+        ),
+      );
+      assert.match(second.stderr, /--bus redis:\/\//);
+    } finally {
+      first.child.kill('SIGKILL');
+      await first.exit;
+    }
+    const next = await serve(dataDir);
+    next.child.kill('SIGTERM');
+    assert.equal(await next.exit, 0);
+  });
+});
+
+describe('npm start', () => {
+  /** `npm start` in the checkout; resolves once the server printed its pid and ports. */
+  function npmStart(dataDir: string) {
+    const child = spawn('npm', ['start', '--', '--data', dataDir, ...PORTS, '--log-level', 'warn'], {
+      cwd: ROOT,
+      env: { ...process.env, MSND_SECRET_KEY: undefined },
+    });
+    let stderr = '';
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const started = new Promise<{ pid: number; ds: number }>((resolve, reject) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const match = /msnd: pid (\d+): Dispatch Server on [^:]+:(\d+)/.exec(stderr);
+        if (match) resolve({ pid: Number(match[1]), ds: Number(match[2]) });
+      });
+      void exit.then((code) => reject(new Error(`npm start exited with ${code}: ${stderr}`)));
+    });
+    return { child, exit, started };
+  }
+
+  function gone(pid: number, port: number): Promise<void> {
+    assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `process ${pid} is still running`);
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        reject(new Error(`port ${port} still accepts connections`));
+      });
+      socket.once('error', () => resolve());
+    });
+  }
+
+  test('kill -TERM of the pid it printed, or of npm itself, stops the server', async () => {
+    const printed = npmStart(join(root, 'npm-printed'));
+    const server = await printed.started;
+    process.kill(server.pid, 'SIGTERM');
+    await printed.exit;
+    await gone(server.pid, server.ds);
+
+    const viaNpm = npmStart(join(root, 'npm-itself'));
+    const other = await viaNpm.started;
+    viaNpm.child.kill('SIGTERM');
+    await viaNpm.exit;
+    await gone(other.pid, other.ds);
+  });
+});
