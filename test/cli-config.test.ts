@@ -96,7 +96,7 @@ describe('msnd serve --config', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'msnd-cli-config-'));
     dataDir = join(dir, 'data');
-    assert.equal(msnd(['user', 'add', 'alice@example.com', '--password', 'secret123', '--data', dataDir]).status, 0);
+    assert.equal(msnd(['user', 'add', 'alice@example.com', '--password', 'secret123', '--data', dataDir, '--init']).status, 0);
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
