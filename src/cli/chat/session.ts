@@ -203,7 +203,7 @@ export class ChatSession {
     }
     const strangers = [...lists.RL].filter(([handle]) => !lists.FL.has(handle) && !lists.BL.has(handle));
     if (strangers.length > 0) this.show('who added you (not in your contacts):');
-    for (const [handle, name] of strangers) this.show(`  ${decodeName(name)} (${handle})`);
+    for (const [handle, name] of strangers) this.show(`  ${nameAndHandle(decodeName(name), handle)}`);
     const blocked = [...lists.BL.keys()].filter((handle) => !lists.FL.has(handle));
     if (blocked.length > 0) this.show(`blocked: ${blocked.join(', ')}`);
   }
@@ -212,8 +212,7 @@ export class ChatSession {
   private describe(handle: string): string {
     const { lists, presence } = this.client.model;
     const wire = presence.get(handle)?.name ?? lists.FL.get(handle) ?? lists.RL.get(handle);
-    const name = wire === undefined ? handle : decodeName(wire);
-    return name === handle ? handle : `${name} (${handle})`;
+    return nameAndHandle(wire === undefined ? handle : decodeName(wire), handle);
   }
 
   private async say(text: string): Promise<void> {
@@ -331,8 +330,8 @@ export class ChatSession {
     const conversation = { key, session };
     this.conversations.set(key, conversation);
     session.on('message', (message) => this.showMessage(conversation, message));
-    session.on('joined', (handle) => {
-      if (!this.isBlocked(handle)) this.note(`${this.tag(conversation)}${this.describe(handle)} joined the conversation`);
+    session.on('joined', (handle, name) => {
+      if (!this.isBlocked(handle)) this.note(`${this.tag(conversation)}${nameAndHandle(decodeName(name), handle)} joined the conversation`);
     });
     session.on('left', (handle) => {
       if (!this.isBlocked(handle)) this.note(`${this.tag(conversation)}${handle} left the conversation`);
@@ -370,6 +369,11 @@ export class ChatSession {
   private show(text: string): void {
     this.screen.show(text);
   }
+}
+
+/** 'Bob B (bob@example.com)', or the handle alone when that is the name. */
+function nameAndHandle(name: string, handle: string): string {
+  return name === '' || name === handle ? handle : `${name} (${handle})`;
 }
 
 function contactArg(value: string | undefined): string {
