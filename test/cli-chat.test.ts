@@ -27,7 +27,7 @@ const USERS = [
 class ChatProcess {
   private output = '';
   private readonly waiters: (() => void)[] = [];
-  readonly exit: Promise<number | null>;
+  private readonly exited: Promise<number | null>;
 
   constructor(readonly child: ChildProcess) {
     child.stdout!.setEncoding('utf8');
@@ -36,7 +36,16 @@ class ChatProcess {
       for (const wake of this.waiters.splice(0)) wake();
     });
     child.stderr!.on('data', (chunk) => (this.output += `[stderr] ${chunk}`));
-    this.exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** The exit status; fails (instead of hanging) when the process does not exit within the bound. */
+  get exit(): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no exit within ${WAIT} ms; printed:\n${this.output}`)), WAIT);
+    });
+    return Promise.race([this.exited, late]).finally(() => clearTimeout(timer));
   }
 
   /** What was printed, without terminal control sequences and carriage returns. */
