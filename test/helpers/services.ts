@@ -36,12 +36,6 @@ export async function startServicesMsnd(config: ServerConfigInput = {}): Promise
   };
 }
 
-/** Sends `name trid args…` and takes the first line answering that TrID. */
-export async function ask(conn: MsnpConnection, name: string, trid: number, ...args: (string | number)[]): Promise<Received> {
-  conn.send(name, trid, ...args);
-  return conn.next(isReplyTo(trid));
-}
-
 /** Sends a payload command with an explicit TrID and takes the first line answering it. */
 export async function askPayload(
   conn: MsnpConnection,

@@ -12,19 +12,9 @@ import type { Received } from '../../src/client/received.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import { ALL_DIALECTS, type Dialect } from '../../src/protocol/dialects.ts';
 import { md5Response } from '../../src/protocol/md5.ts';
+import { ask } from '../helpers/ask.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
-import {
-  ask,
-  askLines,
-  assertClosed,
-  barrier,
-  closeAll,
-  freshUsers,
-  listLines,
-  PASSWORD,
-  signIn,
-  synDump,
-} from '../helpers/stored-lists.ts';
+import { askLines, assertClosed, barrier, closeAll, freshUsers, listLines, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
 
 let s: TestMsnd;
 const raw: MsnpConnection[] = [];
@@ -53,17 +43,17 @@ const dsAddress = () => `127.0.0.1:${s.dsPort}`;
 async function wireLogin(handle: string, dialect: Dialect) {
   const ds = await s.connect('ds');
   raw.push(ds);
-  assert.equal(await ask(ds, 1, 'VER', dialect, 'CVR0'), `VER 1 ${dialect} CVR0`);
-  assert.equal(await ask(ds, 2, 'INF'), 'INF 2 MD5');
-  const xfr = await ask(ds, 3, 'USR', 'MD5', 'I', handle);
+  assert.equal(await ask(ds, 'VER', 1, dialect, 'CVR0'), `VER 1 ${dialect} CVR0`);
+  assert.equal(await ask(ds, 'INF', 2), 'INF 2 MD5');
+  const xfr = await ask(ds, 'USR', 3, 'MD5', 'I', handle);
   await ds.waitClosed(3000);
 
   const ns = await s.connect('ns');
   raw.push(ns);
-  assert.equal(await ask(ns, 4, 'VER', dialect, 'CVR0'), `VER 4 ${dialect} CVR0`);
-  assert.equal(await ask(ns, 5, 'INF'), 'INF 5 MD5');
-  const challenge = (await ask(ns, 6, 'USR', 'MD5', 'I', handle)).split(' ')[4]!;
-  const ok = await ask(ns, 7, 'USR', 'MD5', 'S', md5Response(challenge, PASSWORD));
+  assert.equal(await ask(ns, 'VER', 4, dialect, 'CVR0'), `VER 4 ${dialect} CVR0`);
+  assert.equal(await ask(ns, 'INF', 5), 'INF 5 MD5');
+  const challenge = (await ask(ns, 'USR', 6, 'MD5', 'I', handle)).split(' ')[4]!;
+  const ok = await ask(ns, 'USR', 7, 'MD5', 'S', md5Response(challenge, PASSWORD));
   const profile = await ns.next('MSG');
   return { ns, xfr, ok, profile: profile.payload?.toString('utf8') ?? '' };
 }
@@ -111,28 +101,28 @@ describe('a whole session in each dialect (MSNP5.md 4.3)', () => {
 
       // ADD FL: BPR lines from MSNP5 (the session is synced); no ILN yet (no CHG so far).
       const lastAddLine = (r: Received) => (n >= 5 ? r.name === 'BPR' && r.args[2] === 'MOB' : r.name === 'ADD');
-      const addLines = await askLines(ns, 9, 'ADD', ['FL', u.peer, 'Peer%20P'], lastAddLine);
+      const addLines = await askLines(ns, 'ADD', 9, ['FL', u.peer, 'Peer%20P'], lastAddLine);
       const bpr = ['PHH', 'PHW', 'PHM', 'MOB N'].map((p) => `BPR 3 ${u.peer} ${p}`);
       assert.deepEqual(addLines, [`ADD 9 FL 3 ${u.peer} Peer%20P`, ...(n >= 5 ? bpr : [])]);
       assert.equal((await peer.conn.next('ADD')).line, `ADD 0 RL 3 ${u.me} Me%20M`);
 
       // Presence both ways.
       const iln = (r: Received) => r.name === 'ILN';
-      assert.deepEqual(await askLines(ns, 10, 'CHG', ['NLN'], iln), ['CHG 10 NLN', `ILN 10 NLN ${u.peer} Peer%20P`]);
+      assert.deepEqual(await askLines(ns, 'CHG', 10, ['NLN'], iln), ['CHG 10 NLN', `ILN 10 NLN ${u.peer} Peer%20P`]);
       assert.equal((await peer.conn.next('NLN')).line, `NLN NLN ${u.me} Me%20M`);
-      assert.equal(await ask(ns, 11, 'CHG', 'BSY'), 'CHG 11 BSY');
+      assert.equal(await ask(ns, 'CHG', 11, 'BSY'), 'CHG 11 BSY');
       assert.equal((await peer.conn.next('NLN')).line, `NLN BSY ${u.me} Me%20M`);
       peer.conn.send('CHG', 99, 'AWY');
       assert.equal((await ns.next('NLN')).line, `NLN AWY ${u.peer} Peer%20P`);
 
       // IMS from MSNP3.
       if (n >= 3) {
-        assert.equal(await ask(ns, 12, 'IMS', 'OFF'), 'IMS 12 0 OFF');
-        assert.equal(await ask(ns, 13, 'IMS', 'ON'), 'IMS 13 0 ON');
+        assert.equal(await ask(ns, 'IMS', 12, 'OFF'), 'IMS 12 0 OFF');
+        assert.equal(await ask(ns, 'IMS', 13, 'ON'), 'IMS 13 0 ON');
       }
 
       // URL: two parameters and a relative path in MSNP2; absolute with a site id later.
-      const url = (await ask(ns, 14, 'URL', 'PERSON')).split(' ');
+      const url = (await ask(ns, 'URL', 14, 'PERSON')).split(' ');
       const web = `http://127.0.0.1:${s.msnd.ports.http}`;
       assert.deepEqual(
         url,
@@ -141,12 +131,12 @@ describe('a whole session in each dialect (MSNP5.md 4.3)', () => {
 
       // PRP from MSNP5, and the watcher gets BPR.
       if (n >= 5) {
-        assert.equal(await ask(ns, 15, 'PRP', 'PHH', '555'), 'PRP 15 4 PHH 555');
+        assert.equal(await ask(ns, 'PRP', 15, 'PHH', '555'), 'PRP 15 4 PHH 555');
         assert.equal((await peer.conn.next('BPR')).line, `BPR 4 ${u.me} PHH 555`);
       }
 
       // A chat: XFR SB, CAL, RNG to the peer, JOI, a message each way.
-      const xfrSb = (await ask(ns, 16, 'XFR', 'SB')).split(' ');
+      const xfrSb = (await ask(ns, 'XFR', 16, 'SB')).split(' ');
       assert.equal(xfrSb.slice(0, 4).join(' '), `XFR 16 SB 127.0.0.1:${s.msnd.ports.sb}`);
       const sb = await SwitchboardSession.create(u.me, { host: '127.0.0.1', port: s.msnd.ports.sb, cookie: xfrSb[5]! });
       switchboards.push(sb);
@@ -213,9 +203,9 @@ describe('clients of different dialects together (issue 5)', () => {
     assert.equal(old.dialect, 'MSNP2');
     assert.equal(young.dialect, 'MSNP7');
     await young.addGroup('Elders');
-    assert.equal(await ask(young.conn, 70, 'ADD', 'FL', u.old, 'Old%20O', 1), `ADD 70 FL 3 ${u.old} Old%20O 1`);
+    assert.equal(await ask(young.conn, 'ADD', 70, 'FL', u.old, 'Old%20O', 1), `ADD 70 FL 3 ${u.old} Old%20O 1`);
     assert.equal((await old.conn.next('ADD')).line, `ADD 0 RL 2 ${u.new} New%20N`);
-    assert.equal(await ask(old.conn, 71, 'ADD', 'FL', u.new, 'New%20N'), `ADD 71 FL 3 ${u.new} New%20N`);
+    assert.equal(await ask(old.conn, 'ADD', 71, 'FL', u.new, 'New%20N'), `ADD 71 FL 3 ${u.new} New%20N`);
     assert.equal((await young.conn.next('ILN')).line, `ILN 70 NLN ${u.old} Old%20O`);
     assert.equal((await young.conn.next('ADD')).line, `ADD 0 RL 4 ${u.old} Old%20O`);
     assert.equal((await old.conn.next('ILN')).line, `ILN 71 NLN ${u.new} New%20N`);
@@ -293,6 +283,6 @@ describe('clients of different dialects together (issue 5)', () => {
       'LST 61 BL 8 0 0',
       'LST 61 RL 8 0 0',
     ]);
-    assert.equal(await ask(two.conn, 62, 'SYN', 8), 'SYN 62 8');
+    assert.equal(await ask(two.conn, 'SYN', 62, 8), 'SYN 62 8');
   });
 });
