@@ -5,22 +5,12 @@
  * presence is tested elsewhere.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import { account, assertClosed, assertNothingMore, closeAll, freshUsers, raiseVersion, signIn, synDump } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-});
-
-after(async () => {
-  await s.stop();
-});
-
-afterEach(() => closeAll());
+const s = useMsnd();
 
 describe('GTC (MSNP5.md 9.6)', () => {
   test('sessions.md 6: GTC N → new version, GTC N again → 218', async () => {
