@@ -4,9 +4,9 @@
  * the user see them, single lists, and the inputs that close the connection.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   assertClosed,
   assertNothingMore,
@@ -19,17 +19,7 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-});
-
-after(async () => {
-  await s.stop();
-});
-
-afterEach(() => closeAll());
+const s = useMsnd();
 
 /** The dump of an account with empty lists and no phones at version v (MSNP5.md 9.4). */
 function emptyDump(trid: number, v: number): string[] {
