@@ -4,10 +4,10 @@
  * watcher's version, and the BPR line each synced watcher gets with the value it may see.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   account,
   assertClosed,
@@ -23,17 +23,7 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-});
-
-after(async () => {
-  await s.stop();
-});
-
-afterEach(() => closeAll());
+const s = useMsnd();
 
 /** The five PRP lines of a SYN dump (after SYN, GTC, BLP). */
 async function ownPhoneLines(client: MsnClient, trid: number): Promise<string[]> {
