@@ -4,17 +4,16 @@
  * ADD/REM FL, one version step per change, and what MSNP5 clients send and see of the same lists.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { ALL_DIALECTS } from '../../src/protocol/dialects.ts';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   askLines,
   assertClosed,
   assertNothingMore,
   barrier,
-  closeAll,
   freshUsers,
   listLines,
   signIn,
@@ -26,15 +25,7 @@ import {
 const MSNP7 = ['MSNP7', 'CVR0'];
 const MSNP5 = ['MSNP5', 'CVR0'];
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS] });
-});
-
-after(() => s.stop());
-
-afterEach(() => closeAll());
+const s = useMsnd({ dialects: [...ALL_DIALECTS] });
 
 const isGroupListEnd = (r: { name: string; args: string[] }) => r.name === 'LSG' && r.args[2] === r.args[3];
 
