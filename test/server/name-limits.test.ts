@@ -4,12 +4,12 @@
  * nothing msnd sends to anyone (NLN, ADD, REA, BPR, LSG, SB lines) is refused when sent back.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SwitchboardSession } from '../../src/client/switchboard.ts';
 import { ALL_DIALECTS } from '../../src/protocol/dialects.ts';
 import { NAME_MAX_BYTES, PHONE_MAX_BYTES, GROUP_NAME_MAX_BYTES } from '../../src/protocol/names.ts';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   account,
   assertClosed,
@@ -24,15 +24,7 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS] });
-});
-
-after(() => s.stop());
-
-afterEach(() => closeAll());
+const s = useMsnd({ dialects: [...ALL_DIALECTS] });
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 /** The canonical encoding of é. */
