@@ -5,26 +5,19 @@
  * client are in groups.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import { ALL_DIALECTS } from '../../src/protocol/dialects.ts';
 import { md5Response } from '../../src/protocol/md5.ts';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
-import { askLines, closeAll, freshUsers, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
+import { useMsnd } from '../helpers/msnd.ts';
+import { askLines, freshUsers, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
+const s = useMsnd({ dialects: [...ALL_DIALECTS], limits: { switchboardIdleMs: 300, challengeFirstMs: 600_000 } });
 const opened: { close(): void }[] = [];
 
-before(async () => {
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS], limits: { switchboardIdleMs: 300, challengeFirstMs: 600_000 } });
-});
-
-after(() => s.stop());
-
 afterEach(() => {
-  closeAll();
   for (const c of opened.splice(0)) c.close();
 });
 
