@@ -5,10 +5,10 @@
  * both sides, and that every edit is committed before its reply.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { handleAsName } from '../../src/client/names.ts';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   askLines,
   assertClosed,
@@ -27,21 +27,9 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
+const s = useMsnd();
 /** A second server with tiny lists and a short self-rename window. */
-let small: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-  small = await TestMsnd.start({ limits: { forwardList: 2, otherLists: 2, selfRenameWindowMs: 400 } });
-});
-
-after(async () => {
-  await s.stop();
-  await small.stop();
-});
-
-afterEach(() => closeAll());
+const small = useMsnd({ limits: { forwardList: 2, otherLists: 2, selfRenameWindowMs: 400 } });
 
 const isIln = (trid: number) => (r: { name: string; args: string[] }) => r.name === 'ILN' && r.args[0] === String(trid);
 
