@@ -5,33 +5,18 @@
  * clients of different dialects side by side and one after the other on the same account.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
-import type { MsnpConnection } from '../../src/client/connection.ts';
 import type { Received } from '../../src/client/received.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import { ALL_DIALECTS, type Dialect } from '../../src/protocol/dialects.ts';
 import { md5Response } from '../../src/protocol/md5.ts';
 import { ask } from '../helpers/ask.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
-import { askLines, assertClosed, barrier, closeAll, freshUsers, listLines, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
+import { track, useMsnd } from '../helpers/msnd.ts';
+import { askLines, assertClosed, barrier, freshUsers, listLines, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-const raw: MsnpConnection[] = [];
-const switchboards: SwitchboardSession[] = [];
-
-before(async () => {
-  // Challenges have their own tests (challenges.test.ts); here they would only interleave.
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS], limits: { challengeFirstMs: 600_000 } });
-});
-
-after(() => s.stop());
-
-afterEach(() => {
-  closeAll();
-  for (const conn of raw.splice(0)) conn.close();
-  for (const sb of switchboards.splice(0)) sb.conn.close();
-});
+// Challenges have their own tests (challenges.test.ts); here they would only interleave.
+const s = useMsnd({ dialects: [...ALL_DIALECTS], limits: { challengeFirstMs: 600_000 } });
 
 const level = (d: Dialect) => Number(d.slice(4));
 
@@ -42,14 +27,14 @@ const dsAddress = () => `127.0.0.1:${s.dsPort}`;
 /** DS then NS at the wire level; returns the NS connection, the XFR line, the USR OK line and the profile. */
 async function wireLogin(handle: string, dialect: Dialect) {
   const ds = await s.connect('ds');
-  raw.push(ds);
+  track(ds);
   assert.equal(await ask(ds, 'VER', 1, dialect, 'CVR0'), `VER 1 ${dialect} CVR0`);
   assert.equal(await ask(ds, 'INF', 2), 'INF 2 MD5');
   const xfr = await ask(ds, 'USR', 3, 'MD5', 'I', handle);
   await ds.waitClosed(3000);
 
   const ns = await s.connect('ns');
-  raw.push(ns);
+  track(ns);
   assert.equal(await ask(ns, 'VER', 4, dialect, 'CVR0'), `VER 4 ${dialect} CVR0`);
   assert.equal(await ask(ns, 'INF', 5), 'INF 5 MD5');
   const challenge = (await ask(ns, 'USR', 6, 'MD5', 'I', handle)).split(' ')[4]!;
@@ -139,11 +124,11 @@ describe('a whole session in each dialect (MSNP5.md 4.3)', () => {
       const xfrSb = (await ask(ns, 'XFR', 16, 'SB')).split(' ');
       assert.equal(xfrSb.slice(0, 4).join(' '), `XFR 16 SB 127.0.0.1:${s.msnd.ports.sb}`);
       const sb = await SwitchboardSession.create(u.me, { host: '127.0.0.1', port: s.msnd.ports.sb, cookie: xfrSb[5]! });
-      switchboards.push(sb);
+      track(sb.conn);
       const ringing = nextInvitation(peer);
       await sb.invite(u.peer);
       const joined = await SwitchboardSession.answer(peer, await ringing);
-      switchboards.push(joined);
+      track(joined.conn);
       assert.equal((await sb.conn.next('JOI')).line, `JOI ${u.peer} Peer%20P`);
       await sb.send(`hello in ${dialect}`);
       const heard = await joined.conn.next('MSG');
@@ -215,11 +200,11 @@ describe('clients of different dialects together (issue 5)', () => {
     assert.equal((await old.conn.next('NLN')).line, `NLN BRB ${u.new} New%20N`);
 
     const sb = await SwitchboardSession.open(old);
-    switchboards.push(sb);
+    track(sb.conn);
     const ringing = nextInvitation(young);
     await sb.invite(u.new);
     const joined = await SwitchboardSession.answer(young, await ringing);
-    switchboards.push(joined);
+    track(joined.conn);
     await sb.conn.next('JOI');
     await joined.send('from 2003');
     assert.match((await sb.conn.next('MSG')).payload!.toString('utf8'), /from 2003$/);
