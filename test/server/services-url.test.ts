@@ -3,25 +3,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { ask } from '../helpers/ask.ts';
-import { startServicesMsnd, type ServicesMsnd } from '../helpers/services.ts';
+import { useServicesMsnd } from '../helpers/services.ts';
 
 const LOGIN = 'http://www.example.com/md5auth?lc=1033';
 
 describe('URL', () => {
-  let m: ServicesMsnd;
-  let plain: ServicesMsnd;
+  const m = useServicesMsnd({ webUrl: 'http://www.example.com', dialects: ['MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] });
+  const plain = useServicesMsnd();
   const clients: MsnClient[] = [];
 
   before(async () => {
-    m = await startServicesMsnd({ webUrl: 'http://www.example.com', dialects: ['MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] });
     await m.s.addUsers({ handle: 'alice@example.com', password: 'secret123', name: 'Alice A' });
-    plain = await startServicesMsnd();
     await plain.s.addUsers({ handle: 'alice@example.com', password: 'secret123' });
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await m.stop();
-    await plain.stop();
   });
 
   async function login(dialect: string, on = m): Promise<MsnClient> {
