@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { ask } from '../helpers/ask.ts';
-import { startServicesMsnd, type ServicesMsnd } from '../helpers/services.ts';
+import { useServicesMsnd } from '../helpers/services.ts';
 
 const WEB = 'http://www.example.com';
 const LOGIN = `${WEB}/md5auth?lc=1033`;
@@ -42,16 +42,14 @@ function expectedLine(trid: number, level: number, e: Expected): string {
 }
 
 describe('URL per dialect', () => {
-  let m: ServicesMsnd;
+  const m = useServicesMsnd({ webUrl: WEB, dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] });
   const clients: MsnClient[] = [];
 
   before(async () => {
-    m = await startServicesMsnd({ webUrl: WEB, dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] });
     await m.s.addUsers({ handle: 'alice@example.com', password: 'secret123', name: 'Alice A' });
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await m.stop();
   });
 
   async function login(level: number): Promise<MsnClient> {
