@@ -4,17 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { ask } from '../helpers/ask.ts';
-import { askPayload, outboxRows, startServicesMsnd, type ServicesMsnd } from '../helpers/services.ts';
+import { askPayload, outboxRows, useServicesMsnd } from '../helpers/services.ts';
 
 const SDC_ARGS = ['0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'];
 const PAGE = '<TEXT xml:space="preserve">Call me.</TEXT>';
 
 describe('rate limits of SDC/SND and PAG (800)', () => {
-  let m: ServicesMsnd;
+  const m = useServicesMsnd({ limits: { invitationEmails: 2, pages: 2 } });
   const clients: MsnClient[] = [];
 
   before(async () => {
-    m = await startServicesMsnd({ limits: { invitationEmails: 2, pages: 2 } });
     await m.s.addUsers(
       { handle: 'alice@example.com', password: 'secret123', name: 'Alice A' },
       { handle: 'bob@example.com', password: 'bobpass', name: 'Bob B' },
@@ -23,9 +22,8 @@ describe('rate limits of SDC/SND and PAG (800)', () => {
     const bob = await m.s.store.findAccount('bob@example.com');
     await m.s.store.transaction((tx) => tx.updateAccount(bob!.id, { phones: { PHM: '15550199', MOB: 'Y', MBE: 'Y' } }));
   });
-  after(async () => {
+  after(() => {
     for (const client of clients) client.close();
-    await m.stop();
   });
 
   async function login(handle: string): Promise<MsnClient> {
