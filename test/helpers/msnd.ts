@@ -57,6 +57,7 @@ interface Running {
  */
 export class TestMsnd {
   private running: Running | undefined;
+  private opening: Promise<void> | undefined;
   private readonly passwords = new Map<string, string>();
 
   private constructor() {}
@@ -73,8 +74,24 @@ export class TestMsnd {
     return new TestMsnd();
   }
 
-  async open(config: ServerConfigInput = {}, options: { log?: Logger } = {}): Promise<void> {
-    if (this.running) throw new Error('this TestMsnd is started already');
+  /** Starts the server (once; useMsnd calls it in the suite's before hook). */
+  open(config: ServerConfigInput = {}, options: { log?: Logger } = {}): Promise<void> {
+    if (this.opening) throw new Error('this TestMsnd is started already');
+    this.opening = this.launch(config, options);
+    return this.opening;
+  }
+
+  /**
+   * Resolves once the server has started. Node 20 runs a file's top-level before hooks side by
+   * side, so a top-level hook that needs the server of a top-level useMsnd awaits this first (the
+   * async methods here do it themselves).
+   */
+  async ready(): Promise<void> {
+    if (!this.opening) throw new Error("the TestMsnd is not started (useMsnd starts it in the suite's before hook)");
+    await this.opening;
+  }
+
+  private async launch(config: ServerConfigInput, options: { log?: Logger }): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'msnd-test-'));
     const store = await openStore({ dataDir, secretKey: randomBytes(32) });
     const bus = new MemoryBus();
@@ -114,6 +131,7 @@ export class TestMsnd {
   }
 
   async addUser(user: TestUser): Promise<void> {
+    await this.ready();
     await this.store.createAccount({
       handle: user.handle,
       friendlyName: canonicalEncode(user.name ?? user.handle),
@@ -145,6 +163,7 @@ export class TestMsnd {
 
   /** Signs in through the DS, as a client would. */
   async login(handle: string, options: { dialects?: string[]; password?: string; viaDispatch?: boolean } = {}): Promise<MsnClient> {
+    await this.ready();
     const password = options.password ?? this.passwords.get(handle);
     if (password === undefined) throw new Error(`no password known for ${handle}`);
     const viaDispatch = options.viaDispatch ?? true;
@@ -167,7 +186,8 @@ export class TestMsnd {
   }
 
   /** A raw connection to the NS or DS, for wire-level tests. */
-  connect(port: 'ns' | 'ds'): Promise<MsnpConnection> {
+  async connect(port: 'ns' | 'ds'): Promise<MsnpConnection> {
+    await this.ready();
     return MsnpConnection.connect('127.0.0.1', port === 'ns' ? this.nsPort : this.dsPort);
   }
 
