@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, before, describe, test } from 'node:test';
 import type { MsnClient } from '../src/client/client.ts';
 import { nextInvitation, SwitchboardSession } from '../src/client/switchboard.ts';
-import { TestMsnd } from './helpers/msnd.ts';
+import { useMsnd } from './helpers/msnd.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'msnd.js');
 const ALICE = 'alice@example.com';
@@ -52,7 +52,7 @@ class ChatProcess {
   }
 }
 
-let s: TestMsnd;
+const s = useMsnd();
 const clients: MsnClient[] = [];
 const processes: ChatProcess[] = [];
 
@@ -66,7 +66,6 @@ function chat(args: string[] = [], env: NodeJS.ProcessEnv = {}): ChatProcess {
 }
 
 before(async () => {
-  s = await TestMsnd.start();
   await s.addUsers(
     { handle: ALICE, password: 'alicepass', name: 'Alice A' },
     { handle: BOB, password: 'bobpass', name: 'Bob B' },
@@ -83,8 +82,6 @@ afterEach(() => {
   for (const client of clients.splice(0)) client.close();
   for (const p of processes.splice(0)) p.child.kill();
 });
-
-after(() => s.stop());
 
 async function online(handle: string): Promise<MsnClient> {
   const client = await s.online(handle);
