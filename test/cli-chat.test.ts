@@ -258,7 +258,7 @@ describe('msnd chat, script mode (pipes)', () => {
     await alice.line(/^signed in as/);
     await sendAlert(s.store, { to: [ALICE], text: 'Maintenance at 5 & after', url: 'http://example.com/m' });
     await alice.line(/\* alert: Maintenance at 5 & after \(http:\/\/example\.com\/m\)$/);
-    s.bus.publish(ALICE, { kind: 'new-mail', from: 'Zoë', fromAddr: 'zoe@example.net', subject: 'Lunch?', folder: 'ACTIVE' });
+    s.bus.routes.publish(ALICE, { kind: 'new-mail', from: 'Zoë', fromAddr: 'zoe@example.net', subject: 'Lunch?', folder: 'ACTIVE' });
     await alice.line(/\* new e-mail from Zoë <zoe@example\.net>: Lunch\?$/);
   });
 

@@ -1,5 +1,6 @@
-// Real listeners on loopback for the services tests: an SMTP server (smtp-server) that keeps what it
-// receives, and an HTTP webhook (node:http) that records each POST and answers a chosen status.
+// Real listeners on loopback for the tests: an SMTP server (smtp-server) that keeps what it receives
+// (the one mail catcher of the tests), and an HTTP webhook (node:http) that records each POST and
+// answers a chosen status.
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,11 +45,19 @@ export interface ReceivedMail {
   to: string[];
   parsed: ParsedMail;
   raw: Buffer;
+  /** The raw message as text (UTF-8). */
+  text: string;
 }
 
-/** An SMTP server on 127.0.0.1 (port 0) without TLS or authentication. */
+/**
+ * An SMTP server on 127.0.0.1 (port 0) without TLS or authentication. `next()` takes the messages
+ * in arrival order; `waitFor()` finds one by recipient and text among all received (or to come).
+ */
 export class SmtpCatcher {
   private readonly received = new Queue<ReceivedMail>();
+  /** Every message received, in arrival order. */
+  readonly messages: ReceivedMail[] = [];
+  private readonly waiters: (() => void)[] = [];
 
   private constructor(
     private readonly server: SMTPServer,
@@ -58,6 +67,7 @@ export class SmtpCatcher {
   static async start(): Promise<SmtpCatcher> {
     let catcher: SmtpCatcher | undefined;
     const server = new SMTPServer({
+      authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onData(stream, session, callback) {
@@ -67,7 +77,7 @@ export class SmtpCatcher {
           const raw = Buffer.concat(chunks);
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const to = session.envelope.rcptTo.map((r) => r.address);
-          void simpleParser(raw).then((parsed) => catcher!.received.push({ from, to, parsed, raw }));
+          void simpleParser(raw).then((parsed) => catcher!.keep({ from, to, parsed, raw, text: raw.toString('utf8') }));
           callback();
         });
       },
@@ -82,6 +92,7 @@ export class SmtpCatcher {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
+  /** The next message in arrival order. */
   next(timeoutMs = 5000): Promise<ReceivedMail> {
     return this.received.next(timeoutMs, 'e-mail');
   }
@@ -90,9 +101,38 @@ export class SmtpCatcher {
     return this.received.size;
   }
 
+  /** The first message (received or to come) to `address` whose decoded text matches; next() still sees it. */
+  async waitFor(address: string, matches: (text: string) => boolean = () => true, timeoutMs = 5000): Promise<ReceivedMail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find((m) => m.to.includes(address) && matches(decodeBody(m.text)));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no mail to ${address} after ${timeoutMs}ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+
+  private keep(mail: ReceivedMail): void {
+    this.messages.push(mail);
+    this.received.push(mail);
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+/** The message text with quoted-printable soft breaks and escapes undone (links survive either way). */
+export function decodeBody(text: string): string {
+  if (!/^Content-Transfer-Encoding: quoted-printable/im.test(text)) return text;
+  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 export interface WebhookCall {

@@ -9,7 +9,7 @@ import type { MsnpConnection } from '../../src/client/connection.ts';
 import { isReplyTo, type Received } from '../../src/client/received.ts';
 import type { OutboxRecord } from '../../src/core/store.ts';
 import type { ServerConfigInput } from '../../src/server/config.ts';
-import { TestMsnd } from './msnd.ts';
+import { TestMsnd, useMsnd } from './msnd.ts';
 
 export interface ServicesMsnd {
   s: TestMsnd;
@@ -18,13 +18,15 @@ export interface ServicesMsnd {
   stop(): Promise<void>;
 }
 
+const QUICK_TIMERS = { outboxPollMs: 200, outboxRetryMs: 100, alertPollMs: 100 };
+
 /** A TestMsnd with its own data directory and quick timers for the outbox and the alert poller. */
 export async function startServicesMsnd(config: ServerConfigInput = {}): Promise<ServicesMsnd> {
   const dataDir = await mkdtemp(join(tmpdir(), 'msnd-services-'));
   const s = await TestMsnd.start({
     dataDir,
     ...config,
-    limits: { outboxPollMs: 200, outboxRetryMs: 100, alertPollMs: 100, ...config.limits },
+    limits: { ...QUICK_TIMERS, ...config.limits },
   });
   return {
     s,
@@ -36,10 +38,25 @@ export async function startServicesMsnd(config: ServerConfigInput = {}): Promise
   };
 }
 
-/** Sends `name trid args…` and takes the first line answering that TrID. */
-export async function ask(conn: MsnpConnection, name: string, trid: number, ...args: (string | number)[]): Promise<Received> {
-  conn.send(name, trid, ...args);
-  return conn.next(isReplyTo(trid));
+/** What a services suite uses: the server (useMsnd's) and its outbox folder. */
+export interface ServicesSuite {
+  s: TestMsnd;
+  /** `<data dir>/outbox`, where .eml files go. */
+  readonly outboxDir: string;
+}
+
+/**
+ * useMsnd with the quick timers of startServicesMsnd: started in the suite's before, stopped in
+ * its after; the outbox folder is in the TestMsnd's own data directory.
+ */
+export function useServicesMsnd(config: ServerConfigInput = {}): ServicesSuite {
+  const s = useMsnd({ ...config, limits: { ...QUICK_TIMERS, ...config.limits } });
+  return {
+    s,
+    get outboxDir() {
+      return join(s.dataDir, 'outbox');
+    },
+  };
 }
 
 /** Sends a payload command with an explicit TrID and takes the first line answering it. */

@@ -7,25 +7,14 @@ import { isReplyTo } from '../../src/client/received.ts';
 import type { Received } from '../../src/client/received.ts';
 import type { Account, ContactEntry, Phones } from '../../src/core/types.ts';
 import { md5Response } from '../../src/protocol/md5.ts';
-import type { TestMsnd } from './msnd.ts';
+import { ask } from './ask.ts';
+import { closeTracked, PASSWORD, type TestMsnd, track } from './msnd.ts';
 
-export const PASSWORD = 'secret123';
+export { PASSWORD } from './msnd.ts';
 
-let serial = 0;
-
-/**
- * Creates one account per key with a handle no other test uses (`alice-7@example.com`); the value
- * is the display name (stored canonically encoded: 'Alice A' → 'Alice%20A'). Returns the handles.
- */
-export async function freshUsers<K extends string>(s: TestMsnd, names: Record<K, string>): Promise<Record<K, string>> {
-  serial += 1;
-  const handles = {} as Record<K, string>;
-  for (const key of Object.keys(names) as K[]) {
-    const handle = `${key}-${serial}@example.com`;
-    await s.addUser({ handle, password: PASSWORD, name: names[key] });
-    handles[key] = handle;
-  }
-  return handles;
+/** Per-test users on `s` (see TestMsnd.users): handles no other test uses, password PASSWORD. */
+export function freshUsers<K extends string>(s: TestMsnd, names: Record<K, string>): Promise<Record<K, string>> {
+  return s.users(names);
 }
 
 export interface SignInOptions {
@@ -36,12 +25,9 @@ export interface SignInOptions {
   dialects?: string[];
 }
 
-const opened: MsnClient[] = [];
-
 /** Signs in (through the DS) and optionally syncs and goes online; the inbox is empty afterwards. */
 export async function signIn(s: TestMsnd, handle: string, opts: SignInOptions = {}): Promise<MsnClient> {
-  const client = await s.login(handle, opts.dialects ? { dialects: opts.dialects } : {});
-  opened.push(client);
+  const client = track(await s.login(handle, opts.dialects ? { dialects: opts.dialects } : {}));
   if (opts.sync) await client.sync(0);
   if (opts.present) await client.changeStatus('NLN');
   await barrier(client.conn);
@@ -49,10 +35,12 @@ export async function signIn(s: TestMsnd, handle: string, opts: SignInOptions = 
   return client;
 }
 
-/** Closes every client signIn opened (call in afterEach so tests do not see each other's sessions). */
+/**
+ * Closes every client signIn and rawLogin opened, so that tests do not see each other's sessions
+ * (useMsnd does it after each test; call it mid-test to end every session so far).
+ */
 export function closeAll(): void {
-  for (const client of opened.splice(0)) client.close();
-  closeRaw();
+  closeTracked();
 }
 
 /**
@@ -70,20 +58,14 @@ export async function assertNothingMore(conn: MsnpConnection): Promise<void> {
   assert.deepEqual(lines(conn.drain()), []);
 }
 
-/** Sends `name trid args…` and returns the first line answering that TrID. */
-export async function ask(conn: MsnpConnection, trid: number | string, name: string, ...args: Arg[]): Promise<string> {
-  conn.send(name, trid, ...args);
-  return (await conn.next(isReplyTo(trid))).line;
-}
-
 /**
  * Sends `name trid args…` and collects the lines answering it (and BPR lines, which carry no
  * TrID) until `isLast`; then asserts that nothing else was sent to this session.
  */
 export async function askLines(
   conn: MsnpConnection,
-  trid: number | string,
   name: string,
+  trid: number | string,
   args: Arg[],
   isLast: (r: Received) => boolean,
 ): Promise<string[]> {
@@ -111,12 +93,12 @@ export function isListEnd(r: Received): boolean {
 
 /** `SYN trid version`, expecting a full dump: every line of it. */
 export function synDump(conn: MsnpConnection, trid: number | string, version: number | string = 0): Promise<string[]> {
-  return askLines(conn, trid, 'SYN', [version], isSyncEnd);
+  return askLines(conn, 'SYN', trid, [version], isSyncEnd);
 }
 
 /** `LST trid list`: every line of the answer. */
 export function listLines(conn: MsnpConnection, trid: number | string, list: string): Promise<string[]> {
-  return askLines(conn, trid, 'LST', [list], isListEnd);
+  return askLines(conn, 'LST', trid, [list], isListEnd);
 }
 
 /** Asserts the server closes the connection without having sent anything (else) first. */
@@ -184,18 +166,11 @@ export function rawLine(template: string, bytes: Buffer): Buffer {
  */
 export async function rawLogin(s: TestMsnd, handle: string): Promise<{ conn: MsnpConnection; ok: string }> {
   const conn = await s.connect('ns');
-  await ask(conn, 1, 'VER', 'MSNP5', 'MSNP4', 'CVR0');
-  await ask(conn, 2, 'INF');
-  const challenge = (await ask(conn, 3, 'USR', 'MD5', 'I', handle)).split(' ')[4] ?? '';
-  const ok = await ask(conn, 4, 'USR', 'MD5', 'S', md5Response(challenge, PASSWORD));
+  await ask(conn, 'VER', 1, 'MSNP5', 'MSNP4', 'CVR0');
+  await ask(conn, 'INF', 2);
+  const challenge = (await ask(conn, 'USR', 3, 'MD5', 'I', handle)).split(' ')[4] ?? '';
+  const ok = await ask(conn, 'USR', 4, 'MD5', 'S', md5Response(challenge, PASSWORD));
   await conn.next('MSG');
-  rawConnections.push(conn);
+  track(conn);
   return { conn, ok };
-}
-
-const rawConnections: MsnpConnection[] = [];
-
-/** Closes the connections rawLogin opened. */
-export function closeRaw(): void {
-  for (const conn of rawConnections.splice(0)) conn.close();
 }

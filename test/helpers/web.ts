@@ -5,9 +5,9 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import type { MsnClient } from '../../src/client/client.ts';
 import { md5Hex } from '../../src/protocol/md5.ts';
+import { decodeBody } from './mailbox.ts';
 import type { TestMsnd } from './msnd.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -178,84 +178,6 @@ export async function waitForEml(folder: string, matches: (text: string) => bool
     if (Date.now() > deadline) throw new Error(`no matching .eml in ${folder} after ${timeoutMs}ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** A message the SMTP catcher received: envelope recipients and the raw message text. */
-export interface CaughtMail {
-  to: string[];
-  text: string;
-}
-
-/** A real SMTP server on loopback that keeps every message (no TLS, no authentication). */
-export class SmtpCatcher {
-  readonly messages: CaughtMail[] = [];
-  private readonly waiters: (() => void)[] = [];
-
-  private constructor(
-    private readonly server: SMTPServer,
-    readonly port: number,
-  ) {}
-
-  static async start(): Promise<SmtpCatcher> {
-    let catcher: SmtpCatcher | undefined;
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          const to = session.envelope.rcptTo.map((r) => r.address);
-          catcher!.received({ to, text: Buffer.concat(chunks).toString('utf8') });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = server.server.address();
-    catcher = new SmtpCatcher(server, typeof address === 'object' && address ? address.port : 0);
-    return catcher;
-  }
-
-  get url(): string {
-    return `smtp://127.0.0.1:${this.port}`;
-  }
-
-  /** The first message (received or to come) to `address` whose text matches. */
-  async waitFor(address: string, matches: (text: string) => boolean = () => true, timeoutMs = 5000): Promise<CaughtMail> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find((m) => m.to.includes(address) && matches(decodeBody(m.text)));
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no mail to ${address} after ${timeoutMs}ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private received(mail: CaughtMail): void {
-    this.messages.push(mail);
-    for (const wake of this.waiters.splice(0)) wake();
-  }
-}
-
-/** The message text with quoted-printable soft breaks and escapes undone (links survive either way). */
-export function decodeBody(text: string): string {
-  if (!/^Content-Transfer-Encoding: quoted-printable/im.test(text)) return text;
-  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /** The first http(s) link in a message that leads to `path`. */

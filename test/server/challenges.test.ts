@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { parseServerConfig } from '../../src/server/config.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { type TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { challengedNs, expectClose, expectLine, expectOpen, md5hex, newUser, signedInNs, type User } from '../helpers/login-wire.ts';
 
 const DIALECTS = ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] as const;
@@ -35,30 +35,23 @@ const OPERATOR_KEY = 'K3Y*@_{odd}=%!?#';
 const REKEYED_ID = 'PROD0058#7IL2{QD';
 const REKEYED_KEY = 'NEWKEY0000000001';
 
-let once: TestMsnd;
-let often: TestMsnd;
-let keyed: TestMsnd;
+const once = useMsnd({
+  dialects: [...DIALECTS],
+  limits: { challengeFirstMs: 100, challengeMinIntervalMs: 60_000, challengeMaxIntervalMs: 60_000, challengeAnswerMs: ANSWER_MS },
+});
+const often = useMsnd({
+  dialects: [...DIALECTS],
+  limits: { challengeFirstMs: 50, challengeMinIntervalMs: 100, challengeMaxIntervalMs: 200, challengeAnswerMs: ANSWER_MS },
+});
+const keyed = useMsnd({
+  dialects: [...DIALECTS],
+  challengeKeys: { [OPERATOR_ID]: OPERATOR_KEY, [REKEYED_ID]: REKEYED_KEY },
+  limits: { challengeFirstMs: 100, challengeMinIntervalMs: 60_000, challengeMaxIntervalMs: 60_000, challengeAnswerMs: ANSWER_MS },
+});
 const clients: MsnClient[] = [];
 
-before(async () => {
-  once = await TestMsnd.start({
-    dialects: [...DIALECTS],
-    limits: { challengeFirstMs: 100, challengeMinIntervalMs: 60_000, challengeMaxIntervalMs: 60_000, challengeAnswerMs: ANSWER_MS },
-  });
-  often = await TestMsnd.start({
-    dialects: [...DIALECTS],
-    limits: { challengeFirstMs: 50, challengeMinIntervalMs: 100, challengeMaxIntervalMs: 200, challengeAnswerMs: ANSWER_MS },
-  });
-  keyed = await TestMsnd.start({
-    dialects: [...DIALECTS],
-    challengeKeys: { [OPERATOR_ID]: OPERATOR_KEY, [REKEYED_ID]: REKEYED_KEY },
-    limits: { challengeFirstMs: 100, challengeMinIntervalMs: 60_000, challengeMaxIntervalMs: 60_000, challengeAnswerMs: ANSWER_MS },
-  });
-});
-
-after(async () => {
+after(() => {
   for (const client of clients) client.close();
-  await Promise.all([once.stop(), often.stop(), keyed.stop()]);
 });
 
 /** The right answer, computed here: md5hex(challenge + the msmsgs key) (MSNP5.md 9.27). */

@@ -5,10 +5,10 @@
  * anything else a client could not read as one token into those lines are refused.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseServerConfig, type ServerConfigInput } from '../../src/server/config.ts';
 import { CVR_ARGS, expectClose, expectLine, negotiatedConn, newUser, signedInNs } from '../helpers/login-wire.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { httpGet, webBase } from '../helpers/web.ts';
 
 /** Messenger 3.0's CVR answered with its own version three times, then the two URLs. */
@@ -38,9 +38,7 @@ async function withServer(config: ServerConfigInput, run: (server: TestMsnd) => 
 }
 
 describe("by default, the web server's pages (MSNP5.md 9.3, 4.4)", () => {
-  let server: TestMsnd;
-  before(async () => (server = await TestMsnd.start({ dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] })));
-  after(() => server.stop());
+  const server = useMsnd({ dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] });
 
   test('without --web-url: http://<public host>:<the port --http-port 0 picked>/download and /', async () => {
     const base = webBase(server);

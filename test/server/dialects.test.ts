@@ -5,43 +5,18 @@
  * clients of different dialects side by side and one after the other on the same account.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
-import type { MsnpConnection } from '../../src/client/connection.ts';
 import type { Received } from '../../src/client/received.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import { ALL_DIALECTS, type Dialect } from '../../src/protocol/dialects.ts';
 import { md5Response } from '../../src/protocol/md5.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
-import {
-  ask,
-  askLines,
-  assertClosed,
-  barrier,
-  closeAll,
-  freshUsers,
-  listLines,
-  PASSWORD,
-  signIn,
-  synDump,
-} from '../helpers/stored-lists.ts';
+import { ask } from '../helpers/ask.ts';
+import { track, useMsnd } from '../helpers/msnd.ts';
+import { askLines, assertClosed, barrier, freshUsers, listLines, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-const raw: MsnpConnection[] = [];
-const switchboards: SwitchboardSession[] = [];
-
-before(async () => {
-  // Challenges have their own tests (challenges.test.ts); here they would only interleave.
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS], limits: { challengeFirstMs: 600_000 } });
-});
-
-after(() => s.stop());
-
-afterEach(() => {
-  closeAll();
-  for (const conn of raw.splice(0)) conn.close();
-  for (const sb of switchboards.splice(0)) sb.conn.close();
-});
+// Challenges have their own tests (challenges.test.ts); here they would only interleave.
+const s = useMsnd({ dialects: [...ALL_DIALECTS], limits: { challengeFirstMs: 600_000 } });
 
 const level = (d: Dialect) => Number(d.slice(4));
 
@@ -52,18 +27,18 @@ const dsAddress = () => `127.0.0.1:${s.dsPort}`;
 /** DS then NS at the wire level; returns the NS connection, the XFR line, the USR OK line and the profile. */
 async function wireLogin(handle: string, dialect: Dialect) {
   const ds = await s.connect('ds');
-  raw.push(ds);
-  assert.equal(await ask(ds, 1, 'VER', dialect, 'CVR0'), `VER 1 ${dialect} CVR0`);
-  assert.equal(await ask(ds, 2, 'INF'), 'INF 2 MD5');
-  const xfr = await ask(ds, 3, 'USR', 'MD5', 'I', handle);
+  track(ds);
+  assert.equal(await ask(ds, 'VER', 1, dialect, 'CVR0'), `VER 1 ${dialect} CVR0`);
+  assert.equal(await ask(ds, 'INF', 2), 'INF 2 MD5');
+  const xfr = await ask(ds, 'USR', 3, 'MD5', 'I', handle);
   await ds.waitClosed(3000);
 
   const ns = await s.connect('ns');
-  raw.push(ns);
-  assert.equal(await ask(ns, 4, 'VER', dialect, 'CVR0'), `VER 4 ${dialect} CVR0`);
-  assert.equal(await ask(ns, 5, 'INF'), 'INF 5 MD5');
-  const challenge = (await ask(ns, 6, 'USR', 'MD5', 'I', handle)).split(' ')[4]!;
-  const ok = await ask(ns, 7, 'USR', 'MD5', 'S', md5Response(challenge, PASSWORD));
+  track(ns);
+  assert.equal(await ask(ns, 'VER', 4, dialect, 'CVR0'), `VER 4 ${dialect} CVR0`);
+  assert.equal(await ask(ns, 'INF', 5), 'INF 5 MD5');
+  const challenge = (await ask(ns, 'USR', 6, 'MD5', 'I', handle)).split(' ')[4]!;
+  const ok = await ask(ns, 'USR', 7, 'MD5', 'S', md5Response(challenge, PASSWORD));
   const profile = await ns.next('MSG');
   return { ns, xfr, ok, profile: profile.payload?.toString('utf8') ?? '' };
 }
@@ -111,28 +86,28 @@ describe('a whole session in each dialect (MSNP5.md 4.3)', () => {
 
       // ADD FL: BPR lines from MSNP5 (the session is synced); no ILN yet (no CHG so far).
       const lastAddLine = (r: Received) => (n >= 5 ? r.name === 'BPR' && r.args[2] === 'MOB' : r.name === 'ADD');
-      const addLines = await askLines(ns, 9, 'ADD', ['FL', u.peer, 'Peer%20P'], lastAddLine);
+      const addLines = await askLines(ns, 'ADD', 9, ['FL', u.peer, 'Peer%20P'], lastAddLine);
       const bpr = ['PHH', 'PHW', 'PHM', 'MOB N'].map((p) => `BPR 3 ${u.peer} ${p}`);
       assert.deepEqual(addLines, [`ADD 9 FL 3 ${u.peer} Peer%20P`, ...(n >= 5 ? bpr : [])]);
       assert.equal((await peer.conn.next('ADD')).line, `ADD 0 RL 3 ${u.me} Me%20M`);
 
       // Presence both ways.
       const iln = (r: Received) => r.name === 'ILN';
-      assert.deepEqual(await askLines(ns, 10, 'CHG', ['NLN'], iln), ['CHG 10 NLN', `ILN 10 NLN ${u.peer} Peer%20P`]);
+      assert.deepEqual(await askLines(ns, 'CHG', 10, ['NLN'], iln), ['CHG 10 NLN', `ILN 10 NLN ${u.peer} Peer%20P`]);
       assert.equal((await peer.conn.next('NLN')).line, `NLN NLN ${u.me} Me%20M`);
-      assert.equal(await ask(ns, 11, 'CHG', 'BSY'), 'CHG 11 BSY');
+      assert.equal(await ask(ns, 'CHG', 11, 'BSY'), 'CHG 11 BSY');
       assert.equal((await peer.conn.next('NLN')).line, `NLN BSY ${u.me} Me%20M`);
       peer.conn.send('CHG', 99, 'AWY');
       assert.equal((await ns.next('NLN')).line, `NLN AWY ${u.peer} Peer%20P`);
 
       // IMS from MSNP3.
       if (n >= 3) {
-        assert.equal(await ask(ns, 12, 'IMS', 'OFF'), 'IMS 12 0 OFF');
-        assert.equal(await ask(ns, 13, 'IMS', 'ON'), 'IMS 13 0 ON');
+        assert.equal(await ask(ns, 'IMS', 12, 'OFF'), 'IMS 12 0 OFF');
+        assert.equal(await ask(ns, 'IMS', 13, 'ON'), 'IMS 13 0 ON');
       }
 
       // URL: two parameters and a relative path in MSNP2; absolute with a site id later.
-      const url = (await ask(ns, 14, 'URL', 'PERSON')).split(' ');
+      const url = (await ask(ns, 'URL', 14, 'PERSON')).split(' ');
       const web = `http://127.0.0.1:${s.msnd.ports.http}`;
       assert.deepEqual(
         url,
@@ -141,19 +116,19 @@ describe('a whole session in each dialect (MSNP5.md 4.3)', () => {
 
       // PRP from MSNP5, and the watcher gets BPR.
       if (n >= 5) {
-        assert.equal(await ask(ns, 15, 'PRP', 'PHH', '555'), 'PRP 15 4 PHH 555');
+        assert.equal(await ask(ns, 'PRP', 15, 'PHH', '555'), 'PRP 15 4 PHH 555');
         assert.equal((await peer.conn.next('BPR')).line, `BPR 4 ${u.me} PHH 555`);
       }
 
       // A chat: XFR SB, CAL, RNG to the peer, JOI, a message each way.
-      const xfrSb = (await ask(ns, 16, 'XFR', 'SB')).split(' ');
+      const xfrSb = (await ask(ns, 'XFR', 16, 'SB')).split(' ');
       assert.equal(xfrSb.slice(0, 4).join(' '), `XFR 16 SB 127.0.0.1:${s.msnd.ports.sb}`);
       const sb = await SwitchboardSession.create(u.me, { host: '127.0.0.1', port: s.msnd.ports.sb, cookie: xfrSb[5]! });
-      switchboards.push(sb);
+      track(sb.conn);
       const ringing = nextInvitation(peer);
       await sb.invite(u.peer);
       const joined = await SwitchboardSession.answer(peer, await ringing);
-      switchboards.push(joined);
+      track(joined.conn);
       assert.equal((await sb.conn.next('JOI')).line, `JOI ${u.peer} Peer%20P`);
       await sb.send(`hello in ${dialect}`);
       const heard = await joined.conn.next('MSG');
@@ -213,9 +188,9 @@ describe('clients of different dialects together (issue 5)', () => {
     assert.equal(old.dialect, 'MSNP2');
     assert.equal(young.dialect, 'MSNP7');
     await young.addGroup('Elders');
-    assert.equal(await ask(young.conn, 70, 'ADD', 'FL', u.old, 'Old%20O', 1), `ADD 70 FL 3 ${u.old} Old%20O 1`);
+    assert.equal(await ask(young.conn, 'ADD', 70, 'FL', u.old, 'Old%20O', 1), `ADD 70 FL 3 ${u.old} Old%20O 1`);
     assert.equal((await old.conn.next('ADD')).line, `ADD 0 RL 2 ${u.new} New%20N`);
-    assert.equal(await ask(old.conn, 71, 'ADD', 'FL', u.new, 'New%20N'), `ADD 71 FL 3 ${u.new} New%20N`);
+    assert.equal(await ask(old.conn, 'ADD', 71, 'FL', u.new, 'New%20N'), `ADD 71 FL 3 ${u.new} New%20N`);
     assert.equal((await young.conn.next('ILN')).line, `ILN 70 NLN ${u.old} Old%20O`);
     assert.equal((await young.conn.next('ADD')).line, `ADD 0 RL 4 ${u.old} Old%20O`);
     assert.equal((await old.conn.next('ILN')).line, `ILN 71 NLN ${u.new} New%20N`);
@@ -225,11 +200,11 @@ describe('clients of different dialects together (issue 5)', () => {
     assert.equal((await old.conn.next('NLN')).line, `NLN BRB ${u.new} New%20N`);
 
     const sb = await SwitchboardSession.open(old);
-    switchboards.push(sb);
+    track(sb.conn);
     const ringing = nextInvitation(young);
     await sb.invite(u.new);
     const joined = await SwitchboardSession.answer(young, await ringing);
-    switchboards.push(joined);
+    track(joined.conn);
     await sb.conn.next('JOI');
     await joined.send('from 2003');
     assert.match((await sb.conn.next('MSG')).payload!.toString('utf8'), /from 2003$/);
@@ -293,6 +268,6 @@ describe('clients of different dialects together (issue 5)', () => {
       'LST 61 BL 8 0 0',
       'LST 61 RL 8 0 0',
     ]);
-    assert.equal(await ask(two.conn, 62, 'SYN', 8), 'SYN 62 8');
+    assert.equal(await ask(two.conn, 'SYN', 62, 8), 'SYN 62 8');
   });
 });

@@ -5,24 +5,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnpConnection } from '../../src/client/connection.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { expectClose, expectLine, MSNP5_CLIENT, negotiatedConn } from '../helpers/login-wire.ts';
 
 const DOWNLOAD_URL = 'http://download.example.com/msn';
 const INFO_URL = 'http://www.example.com/info';
 const MSNMSGR_CVQ = ['0x0409', 'winnt', '5.1', 'i386', 'MSNMSGR', '6.0.0602', 'MSMSGS'] as const;
 
-let s: TestMsnd;
+// Default dialects: MSNP5 MSNP4 MSNP3 MSNP2 (config.ts).
+const s = useMsnd({ clientVersions: { downloadUrl: DOWNLOAD_URL, infoUrl: INFO_URL } });
 let nsAddress: string;
 
 before(async () => {
-  // Default dialects: MSNP5 MSNP4 MSNP3 MSNP2 (config.ts).
-  s = await TestMsnd.start({ clientVersions: { downloadUrl: DOWNLOAD_URL, infoUrl: INFO_URL } });
+  await s.ready();
   nsAddress = `127.0.0.1:${s.nsPort}`;
-});
-
-after(async () => {
-  await s.stop();
 });
 
 /** Sends VER 1 with these entries and expects exactly `reply`. */

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { MsnClient } from '../../src/client/client.ts';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 
 const USERS = ['sam@example.com', 'tom@example.com', 'uma@example.com'] as const;
 const WELL_FORMED = /^([A-Z]{3}|\d{3})( [^ \r\n]+)*$/;
@@ -41,7 +41,7 @@ const LINE = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('\r\n', 'OUT\r\n', `CAL 7 ${USERS[2]}\r\n`) },
 );
 
-let s: TestMsnd;
+const s = useMsnd({ limits: { refusedCalls: 1000, switchboardRequests: 1000 } });
 const crashes: unknown[] = [];
 const onCrash = (error: unknown) => crashes.push(error);
 const clients: MsnClient[] = [];
@@ -49,14 +49,12 @@ const clients: MsnClient[] = [];
 before(async () => {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  s = await TestMsnd.start({ limits: { refusedCalls: 1000, switchboardRequests: 1000 } });
   await s.addUsers(...USERS.map((handle) => ({ handle, password: 'pw' })));
   for (const handle of USERS) clients.push(await s.online(handle));
 });
 
-after(async () => {
+after(() => {
   for (const client of clients) client.close();
-  await s.stop();
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
 });

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { ALL_DIALECTS, type Dialect } from '../../src/protocol/dialects.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 
 const USERS = ['ann@example.com', 'ben@example.com', 'cat@example.com'] as const;
 const PASSWORD = 'secret123';
@@ -110,19 +110,17 @@ const SESSION = fc.record({
   lines: fc.array(LINE, { minLength: 1, maxLength: 30 }),
 });
 
-let s: TestMsnd;
+const s = useMsnd({ dialects: [...ALL_DIALECTS], limits: { challengeFirstMs: 50, challengeAnswerMs: 2000 } });
 const crashes: unknown[] = [];
 const onCrash = (error: unknown) => crashes.push(error);
 
 before(async () => {
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onCrash);
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS], limits: { challengeFirstMs: 50, challengeAnswerMs: 2000 } });
   await s.addUsers(...USERS.map((handle) => ({ handle, password: PASSWORD })));
 });
 
-after(async () => {
-  await s.stop();
+after(() => {
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
 });

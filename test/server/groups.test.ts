@@ -4,17 +4,16 @@
  * ADD/REM FL, one version step per change, and what MSNP5 clients send and see of the same lists.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { ALL_DIALECTS } from '../../src/protocol/dialects.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { ask } from '../helpers/ask.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
-  ask,
   askLines,
   assertClosed,
   assertNothingMore,
   barrier,
-  closeAll,
   freshUsers,
   listLines,
   signIn,
@@ -26,15 +25,7 @@ import {
 const MSNP7 = ['MSNP7', 'CVR0'];
 const MSNP5 = ['MSNP5', 'CVR0'];
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS] });
-});
-
-after(() => s.stop());
-
-afterEach(() => closeAll());
+const s = useMsnd({ dialects: [...ALL_DIALECTS] });
 
 const isGroupListEnd = (r: { name: string; args: string[] }) => r.name === 'LSG' && r.args[2] === r.args[3];
 
@@ -64,9 +55,9 @@ async function groupIdsOf(owner: string, contact: string): Promise<number[] | un
 describe('LSG (MSNP5.md 9.29)', () => {
   test('a new account has group 0, Other Contacts; LSG answers one line per group at the list version', async () => {
     const { owner } = await ownerAndFriend();
-    assert.deepEqual(await askLines(owner.conn, 5, 'LSG', [], isGroupListEnd), ['LSG 5 1 1 1 0 Other%20Contacts 0']);
-    assert.equal(await ask(owner.conn, 6, 'ADG', 'Friends', 0), 'ADG 6 2 Friends 1 0');
-    assert.deepEqual(await askLines(owner.conn, 7, 'LSG', [], isGroupListEnd), [
+    assert.deepEqual(await askLines(owner.conn, 'LSG', 5, [], isGroupListEnd), ['LSG 5 1 1 1 0 Other%20Contacts 0']);
+    assert.equal(await ask(owner.conn, 'ADG', 6, 'Friends', 0), 'ADG 6 2 Friends 1 0');
+    assert.deepEqual(await askLines(owner.conn, 'LSG', 7, [], isGroupListEnd), [
       'LSG 7 2 1 2 0 Other%20Contacts 0',
       'LSG 7 2 2 2 1 Friends 0',
     ]);
@@ -74,9 +65,9 @@ describe('LSG (MSNP5.md 9.29)', () => {
 
   test('SYN of an MSNP7 client: LSG after PRP, FL lines with group ids, AL/BL/RL without', async () => {
     const { u, owner } = await ownerAndFriend();
-    await ask(owner.conn, 5, 'ADG', 'Work', 0);
+    await ask(owner.conn, 'ADG', 5, 'Work', 0);
     await owner.add('FL', u.friend, 'F', '1');
-    await ask(owner.conn, 6, 'ADD', 'FL', u.friend, 'F', 0);
+    await ask(owner.conn, 'ADD', 6, 'FL', u.friend, 'F', 0);
     await owner.add('AL', u.friend, 'F');
     const dump = await synDump(owner.conn, 8);
     assert.deepEqual(
@@ -108,17 +99,17 @@ describe('LSG (MSNP5.md 9.29)', () => {
 describe('ADG (MSNP5.md 9.29, 14)', () => {
   test('ids are the lowest free ones; a removed id is given out again', async () => {
     const { u, owner } = await ownerAndFriend();
-    assert.equal(await ask(owner.conn, 5, 'ADG', 'A', 0), 'ADG 5 2 A 1 0');
-    assert.equal(await ask(owner.conn, 6, 'ADG', 'B', 0), 'ADG 6 3 B 2 0');
-    assert.equal(await ask(owner.conn, 7, 'RMG', 1), 'RMG 7 4 1');
-    assert.equal(await ask(owner.conn, 8, 'ADG', 'C%20c', 0), 'ADG 8 5 C%20c 1 0');
+    assert.equal(await ask(owner.conn, 'ADG', 5, 'A', 0), 'ADG 5 2 A 1 0');
+    assert.equal(await ask(owner.conn, 'ADG', 6, 'B', 0), 'ADG 6 3 B 2 0');
+    assert.equal(await ask(owner.conn, 'RMG', 7, 1), 'RMG 7 4 1');
+    assert.equal(await ask(owner.conn, 'ADG', 8, 'C%20c', 0), 'ADG 8 5 C%20c 1 0');
     assert.deepEqual(await groupsOf(u.owner), ['0 Other%20Contacts', '1 C%20c', '2 B']);
   });
 
   test('30 groups at most: the 30th ADG after group 0 gets 223 and changes nothing', async () => {
     const { u, owner } = await ownerAndFriend();
-    for (let i = 1; i <= 29; i++) assert.equal(await ask(owner.conn, i + 10, 'ADG', `G${i}`, 0), `ADG ${i + 10} ${i + 1} G${i} ${i} 0`);
-    assert.equal(await ask(owner.conn, 50, 'ADG', 'One%20more', 0), '223 50');
+    for (let i = 1; i <= 29; i++) assert.equal(await ask(owner.conn, 'ADG', i + 10, `G${i}`, 0), `ADG ${i + 10} ${i + 1} G${i} ${i} 0`);
+    assert.equal(await ask(owner.conn, 'ADG', 50, 'One%20more', 0), '223 50');
     assert.equal(await versionOf(s, u.owner), 30);
     assert.equal((await groupsOf(u.owner)).length, 30);
   });
@@ -126,10 +117,10 @@ describe('ADG (MSNP5.md 9.29, 14)', () => {
   test('names: 61 encoded bytes pass, 62 get 229 (D-17), bad UTF-8 gets 229, an extremely long one closes', async () => {
     const { u, owner } = await ownerAndFriend();
     const sixtyOne = `${'%41'.repeat(20)}B`;
-    assert.equal(await ask(owner.conn, 5, 'ADG', sixtyOne, 0), `ADG 5 2 ${sixtyOne} 1 0`);
-    assert.equal(await ask(owner.conn, 6, 'ADG', `${sixtyOne}C`, 0), '229 6');
-    assert.equal(await ask(owner.conn, 7, 'ADG', 'bad%FF', 0), '229 7');
-    assert.equal(await ask(owner.conn, 8, 'ADG', 'tab%09', 0), '229 8');
+    assert.equal(await ask(owner.conn, 'ADG', 5, sixtyOne, 0), `ADG 5 2 ${sixtyOne} 1 0`);
+    assert.equal(await ask(owner.conn, 'ADG', 6, `${sixtyOne}C`, 0), '229 6');
+    assert.equal(await ask(owner.conn, 'ADG', 7, 'bad%FF', 0), '229 7');
+    assert.equal(await ask(owner.conn, 'ADG', 8, 'tab%09', 0), '229 8');
     assert.equal(await versionOf(s, u.owner), 2);
     owner.conn.send('ADG', 9, 'x'.repeat(400), 0);
     await assertClosed(owner.conn);
@@ -154,11 +145,11 @@ describe('ADG (MSNP5.md 9.29, 14)', () => {
 describe('RMG and REG (MSNP5.md 9.29, D-11)', () => {
   test('RMG 0 → 230, unknown → 224; REG renames, also group 0; REG of an unknown group → 224', async () => {
     const { u, owner } = await ownerAndFriend();
-    assert.equal(await ask(owner.conn, 5, 'RMG', 0), '230 5');
-    assert.equal(await ask(owner.conn, 6, 'RMG', 4), '224 6');
-    assert.equal(await ask(owner.conn, 7, 'REG', 0, 'Everyone', 0), 'REG 7 2 0 Everyone 0');
-    assert.equal(await ask(owner.conn, 8, 'REG', 3, 'Nobody', 0), '224 8');
-    assert.equal(await ask(owner.conn, 9, 'REG', 0, `${'x'.repeat(62)}`, 0), '229 9');
+    assert.equal(await ask(owner.conn, 'RMG', 5, 0), '230 5');
+    assert.equal(await ask(owner.conn, 'RMG', 6, 4), '224 6');
+    assert.equal(await ask(owner.conn, 'REG', 7, 0, 'Everyone', 0), 'REG 7 2 0 Everyone 0');
+    assert.equal(await ask(owner.conn, 'REG', 8, 3, 'Nobody', 0), '224 8');
+    assert.equal(await ask(owner.conn, 'REG', 9, 0, `${'x'.repeat(62)}`, 0), '229 9');
     assert.deepEqual(await groupsOf(u.owner), ['0 Everyone']);
     assert.equal(await versionOf(s, u.owner), 2);
   });
@@ -173,7 +164,7 @@ describe('RMG and REG (MSNP5.md 9.29, D-11)', () => {
     await owner.add('FL', u.b, 'B', '2');
     await settle(owner.conn);
     const before = await versionOf(s, u.owner);
-    assert.equal(await ask(owner.conn, 9, 'RMG', 1), `RMG 9 ${before + 1} 1`);
+    assert.equal(await ask(owner.conn, 'RMG', 9, 1), `RMG 9 ${before + 1} 1`);
     assert.equal(await versionOf(s, u.owner), before + 1);
     assert.deepEqual(await groupIdsOf(u.owner, u.a), [0]);
     assert.deepEqual(await groupIdsOf(u.owner, u.b), [2]);
@@ -207,9 +198,9 @@ describe('ADD and REM FL with a group (MSNP5.md 9.8, 9.9; sessions.md 17a)', () 
   test('a new FL entry with a group: the reply ends with it, then BPR and ILN; the contact gets ADD 0 RL', async () => {
     const { u, owner } = await ownerAndFriend();
     const friend = await signIn(s, u.friend, { sync: true, present: true });
-    await ask(owner.conn, 5, 'ADG', 'Pals', 0);
+    await ask(owner.conn, 'ADG', 5, 'Pals', 0);
     const isIln = (r: { name: string; args: string[] }) => r.name === 'ILN';
-    assert.deepEqual(await askLines(owner.conn, 6, 'ADD', ['FL', u.friend, 'F', 1], isIln), [
+    assert.deepEqual(await askLines(owner.conn, 'ADD', 6, ['FL', u.friend, 'F', 1], isIln), [
       `ADD 6 FL 3 ${u.friend} F 1`,
       `BPR 3 ${u.friend} PHH`,
       `BPR 3 ${u.friend} PHW`,
@@ -234,7 +225,7 @@ describe('ADD and REM FL with a group (MSNP5.md 9.8, 9.9; sessions.md 17a)', () 
     await friend.conn.next('ADD');
     await owner.addGroup('Pals');
     await settle(owner.conn);
-    assert.equal(await ask(owner.conn, 7, 'ADD', 'FL', u.friend, 'F', 1), `ADD 7 FL 4 ${u.friend} F 1`);
+    assert.equal(await ask(owner.conn, 'ADD', 7, 'FL', u.friend, 'F', 1), `ADD 7 FL 4 ${u.friend} F 1`);
     await assertNothingMore(owner.conn);
     await assertNothingMore(friend.conn);
     assert.equal(await versionOf(s, u.friend), 2);
@@ -243,25 +234,25 @@ describe('ADD and REM FL with a group (MSNP5.md 9.8, 9.9; sessions.md 17a)', () 
 
   test('ADD errors: 224 for an unknown group (after 205), 215 when already in that group or without a group', async () => {
     const { u, owner } = await ownerAndFriend();
-    assert.equal(await ask(owner.conn, 5, 'ADD', 'FL', 'ghost@example.com', 'G', 7), '205 5');
-    assert.equal(await ask(owner.conn, 6, 'ADD', 'FL', u.friend, 'F', 7), '224 6');
+    assert.equal(await ask(owner.conn, 'ADD', 5, 'FL', 'ghost@example.com', 'G', 7), '205 5');
+    assert.equal(await ask(owner.conn, 'ADD', 6, 'FL', u.friend, 'F', 7), '224 6');
     await owner.add('FL', u.friend, 'F');
-    assert.equal(await ask(owner.conn, 7, 'ADD', 'FL', u.friend, 'F', 0), '215 7');
-    assert.equal(await ask(owner.conn, 8, 'ADD', 'FL', u.friend, 'F'), '215 8');
+    assert.equal(await ask(owner.conn, 'ADD', 7, 'FL', u.friend, 'F', 0), '215 7');
+    assert.equal(await ask(owner.conn, 'ADD', 8, 'FL', u.friend, 'F'), '215 8');
     assert.equal(await versionOf(s, u.owner), 2);
   });
 
   test('REM FL with a group: 216 off FL, 224 unknown group, 225 not in it; the last group leaves it in group 0', async () => {
     const { u, owner } = await ownerAndFriend();
     await owner.addGroup('Pals');
-    assert.equal(await ask(owner.conn, 5, 'REM', 'FL', u.friend, 1), '216 5');
+    assert.equal(await ask(owner.conn, 'REM', 5, 'FL', u.friend, 1), '216 5');
     await owner.add('FL', u.friend, 'F', '1');
-    assert.equal(await ask(owner.conn, 6, 'REM', 'FL', u.friend, 9), '224 6');
-    assert.equal(await ask(owner.conn, 7, 'REM', 'FL', u.friend, 0), '225 7');
-    assert.equal(await ask(owner.conn, 8, 'REM', 'FL', u.friend, 1), `REM 8 FL 4 ${u.friend} 1`);
+    assert.equal(await ask(owner.conn, 'REM', 6, 'FL', u.friend, 9), '224 6');
+    assert.equal(await ask(owner.conn, 'REM', 7, 'FL', u.friend, 0), '225 7');
+    assert.equal(await ask(owner.conn, 'REM', 8, 'FL', u.friend, 1), `REM 8 FL 4 ${u.friend} 1`);
     assert.deepEqual(await groupIdsOf(u.owner, u.friend), [0]);
     assert.equal((await storedContacts(s, u.owner)).get(u.friend)?.lists.FL, true);
-    assert.equal(await ask(owner.conn, 9, 'REM', 'FL', u.friend), `REM 9 FL 5 ${u.friend}`);
+    assert.equal(await ask(owner.conn, 'REM', 9, 'FL', u.friend), `REM 9 FL 5 ${u.friend}`);
     assert.equal((await storedContacts(s, u.owner)).get(u.friend), undefined);
   });
 
@@ -286,11 +277,11 @@ describe('groups and older dialects (MSNP5.md 3.7, 4.3; issue 5 tolerance)', () 
   test('an MSNP5 client that sends a group id on ADD/REM FL has it ignored', async () => {
     const u = await freshUsers(s, { owner: 'Owner', friend: 'Friend' });
     const owner = await signIn(s, u.owner, { dialects: MSNP5, sync: true });
-    assert.equal(await ask(owner.conn, 5, 'ADD', 'FL', u.friend, 'F', 3), `ADD 5 FL 2 ${u.friend} F`);
+    assert.equal(await ask(owner.conn, 'ADD', 5, 'FL', u.friend, 'F', 3), `ADD 5 FL 2 ${u.friend} F`);
     await owner.conn.next('BPR');
     assert.deepEqual(await groupIdsOf(u.owner, u.friend), [0]);
     owner.conn.drain();
-    assert.equal(await ask(owner.conn, 6, 'REM', 'FL', u.friend, 0), `REM 6 FL 3 ${u.friend}`);
+    assert.equal(await ask(owner.conn, 'REM', 6, 'FL', u.friend, 0), `REM 6 FL 3 ${u.friend}`);
     assert.equal((await storedContacts(s, u.owner)).get(u.friend), undefined);
   });
 

@@ -4,11 +4,11 @@
  * and the switchboard connections and cookies that end with the NS session.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import { switchboardInvitation } from '../../src/client/referrals.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import {
   challengedNs,
   expectClose,
@@ -21,15 +21,7 @@ import {
   type User,
 } from '../helpers/login-wire.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-});
-
-after(async () => {
-  await s.stop();
-});
+const s = useMsnd();
 
 /** A signed-in, present (CHG NLN) raw NS connection of `user`. */
 async function present(user: User, server = s): Promise<MsnpConnection> {

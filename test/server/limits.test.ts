@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MsnpConnection } from '../../src/client/connection.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import {
   challengedNs,
   expectClose,
@@ -24,15 +24,7 @@ import {
 const MAX_LINE = 128;
 const MESSAGE_BYTES = 100;
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start({ limits: { maxLineBytes: MAX_LINE, messageBytes: MESSAGE_BYTES } });
-});
-
-after(async () => {
-  await s.stop();
-});
+const s = useMsnd({ limits: { maxLineBytes: MAX_LINE, messageBytes: MESSAGE_BYTES } });
 
 /** A `VER 1 MSNP5 XX…` line of exactly `bytes` bytes without its line end (the padding is no dialect). */
 function verLine(bytes: number): string {

@@ -5,11 +5,11 @@
  * both sides, and that every edit is committed before its reply.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { handleAsName } from '../../src/client/names.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { ask } from '../helpers/ask.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
-  ask,
   askLines,
   assertClosed,
   barrier,
@@ -27,21 +27,9 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
+const s = useMsnd();
 /** A second server with tiny lists and a short self-rename window. */
-let small: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-  small = await TestMsnd.start({ limits: { forwardList: 2, otherLists: 2, selfRenameWindowMs: 400 } });
-});
-
-after(async () => {
-  await s.stop();
-  await small.stop();
-});
-
-afterEach(() => closeAll());
+const small = useMsnd({ limits: { forwardList: 2, otherLists: 2, selfRenameWindowMs: 400 } });
 
 const isIln = (trid: number) => (r: { name: string; args: string[] }) => r.name === 'ILN' && r.args[0] === String(trid);
 
@@ -56,8 +44,8 @@ describe('sessions.md 4 and 5, replayed', () => {
     const a = await signIn(s, alice, { sync: true, present: true });
     const d = await signIn(s, dave, { sync: true, present: true });
 
-    assert.equal(await ask(a.conn, 20, 'ADD', 'AL', dave, 'dave%40example.com'), 'ADD 20 AL 13 dave@example.com dave%40example.com');
-    assert.deepEqual(await askLines(a.conn, 21, 'ADD', ['FL', dave, 'dave%40example.com'], isIln(21)), [
+    assert.equal(await ask(a.conn, 'ADD', 20, 'AL', dave, 'dave%40example.com'), 'ADD 20 AL 13 dave@example.com dave%40example.com');
+    assert.deepEqual(await askLines(a.conn, 'ADD', 21, ['FL', dave, 'dave%40example.com'], isIln(21)), [
       'ADD 21 FL 14 dave@example.com dave%40example.com',
       'BPR 14 dave@example.com PHH',
       'BPR 14 dave@example.com PHW',
@@ -67,8 +55,8 @@ describe('sessions.md 4 and 5, replayed', () => {
     ]);
     assert.equal((await d.conn.next('ADD')).line, 'ADD 0 RL 31 alice@example.com Alice%20A');
 
-    assert.equal(await ask(d.conn, 5, 'ADD', 'AL', alice, 'Alice%20A'), 'ADD 5 AL 32 alice@example.com Alice%20A');
-    assert.deepEqual(await askLines(d.conn, 6, 'ADD', ['FL', alice, 'Alice%20A'], isIln(6)), [
+    assert.equal(await ask(d.conn, 'ADD', 5, 'AL', alice, 'Alice%20A'), 'ADD 5 AL 32 alice@example.com Alice%20A');
+    assert.deepEqual(await askLines(d.conn, 'ADD', 6, ['FL', alice, 'Alice%20A'], isIln(6)), [
       'ADD 6 FL 33 alice@example.com Alice%20A',
       'BPR 33 alice@example.com PHH 1%20(555)%200100',
       'BPR 33 alice@example.com PHW',
@@ -78,8 +66,8 @@ describe('sessions.md 4 and 5, replayed', () => {
     ]);
     assert.equal((await a.conn.next('ADD')).line, 'ADD 0 RL 15 dave@example.com Dave%20D');
 
-    assert.equal(await ask(a.conn, 22, 'ADD', 'FL', dave, 'dave%40example.com'), '215 22');
-    assert.equal(await ask(a.conn, 23, 'ADD', 'BL', dave, 'dave%40example.com'), '219 23');
+    assert.equal(await ask(a.conn, 'ADD', 22, 'FL', dave, 'dave%40example.com'), '215 22');
+    assert.equal(await ask(a.conn, 'ADD', 23, 'BL', dave, 'dave%40example.com'), '219 23');
     await assertNothingMore(a.conn);
     await assertNothingMore(d.conn);
     assert.equal(await versionOf(s, alice), 15);
@@ -105,12 +93,12 @@ describe('sessions.md 4 and 5, replayed', () => {
       [`NLN NLN ${u.dave} Dave%20D`],
     );
 
-    assert.equal(await ask(a.conn, 30, 'REM', 'FL', u.dave), `REM 30 FL 16 ${u.dave}`);
+    assert.equal(await ask(a.conn, 'REM', 30, 'FL', u.dave), `REM 30 FL 16 ${u.dave}`);
     assert.equal((await d.conn.next('REM')).line, `REM 0 RL 34 ${u.alice}`);
-    assert.equal(await ask(a.conn, 31, 'REM', 'AL', u.dave), `REM 31 AL 17 ${u.dave}`);
+    assert.equal(await ask(a.conn, 'REM', 31, 'AL', u.dave), `REM 31 AL 17 ${u.dave}`);
     await assertNothingMore(d.conn);
-    assert.equal(await ask(a.conn, 32, 'REM', 'BL', u.dave), '216 32');
-    assert.equal(await ask(a.conn, 33, 'REM', 'FL', u.dave), '216 33');
+    assert.equal(await ask(a.conn, 'REM', 32, 'BL', u.dave), '216 32');
+    assert.equal(await ask(a.conn, 'REM', 33, 'FL', u.dave), '216 33');
     await assertNothingMore(a.conn);
     a.conn.send('REM', 34, 'RL', u.dave);
     await assertClosed(a.conn);
@@ -162,9 +150,9 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
     const u = await freshUsers(s, { owner: 'Owner', a: 'A', b: 'B', c: 'C' });
     const owner = await signIn(s, u.owner);
     const plain387 = 'n'.repeat(387);
-    assert.equal(await ask(owner.conn, 20, 'ADD', 'FL', u.a, plain387), `ADD 20 FL 2 ${u.a} ${plain387}`);
+    assert.equal(await ask(owner.conn, 'ADD', 20, 'FL', u.a, plain387), `ADD 20 FL 2 ${u.a} ${plain387}`);
     const escaped387 = '%41'.repeat(129);
-    assert.equal(await ask(owner.conn, 21, 'ADD', 'FL', u.b, escaped387), `ADD 21 FL 3 ${u.b} ${escaped387}`);
+    assert.equal(await ask(owner.conn, 'ADD', 21, 'FL', u.b, escaped387), `ADD 21 FL 3 ${u.b} ${escaped387}`);
     owner.conn.send('ADD', 22, 'FL', u.c, `${escaped387}n`);
     await assertClosed(owner.conn);
     assert.equal(await storedRecord(s, u.owner, u.c), undefined);
@@ -195,9 +183,9 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
     test(`row 4: malformed handle ${handle} → 201 on FL, AL and BL (sessions.md 16b)`, async () => {
       const u = await freshUsers(s, { owner: 'Owner' });
       const owner = await signIn(s, u.owner);
-      assert.equal(await ask(owner.conn, 41, 'ADD', 'FL', handle, 'x'), '201 41');
-      assert.equal(await ask(owner.conn, 42, 'ADD', 'AL', handle, 'x'), '201 42');
-      assert.equal(await ask(owner.conn, 43, 'ADD', 'BL', handle, 'x'), '201 43');
+      assert.equal(await ask(owner.conn, 'ADD', 41, 'FL', handle, 'x'), '201 41');
+      assert.equal(await ask(owner.conn, 'ADD', 42, 'AL', handle, 'x'), '201 42');
+      assert.equal(await ask(owner.conn, 'ADD', 43, 'BL', handle, 'x'), '201 43');
       assert.equal(await versionOf(s, u.owner), 1);
     });
   }
@@ -206,16 +194,16 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
     const domain = '@example.com';
-    assert.equal(await ask(owner.conn, 41, 'ADD', 'FL', `${'a'.repeat(130 - domain.length)}${domain}`, 'x'), '201 41');
-    assert.equal(await ask(owner.conn, 42, 'ADD', 'FL', `${'a'.repeat(129 - domain.length)}${domain}`, 'x'), '205 42');
+    assert.equal(await ask(owner.conn, 'ADD', 41, 'FL', `${'a'.repeat(130 - domain.length)}${domain}`, 'x'), '201 41');
+    assert.equal(await ask(owner.conn, 'ADD', 42, 'FL', `${'a'.repeat(129 - domain.length)}${domain}`, 'x'), '205 42');
   });
 
   test('row 4: the own handle → 201, in any letter case (sessions.md 16b)', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 43, 'ADD', 'FL', u.owner, 'Me'), '201 43');
-    assert.equal(await ask(owner.conn, 44, 'ADD', 'AL', u.owner.toUpperCase(), 'Me'), '201 44');
-    assert.equal(await ask(owner.conn, 45, 'ADD', 'BL', u.owner, 'Me'), '201 45');
+    assert.equal(await ask(owner.conn, 'ADD', 43, 'FL', u.owner, 'Me'), '201 43');
+    assert.equal(await ask(owner.conn, 'ADD', 44, 'AL', u.owner.toUpperCase(), 'Me'), '201 44');
+    assert.equal(await ask(owner.conn, 'ADD', 45, 'BL', u.owner, 'Me'), '201 45');
     assert.equal(await versionOf(s, u.owner), 1);
     assert.equal(await storedRecord(s, u.owner, u.owner), undefined);
   });
@@ -223,9 +211,9 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
   test('row 5: a well-formed handle without an account → 205 (sessions.md 16b)', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 42, 'ADD', 'FL', 'ghost@example.com', 'Ghost'), '205 42');
-    assert.equal(await ask(owner.conn, 43, 'ADD', 'AL', 'ghost@example.com', 'Ghost'), '205 43');
-    assert.equal(await ask(owner.conn, 44, 'ADD', 'BL', 'ghost@example.com', 'Ghost'), '205 44');
+    assert.equal(await ask(owner.conn, 'ADD', 42, 'FL', 'ghost@example.com', 'Ghost'), '205 42');
+    assert.equal(await ask(owner.conn, 'ADD', 43, 'AL', 'ghost@example.com', 'Ghost'), '205 43');
+    assert.equal(await ask(owner.conn, 'ADD', 44, 'BL', 'ghost@example.com', 'Ghost'), '205 44');
     assert.equal(await versionOf(s, u.owner), 1);
   });
 
@@ -235,10 +223,10 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
     await owner.add('FL', u.a, 'First');
     await owner.add('AL', u.a, 'First');
     await owner.add('BL', u.b, 'Bee');
-    assert.equal(await ask(owner.conn, 50, 'ADD', 'FL', u.a, 'Second'), '215 50');
-    assert.equal(await ask(owner.conn, 51, 'ADD', 'AL', u.a, 'Second'), '215 51');
-    assert.equal(await ask(owner.conn, 52, 'ADD', 'BL', u.b, 'Second'), '215 52');
-    assert.equal(await ask(owner.conn, 53, 'ADD', 'FL', u.a.toUpperCase(), 'Second'), '215 53');
+    assert.equal(await ask(owner.conn, 'ADD', 50, 'FL', u.a, 'Second'), '215 50');
+    assert.equal(await ask(owner.conn, 'ADD', 51, 'AL', u.a, 'Second'), '215 51');
+    assert.equal(await ask(owner.conn, 'ADD', 52, 'BL', u.b, 'Second'), '215 52');
+    assert.equal(await ask(owner.conn, 'ADD', 53, 'FL', u.a.toUpperCase(), 'Second'), '215 53');
     assert.equal(await versionOf(s, u.owner), 4);
     assert.deepEqual(await storedRecord(s, u.owner, u.a), { name: 'First', FL: true, AL: true, BL: false, RL: false });
   });
@@ -248,8 +236,8 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
     const owner = await signIn(s, u.owner);
     await owner.add('AL', u.a, 'A');
     await owner.add('BL', u.b, 'B');
-    assert.equal(await ask(owner.conn, 60, 'ADD', 'BL', u.a, 'A'), '219 60');
-    assert.equal(await ask(owner.conn, 61, 'ADD', 'AL', u.b, 'B'), '219 61');
+    assert.equal(await ask(owner.conn, 'ADD', 60, 'BL', u.a, 'A'), '219 60');
+    assert.equal(await ask(owner.conn, 'ADD', 61, 'AL', u.b, 'B'), '219 61');
     assert.equal(await versionOf(s, u.owner), 3);
     assert.deepEqual(await storedRecord(s, u.owner, u.a), { name: 'A', FL: false, AL: true, BL: false, RL: false });
     assert.deepEqual(await storedRecord(s, u.owner, u.b), { name: 'B', FL: false, AL: false, BL: true, RL: false });
@@ -259,7 +247,7 @@ describe('ADD: the checks of the 9.8 table, in order', () => {
     // 3.4 makes an undecodable name a 201; msnd checks it with the handle (row 4), before 205.
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 20, 'ADD', 'FL', 'ghost@example.com', '%FF'), '201 20');
+    assert.equal(await ask(owner.conn, 'ADD', 20, 'FL', 'ghost@example.com', '%FF'), '201 20');
   });
 });
 
@@ -267,16 +255,16 @@ describe('ADD: full lists → 210 (limits forwardList 2, otherLists 2)', () => {
   test('FL full; and 205, 215 come before 210', async () => {
     const u = await freshUsers(small, { owner: 'Owner', a: 'A', b: 'B', c: 'C' });
     const owner = await signIn(small, u.owner);
-    assert.equal(await ask(owner.conn, 20, 'ADD', 'FL', u.a, 'A'), `ADD 20 FL 2 ${u.a} A`);
-    assert.equal(await ask(owner.conn, 21, 'ADD', 'FL', u.b, 'B'), `ADD 21 FL 3 ${u.b} B`);
-    assert.equal(await ask(owner.conn, 22, 'ADD', 'FL', u.c, 'C'), '210 22');
-    assert.equal(await ask(owner.conn, 23, 'ADD', 'FL', 'ghost@example.com', 'G'), '205 23');
-    assert.equal(await ask(owner.conn, 24, 'ADD', 'FL', u.a, 'A'), '215 24');
+    assert.equal(await ask(owner.conn, 'ADD', 20, 'FL', u.a, 'A'), `ADD 20 FL 2 ${u.a} A`);
+    assert.equal(await ask(owner.conn, 'ADD', 21, 'FL', u.b, 'B'), `ADD 21 FL 3 ${u.b} B`);
+    assert.equal(await ask(owner.conn, 'ADD', 22, 'FL', u.c, 'C'), '210 22');
+    assert.equal(await ask(owner.conn, 'ADD', 23, 'FL', 'ghost@example.com', 'G'), '205 23');
+    assert.equal(await ask(owner.conn, 'ADD', 24, 'FL', u.a, 'A'), '215 24');
     assert.equal(await versionOf(small, u.owner), 3);
     assert.equal(await versionOf(small, u.c), 1);
     assert.equal(await storedRecord(small, u.c, u.owner), undefined);
     // The other lists have their own limit.
-    assert.equal(await ask(owner.conn, 25, 'ADD', 'AL', u.c, 'C'), `ADD 25 AL 4 ${u.c} C`);
+    assert.equal(await ask(owner.conn, 'ADD', 25, 'AL', u.c, 'C'), `ADD 25 AL 4 ${u.c} C`);
   });
 
   test('AL full and BL full; 219 comes before 210', async () => {
@@ -284,12 +272,12 @@ describe('ADD: full lists → 210 (limits forwardList 2, otherLists 2)', () => {
     const owner = await signIn(small, u.owner);
     await owner.add('AL', u.a, 'A');
     await owner.add('AL', u.b, 'B');
-    assert.equal(await ask(owner.conn, 30, 'ADD', 'AL', u.c, 'C'), '210 30');
+    assert.equal(await ask(owner.conn, 'ADD', 30, 'AL', u.c, 'C'), '210 30');
     await owner.add('BL', u.c, 'C');
     await owner.add('BL', u.d, 'D');
-    assert.equal(await ask(owner.conn, 31, 'ADD', 'BL', u.e, 'E'), '210 31');
-    assert.equal(await ask(owner.conn, 32, 'ADD', 'BL', u.a, 'A'), '219 32');
-    assert.equal(await ask(owner.conn, 33, 'ADD', 'AL', u.c, 'C'), '219 33');
+    assert.equal(await ask(owner.conn, 'ADD', 31, 'BL', u.e, 'E'), '210 31');
+    assert.equal(await ask(owner.conn, 'ADD', 32, 'BL', u.a, 'A'), '219 32');
+    assert.equal(await ask(owner.conn, 'ADD', 33, 'AL', u.c, 'C'), '219 33');
     assert.equal(await versionOf(small, u.owner), 5);
   });
 
@@ -301,13 +289,13 @@ describe('ADD: full lists → 210 (limits forwardList 2, otherLists 2)', () => {
     }
     const star = await signIn(small, u.star);
     const fan3 = await signIn(small, u.fan3);
-    assert.equal(await ask(fan3.conn, 40, 'ADD', 'FL', u.star, 'Star'), '210 40');
+    assert.equal(await ask(fan3.conn, 'ADD', 40, 'FL', u.star, 'Star'), '210 40');
     assert.equal(await versionOf(small, u.fan3), 1);
     assert.equal(await versionOf(small, u.star), 3);
     assert.equal(await storedRecord(small, u.star, u.fan3), undefined);
     await assertNothingMore(star.conn);
     // AL and BL entries do not touch the contact's RL.
-    assert.equal(await ask(fan3.conn, 41, 'ADD', 'AL', u.star, 'Star'), `ADD 41 AL 2 ${u.star} Star`);
+    assert.equal(await ask(fan3.conn, 'ADD', 41, 'AL', u.star, 'Star'), `ADD 41 AL 2 ${u.star} Star`);
   });
 });
 
@@ -320,7 +308,7 @@ describe('ADD: names are kept as the client encoded them (MSNP5.md 3.4)', () => 
     const expected: string[] = [];
     for (const [i, name] of keptAsSent.entries()) {
       const handle = u[`c${i}`]!;
-      assert.equal(await ask(owner.conn, 100 + i, 'ADD', 'AL', handle, name), `ADD ${100 + i} AL ${i + 2} ${handle} ${name}`);
+      assert.equal(await ask(owner.conn, 'ADD', 100 + i, 'AL', handle, name), `ADD ${100 + i} AL ${i + 2} ${handle} ${name}`);
       expected.push(`LST 99 AL ${keptAsSent.length + 1} ${i + 1} ${keptAsSent.length} ${handle} ${name}`);
     }
     assert.deepEqual(await listLines(owner.conn, 99, 'AL'), expected);
@@ -371,21 +359,21 @@ describe('ADD: names are kept as the client encoded them (MSNP5.md 3.4)', () => 
   test('a handle in upper case is stored and sent in lower case (MSNP5.md 3.5)', async () => {
     const u = await freshUsers(s, { owner: 'Owner', c: 'C' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 20, 'ADD', 'AL', u.c.toUpperCase(), 'C'), `ADD 20 AL 2 ${u.c} C`);
+    assert.equal(await ask(owner.conn, 'ADD', 20, 'AL', u.c.toUpperCase(), 'C'), `ADD 20 AL 2 ${u.c} C`);
     assert.deepEqual(await listLines(owner.conn, 21, 'AL'), [`LST 21 AL 2 1 1 ${u.c} C`]);
   });
 
   test('the latest ADD or REA name wins: one stored name per contact (MSNP5.md 8.2)', async () => {
     const u = await freshUsers(s, { owner: 'Owner', c: 'C' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 20, 'ADD', 'FL', u.c, 'One'), `ADD 20 FL 2 ${u.c} One`);
-    assert.equal(await ask(owner.conn, 21, 'ADD', 'AL', u.c, 'Two'), `ADD 21 AL 3 ${u.c} Two`);
+    assert.equal(await ask(owner.conn, 'ADD', 20, 'FL', u.c, 'One'), `ADD 20 FL 2 ${u.c} One`);
+    assert.equal(await ask(owner.conn, 'ADD', 21, 'AL', u.c, 'Two'), `ADD 21 AL 3 ${u.c} Two`);
     assert.deepEqual(await listLines(owner.conn, 22, 'FL'), [`LST 22 FL 3 1 1 ${u.c} Two`]);
-    assert.equal(await ask(owner.conn, 23, 'REA', u.c, 'Three'), `REA 23 4 ${u.c} Three`);
+    assert.equal(await ask(owner.conn, 'REA', 23, u.c, 'Three'), `REA 23 4 ${u.c} Three`);
     assert.deepEqual(await listLines(owner.conn, 24, 'FL'), [`LST 24 FL 4 1 1 ${u.c} Three`]);
     assert.deepEqual(await listLines(owner.conn, 25, 'AL'), [`LST 25 AL 4 1 1 ${u.c} Three`]);
-    assert.equal(await ask(owner.conn, 26, 'REM', 'AL', u.c), `REM 26 AL 5 ${u.c}`);
-    assert.equal(await ask(owner.conn, 27, 'ADD', 'BL', u.c, 'Four'), `ADD 27 BL 6 ${u.c} Four`);
+    assert.equal(await ask(owner.conn, 'REM', 26, 'AL', u.c), `REM 26 AL 5 ${u.c}`);
+    assert.equal(await ask(owner.conn, 'ADD', 27, 'BL', u.c, 'Four'), `ADD 27 BL 6 ${u.c} Four`);
     assert.deepEqual(await listLines(owner.conn, 28, 'FL'), [`LST 28 FL 6 1 1 ${u.c} Four`]);
   });
 });
@@ -395,7 +383,7 @@ describe('ADD FL: the RL mirror and versions of both sides (MSNP5.md 8.2, 8.4, 9
     const u = await freshUsers(s, { adder: 'Adder Name', contact: 'Contact' });
     const contact = await signIn(s, u.contact);
     const adder = await signIn(s, u.adder);
-    assert.equal(await ask(adder.conn, 20, 'ADD', 'FL', u.contact, 'My%20Pal'), `ADD 20 FL 2 ${u.contact} My%20Pal`);
+    assert.equal(await ask(adder.conn, 'ADD', 20, 'FL', u.contact, 'My%20Pal'), `ADD 20 FL 2 ${u.contact} My%20Pal`);
     assert.equal((await contact.conn.next('ADD')).line, `ADD 0 RL 2 ${u.adder} Adder%20Name`);
     await assertNothingMore(contact.conn);
     assert.deepEqual(await listLines(contact.conn, 30, 'RL'), [`LST 30 RL 2 1 1 ${u.adder} Adder%20Name`]);
@@ -407,7 +395,7 @@ describe('ADD FL: the RL mirror and versions of both sides (MSNP5.md 8.2, 8.4, 9
   test('an offline contact gets nothing now, but its version and RL changed (seen in its SYN)', async () => {
     const u = await freshUsers(s, { adder: 'Adder', contact: 'Contact' });
     const adder = await signIn(s, u.adder);
-    assert.equal(await ask(adder.conn, 20, 'ADD', 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
+    assert.equal(await ask(adder.conn, 'ADD', 20, 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
     const contact = await signIn(s, u.contact);
     const dump = await synDump(contact.conn, 8, 1);
     assert.deepEqual(dump.slice(-4), ['LST 8 FL 2 0 0', 'LST 8 AL 2 0 0', 'LST 8 BL 2 0 0', `LST 8 RL 2 1 1 ${u.adder} Adder`]);
@@ -417,9 +405,9 @@ describe('ADD FL: the RL mirror and versions of both sides (MSNP5.md 8.2, 8.4, 9
     test(`ADD 0 RL is sent even when the adder is already on the contact's ${list} (D-8)`, async () => {
       const u = await freshUsers(s, { adder: 'Adder', contact: 'Contact' });
       const contact = await signIn(s, u.contact);
-      assert.equal(await ask(contact.conn, 10, 'ADD', list, u.adder, 'Known'), `ADD 10 ${list} 2 ${u.adder} Known`);
+      assert.equal(await ask(contact.conn, 'ADD', 10, list, u.adder, 'Known'), `ADD 10 ${list} 2 ${u.adder} Known`);
       const adder = await signIn(s, u.adder);
-      assert.equal(await ask(adder.conn, 20, 'ADD', 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
+      assert.equal(await ask(adder.conn, 'ADD', 20, 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
       assert.equal((await contact.conn.next('ADD')).line, `ADD 0 RL 3 ${u.adder} Adder`);
       // The contact's existing record keeps the name the contact gave it.
       assert.deepEqual(await listLines(contact.conn, 11, 'RL'), [`LST 11 RL 3 1 1 ${u.adder} Known`]);
@@ -432,7 +420,7 @@ describe('ADD FL: the RL mirror and versions of both sides (MSNP5.md 8.2, 8.4, 9
       const u = await freshUsers(s, { owner: 'Owner', contact: 'Contact' });
       const contact = await signIn(s, u.contact, { sync: true });
       const owner = await signIn(s, u.owner, { sync: true });
-      assert.equal(await ask(owner.conn, 20, 'ADD', list, u.contact, 'C'), `ADD 20 ${list} 2 ${u.contact} C`);
+      assert.equal(await ask(owner.conn, 'ADD', 20, list, u.contact, 'C'), `ADD 20 ${list} 2 ${u.contact} C`);
       await assertNothingMore(owner.conn);
       await assertNothingMore(contact.conn);
       assert.equal(await versionOf(s, u.contact), 1);
@@ -444,7 +432,7 @@ describe('ADD FL: the RL mirror and versions of both sides (MSNP5.md 8.2, 8.4, 9
     const u = await freshUsers(s, { adder: 'Old Name', contact: 'Contact' });
     const adder = await signIn(s, u.adder);
     await adder.add('FL', u.contact, 'C');
-    assert.equal(await ask(adder.conn, 30, 'REA', u.adder, 'New%20Name'), `REA 30 3 ${u.adder} New%20Name`);
+    assert.equal(await ask(adder.conn, 'REA', 30, u.adder, 'New%20Name'), `REA 30 3 ${u.adder} New%20Name`);
     const contact = await signIn(s, u.contact);
     assert.deepEqual(await listLines(contact.conn, 8, 'RL'), [`LST 8 RL 2 1 1 ${u.adder} Old%20Name`]);
   });
@@ -452,20 +440,20 @@ describe('ADD FL: the RL mirror and versions of both sides (MSNP5.md 8.2, 8.4, 9
   test('a list edit is committed before its reply', async () => {
     const u = await freshUsers(s, { owner: 'Owner', contact: 'Contact' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 20, 'ADD', 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
+    assert.equal(await ask(owner.conn, 'ADD', 20, 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
     assert.deepEqual(await storedRecord(s, u.owner, u.contact), { name: 'C', FL: true, AL: false, BL: false, RL: false });
     assert.deepEqual(await storedRecord(s, u.contact, u.owner), { name: 'Owner', FL: false, AL: false, BL: false, RL: true });
     assert.equal(await versionOf(s, u.owner), 2);
     assert.equal(await versionOf(s, u.contact), 2);
-    assert.equal(await ask(owner.conn, 21, 'ADD', 'BL', u.contact, 'X'), `ADD 21 BL 3 ${u.contact} X`);
+    assert.equal(await ask(owner.conn, 'ADD', 21, 'BL', u.contact, 'X'), `ADD 21 BL 3 ${u.contact} X`);
     assert.deepEqual(await storedRecord(s, u.owner, u.contact), { name: 'X', FL: true, AL: false, BL: true, RL: false });
-    assert.equal(await ask(owner.conn, 22, 'REM', 'FL', u.contact), `REM 22 FL 4 ${u.contact}`);
+    assert.equal(await ask(owner.conn, 'REM', 22, 'FL', u.contact), `REM 22 FL 4 ${u.contact}`);
     assert.deepEqual(await storedRecord(s, u.owner, u.contact), { name: 'X', FL: false, AL: false, BL: true, RL: false });
     assert.equal(await storedRecord(s, u.contact, u.owner), undefined);
     assert.equal(await versionOf(s, u.contact), 3);
-    assert.equal(await ask(owner.conn, 23, 'REA', u.contact, 'Y'), `REA 23 5 ${u.contact} Y`);
+    assert.equal(await ask(owner.conn, 'REA', 23, u.contact, 'Y'), `REA 23 5 ${u.contact} Y`);
     assert.equal((await storedRecord(s, u.owner, u.contact))?.name, 'Y');
-    assert.equal(await ask(owner.conn, 24, 'REA', u.owner, 'Me'), `REA 24 6 ${u.owner} Me`);
+    assert.equal(await ask(owner.conn, 'REA', 24, u.owner, 'Me'), `REA 24 6 ${u.owner} Me`);
     assert.equal((await s.store.findAccount(u.owner))?.friendlyName, 'Me');
     assert.equal(await versionOf(s, u.owner), 6);
   });
@@ -478,7 +466,7 @@ describe('ADD FL: BPR lines to the adder (MSNP5.md 9.8, 9.15, D-10)', () => {
     const u = await freshUsers(s, { adder: 'Adder', contact: 'Contact' });
     await setPhones(s, u.contact, phones);
     const adder = await signIn(s, u.adder, { sync: true });
-    assert.deepEqual(await askLines(adder.conn, 20, 'ADD', ['FL', u.contact, 'C'], (r) => r.line.endsWith('MOB Y')), [
+    assert.deepEqual(await askLines(adder.conn, 'ADD', 20, ['FL', u.contact, 'C'], (r) => r.line.endsWith('MOB Y')), [
       `ADD 20 FL 2 ${u.contact} C`,
       `BPR 2 ${u.contact} PHH 1%20(555)%200142`,
       `BPR 2 ${u.contact} PHW`,
@@ -493,7 +481,7 @@ describe('ADD FL: BPR lines to the adder (MSNP5.md 9.8, 9.15, D-10)', () => {
     const contact = await signIn(s, u.contact);
     await contact.add('BL', u.adder, 'A');
     const adder = await signIn(s, u.adder, { sync: true });
-    assert.deepEqual(await askLines(adder.conn, 20, 'ADD', ['FL', u.contact, 'C'], (r) => r.line.endsWith('MOB N')), [
+    assert.deepEqual(await askLines(adder.conn, 'ADD', 20, ['FL', u.contact, 'C'], (r) => r.line.endsWith('MOB N')), [
       `ADD 20 FL 2 ${u.contact} C`,
       `BPR 2 ${u.contact} PHH`,
       `BPR 2 ${u.contact} PHW`,
@@ -506,7 +494,7 @@ describe('ADD FL: BPR lines to the adder (MSNP5.md 9.8, 9.15, D-10)', () => {
     const u = await freshUsers(s, { adder: 'Adder', contact: 'Contact' });
     await setPhones(s, u.contact, phones);
     const adder = await signIn(s, u.adder);
-    assert.equal(await ask(adder.conn, 20, 'ADD', 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
+    assert.equal(await ask(adder.conn, 'ADD', 20, 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
     await assertNothingMore(adder.conn);
   });
 
@@ -514,7 +502,7 @@ describe('ADD FL: BPR lines to the adder (MSNP5.md 9.8, 9.15, D-10)', () => {
     const u = await freshUsers(s, { adder: 'Adder', contact: 'Contact' });
     await setPhones(s, u.contact, phones);
     const adder = await signIn(s, u.adder, { sync: true, dialects: ['MSNP4'] });
-    assert.equal(await ask(adder.conn, 20, 'ADD', 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
+    assert.equal(await ask(adder.conn, 'ADD', 20, 'FL', u.contact, 'C'), `ADD 20 FL 2 ${u.contact} C`);
     await assertNothingMore(adder.conn);
   });
 
@@ -522,8 +510,8 @@ describe('ADD FL: BPR lines to the adder (MSNP5.md 9.8, 9.15, D-10)', () => {
     const u = await freshUsers(s, { adder: 'Adder', a: 'A', b: 'B' });
     await setPhones(s, u.a, phones);
     const adder = await signIn(s, u.adder, { sync: true });
-    assert.equal(await ask(adder.conn, 20, 'ADD', 'AL', u.a, 'A'), `ADD 20 AL 2 ${u.a} A`);
-    assert.equal(await ask(adder.conn, 21, 'ADD', 'BL', u.b, 'B'), `ADD 21 BL 3 ${u.b} B`);
+    assert.equal(await ask(adder.conn, 'ADD', 20, 'AL', u.a, 'A'), `ADD 20 AL 2 ${u.a} A`);
+    assert.equal(await ask(adder.conn, 'ADD', 21, 'BL', u.b, 'B'), `ADD 21 BL 3 ${u.b} B`);
     await assertNothingMore(adder.conn);
   });
 });
@@ -535,7 +523,7 @@ describe('REM (MSNP5.md 9.9)', () => {
     await owner.add('FL', u.contact, 'C');
     await owner.add('AL', u.contact, 'C');
     const contact = await signIn(s, u.contact, { sync: true });
-    assert.equal(await ask(owner.conn, 30, 'REM', 'FL', u.contact), `REM 30 FL 4 ${u.contact}`);
+    assert.equal(await ask(owner.conn, 'REM', 30, 'FL', u.contact), `REM 30 FL 4 ${u.contact}`);
     assert.equal((await contact.conn.next('REM')).line, `REM 0 RL 3 ${u.owner}`);
     await assertNothingMore(contact.conn);
     assert.deepEqual(await listLines(owner.conn, 31, 'FL'), ['LST 31 FL 4 0 0']);
@@ -550,7 +538,7 @@ describe('REM (MSNP5.md 9.9)', () => {
       const owner = await signIn(s, u.owner);
       await owner.add(list, u.contact, 'C');
       const contact = await signIn(s, u.contact, { sync: true });
-      assert.equal(await ask(owner.conn, 30, 'REM', list, u.contact), `REM 30 ${list} 3 ${u.contact}`);
+      assert.equal(await ask(owner.conn, 'REM', 30, list, u.contact), `REM 30 ${list} 3 ${u.contact}`);
       await assertNothingMore(contact.conn);
       assert.equal(await versionOf(s, u.contact), 1);
       assert.deepEqual(await listLines(owner.conn, 31, list), [`LST 31 ${list} 3 0 0`]);
@@ -563,7 +551,7 @@ describe('REM (MSNP5.md 9.9)', () => {
     const u = await freshUsers(s, { owner: 'Owner', contact: 'Contact' });
     const owner = await signIn(s, u.owner);
     await owner.add('BL', u.contact, 'C');
-    assert.equal(await ask(owner.conn, 30, 'REM', 'BL', u.contact.toUpperCase()), `REM 30 BL 3 ${u.contact}`);
+    assert.equal(await ask(owner.conn, 'REM', 30, 'BL', u.contact.toUpperCase()), `REM 30 BL 3 ${u.contact}`);
   });
 
   test('216: not on that list, only on the RL, no such account, a malformed handle', async () => {
@@ -572,12 +560,12 @@ describe('REM (MSNP5.md 9.9)', () => {
     await watcher.add('FL', u.owner, 'O');
     const owner = await signIn(s, u.owner);
     await owner.add('AL', u.contact, 'C');
-    assert.equal(await ask(owner.conn, 40, 'REM', 'FL', u.contact), '216 40');
-    assert.equal(await ask(owner.conn, 41, 'REM', 'BL', u.contact), '216 41');
-    assert.equal(await ask(owner.conn, 42, 'REM', 'FL', u.watcher), '216 42');
-    assert.equal(await ask(owner.conn, 43, 'REM', 'AL', 'ghost@example.com'), '216 43');
-    assert.equal(await ask(owner.conn, 44, 'REM', 'FL', 'a@b'), '216 44');
-    assert.equal(await ask(owner.conn, 45, 'REM', 'BL', u.owner), '216 45');
+    assert.equal(await ask(owner.conn, 'REM', 40, 'FL', u.contact), '216 40');
+    assert.equal(await ask(owner.conn, 'REM', 41, 'BL', u.contact), '216 41');
+    assert.equal(await ask(owner.conn, 'REM', 42, 'FL', u.watcher), '216 42');
+    assert.equal(await ask(owner.conn, 'REM', 43, 'AL', 'ghost@example.com'), '216 43');
+    assert.equal(await ask(owner.conn, 'REM', 44, 'FL', 'a@b'), '216 44');
+    assert.equal(await ask(owner.conn, 'REM', 45, 'BL', u.owner), '216 45');
     assert.equal(await versionOf(s, u.owner), 3);
     await assertNothingMore(watcher.conn);
   });
@@ -619,13 +607,13 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
     const alice = await signIn(s, u.alice, { sync: true, present: true });
     assert.equal((await bob.conn.next('NLN')).line, `NLN NLN ${u.alice} Alice%20A`);
 
-    assert.equal(await ask(alice.conn, 60, 'REA', u.alice, 'Alice%20in%20Wonderland'), `REA 60 27 ${u.alice} Alice%20in%20Wonderland`);
+    assert.equal(await ask(alice.conn, 'REA', 60, u.alice, 'Alice%20in%20Wonderland'), `REA 60 27 ${u.alice} Alice%20in%20Wonderland`);
     assert.equal((await bob.conn.next('NLN')).line, `NLN NLN ${u.alice} Alice%20in%20Wonderland`);
-    assert.equal(await ask(alice.conn, 61, 'REA', u.bob, 'Bobby'), `REA 61 28 ${u.bob} Bobby`);
+    assert.equal(await ask(alice.conn, 'REA', 61, u.bob, 'Bobby'), `REA 61 28 ${u.bob} Bobby`);
     await assertNothingMore(bob.conn);
-    assert.equal(await ask(alice.conn, 62, 'REA', 'ghost@example.com', 'Ghost'), '216 62');
-    assert.equal(await ask(alice.conn, 63, 'REA', u.alice, 'MSN%20Administrator'), '209 63');
-    assert.equal(await ask(alice.conn, 64, 'REA', u.alice, 'Caf%C3%A9%20Alice'), `REA 64 29 ${u.alice} Caf%C3%A9%20Alice`);
+    assert.equal(await ask(alice.conn, 'REA', 62, 'ghost@example.com', 'Ghost'), '216 62');
+    assert.equal(await ask(alice.conn, 'REA', 63, u.alice, 'MSN%20Administrator'), '209 63');
+    assert.equal(await ask(alice.conn, 'REA', 64, u.alice, 'Caf%C3%A9%20Alice'), `REA 64 29 ${u.alice} Caf%C3%A9%20Alice`);
     assert.equal((await bob.conn.next('NLN')).line, `NLN NLN ${u.alice} Caf%C3%A9%20Alice`);
     await assertNothingMore(alice.conn);
   });
@@ -633,18 +621,18 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
   test('own name: new version in the reply; later SYN and USR OK use the new name', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 20, 'REA', u.owner, 'N%c3%a9w%20(name)'), `REA 20 2 ${u.owner} N%c3%a9w%20(name)`);
-    assert.equal(await ask(owner.conn, 21, 'SYN', 2), 'SYN 21 2');
+    assert.equal(await ask(owner.conn, 'REA', 20, u.owner, 'N%c3%a9w%20(name)'), `REA 20 2 ${u.owner} N%c3%a9w%20(name)`);
+    assert.equal(await ask(owner.conn, 'SYN', 21, 2), 'SYN 21 2');
     closeAll();
     const { conn, ok } = await rawLogin(s, u.owner);
     assert.equal(ok, `USR 4 OK ${u.owner} N%c3%a9w%20(name)`);
-    assert.equal(await ask(conn, 5, 'SYN', 2), 'SYN 5 2');
+    assert.equal(await ask(conn, 'SYN', 5, 2), 'SYN 5 2');
   });
 
   test('own name in upper case handle form is still the own name', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 20, 'REA', u.owner.toUpperCase(), 'Me'), `REA 20 2 ${u.owner} Me`);
+    assert.equal(await ask(owner.conn, 'REA', 20, u.owner.toUpperCase(), 'Me'), `REA 20 2 ${u.owner} Me`);
     assert.equal((await s.store.findAccount(u.owner))?.friendlyName, 'Me');
   });
 
@@ -661,7 +649,7 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
       [`ADD 0 RL 3 ${u.owner} Owner`],
     );
     const contactVersion = await versionOf(s, u.contact);
-    assert.equal(await ask(owner.conn, 30, 'REA', u.contact, 'Bobby'), `REA 30 5 ${u.contact} Bobby`);
+    assert.equal(await ask(owner.conn, 'REA', 30, u.contact, 'Bobby'), `REA 30 5 ${u.contact} Bobby`);
     for (const [trid, list] of [
       [31, 'FL'],
       [32, 'BL'],
@@ -680,16 +668,16 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
     const watcher = await signIn(s, u.watcher);
     await watcher.add('FL', u.owner, 'O');
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 30, 'REA', u.watcher, 'Fan'), `REA 30 3 ${u.watcher} Fan`);
+    assert.equal(await ask(owner.conn, 'REA', 30, u.watcher, 'Fan'), `REA 30 3 ${u.watcher} Fan`);
     assert.deepEqual(await listLines(owner.conn, 31, 'RL'), [`LST 31 RL 3 1 1 ${u.watcher} Fan`]);
   });
 
   test('216: an account on none of the lists, no such account, a malformed handle', async () => {
     const u = await freshUsers(s, { owner: 'Owner', stranger: 'Stranger' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 40, 'REA', u.stranger, 'X'), '216 40');
-    assert.equal(await ask(owner.conn, 41, 'REA', 'ghost@example.com', 'X'), '216 41');
-    assert.equal(await ask(owner.conn, 42, 'REA', 'a@b', 'X'), '216 42');
+    assert.equal(await ask(owner.conn, 'REA', 40, u.stranger, 'X'), '216 40');
+    assert.equal(await ask(owner.conn, 'REA', 41, 'ghost@example.com', 'X'), '216 41');
+    assert.equal(await ask(owner.conn, 'REA', 42, 'a@b', 'X'), '216 42');
     assert.equal(await versionOf(s, u.owner), 1);
     assert.equal(await storedRecord(s, u.owner, u.stranger), undefined);
   });
@@ -699,7 +687,7 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
     for (const [i, name] of reserved.entries()) {
-      assert.equal(await ask(owner.conn, 50 + i, 'REA', u.owner, name), `209 ${50 + i}`);
+      assert.equal(await ask(owner.conn, 'REA', 50 + i, u.owner, name), `209 ${50 + i}`);
     }
     const stored = await s.store.findAccount(u.owner);
     assert.equal(stored?.friendlyName, 'Owner');
@@ -712,7 +700,7 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
     const u = await freshUsers(s, { owner: 'Owner', contact: 'Contact' });
     const owner = await signIn(s, u.owner);
     await owner.add('AL', u.contact, 'C');
-    assert.equal(await ask(owner.conn, 50, 'REA', u.contact, 'MSN%20Friend'), `REA 50 3 ${u.contact} MSN%20Friend`);
+    assert.equal(await ask(owner.conn, 'REA', 50, u.contact, 'MSN%20Friend'), `REA 50 3 ${u.contact} MSN%20Friend`);
   });
 
   const invalid = ['%FF', 'a%07b', '%C3%28', 'x%0Ay'];
@@ -721,8 +709,8 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
       const u = await freshUsers(s, { owner: 'Owner', contact: 'Contact' });
       const owner = await signIn(s, u.owner);
       await owner.add('AL', u.contact, 'C');
-      assert.equal(await ask(owner.conn, 50, 'REA', u.owner, name), '209 50');
-      assert.equal(await ask(owner.conn, 51, 'REA', u.contact, name), '209 51');
+      assert.equal(await ask(owner.conn, 'REA', 50, u.owner, name), '209 50');
+      assert.equal(await ask(owner.conn, 'REA', 51, u.contact, name), '209 51');
       assert.equal(await versionOf(s, u.owner), 2);
       assert.equal((await storedRecord(s, u.owner, u.contact))?.name, 'C');
     });
@@ -743,7 +731,7 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
       await owner.add('AL', u.contact, 'C');
       const target = whose === 'own' ? u.owner : u.contact;
       const name = '%41'.repeat(129);
-      assert.equal(await ask(owner.conn, 50, 'REA', target, name), `REA 50 3 ${target} ${name}`);
+      assert.equal(await ask(owner.conn, 'REA', 50, target, name), `REA 50 3 ${target} ${name}`);
       owner.conn.send('REA', 51, target, `${name}B`);
       await assertClosed(owner.conn);
       assert.equal(await versionOf(s, u.owner), 3);
@@ -765,43 +753,43 @@ describe('REA (MSNP5.md 9.10; sessions.md 8)', () => {
     const u = await freshUsers(s, { owner: 'Owner', contact: 'Contact' });
     const owner = await signIn(s, u.owner);
     for (let i = 1; i <= 5; i += 1) {
-      assert.equal(await ask(owner.conn, 60 + i, 'REA', u.owner, `Name${i}`), `REA ${60 + i} ${1 + i} ${u.owner} Name${i}`);
+      assert.equal(await ask(owner.conn, 'REA', 60 + i, u.owner, `Name${i}`), `REA ${60 + i} ${1 + i} ${u.owner} Name${i}`);
     }
-    assert.equal(await ask(owner.conn, 66, 'REA', u.owner, 'Name6'), '800 66');
+    assert.equal(await ask(owner.conn, 'REA', 66, u.owner, 'Name6'), '800 66');
     assert.equal((await s.store.findAccount(u.owner))?.friendlyName, 'Name5');
     assert.equal(await versionOf(s, u.owner), 6);
     await owner.add('AL', u.contact, 'C');
     for (let i = 1; i <= 7; i += 1) {
-      assert.equal(await ask(owner.conn, 70 + i, 'REA', u.contact, `C${i}`), `REA ${70 + i} ${7 + i} ${u.contact} C${i}`);
+      assert.equal(await ask(owner.conn, 'REA', 70 + i, u.contact, `C${i}`), `REA ${70 + i} ${7 + i} ${u.contact} C${i}`);
     }
   });
 
   test('the self-rename limit is per account: signing in again does not reset it', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const first = await signIn(s, u.owner);
-    for (let i = 1; i <= 5; i += 1) await ask(first.conn, 60 + i, 'REA', u.owner, `Name${i}`);
+    for (let i = 1; i <= 5; i += 1) await ask(first.conn, 'REA', 60 + i, u.owner, `Name${i}`);
     first.close();
     const second = await signIn(s, u.owner);
-    assert.equal(await ask(second.conn, 66, 'REA', u.owner, 'Name6'), '800 66');
+    assert.equal(await ask(second.conn, 'REA', 66, u.owner, 'Name6'), '800 66');
   });
 
   test('refused self-renames (209) do not count toward the limit', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    for (let i = 1; i <= 5; i += 1) assert.equal(await ask(owner.conn, 50 + i, 'REA', u.owner, 'msn'), `209 ${50 + i}`);
+    for (let i = 1; i <= 5; i += 1) assert.equal(await ask(owner.conn, 'REA', 50 + i, u.owner, 'msn'), `209 ${50 + i}`);
     for (let i = 1; i <= 5; i += 1) {
-      assert.equal(await ask(owner.conn, 60 + i, 'REA', u.owner, `Name${i}`), `REA ${60 + i} ${1 + i} ${u.owner} Name${i}`);
+      assert.equal(await ask(owner.conn, 'REA', 60 + i, u.owner, `Name${i}`), `REA ${60 + i} ${1 + i} ${u.owner} Name${i}`);
     }
-    assert.equal(await ask(owner.conn, 66, 'REA', u.owner, 'Name6'), '800 66');
+    assert.equal(await ask(owner.conn, 'REA', 66, u.owner, 'Name6'), '800 66');
   });
 
   test('after the window has passed, self-renames are accepted again (window 400 ms)', async () => {
     const u = await freshUsers(small, { owner: 'Owner' });
     const owner = await signIn(small, u.owner);
-    for (let i = 1; i <= 5; i += 1) await ask(owner.conn, 60 + i, 'REA', u.owner, `Name${i}`);
-    assert.equal(await ask(owner.conn, 66, 'REA', u.owner, 'Name6'), '800 66');
+    for (let i = 1; i <= 5; i += 1) await ask(owner.conn, 'REA', 60 + i, u.owner, `Name${i}`);
+    assert.equal(await ask(owner.conn, 'REA', 66, u.owner, 'Name6'), '800 66');
     await new Promise((resolve) => setTimeout(resolve, 450));
-    assert.equal(await ask(owner.conn, 67, 'REA', u.owner, 'Name7'), `REA 67 7 ${u.owner} Name7`);
+    assert.equal(await ask(owner.conn, 'REA', 67, u.owner, 'Name7'), `REA 67 7 ${u.owner} Name7`);
   });
 });
 
@@ -810,7 +798,7 @@ describe('ADD FL names: the official client uses the handle as nickname (session
     const u = await freshUsers(s, { owner: 'Owner', contact: 'Contact' });
     const owner = await signIn(s, u.owner);
     const nick = handleAsName(u.contact);
-    assert.equal(await ask(owner.conn, 20, 'ADD', 'AL', u.contact, nick), `ADD 20 AL 2 ${u.contact} ${nick}`);
+    assert.equal(await ask(owner.conn, 'ADD', 20, 'AL', u.contact, nick), `ADD 20 AL 2 ${u.contact} ${nick}`);
     assert.deepEqual(await listLines(owner.conn, 21, 'AL'), [`LST 21 AL 2 1 1 ${u.contact} ${nick}`]);
   });
 });

@@ -10,7 +10,7 @@ import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import { headerValue, parseMime } from '../../src/client/mime.ts';
 import type { Received } from '../../src/client/received.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import {
   challengedNs,
   CVR_ARGS,
@@ -52,18 +52,10 @@ const FULL_PROFILE_HEADERS = [
   'MSPAuth',
 ];
 
-let s: TestMsnd;
-
-before(async () => {
-  // A high failed-login limit, so that the failure tests of this file never trip it (one address).
-  s = await TestMsnd.start({
-    clientVersions: { downloadUrl: DOWNLOAD_URL, infoUrl: INFO_URL },
-    limits: { failedLoginsPerAddress: 1000 },
-  });
-});
-
-after(async () => {
-  await s.stop();
+// A high failed-login limit, so that the failure tests of this file never trip it (one address).
+const s = useMsnd({
+  clientVersions: { downloadUrl: DOWNLOAD_URL, infoUrl: INFO_URL },
+  limits: { failedLoginsPerAddress: 1000 },
 });
 
 function nowSeconds(): number {

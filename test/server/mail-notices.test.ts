@@ -11,7 +11,7 @@ import { payloadText } from '../../src/client/received.ts';
 import { parseServerConfig } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { hiddenForm, httpGet, httpPostForm, httpPostJson, webBase } from '../helpers/web.ts';
 
 const DIALECTS = ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] as const;
@@ -36,20 +36,18 @@ function expectedPayload(
 }
 
 describe('POST /admin/mail-notices', () => {
-  let server: TestMsnd;
+  const server = useMsnd({ dialects: [...DIALECTS], adminToken: TOKEN, webmailUrl: WEBMAIL, webUrl: WEB });
   let url: string;
   const clients: MsnClient[] = [];
 
   before(async () => {
-    server = await TestMsnd.start({ dialects: [...DIALECTS], adminToken: TOKEN, webmailUrl: WEBMAIL, webUrl: WEB });
     for (const name of ['alice', 'bob', 'carl', 'dora', 'ezra', 'faye']) {
       await server.addUser({ handle: `${name}@example.com`, password: `${name}pass` });
     }
     url = `${webBase(server)}/admin/mail-notices`;
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await server.stop();
   });
 
   async function signIn(name: string, dialect: string): Promise<MsnClient> {
@@ -162,12 +160,10 @@ describe('POST /admin/mail-notices', () => {
 });
 
 describe('POST /admin/mail-notices without a webmail', () => {
-  let server: TestMsnd;
+  const server = useMsnd({ adminToken: TOKEN });
   before(async () => {
-    server = await TestMsnd.start({ adminToken: TOKEN });
     await server.addUser({ handle: 'alice@example.com', password: 'alicepass' });
   });
-  after(async () => server.stop());
 
   test('409: e-mail notifications are off (EmailEnabled: 0); the session gets nothing', async () => {
     const alice = await server.login('alice@example.com');

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { payloadText } from '../../src/client/received.ts';
 import { initialMailNotification } from '../../src/protocol/email-notification.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { webBase } from '../helpers/web.ts';
 
 const TOKEN = 'admin-token-for-mailbox-counts-0123';
@@ -30,16 +30,14 @@ async function lineAfterProfile(client: MsnClient): Promise<{ line: string; payl
 }
 
 describe('unread mail at sign-in (initial e-mail notification)', () => {
-  let server: TestMsnd;
+  const server = useMsnd({ adminToken: TOKEN, webmailUrl: 'http://mail.example.test/', webUrl: WEB });
   const clients: MsnClient[] = [];
 
   before(async () => {
-    server = await TestMsnd.start({ adminToken: TOKEN, webmailUrl: 'http://mail.example.test/', webUrl: WEB });
     for (const name of ['alice', 'bob', 'carl']) await server.addUser({ handle: `${name}@example.com`, password: 'pw' });
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await server.stop();
   });
 
   async function signIn(handle: string, dialect: string): Promise<MsnClient> {

@@ -4,14 +4,14 @@
  * nothing msnd sends to anyone (NLN, ADD, REA, BPR, LSG, SB lines) is refused when sent back.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SwitchboardSession } from '../../src/client/switchboard.ts';
 import { ALL_DIALECTS } from '../../src/protocol/dialects.ts';
 import { NAME_MAX_BYTES, PHONE_MAX_BYTES, GROUP_NAME_MAX_BYTES } from '../../src/protocol/names.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { ask } from '../helpers/ask.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   account,
-  ask,
   assertClosed,
   assertNothingMore,
   barrier,
@@ -24,15 +24,7 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS] });
-});
-
-after(() => s.stop());
-
-afterEach(() => closeAll());
+const s = useMsnd({ dialects: [...ALL_DIALECTS] });
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 /** The canonical encoding of é. */
@@ -86,11 +78,11 @@ describe('friendly names (MSNP5.md 3.4, 9.8, 9.10, 14)', () => {
     assert.equal((await account(s, u.owner)).friendlyName, wire);
 
     // the watcher echoes it, as clients do: ADD AL and REA of the contact are accepted, connection open
-    assert.equal(await ask(watcher.conn, 60, 'ADD', 'AL', u.owner, wire), `ADD 60 AL 3 ${u.owner} ${wire}`);
-    assert.equal(await ask(watcher.conn, 61, 'REA', u.owner, wire), `REA 61 4 ${u.owner} ${wire}`);
+    assert.equal(await ask(watcher.conn, 'ADD', 60, 'AL', u.owner, wire), `ADD 60 AL 3 ${u.owner} ${wire}`);
+    assert.equal(await ask(watcher.conn, 'REA', 61, u.owner, wire), `REA 61 4 ${u.owner} ${wire}`);
     assert.deepEqual(await listLines(watcher.conn, 62, 'FL'), [`LST 62 FL 4 1 1 ${u.owner} ${wire}`]);
     // the owner sends its own name back (unchanged, so watchers are not told again)
-    assert.equal(await ask(owner.conn, 51, 'REA', u.owner, wire), `REA 51 4 ${u.owner} ${wire}`);
+    assert.equal(await ask(owner.conn, 'REA', 51, u.owner, wire), `REA 51 4 ${u.owner} ${wire}`);
     await assertNothingMore(owner.conn);
     await assertNothingMore(watcher.conn);
   });
@@ -106,7 +98,7 @@ describe('friendly names (MSNP5.md 3.4, 9.8, 9.10, 14)', () => {
     assert.equal((await friend.conn.next((r) => r.name === 'ILN' && r.args[0] === '70')).line, `ILN 70 NLN ${u.owner} ${wire}`);
     assert.equal((await owner.conn.next('ADD')).line, `ADD 0 RL 3 ${u.friend} Friend`);
     // and the owner, seeing the newcomer in its RL, adds it back under its own name
-    assert.equal(await ask(owner.conn, 52, 'ADD', 'AL', u.friend, 'Friend'), `ADD 52 AL 4 ${u.friend} Friend`);
+    assert.equal(await ask(owner.conn, 'ADD', 52, 'AL', u.friend, 'Friend'), `ADD 52 AL 4 ${u.friend} Friend`);
     assert.deepEqual(await storedRecord(s, u.friend, u.owner), { name: wire, FL: true, AL: false, BL: false, RL: false });
   });
 
@@ -155,7 +147,7 @@ describe('phone values (MSNP5.md 9.14, 14)', () => {
     assert.equal((await owner.conn.next((r) => r.args[0] === '50')).line, `PRP 50 3 PHH ${wire}`);
     const bpr = await watcher.conn.next('BPR');
     assert.equal(bpr.line, `BPR ${bpr.args[0]} ${u.owner} PHH ${wire}`);
-    assert.equal(await ask(owner.conn, 51, 'PRP', 'PHH', wire), `PRP 51 4 PHH ${wire}`);
+    assert.equal(await ask(owner.conn, 'PRP', 51, 'PHH', wire), `PRP 51 4 PHH ${wire}`);
     await assertNothingMore(owner.conn);
   });
 });
@@ -171,8 +163,8 @@ describe('group names (MSNP5.md 9.29, 14, D-17)', () => {
     assert.equal(wire.length, GROUP_NAME_MAX_BYTES);
     owner.conn.sendRaw(rawLine(`ADG 50 {} 0`, utf8('é'.repeat(10) + 'a')));
     assert.equal((await owner.conn.next((r) => r.args[0] === '50')).line, `ADG 50 2 ${wire} 1 0`);
-    assert.equal(await ask(owner.conn, 51, 'REG', 1, wire, 0), `REG 51 3 1 ${wire} 0`);
-    assert.equal(await ask(owner.conn, 52, 'ADG', wire, 0), `ADG 52 4 ${wire} 2 0`);
+    assert.equal(await ask(owner.conn, 'REG', 51, 1, wire, 0), `REG 51 3 1 ${wire} 0`);
+    assert.equal(await ask(owner.conn, 'ADG', 52, wire, 0), `ADG 52 4 ${wire} 2 0`);
     // 10 × é + 'ab': 22 bytes as received, 62 encoded
     owner.conn.sendRaw(rawLine(`ADG 53 {} 0`, utf8('é'.repeat(10) + 'ab')));
     assert.equal((await owner.conn.next((r) => r.args[0] === '53')).line, '229 53');

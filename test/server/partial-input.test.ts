@@ -6,11 +6,11 @@
  * not restart the count; and a command that arrives in slow pieces but completes in time is served.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { type TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { closeAll, freshUsers, signIn } from '../helpers/stored-lists.ts';
 
 /** Small, so that the tests are quick; nothing below depends on how long the server takes. */
@@ -59,11 +59,7 @@ async function chat(s: TestMsnd): Promise<{ mine: SwitchboardSession; theirs: Sw
 }
 
 describe(`a started line or payload must complete within partialInputMs (${BOUND_MS} ms here)`, () => {
-  let s: TestMsnd;
-  before(async () => {
-    s = await TestMsnd.start({ limits: { partialInputMs: BOUND_MS, challengeFirstMs: 600_000 } });
-  });
-  after(() => s.stop());
+  const s = useMsnd({ limits: { partialInputMs: BOUND_MS, challengeFirstMs: 600_000 } });
 
   test('NS, signed in: a line without its end closes the connection; watchers get FLN', async () => {
     const { me, watcher, handle } = await watched(s);
@@ -119,12 +115,8 @@ describe(`a started line or payload must complete within partialInputMs (${BOUND
 });
 
 describe('a command that arrives slowly but completes within the bound is served', () => {
-  let s: TestMsnd;
-  before(async () => {
-    // generous: the pauses below add up to a small part of it, however busy the machine
-    s = await TestMsnd.start({ limits: { partialInputMs: 20_000, challengeFirstMs: 600_000 } });
-  });
-  after(() => s.stop());
+  // generous: the pauses below add up to a small part of it, however busy the machine
+  const s = useMsnd({ limits: { partialInputMs: 20_000, challengeFirstMs: 600_000 } });
 
   test('NS: a line in three pieces', async () => {
     const { me, watcher, handle } = await watched(s);

@@ -4,12 +4,12 @@
  * watcher's version, and the BPR line each synced watcher gets with the value it may see.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { ask } from '../helpers/ask.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   account,
-  ask,
   assertClosed,
   assertNothingMore,
   barrier,
@@ -23,17 +23,7 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-});
-
-after(async () => {
-  await s.stop();
-});
-
-afterEach(() => closeAll());
+const s = useMsnd();
 
 /** The five PRP lines of a SYN dump (after SYN, GTC, BLP). */
 async function ownPhoneLines(client: MsnClient, trid: number): Promise<string[]> {
@@ -66,17 +56,17 @@ describe('sessions.md 9, replayed', () => {
     const a = await signIn(s, alice, { sync: true, present: true });
     const c = await signIn(s, carol, { sync: true, present: true });
 
-    assert.equal(await ask(b.conn, 70, 'PRP', 'PHH', '1%20(555)%200143'), 'PRP 70 41 PHH 1%20(555)%200143');
+    assert.equal(await ask(b.conn, 'PRP', 70, 'PHH', '1%20(555)%200143'), 'PRP 70 41 PHH 1%20(555)%200143');
     assert.equal((await a.conn.next('BPR')).line, 'BPR 30 bob@example.com PHH 1%20(555)%200143');
     assert.equal((await c.conn.next('BPR')).line, 'BPR 51 bob@example.com PHH');
-    assert.equal(await ask(b.conn, 71, 'PRP', 'PHW'), 'PRP 71 42 PHW');
+    assert.equal(await ask(b.conn, 'PRP', 71, 'PHW'), 'PRP 71 42 PHW');
     assert.equal((await a.conn.next('BPR')).line, 'BPR 31 bob@example.com PHW');
     assert.equal((await c.conn.next('BPR')).line, 'BPR 52 bob@example.com PHW');
-    assert.equal(await ask(b.conn, 72, 'PRP', 'MOB', 'N'), 'PRP 72 43 MOB N');
+    assert.equal(await ask(b.conn, 'PRP', 72, 'MOB', 'N'), 'PRP 72 43 MOB N');
     assert.equal((await a.conn.next('BPR')).line, 'BPR 32 bob@example.com MOB N');
     assert.equal((await c.conn.next('BPR')).line, 'BPR 53 bob@example.com MOB N');
-    assert.equal(await ask(b.conn, 73, 'PRP', 'PHX', 5), '715 73');
-    assert.equal(await ask(b.conn, 74, 'PRP', 'phh', 5), '715 74');
+    assert.equal(await ask(b.conn, 'PRP', 73, 'PHX', 5), '715 73');
+    assert.equal(await ask(b.conn, 'PRP', 74, 'phh', 5), '715 74');
     await assertNothingMore(a.conn);
     await assertNothingMore(c.conn);
     b.conn.send('PRP', 75, 'PHONE', 5);
@@ -93,16 +83,16 @@ describe('PRP: setting and clearing (MSNP5.md 9.14)', () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     await raiseVersion(s, u.owner, 6);
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'PHH', '123%20(4567)'), 'PRP 10 7 PHH 123%20(4567)');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'PHH', '123%20(4567)'), 'PRP 10 7 PHH 123%20(4567)');
     assert.equal((await account(s, u.owner)).phones.PHH, '123%20(4567)');
   });
 
   test('PHH, PHW, PHM with values, then without (cleared); SYN shows each state', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'PHH', '1%20(555)%200100'), 'PRP 10 2 PHH 1%20(555)%200100');
-    assert.equal(await ask(owner.conn, 11, 'PRP', 'PHW', '%2B44%2020%207946'), 'PRP 11 3 PHW %2B44%2020%207946');
-    assert.equal(await ask(owner.conn, 12, 'PRP', 'PHM', '0171-555'), 'PRP 12 4 PHM 0171-555');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'PHH', '1%20(555)%200100'), 'PRP 10 2 PHH 1%20(555)%200100');
+    assert.equal(await ask(owner.conn, 'PRP', 11, 'PHW', '%2B44%2020%207946'), 'PRP 11 3 PHW %2B44%2020%207946');
+    assert.equal(await ask(owner.conn, 'PRP', 12, 'PHM', '0171-555'), 'PRP 12 4 PHM 0171-555');
     assert.deepEqual(await ownPhoneLines(owner, 13), [
       'PRP 13 4 PHH 1%20(555)%200100',
       'PRP 13 4 PHW %2B44%2020%207946',
@@ -110,8 +100,8 @@ describe('PRP: setting and clearing (MSNP5.md 9.14)', () => {
       'PRP 13 4 MOB N',
       'PRP 13 4 MBE N',
     ]);
-    assert.equal(await ask(owner.conn, 14, 'PRP', 'PHW'), 'PRP 14 5 PHW');
-    assert.equal(await ask(owner.conn, 15, 'PRP', 'PHH'), 'PRP 15 6 PHH');
+    assert.equal(await ask(owner.conn, 'PRP', 14, 'PHW'), 'PRP 14 5 PHW');
+    assert.equal(await ask(owner.conn, 'PRP', 15, 'PHH'), 'PRP 15 6 PHH');
     const stored = await account(s, u.owner);
     assert.deepEqual(stored.phones, { PHH: '', PHW: '', PHM: '0171-555', MOB: 'N', MBE: 'N' });
     assert.deepEqual(await ownPhoneLines(owner, 16), [
@@ -127,7 +117,7 @@ describe('PRP: setting and clearing (MSNP5.md 9.14)', () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const first = await signIn(s, u.owner);
     const v95 = `${'%31'.repeat(31)}12`;
-    assert.equal(await ask(first.conn, 10, 'PRP', 'PHM', v95), `PRP 10 2 PHM ${v95}`);
+    assert.equal(await ask(first.conn, 'PRP', 10, 'PHM', v95), `PRP 10 2 PHM ${v95}`);
     first.conn.send('PRP', 11, 'PHH', '%31'.repeat(32));
     await assertClosed(first.conn);
     const second = await signIn(s, u.owner);
@@ -150,7 +140,7 @@ describe('PRP: setting and clearing (MSNP5.md 9.14)', () => {
     const watcher = await signIn(s, u.watcher);
     await watcher.add('FL', u.owner, 'O');
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'PHW', '42'), 'PRP 10 3 PHW 42');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'PHW', '42'), 'PRP 10 3 PHW 42');
     const stored = await account(s, u.owner);
     assert.deepEqual([stored.phones.PHW, stored.listVersion], ['42', 3]);
     assert.equal(await versionOf(s, u.watcher), 3);
@@ -161,7 +151,7 @@ describe('PRP MOB and MBE (MSNP5.md 9.14, 8.1)', () => {
   test('MOB Y while MBE is N is answered and stored as MOB N', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'MOB', 'Y'), 'PRP 10 2 MOB N');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'MOB', 'Y'), 'PRP 10 2 MOB N');
     assert.equal((await account(s, u.owner)).phones.MOB, 'N');
     assert.deepEqual((await ownPhoneLines(owner, 11)).slice(3), ['PRP 11 2 MOB N', 'PRP 11 2 MBE N']);
   });
@@ -170,19 +160,19 @@ describe('PRP MOB and MBE (MSNP5.md 9.14, 8.1)', () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     await setPhones(s, u.owner, { MBE: 'Y' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'MOB', 'Y'), 'PRP 10 2 MOB Y');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'MOB', 'Y'), 'PRP 10 2 MOB Y');
     assert.equal((await account(s, u.owner)).phones.MOB, 'Y');
     assert.deepEqual((await ownPhoneLines(owner, 11)).slice(3), ['PRP 11 2 MOB Y', 'PRP 11 2 MBE Y']);
-    assert.equal(await ask(owner.conn, 12, 'PRP', 'MOB', 'N'), 'PRP 12 3 MOB N');
+    assert.equal(await ask(owner.conn, 'PRP', 12, 'MOB', 'N'), 'PRP 12 3 MOB N');
     assert.equal((await account(s, u.owner)).phones.MOB, 'N');
   });
 
   test('MBE is server-controlled: PRP MBE → 715, nothing changes', async () => {
     const u = await freshUsers(s, { owner: 'Owner' });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'MBE', 'Y'), '715 10');
-    assert.equal(await ask(owner.conn, 11, 'PRP', 'MBE', 'N'), '715 11');
-    assert.equal(await ask(owner.conn, 12, 'PRP', 'MBE'), '715 12');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'MBE', 'Y'), '715 10');
+    assert.equal(await ask(owner.conn, 'PRP', 11, 'MBE', 'N'), '715 11');
+    assert.equal(await ask(owner.conn, 'PRP', 12, 'MBE'), '715 12');
     const stored = await account(s, u.owner);
     assert.deepEqual([stored.phones.MBE, stored.listVersion], ['N', 1]);
   });
@@ -204,9 +194,9 @@ describe('PRP: unknown properties and bad input', () => {
     test(`PRP ${property} → 715, the session goes on`, async () => {
       const u = await freshUsers(s, { owner: 'Owner' });
       const owner = await signIn(s, u.owner);
-      assert.equal(await ask(owner.conn, 10, 'PRP', property, 5), '715 10');
-      assert.equal(await ask(owner.conn, 11, 'PRP', property), '715 11');
-      assert.equal(await ask(owner.conn, 12, 'PRP', 'PHH', 5), 'PRP 12 2 PHH 5');
+      assert.equal(await ask(owner.conn, 'PRP', 10, property, 5), '715 10');
+      assert.equal(await ask(owner.conn, 'PRP', 11, property), '715 11');
+      assert.equal(await ask(owner.conn, 'PRP', 12, 'PHH', 5), 'PRP 12 2 PHH 5');
     });
   }
 
@@ -285,13 +275,13 @@ describe('PRP: watchers and their BPR lines (MSNP5.md 8.4, 9.14, 9.15, D-10)', (
     const other = await signIn(s, u.other, { sync: true });
     const owner = await signIn(s, u.owner, { sync: true });
 
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'PHM', '555%200199'), 'PRP 10 10 PHM 555%200199');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'PHM', '555%200199'), 'PRP 10 10 PHM 555%200199');
     assert.deepEqual(await versions(), [10, 3, 3, 3, 3, 3, 2]);
     assert.equal((await friend.conn.next('BPR')).line, `BPR 3 ${u.owner} PHM 555%200199`);
     assert.equal((await blocked.conn.next('BPR')).line, `BPR 3 ${u.owner} PHM`);
     for (const c of [friend, blocked, unsynced, old, other, owner]) await assertNothingMore(c.conn);
 
-    assert.equal(await ask(owner.conn, 11, 'PRP', 'PHM'), 'PRP 11 11 PHM');
+    assert.equal(await ask(owner.conn, 'PRP', 11, 'PHM'), 'PRP 11 11 PHM');
     assert.equal((await friend.conn.next('BPR')).line, `BPR 4 ${u.owner} PHM`);
     assert.equal((await blocked.conn.next('BPR')).line, `BPR 4 ${u.owner} PHM`);
     assert.deepEqual(await versions(), [11, 4, 4, 4, 4, 4, 2]);
@@ -310,7 +300,7 @@ describe('PRP: watchers and their BPR lines (MSNP5.md 8.4, 9.14, 9.15, D-10)', (
     const friend = await signIn(s, u.friend, { sync: true });
     const blocked = await signIn(s, u.blocked, { sync: true });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'MOB', 'Y'), 'PRP 10 5 MOB Y');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'MOB', 'Y'), 'PRP 10 5 MOB Y');
     assert.equal((await friend.conn.next('BPR')).line, `BPR 3 ${u.owner} MOB Y`);
     assert.equal((await blocked.conn.next('BPR')).line, `BPR 3 ${u.owner} MOB N`);
   });
@@ -327,7 +317,7 @@ describe('PRP: watchers and their BPR lines (MSNP5.md 8.4, 9.14, 9.15, D-10)', (
     const allowed = await signIn(s, u.allowed, { sync: true });
     const other = await signIn(s, u.other, { sync: true });
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'PHH', '1'), 'PRP 10 6 PHH 1');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'PHH', '1'), 'PRP 10 6 PHH 1');
     assert.equal((await allowed.conn.next('BPR')).line, `BPR 3 ${u.owner} PHH 1`);
     assert.equal((await other.conn.next('BPR')).line, `BPR 3 ${u.owner} PHH`);
   });
@@ -338,7 +328,7 @@ describe('PRP: watchers and their BPR lines (MSNP5.md 8.4, 9.14, 9.15, D-10)', (
     await w0.add('FL', u.owner, 'O');
     closeAll();
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'PHW', '77'), 'PRP 10 3 PHW 77');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'PHW', '77'), 'PRP 10 3 PHW 77');
     const watcher = await signIn(s, u.watcher);
     assert.deepEqual((await synDump(watcher.conn, 8, 2)).slice(8, 13), [
       `LST 8 FL 3 1 1 ${u.owner} O`,
@@ -354,10 +344,10 @@ describe('PRP: watchers and their BPR lines (MSNP5.md 8.4, 9.14, 9.15, D-10)', (
     const watcher = await signIn(s, u.watcher);
     await watcher.add('FL', u.owner, 'O');
     const owner = await signIn(s, u.owner);
-    assert.equal(await ask(owner.conn, 10, 'PRP', 'PHH', '1'), 'PRP 10 3 PHH 1');
+    assert.equal(await ask(owner.conn, 'PRP', 10, 'PHH', '1'), 'PRP 10 3 PHH 1');
     await assertNothingMore(watcher.conn);
-    assert.equal(await ask(watcher.conn, 20, 'SYN', 3), 'SYN 20 3');
-    assert.equal(await ask(owner.conn, 11, 'PRP', 'PHH', '2'), 'PRP 11 4 PHH 2');
+    assert.equal(await ask(watcher.conn, 'SYN', 20, 3), 'SYN 20 3');
+    assert.equal(await ask(owner.conn, 'PRP', 11, 'PHH', '2'), 'PRP 11 4 PHH 2');
     assert.equal((await watcher.conn.next('BPR')).line, `BPR 4 ${u.owner} PHH 2`);
     await barrier(watcher.conn);
   });

@@ -4,12 +4,12 @@
  * nobody is ever shown presence it may not see, and every session's lists equal the stored ones.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import type { MsnClient } from '../../src/client/client.ts';
 import { MsnpError } from '../../src/client/errors.ts';
 import type { Received } from '../../src/client/received.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 
 const USERS = ['ann@example.com', 'ben@example.com', 'cat@example.com', 'dan@example.com'] as const;
 type Handle = (typeof USERS)[number];
@@ -118,13 +118,8 @@ const initialWatchingArb: fc.Arbitrary<Command[]> = fc.subarray(
   { minLength: 3 },
 );
 
-let server: TestMsnd;
+const server = useMsnd({ limits: { selfRenames: 1_000_000 } });
 let run = 0;
-
-before(async () => {
-  server = await TestMsnd.start({ limits: { selfRenames: 1_000_000 } });
-});
-after(() => server.stop());
 
 /** One run: fresh accounts (a new suffix per run), all signed in and present. */
 class World {

@@ -11,11 +11,11 @@
  * where nothing may come at all, watch with expectNothing.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import type { Arg } from '../../src/client/connection.ts';
 import { isReplyTo, type Received } from '../../src/client/received.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 
 interface User {
   handle: string;
@@ -25,16 +25,12 @@ interface User {
 
 type Editable = 'FL' | 'AL' | 'BL';
 
-let server: TestMsnd;
+const server = useMsnd({ limits: { selfRenames: 1000 } });
 let run = 0;
 const opened: MsnClient[] = [];
 
-before(async () => {
-  server = await TestMsnd.start({ limits: { selfRenames: 1000 } });
-});
-after(async () => {
+after(() => {
   for (const client of opened) client.close();
-  await server.stop();
 });
 
 const PRESENCE = (r: Received): boolean => r.name === 'ILN' || r.name === 'NLN' || r.name === 'FLN';

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { payloadText } from '../../src/client/received.ts';
 import { AlertError, sendAlert } from '../../src/core/alerts.ts';
-import { startServicesMsnd, type ServicesMsnd } from '../helpers/services.ts';
+import { startServicesMsnd, useServicesMsnd } from '../helpers/services.ts';
 
 const MAINTENANCE = 'Server maintenance tonight at 22:00 UTC.';
 
@@ -19,21 +19,19 @@ function expectedDocument(alertId: number, memberIdLow: number, handle: string, 
 }
 
 describe('NOT alerts', () => {
-  let m: ServicesMsnd;
+  const m = useServicesMsnd({ webUrl: 'http://www.example.com' });
   const ids = new Map<string, number>();
   const clients: MsnClient[] = [];
 
   before(async () => {
-    m = await startServicesMsnd({ webUrl: 'http://www.example.com' });
     // frank never signs in.
     for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) {
       await m.s.addUser({ handle: `${name}@example.com`, password: `${name}pass` });
       ids.set(name, (await m.s.store.findAccount(`${name}@example.com`))!.id);
     }
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await m.stop();
   });
 
   async function login(name: string, dialects?: string[]): Promise<MsnClient> {

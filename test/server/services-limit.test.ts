@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { LoginError } from '../../src/client/errors.ts';
-import { startServicesMsnd, type ServicesMsnd } from '../helpers/services.ts';
+import { startServicesMsnd, useServicesMsnd } from '../helpers/services.ts';
 
 /** VER, INF and USR I on the NS with the TrIDs of sessions.md session 2d; returns the challenge. */
 async function challenged(conn: MsnpConnection, dialect: string, handle: string): Promise<string> {
@@ -27,16 +27,14 @@ function md5(challenge: string, password: string): string {
 }
 
 describe('922: the NS is at its session limit', () => {
-  let m: ServicesMsnd;
+  const m = useServicesMsnd({ maxSessions: 2 });
   const clients: MsnClient[] = [];
 
   before(async () => {
-    m = await startServicesMsnd({ maxSessions: 2 });
     for (const name of ['alice', 'bob', 'carol']) await m.s.addUser({ handle: `${name}@example.com`, password: `${name}pass` });
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await m.stop();
   });
 
   async function login(name: string): Promise<MsnClient> {
@@ -108,14 +106,10 @@ describe('922: the NS is at its session limit', () => {
 });
 
 describe("at the session limit, a sign-in replaces the account's own session (MSNP5.md 6.3, 10.6 D-14)", () => {
-  let m: ServicesMsnd;
+  const m = useServicesMsnd({ maxSessions: 1 });
 
   before(async () => {
-    m = await startServicesMsnd({ maxSessions: 1 });
     for (const name of ['alice', 'bob']) await m.s.addUser({ handle: `${name}@example.com`, password: `${name}pass` });
-  });
-  after(async () => {
-    await m.stop();
   });
 
   /** The answer to `USR 4 MD5 S` on a fresh NS connection (the connection is left to the caller). */

@@ -3,17 +3,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
-import { ask, askPayload, outboxRows, startServicesMsnd, type ServicesMsnd } from '../helpers/services.ts';
+import { ask } from '../helpers/ask.ts';
+import { askPayload, outboxRows, useServicesMsnd } from '../helpers/services.ts';
 
 const SDC_ARGS = ['0x0409', 'MSMSGS', 'MSMSGS', 'X', 'X', 'Alice%20A'];
 const PAGE = '<TEXT xml:space="preserve">Call me.</TEXT>';
 
 describe('rate limits of SDC/SND and PAG (800)', () => {
-  let m: ServicesMsnd;
+  const m = useServicesMsnd({ limits: { invitationEmails: 2, pages: 2 } });
   const clients: MsnClient[] = [];
 
   before(async () => {
-    m = await startServicesMsnd({ limits: { invitationEmails: 2, pages: 2 } });
     await m.s.addUsers(
       { handle: 'alice@example.com', password: 'secret123', name: 'Alice A' },
       { handle: 'bob@example.com', password: 'bobpass', name: 'Bob B' },
@@ -22,9 +22,8 @@ describe('rate limits of SDC/SND and PAG (800)', () => {
     const bob = await m.s.store.findAccount('bob@example.com');
     await m.s.store.transaction((tx) => tx.updateAccount(bob!.id, { phones: { PHM: '15550199', MOB: 'Y', MBE: 'Y' } }));
   });
-  after(async () => {
+  after(() => {
     for (const client of clients) client.close();
-    await m.stop();
   });
 
   async function login(handle: string): Promise<MsnClient> {
@@ -37,11 +36,11 @@ describe('rate limits of SDC/SND and PAG (800)', () => {
     const alice = await login('alice@example.com');
     assert.equal((await askPayload(alice.conn, 'SDC', 10, ['7', ...SDC_ARGS], '')).line, '201 10');
     assert.equal((await askPayload(alice.conn, 'SDC', 11, ['one@example.net', ...SDC_ARGS], 'hi')).line, 'SDC 11 OK');
-    assert.equal((await ask(alice.conn, 'SND', 12, 'two@example.net')).line, 'SND 12 OK');
+    assert.equal(await ask(alice.conn, 'SND', 12, 'two@example.net'), 'SND 12 OK');
     assert.equal((await askPayload(alice.conn, 'SDC', 13, ['three@example.net', ...SDC_ARGS], '')).line, '800 13');
-    assert.equal((await ask(alice.conn, 'SND', 14, 'four@example.net', '0x0409', 'MSMSGS', 'MSMSGS')).line, '800 14');
+    assert.equal(await ask(alice.conn, 'SND', 14, 'four@example.net', '0x0409', 'MSMSGS', 'MSMSGS'), '800 14');
     const carol = await login('carol@example.com');
-    assert.equal((await ask(carol.conn, 'SND', 15, 'five@example.net')).line, 'SND 15 OK');
+    assert.equal(await ask(carol.conn, 'SND', 15, 'five@example.net'), 'SND 15 OK');
     const sent = (await outboxRows(m.s))
       .filter((row) => row.kind === 'email')
       .map((row) => row.recipient)

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
-import { ask, startServicesMsnd, type ServicesMsnd } from '../helpers/services.ts';
+import { ask } from '../helpers/ask.ts';
+import { useServicesMsnd } from '../helpers/services.ts';
 
 const WEB = 'http://www.example.com';
 const LOGIN = `${WEB}/md5auth?lc=1033`;
@@ -41,16 +42,14 @@ function expectedLine(trid: number, level: number, e: Expected): string {
 }
 
 describe('URL per dialect', () => {
-  let m: ServicesMsnd;
+  const m = useServicesMsnd({ webUrl: WEB, dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] });
   const clients: MsnClient[] = [];
 
   before(async () => {
-    m = await startServicesMsnd({ webUrl: WEB, dialects: ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] });
     await m.s.addUsers({ handle: 'alice@example.com', password: 'secret123', name: 'Alice A' });
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await m.stop();
   });
 
   async function login(level: number): Promise<MsnClient> {
@@ -66,7 +65,7 @@ describe('URL per dialect', () => {
       let trid = 100;
       for (const [service, expected] of Object.entries(SERVICES)) {
         trid += 1;
-        assert.equal((await ask(conn, 'URL', trid, service)).line, expectedLine(trid, level, expected), service);
+        assert.equal(await ask(conn, 'URL', trid, service), expectedLine(trid, level, expected), service);
       }
     });
 
@@ -76,11 +75,7 @@ describe('URL per dialect', () => {
       for (const service of LCID_SERVICES) {
         for (const lcid of ['0x0409', '0x1409', '1033']) {
           trid += 1;
-          assert.equal(
-            (await ask(conn, 'URL', trid, service, lcid)).line,
-            expectedLine(trid, level, SERVICES[service]!),
-            `${service} ${lcid}`,
-          );
+          assert.equal(await ask(conn, 'URL', trid, service, lcid), expectedLine(trid, level, SERVICES[service]!), `${service} ${lcid}`);
         }
       }
     });
@@ -103,17 +98,17 @@ describe('URL per dialect', () => {
       ];
       for (const [i, [service, param]] of cases.entries()) {
         const args = param === undefined ? [service] : [service, param];
-        assert.equal((await ask(conn, 'URL', 300 + i, ...args)).line, `201 ${300 + i}`, args.join(' '));
+        assert.equal(await ask(conn, 'URL', 300 + i, ...args), `201 ${300 + i}`, args.join(' '));
       }
-      assert.equal((await ask(conn, 'URL', 399, 'PROFILE')).line, expectedLine(399, level, SERVICES.PROFILE!));
+      assert.equal(await ask(conn, 'URL', 399, 'PROFILE'), expectedLine(399, level, SERVICES.PROFILE!));
     }
   });
 
   test('services that take no LCID still ignore their parameter (COMPOSE takes an address)', async () => {
     const { conn } = await login(7);
-    assert.equal((await ask(conn, 'URL', 400, 'MOBILE', 'whatever')).line, `URL 400 ${WEB}/mobile/setup ${LOGIN} 961`);
+    assert.equal(await ask(conn, 'URL', 400, 'MOBILE', 'whatever'), `URL 400 ${WEB}/mobile/setup ${LOGIN} 961`);
     assert.equal(
-      (await ask(conn, 'URL', 401, 'COMPOSE', 'carol@example.com')).line,
+      await ask(conn, 'URL', 401, 'COMPOSE', 'carol@example.com'),
       `URL 401 /cgi-bin/compose?mailto=1&to=carol%40example.com ${LOGIN} 2`,
     );
   });

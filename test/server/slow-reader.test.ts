@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import type { SwitchboardInvitation } from '../../src/client/referrals.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 
-let server: TestMsnd;
+const server = useMsnd();
 
 before(async () => {
-  server = await TestMsnd.start();
   await server.addUsers({ handle: 'alice@example.com', password: 'a' }, { handle: 'bob@example.com', password: 'b' });
 });
-after(() => server.stop());
 
 /** Reads from a raw socket until `pattern` has been seen. */
 async function readUntil(socket: Socket, pattern: RegExp): Promise<string> {

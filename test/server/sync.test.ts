@@ -4,10 +4,10 @@
  * the user see them, single lists, and the inputs that close the connection.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { describe, test } from 'node:test';
+import { ask } from '../helpers/ask.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
-  ask,
   assertClosed,
   assertNothingMore,
   closeAll,
@@ -19,17 +19,7 @@ import {
   versionOf,
 } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
-
-before(async () => {
-  s = await TestMsnd.start();
-});
-
-after(async () => {
-  await s.stop();
-});
-
-afterEach(() => closeAll());
+const s = useMsnd();
 
 /** The dump of an account with empty lists and no phones at version v (MSNP5.md 9.4). */
 function emptyDump(trid: number, v: number): string[] {
@@ -127,14 +117,14 @@ describe('SYN: the full dump (MSNP5.md 9.4)', () => {
   test('the current version gets only the SYN line (sessions.md 3)', async () => {
     const u = await session1Cast();
     const alice = await signIn(s, u.alice);
-    assert.equal(await ask(alice.conn, 8, 'SYN', 7), 'SYN 8 7');
+    assert.equal(await ask(alice.conn, 'SYN', 8, 7), 'SYN 8 7');
     await assertNothingMore(alice.conn);
   });
 
   test('SYN 0 dumps even right after the account was created (version 1 is never 0)', async () => {
     const u = await freshUsers(s, { nina: 'Nina' });
     const nina = await signIn(s, u.nina);
-    assert.equal(await ask(nina.conn, 8, 'SYN', 1), 'SYN 8 1');
+    assert.equal(await ask(nina.conn, 'SYN', 8, 1), 'SYN 8 1');
     await assertNothingMore(nina.conn);
     assert.deepEqual(await synDump(nina.conn, 9, 0), emptyDump(9, 1));
   });
@@ -152,10 +142,10 @@ describe('SYN: the full dump (MSNP5.md 9.4)', () => {
     const nina = await signIn(s, u.nina);
     assert.deepEqual(await synDump(nina.conn, 8, 0), emptyDump(8, 1));
     assert.deepEqual(await synDump(nina.conn, 9, 0), emptyDump(9, 1));
-    assert.equal(await ask(nina.conn, 10, 'ADD', 'BL', u.olaf, 'Olaf'), `ADD 10 BL 2 ${u.olaf} Olaf`);
+    assert.equal(await ask(nina.conn, 'ADD', 10, 'BL', u.olaf, 'Olaf'), `ADD 10 BL 2 ${u.olaf} Olaf`);
     const dump = await synDump(nina.conn, 11, 1);
     assert.deepEqual(dump, [...emptyDump(11, 2).slice(0, 10), `LST 11 BL 2 1 1 ${u.olaf} Olaf`, 'LST 11 RL 2 0 0']);
-    assert.equal(await ask(nina.conn, 12, 'SYN', 2), 'SYN 12 2');
+    assert.equal(await ask(nina.conn, 'SYN', 12, 2), 'SYN 12 2');
     await assertNothingMore(nina.conn);
   });
 
@@ -163,9 +153,9 @@ describe('SYN: the full dump (MSNP5.md 9.4)', () => {
     const u = await freshUsers(s, { nina: 'Nina' });
     await setPhones(s, u.nina, { PHW: '555%2D0100', MBE: 'Y' });
     const first = await signIn(s, u.nina);
-    assert.equal(await ask(first.conn, 20, 'GTC', 'N'), 'GTC 20 2 N');
-    assert.equal(await ask(first.conn, 21, 'BLP', 'BL'), 'BLP 21 3 BL');
-    assert.equal(await ask(first.conn, 22, 'PRP', 'MOB', 'Y'), 'PRP 22 4 MOB Y');
+    assert.equal(await ask(first.conn, 'GTC', 20, 'N'), 'GTC 20 2 N');
+    assert.equal(await ask(first.conn, 'BLP', 21, 'BL'), 'BLP 21 3 BL');
+    assert.equal(await ask(first.conn, 'PRP', 22, 'MOB', 'Y'), 'PRP 22 4 MOB Y');
     closeAll();
     const again = await signIn(s, u.nina);
     assert.deepEqual(await synDump(again.conn, 8, 0), [
@@ -312,7 +302,7 @@ describe('SYN: bad input closes the connection (MSNP5.md 9.4, 3.7)', () => {
 
   test('SYN before login (sessions.md 16a)', async () => {
     const conn = await s.connect('ns');
-    assert.equal(await ask(conn, 1, 'VER', 'MSNP5', 'MSNP4', 'CVR0'), 'VER 1 MSNP5 MSNP4 CVR0');
+    assert.equal(await ask(conn, 'VER', 1, 'MSNP5', 'MSNP4', 'CVR0'), 'VER 1 MSNP5 MSNP4 CVR0');
     conn.send('SYN', 2, 0);
     await assertClosed(conn);
   });
@@ -331,7 +321,7 @@ describe('LST (MSNP5.md 9.5)', () => {
   test('LST works before SYN and in MSNP2, and shows the current version', async () => {
     const v = await freshUsers(s, { nina: 'Nina', olaf: 'Olaf' });
     const nina = await signIn(s, v.nina, { dialects: ['MSNP2'] });
-    assert.equal(await ask(nina.conn, 8, 'ADD', 'AL', v.olaf, 'O%20laf'), `ADD 8 AL 2 ${v.olaf} O%20laf`);
+    assert.equal(await ask(nina.conn, 'ADD', 8, 'AL', v.olaf, 'O%20laf'), `ADD 8 AL 2 ${v.olaf} O%20laf`);
     assert.deepEqual(await listLines(nina.conn, 9, 'AL'), [`LST 9 AL 2 1 1 ${v.olaf} O%20laf`]);
     assert.deepEqual(await listLines(nina.conn, 10, 'FL'), ['LST 10 FL 2 0 0']);
     assert.equal(await versionOf(s, v.nina), 2);

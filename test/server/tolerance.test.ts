@@ -5,25 +5,19 @@
  * client are in groups.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import type { MsnpConnection } from '../../src/client/connection.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import { ALL_DIALECTS } from '../../src/protocol/dialects.ts';
 import { md5Response } from '../../src/protocol/md5.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
-import { ask, askLines, closeAll, freshUsers, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
+import { ask } from '../helpers/ask.ts';
+import { useMsnd } from '../helpers/msnd.ts';
+import { askLines, freshUsers, PASSWORD, signIn, synDump } from '../helpers/stored-lists.ts';
 
-let s: TestMsnd;
+const s = useMsnd({ dialects: [...ALL_DIALECTS], limits: { switchboardIdleMs: 300, challengeFirstMs: 600_000 } });
 const opened: { close(): void }[] = [];
 
-before(async () => {
-  s = await TestMsnd.start({ dialects: [...ALL_DIALECTS], limits: { switchboardIdleMs: 300, challengeFirstMs: 600_000 } });
-});
-
-after(() => s.stop());
-
 afterEach(() => {
-  closeAll();
   for (const c of opened.splice(0)) c.close();
 });
 
@@ -57,28 +51,28 @@ describe('tolerance (issue 5)', () => {
   test('TrIDs that start at 0: login, SYN and CHG with TrID 0 are answered with TrID 0', async () => {
     const u = await freshUsers(s, { me: 'Me' });
     const ds = await connect('ds');
-    assert.equal(await ask(ds, 0, 'VER', 'MSNP5', 'CVR0'), 'VER 0 MSNP5 CVR0');
-    assert.equal(await ask(ds, 1, 'INF'), 'INF 1 MD5');
-    assert.equal(await ask(ds, 2, 'USR', 'MD5', 'I', u.me), `XFR 2 NS 127.0.0.1:${s.nsPort} 0`);
+    assert.equal(await ask(ds, 'VER', 0, 'MSNP5', 'CVR0'), 'VER 0 MSNP5 CVR0');
+    assert.equal(await ask(ds, 'INF', 1), 'INF 1 MD5');
+    assert.equal(await ask(ds, 'USR', 2, 'MD5', 'I', u.me), `XFR 2 NS 127.0.0.1:${s.nsPort} 0`);
     const ns = await connect('ns');
-    assert.equal(await ask(ns, 0, 'VER', 'MSNP5', 'CVR0'), 'VER 0 MSNP5 CVR0');
-    const challenge = (await ask(ns, 0, 'USR', 'MD5', 'I', u.me)).split(' ')[4]!;
-    assert.equal(await ask(ns, 0, 'USR', 'MD5', 'S', md5Response(challenge, PASSWORD)), `USR 0 OK ${u.me} Me`);
+    assert.equal(await ask(ns, 'VER', 0, 'MSNP5', 'CVR0'), 'VER 0 MSNP5 CVR0');
+    const challenge = (await ask(ns, 'USR', 0, 'MD5', 'I', u.me)).split(' ')[4]!;
+    assert.equal(await ask(ns, 'USR', 0, 'MD5', 'S', md5Response(challenge, PASSWORD)), `USR 0 OK ${u.me} Me`);
     await ns.next('MSG');
     assert.equal((await synDump(ns, 0))[0], 'SYN 0 1');
-    assert.equal(await ask(ns, 0, 'CHG', 'NLN'), 'CHG 0 NLN');
+    assert.equal(await ask(ns, 'CHG', 0, 'NLN'), 'CHG 0 NLN');
   });
 
   test('CVRO in VER is taken as CVR0: echoed as sent, and alone it is CVR0 mode with CVQ', async () => {
     const u = await freshUsers(s, { me: 'Me' });
     const ds = await connect('ds');
-    assert.equal(await ask(ds, 1, 'VER', 'MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVRO'), 'VER 1 MSNP7 MSNP6 MSNP5 MSNP4 CVRO');
-    assert.equal(await ask(ds, 2, 'INF'), 'INF 2 MD5');
-    assert.equal(await ask(ds, 3, 'USR', 'MD5', 'I', u.me), `XFR 3 NS 127.0.0.1:${s.nsPort} 0 127.0.0.1:${s.dsPort}`);
+    assert.equal(await ask(ds, 'VER', 1, 'MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'CVRO'), 'VER 1 MSNP7 MSNP6 MSNP5 MSNP4 CVRO');
+    assert.equal(await ask(ds, 'INF', 2), 'INF 2 MD5');
+    assert.equal(await ask(ds, 'USR', 3, 'MD5', 'I', u.me), `XFR 3 NS 127.0.0.1:${s.nsPort} 0 127.0.0.1:${s.dsPort}`);
 
     const old = await connect('ds');
-    assert.equal(await ask(old, 1, 'VER', 'MSNP99', 'CVRO'), 'VER 1 CVRO');
-    const cvq = await ask(old, 2, 'CVQ', '0x0409', 'win', '4.10', 'i386', 'MSMSGS', '1.0.0863', 'MSMSGS');
+    assert.equal(await ask(old, 'VER', 1, 'MSNP99', 'CVRO'), 'VER 1 CVRO');
+    const cvq = await ask(old, 'CVQ', 2, '0x0409', 'win', '4.10', 'i386', 'MSMSGS', '1.0.0863', 'MSMSGS');
     assert.match(cvq, /^CVQ 2 1\.0\.0863 1\.0\.0863 1\.0\.0863 \S+ \S+$/);
     await old.waitClosed(3000);
   });
@@ -89,7 +83,7 @@ describe('tolerance (issue 5)', () => {
     await peer.add('FL', u.me, 'Me');
     const me = await signIn(s, u.me, { dialects: ['MSNP7'] });
     await me.add('FL', u.peer, 'Peer');
-    const lines = await askLines(me.conn, 30, 'CHG', ['NLN'], (r) => r.name === 'ILN');
+    const lines = await askLines(me.conn, 'CHG', 30, ['NLN'], (r) => r.name === 'ILN');
     assert.deepEqual(lines, ['CHG 30 NLN', `ILN 30 NLN ${u.peer} Peer`]);
     assert.equal((await peer.conn.next('NLN')).line, `NLN NLN ${u.me} Me`);
     const dump = await synDump(me.conn, 31);

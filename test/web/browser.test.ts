@@ -13,8 +13,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { MsnClient } from '../../src/client/client.ts';
 import { LoginError } from '../../src/client/errors.ts';
+import { SmtpCatcher } from '../helpers/mailbox.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
-import { autoSubmitPage, chromiumMissing, hiddenForm, launchChromium, linkIn, requestUrl, SmtpCatcher, webBase } from '../helpers/web.ts';
+import { autoSubmitPage, chromiumMissing, hiddenForm, launchChromium, linkIn, requestUrl, webBase } from '../helpers/web.ts';
 
 const skip = chromiumMissing();
 

@@ -15,7 +15,7 @@ import { parseServerConfig } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { startWebServer, type RunningWebServer } from '../../src/server/web.ts';
 import { openStore } from '../../src/store/open.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { httpGet, webBase } from '../helpers/web.ts';
 
 /** The text of an element with this id, tags removed. */
@@ -33,9 +33,7 @@ function assertNoExternalLinks(body: string): void {
 }
 
 describe('/download on a running msnd', () => {
-  let server: TestMsnd;
-  before(async () => (server = await TestMsnd.start()));
-  after(() => server.stop());
+  const server = useMsnd();
 
   test("answers 200 with the period clients, who supplies installers, and this server's DS address", async () => {
     const page = await httpGet(`${webBase(server)}/download`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { LoginError } from '../../src/client/errors.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import {
   formToken,
   hiddenForm,
@@ -411,11 +411,7 @@ describe('admin API', () => {
 });
 
 describe('admin API without a token configured', () => {
-  let plain: TestMsnd;
-  before(async () => {
-    plain = await TestMsnd.start();
-  });
-  after(async () => plain.stop());
+  const plain = useMsnd();
 
   test('does not exist (404), with or without a bearer header', async () => {
     const url = webBase(plain);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
 import { parseServerConfig } from '../../src/server/config.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { type TestMsnd, useMsnd } from '../helpers/msnd.ts';
 import { hiddenForm, httpGet, httpPostForm, requestUrl, sessionCookie, webBase } from '../helpers/web.ts';
 
 const DIALECTS = ['MSNP7', 'MSNP6', 'MSNP5', 'MSNP4', 'MSNP3', 'MSNP2'] as const;
@@ -26,16 +26,14 @@ async function openService(server: TestMsnd, client: MsnClient, password: string
 }
 
 describe('partner services without operator settings', () => {
-  let server: TestMsnd;
+  const server = useMsnd({ dialects: [...DIALECTS] });
   const clients: MsnClient[] = [];
 
   before(async () => {
-    server = await TestMsnd.start({ dialects: [...DIALECTS] });
     await server.addUsers({ handle: 'alice@example.com', password: 'secret123' });
   });
-  after(async () => {
+  after(() => {
     for (const c of clients) c.close();
-    await server.stop();
   });
 
   test('each page answers 404 with a page that says the service is not offered', async () => {
@@ -79,16 +77,11 @@ describe('partner services without operator settings', () => {
 });
 
 describe('partner services with operator settings', () => {
-  let server: TestMsnd;
-
-  before(async () => {
-    server = await TestMsnd.start({
-      dialects: [...DIALECTS],
-      chatUrl: 'https://chat.example.test/rooms?lc=1033',
-      net2phoneAccountUrl: 'https://n2p.example.test/account',
-    });
+  const server = useMsnd({
+    dialects: [...DIALECTS],
+    chatUrl: 'https://chat.example.test/rooms?lc=1033',
+    net2phoneAccountUrl: 'https://n2p.example.test/account',
   });
-  after(async () => server.stop());
 
   test('a configured service is a redirect to it; the others still say they are not offered', async () => {
     const chat = await httpGet(`${webBase(server)}/chat`);

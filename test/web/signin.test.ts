@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MsnClient } from '../../src/client/client.ts';
-import { TestMsnd } from '../helpers/msnd.ts';
+import { useMsnd } from '../helpers/msnd.ts';
 import {
   formToken,
   hiddenForm,
@@ -20,18 +20,17 @@ import {
 
 const PASSWORD_PAGE = { redirect: '/password', siteId: '2' };
 
-let server: TestMsnd;
+const server = useMsnd();
 let base: string;
 let run = 0;
 const opened: MsnClient[] = [];
 
 before(async () => {
-  server = await TestMsnd.start();
+  await server.ready();
   base = webBase(server);
 });
-after(async () => {
+after(() => {
   for (const client of opened) client.close();
-  await server.stop();
 });
 
 /** A fresh account, signed in: `alice` → alice<n>@example.com with password `pw-alice`. */
@@ -159,11 +158,7 @@ describe('forms that sign nobody in (403)', () => {
 });
 
 describe('a stale form', () => {
-  let quick: TestMsnd;
-  before(async () => {
-    quick = await TestMsnd.start({ limits: { webFormMaxAgeMs: 1000 } });
-  });
-  after(async () => quick.stop());
+  const quick = useMsnd({ limits: { webFormMaxAgeMs: 1000 } });
 
   test('older than webFormMaxAgeMs signs nobody in; the same session with a fresh sl does', async () => {
     await quick.addUser({ handle: 'stale@example.com', password: 'pw-stale' });

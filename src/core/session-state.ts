@@ -1,0 +1,77 @@
+// What one signed-in user's session holds (its account, status and what it was last shown), shared
+// by the command families of UserSession: presence, lists, groups and settings.
+import type { Bus, Shown } from './bus.ts';
+import type { ListLimits } from './limits.ts';
+import { PresenceFanout, publicShown } from './presence.ts';
+import type { Store, StoreTx } from './store.ts';
+import type { Account, Status } from './types.ts';
+
+/** What a session last showed of one FL contact, with the presence sequence number it came with. */
+export interface ShownMemory {
+  seq: number;
+  shown: Shown | null;
+}
+
+/** The state of one UserSession; only the session-*.ts modules touch it, one command at a time. */
+export class SessionState {
+  status: Status | undefined;
+  /**
+   * While present: every FL contact and what this session last showed of it (with the presence
+   * sequence number it came with). Only handles and presence are kept, to keep an idle session small.
+   */
+  readonly shownToMe = new Map<string, ShownMemory>();
+  readonly fanout: PresenceFanout;
+
+  constructor(
+    public account: Account,
+    readonly store: Store,
+    readonly bus: Bus,
+    readonly limits: ListLimits,
+  ) {
+    this.fanout = new PresenceFanout(store, bus);
+  }
+
+  get handle(): string {
+    return this.account.handle;
+  }
+
+  get present(): boolean {
+    return this.status !== undefined;
+  }
+
+  /**
+   * Telling the watchers after a committed change: the change has happened and is answered as
+   * such even if the bus fails now; the bus tells every present user's watchers again when it
+   * recovers (RedisBus.recover), so they catch up then.
+   */
+  afterCommit(telling: Promise<void>): Promise<void> {
+    return telling.catch(() => {});
+  }
+
+  tellWatchers(shown: Shown | null): Promise<void> {
+    return this.fanout.toAllWatchers(this.account.id, this.handle, this.account.blp, shown);
+  }
+
+  publicShown(): Shown | null {
+    return publicShown(this.status, this.account.friendlyName);
+  }
+}
+
+export async function mustAccount(tx: StoreTx, id: number): Promise<Account> {
+  const account = await tx.accountById(id);
+  if (!account) throw new Error(`account ${id} vanished during a transaction`);
+  return account;
+}
+
+/**
+ * The session's account after a change of its lists. Only the list version changes in such a
+ * transaction, and the other fields a session uses (name, BLP) change only through the session.
+ */
+export function withVersion(account: Account, listVersion: number): Account {
+  return { ...account, listVersion };
+}
+
+export function sameShown(a: Shown | null, b: Shown | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.status === b.status && a.name === b.name;
+}
