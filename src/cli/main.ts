@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { alertCommands } from './alerts.ts';
 import { chatCommand } from './chat.ts';
+import { backupCommand, exportCommand, importCommand } from './data.ts';
 import { serveCommand } from './serve.ts';
 import { userCommands } from './users.ts';
 
@@ -33,6 +34,9 @@ export function buildProgram(): Command {
   program.addCommand(userCommands());
   program.addCommand(alertCommands());
   program.addCommand(chatCommand());
+  program.addCommand(backupCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(importCommand());
   return program;
 }
 

@@ -48,6 +48,11 @@ export interface PostgresStoreOptions {
 }
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
+  return new KyselyStore(await openPostgresDatabase(opts), postgresEngine, opts.secretKey);
+}
+
+/** A migrated kysely handle on the store (what openPostgresStore wraps); the key is not used. */
+export async function openPostgresDatabase(opts: Omit<PostgresStoreOptions, 'secretKey'>): Promise<Kysely<Database>> {
   const schema = opts.schema === undefined ? undefined : checkedSchemaName(opts.schema);
   const pool = new pg.Pool({
     connectionString: opts.url,
@@ -66,7 +71,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, postgresEngine, opts.secretKey);
+  return db;
 }
 
 /**

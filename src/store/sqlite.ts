@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -38,15 +38,28 @@ export const sqliteEngine: Engine = {
 
 /** The embedded store: `<dataDir>/msnd.sqlite`, created (with the directory) when missing. */
 export async function openSqliteStore(opts: { dataDir: string; secretKey: Buffer }): Promise<Store> {
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const db = connectSqlite(join(opts.dataDir, SQLITE_FILE));
+  return new KyselyStore(await openSqliteDatabase(opts.dataDir), sqliteEngine, opts.secretKey);
+}
+
+/**
+ * A migrated kysely handle on `<dataDir>/msnd.sqlite` (what openSqliteStore wraps). With
+ * `mustExist`, a directory holding no store is refused instead of given a new one.
+ */
+export async function openSqliteDatabase(dataDir: string, opts: { mustExist?: boolean } = {}): Promise<Kysely<Database>> {
+  const file = join(dataDir, SQLITE_FILE);
+  if (opts.mustExist) {
+    if (!existsSync(file)) throw new Error(`no msnd data in ${dataDir} (no ${SQLITE_FILE})`);
+  } else {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  }
+  const db = connectSqlite(file);
   try {
     await migrateToLatest(db, sqliteEngine);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, sqliteEngine, opts.secretKey);
+  return db;
 }
 
 /** A kysely handle on one SQLite file with msnd's pragmas; no migration. */
