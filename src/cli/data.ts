@@ -65,11 +65,14 @@ export function importCommand(): Command {
       }
       const secretKey = loadSecretKey({ dataDir: options.data });
       const keySource = fromEnv ? SECRET_KEY_ENV : keyFile;
+      const store = await openStoreDatabase({ dataDir: options.data, url: options.store });
       const input = file === undefined ? process.stdin : createReadStream(file);
       const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-      const store = await openStoreDatabase({ dataDir: options.data, url: options.store });
+      // Taken at once: readline drops the lines it reads before an iterator exists (import awaits
+      // the store before its first line); the iterator holds them, pausing the input when too many wait.
+      const iterator = lines[Symbol.asyncIterator]();
       try {
-        const summary = await importStore(store, lines, { secretKey, keySource });
+        const summary = await importStore(store, { [Symbol.asyncIterator]: () => iterator }, { secretKey, keySource });
         console.log(`imported ${summary.rows} rows (${summary.accounts} accounts)`);
       } catch (error) {
         if (error instanceof ImportError) throw new Error(`import failed, nothing imported: ${error.message}`);
