@@ -323,9 +323,21 @@ describe('msnd backup', () => {
       // Three users ADD to their FL, each change acknowledged after its commit.
       const acknowledged: { owner: string; added: string }[] = [];
       let stop = false;
+      // Closed while the backup process starts, so that the changes before it are still in the WAL
+      // (a file copy of msnd.sqlite would miss them); opened when the backup begins.
+      let gate: Promise<void> | undefined;
+      let openGate = () => {};
+      let parked = 0;
+      let onParked = () => {};
       const writer = Promise.all(
         clients.map(async (client, o) => {
           for (const added of targets) {
+            while (gate) {
+              parked += 1;
+              onParked();
+              await gate;
+              parked -= 1;
+            }
             if (stop) return;
             await client.add('FL', added, 't');
             acknowledged.push({ owner: `${owners[o]}@example.com`, added });
@@ -334,16 +346,33 @@ describe('msnd backup', () => {
       );
       // Some changes first, then the backup while the writers go on.
       while (acknowledged.length < 40) await Promise.race([writer, new Promise((r) => setImmediate(r))]);
+      gate = new Promise<void>((resolve) => {
+        openGate = () => {
+          gate = undefined;
+          resolve();
+        };
+      });
+      // Every ADD in flight is answered before the backup starts: each writer waits at the gate.
+      await new Promise<void>((resolve) => {
+        onParked = () => {
+          if (parked === clients.length) resolve();
+        };
+        onParked();
+      });
       const before = [...acknowledged];
       const out = freshDir('copy');
       const backup = spawn(process.execPath, [BIN, 'backup', '--data', dataDir, out]);
       let stdout = '';
       let stderr = '';
       backup.stdout.on('data', (c) => (stdout += c));
-      backup.stderr.on('data', (c) => (stderr += c));
+      backup.stderr.on('data', (c) => {
+        stderr += c;
+        if (stderr.includes('backing up')) openGate();
+      });
       const [code] = (await once(backup, 'exit')) as [number | null];
       const duringBackup = acknowledged.length - before.length;
       stop = true;
+      openGate();
       await writer;
       assert.equal(code, 0, stderr);
       assert.match(stdout, /backed up .*msnd\.sqlite to .*copy-\d+\/msnd\.sqlite/);

@@ -21,6 +21,7 @@ export function backupCommand(): Command {
     .argument('<out>', 'directory to write the copy to (OUT/msnd.sqlite)')
     .addOption(dataOption())
     .action(async (out: string, options: { data: string }) => {
+      console.error(`backing up ${join(options.data, 'msnd.sqlite')}`);
       const result = await backupSqlite(options.data, out);
       console.log(`backed up ${result.source} to ${result.copy} (${result.pages} pages)`);
       console.log(
