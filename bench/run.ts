@@ -1,5 +1,5 @@
 // msnd benchmarks: `npm run bench` (full) or `npm run bench -- --quick` (under two minutes).
-//   --only logins,relay,idle,fanout,lists   run some scenarios
+//   --only logins,relay,idle,fanout,lists,user-import   run some scenarios
 //   --store postgres://…                   list changes on PostgreSQL too (a schema of its own, dropped after)
 //   --profile                              msnd runs under --cpu-prof; a summary of each profile is printed
 //   --heap                                 the idle scenario diffs heap snapshots of msnd: what a session holds
@@ -22,8 +22,9 @@ import { idle } from './scenarios/idle.ts';
 import { listChanges } from './scenarios/lists.ts';
 import { logins } from './scenarios/logins.ts';
 import { relay } from './scenarios/relay.ts';
+import { userImport } from './scenarios/user-import.ts';
 
-const SCENARIOS: Scenario[] = [logins, relay, idle, fanout, listChanges];
+const SCENARIOS: Scenario[] = [logins, relay, idle, fanout, listChanges, userImport];
 const GENERATORS = 4;
 const LOADGEN = new URL('./loadgen.ts', import.meta.url).pathname;
 

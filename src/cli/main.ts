@@ -3,6 +3,7 @@ import { checkStoreUrl } from '../store/open.ts';
 import { alertCommands } from './alerts.ts';
 import { chatCommand } from './chat.ts';
 import { configCommands } from './config.ts';
+import { backupCommand, exportCommand, importCommand } from './data.ts';
 import { serveCommand } from './serve.ts';
 import { userCommands } from './users.ts';
 
@@ -51,6 +52,9 @@ export function buildProgram(): Command {
   program.addCommand(userCommands());
   program.addCommand(alertCommands());
   program.addCommand(chatCommand());
+  program.addCommand(backupCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(importCommand());
   return program;
 }
 

@@ -3,6 +3,7 @@ import { AccountExistsError, type Store } from '../core/store.ts';
 import { acceptEncoded, canonicalEncode, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
 import { openStore } from '../store/open.ts';
 import { dataOption, initOption, storeOption } from './main.ts';
+import { userImportCommand } from './user-import.ts';
 
 interface StoreOptions {
   data: string;
@@ -19,7 +20,7 @@ async function withStore<T>(options: StoreOptions, work: (store: Store) => Promi
   }
 }
 
-function checkedHandle(handle: string): string {
+export function checkedHandle(handle: string): string {
   if (!isValidHandle(handle)) throw new Error(`"${handle}" is not a valid handle (an e-mail address like you@example.com)`);
   return normalizeHandle(handle);
 }
@@ -29,7 +30,7 @@ function checkedPassword(password: string | undefined): string {
   return password;
 }
 
-function friendlyNameFor(name: string | undefined, handle: string): string {
+export function friendlyNameFor(name: string | undefined, handle: string): string {
   const encoded = canonicalEncode(name ?? handle);
   const check = acceptEncoded(encoded, NAME_MAX_BYTES);
   if (!check.ok) throw new Error(`the name is ${check.reason === 'too-long' ? 'too long' : 'not allowed'}`);
@@ -97,5 +98,6 @@ export function userCommands(): Command {
         console.log(`${a.handle}\t${percentDecode(a.friendlyName).toString('utf8')}\t${a.verified ? 'verified' : 'unverified'}`);
       }
     });
+  user.addCommand(userImportCommand());
   return user;
 }

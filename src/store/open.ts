@@ -1,8 +1,10 @@
 import type { Store } from '../core/store.ts';
-import type { StatementTimer } from './engine.ts';
-import { openPostgresStore } from './postgres.ts';
+import type { Kysely } from 'kysely';
+import type { Engine, StatementTimer } from './engine.ts';
+import { openPostgresDatabase, openPostgresStore, postgresEngine } from './postgres.ts';
+import type { Database } from './schema.ts';
 import { SecretKeySource } from './secrets.ts';
-import { openSqliteStore } from './sqlite.ts';
+import { openSqliteDatabase, openSqliteStore, sqliteEngine } from './sqlite.ts';
 
 export { DataDirError } from './data-dir.ts';
 export { NoStoreError, SchemaTooNewError } from './migrations.ts';
@@ -38,6 +40,30 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     ...(opts.pgSchema !== undefined && { schema: opts.pgSchema }),
     ...(opts.onStatement && { onStatement: opts.onStatement }),
   });
+}
+
+/** The store's tables without the Store interface (export, import, bulk creation); no key needed. */
+export interface StoreDatabase {
+  db: Kysely<Database>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the store's database; `mustExist` refuses a store that does not exist yet (NoStoreError). */
+export async function openStoreDatabase(opts: Omit<OpenStoreOptions, 'secretKey'> & { mustExist?: boolean }): Promise<StoreDatabase> {
+  const url = opts.url ?? '';
+  const create = !(opts.mustExist ?? false);
+  let db: Kysely<Database>;
+  let engine: Engine;
+  if (url === '') {
+    db = await openSqliteDatabase({ dataDir: opts.dataDir, create });
+    engine = sqliteEngine;
+  } else {
+    checkStoreUrl(url);
+    db = await openPostgresDatabase({ url, create, ...(opts.pgSchema !== undefined && { schema: opts.pgSchema }) });
+    engine = postgresEngine;
+  }
+  return { db, engine, close: () => db.destroy() };
 }
 
 /**

@@ -54,6 +54,18 @@ export interface PostgresStoreOptions {
 }
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
+  const db = await openPostgresDatabase(opts);
+  try {
+    const key = await checkStoreKey(db, opts.secretKey);
+    return new KyselyStore(db, postgresEngine, key);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}
+
+/** A migrated kysely handle on the store (what openPostgresStore wraps, without the key check). */
+export async function openPostgresDatabase(opts: Omit<PostgresStoreOptions, 'secretKey'>): Promise<Kysely<Database>> {
   const schema = opts.schema === undefined ? undefined : checkedSchemaName(opts.schema);
   const pool = new pg.Pool({
     connectionString: opts.url,
@@ -75,8 +87,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
       await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     }
     await migrateToLatest(db, postgresEngine);
-    const key = await checkStoreKey(db, opts.secretKey);
-    return new KyselyStore(db, postgresEngine, key);
+    return db;
   } catch (err) {
     await db.destroy();
     throw err;

@@ -49,6 +49,22 @@ export async function openSqliteStore(opts: {
   create?: boolean;
   onStatement?: StatementTimer;
 }): Promise<Store> {
+  const db = await openSqliteDatabase(opts);
+  try {
+    const key = await checkStoreKey(db, opts.secretKey);
+    return new KyselyStore(db, sqliteEngine, key);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}
+
+/** A migrated kysely handle on `<dataDir>/msnd.sqlite` (what openSqliteStore wraps, without the key check). */
+export async function openSqliteDatabase(opts: {
+  dataDir: string;
+  create?: boolean;
+  onStatement?: StatementTimer;
+}): Promise<Kysely<Database>> {
   const file = join(opts.dataDir, SQLITE_FILE);
   const create = opts.create ?? true;
   if (create) makeDataDir(opts.dataDir);
@@ -62,8 +78,7 @@ export async function openSqliteStore(opts: {
   try {
     if (!create && (await readSchemaVersion(db, sqliteEngine)) === 0) throw new NoStoreError(opts.dataDir);
     await migrateToLatest(db, sqliteEngine);
-    const key = await checkStoreKey(db, opts.secretKey);
-    return new KyselyStore(db, sqliteEngine, key);
+    return db;
   } catch (err) {
     await db.destroy();
     throw err;
