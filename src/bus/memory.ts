@@ -107,6 +107,11 @@ export class MemoryRoutes implements Routes {
     return this.local.has(handle);
   }
 
+  async end(handle: string): Promise<boolean> {
+    const session = this.local.get(handle);
+    return session ? this.local.kick(handle, session.sessionId) : false;
+  }
+
   async onlineCount(): Promise<number> {
     return this.local.size;
   }

@@ -134,6 +134,11 @@ export interface Routes {
   page(handle: string, page: IncomingPage): Promise<boolean>;
   /** Whether the user has a current NS session right now. */
   isSignedIn(handle: string): Promise<boolean>;
+  /**
+   * Ends the user's current NS session wherever it is (`OUT OTH`: MSNP5 has no other reason for an
+   * end the server decides, MSNP5.md 9.26); resolves once it has signed out. False when there was none.
+   */
+  end(handle: string): Promise<boolean>;
   /** Handles with a current session. */
   onlineCount(): Promise<number>;
   /** Every current session on this node (for shutdown). */

@@ -91,6 +91,8 @@ export const SETTING_DOCS: Record<string, string> = {
   'limits.webFormMaxAgeMs': 'A URL auto-login form older than this signs nobody in.',
   'limits.webSessionMs': 'How long a browser stays signed in to the web pages.',
   'limits.verifyLinkMs': 'How long a sign-up’s e-mail verification link works.',
+  'limits.resetLinkMs': 'How long a password-reset link (web page /forgot) works.',
+  'limits.webResetMails': 'Password-reset e-mails per remote address, and per account, within resetLinkMs.',
   'limits.webSignups': 'Sign-ups per remote address and window on the web’s sign-up page.',
   'limits.webSignupWindowMs': 'The window of webSignups.',
   'limits.nodeHeartbeatMs': 'Cluster: how often each node says it is alive and looks for nodes that stopped (--node-heartbeat-ms).',

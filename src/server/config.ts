@@ -174,6 +174,10 @@ export const serverConfigSchema = z
         webSessionMs: positiveMs.default(3_600_000),
         /** How long a sign-up's e-mail verification link works. */
         verifyLinkMs: positiveMs.default(7 * 24 * 3_600_000),
+        /** How long a password-reset link (web page /forgot) works. */
+        resetLinkMs: positiveMs.default(3_600_000),
+        /** Password-reset e-mails per remote address, and per account, within resetLinkMs. */
+        webResetMails: z.number().int().positive().default(5),
         /** Sign-ups per remote address and window on the web's sign-up page. */
         webSignups: z.number().int().positive().default(10),
         webSignupWindowMs: positiveMs.default(3_600_000),

@@ -99,6 +99,21 @@ function webSettings(config: ServerConfig, baseUrl: () => string, dispatchAddres
     get verifyLinkMs() {
       return config.limits.verifyLinkMs;
     },
+    get resetLinkMs() {
+      return config.limits.resetLinkMs;
+    },
+    get resetMails() {
+      return config.limits.webResetMails;
+    },
+    get failedLogins() {
+      const { limits } = config;
+      return {
+        perAddress: limits.failedLoginsPerAddress,
+        perAccount: limits.failedLoginsPerAccount,
+        perAddressAndAccount: limits.failedLoginsPerAddressAndAccount,
+        windowMs: limits.failedLoginWindowMs,
+      };
+    },
     // The sign-up limiter reads these two once, at start (live-settings.ts RESTART_SETTINGS).
     get signupsPerAddress() {
       return config.limits.webSignups;

@@ -14,6 +14,9 @@ import { mobileRoutes } from './routes/mobile.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { signinRoutes } from './routes/signin.ts';
 import { signupRoutes } from './routes/signup.ts';
+import { memberRoutes } from './routes/members.ts';
+import { resetRoutes } from './routes/reset.ts';
+import { isCsrfFailure, registerSecurity } from './security.ts';
 
 /** Forms are small; anything bigger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -31,10 +34,15 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   await app.register(cookie, { secret: deps.keys.cookie.toString('base64') });
   await app.register(formbody);
+  await registerSecurity(app, deps);
   app.setNotFoundHandler(async (_request, reply) =>
     reply.code(404).type('text/html').send(page('Page not found', html`<p>There is no such page. <a href="/">Home</a></p>`)),
   );
-  app.setErrorHandler(async (error: { statusCode?: number }, request, reply) => {
+  app.setErrorHandler(async (error: { statusCode?: number; code?: string }, request, reply) => {
+    if (isCsrfFailure(error)) {
+      const body = html`<p>This form has expired. Please <a href="${request.url}">open it again</a> and send it once more.</p>`;
+      return reply.code(403).type('text/html').send(page('Form expired', body));
+    }
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) deps.log.error({ err: error, path: request.routeOptions.url }, 'web request failed');
     return reply.code(status).type('text/html').send(page('Something went wrong', html`<p>The request could not be handled.</p>`));
@@ -47,6 +55,8 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     mailRoutes,
     partnerRoutes,
     signupRoutes,
+    memberRoutes,
+    resetRoutes,
     downloadRoutes,
     adminRoutes,
     healthRoutes,

@@ -1,5 +1,6 @@
-// The browser's sign-in: a signed, HttpOnly cookie naming the account and when it signed in, and a
-// per-session form token that every signed-in form carries (CSRF).
+// The browser's sign-in: a signed, HttpOnly cookie naming the account, when it signed in and a stamp
+// of its password, and a per-session form token that every signed-in form carries (CSRF). A new
+// password changes the stamp: every browser signed in with the old one is signed out.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../core/types.ts';
 import type { WebDeps } from './deps.ts';
@@ -7,6 +8,7 @@ import { html, page } from './html.ts';
 import { hmac, sameText } from './keys.ts';
 
 export const SESSION_COOKIE = 'msnd_web';
+export const SIGNIN_PATH = '/signin';
 
 /** A signed-in browser: the account, and the token its forms must carry. */
 export interface Member {
@@ -14,8 +16,10 @@ export interface Member {
   formToken: string;
 }
 
-export function signInBrowser(deps: WebDeps, reply: FastifyReply, accountId: number): void {
-  const value = `${accountId}.${Math.floor(deps.now() / 1000)}`;
+/** Signs the browser in to the account (with its password as it is now); returns the new session's form token. */
+export async function signInBrowser(deps: WebDeps, reply: FastifyReply, account: Pick<Account, 'id' | 'handle'>): Promise<string> {
+  const secret = (await deps.store.secretOf(account.handle)) ?? '';
+  const value = `${account.id}.${Math.floor(deps.now() / 1000)}.${passwordStamp(deps, account.id, secret)}`;
   reply.setCookie(SESSION_COOKIE, value, {
     signed: true,
     httpOnly: true,
@@ -24,34 +28,53 @@ export function signInBrowser(deps: WebDeps, reply: FastifyReply, accountId: num
     secure: deps.settings.baseUrl.startsWith('https:'),
     maxAge: Math.floor(deps.settings.sessionMs / 1000),
   });
+  return hmac(deps.keys.form, value);
 }
 
 export function signOutBrowser(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/' });
 }
 
-/** The signed-in member of this request, if its cookie is genuine, unexpired and the account exists. */
+/** A short keyed digest of the account's password: it names no password, but changes with it. */
+function passwordStamp(deps: WebDeps, accountId: number, secret: string): string {
+  return hmac(deps.keys.form, `session\n${accountId}\n${secret}`).slice(0, 22);
+}
+
+/**
+ * The signed-in member of this request, if its cookie is genuine, unexpired, the account exists and
+ * its password is still the one the browser signed in with.
+ */
 export async function memberOf(deps: WebDeps, request: FastifyRequest): Promise<Member | undefined> {
   const raw = request.cookies[SESSION_COOKIE];
   if (!raw) return undefined;
   const unsigned = request.unsignCookie(raw);
-  const match = unsigned.valid && unsigned.value ? /^(\d{1,12})\.(\d{1,12})$/.exec(unsigned.value) : null;
+  const match = unsigned.valid && unsigned.value ? /^(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(unsigned.value) : null;
   if (!match) return undefined;
   const signedInAt = Number(match[2]) * 1000;
   if (deps.now() - signedInAt > deps.settings.sessionMs) return undefined;
   const account = await deps.store.transaction((tx) => tx.accountById(Number(match[1])));
-  return account && { account, formToken: hmac(deps.keys.form, unsigned.value!) };
+  if (!account) return undefined;
+  const secret = (await deps.store.secretOf(account.handle)) ?? '';
+  if (!sameText(match[3]!, passwordStamp(deps, account.id, secret))) return undefined;
+  return { account, formToken: hmac(deps.keys.form, unsigned.value!) };
 }
 
 /** The member, or undefined after answering 401 with a page that says how to sign in. */
 export async function requireMember(deps: WebDeps, request: FastifyRequest, reply: FastifyReply): Promise<Member | undefined> {
   const member = await memberOf(deps, request);
   if (member) return member;
-  const body = html`<p>Please open this page from MSN Messenger (for example <b>Tools, Options</b> or the
+  const next = request.method === 'GET' ? request.url : '/';
+  const body = html`<p>Please <a href="${signinLink(next)}" id="signin">sign in</a> with your e-mail address and
+Messenger password, or open this page from MSN Messenger (for example <b>Tools, Options</b> or the
 <b>Mobile</b> menu): Messenger signs you in to these pages automatically.</p>
 <p><a href="/">Home</a></p>`;
   await reply.code(401).type('text/html').send(page('Sign-in required', body));
   return undefined;
+}
+
+/** The sign-in page, coming back to `next` (a path of this server) afterwards. */
+export function signinLink(next: string): string {
+  return next === '/' ? SIGNIN_PATH : `${SIGNIN_PATH}?${new URLSearchParams({ next })}`;
 }
 
 /** True when a POSTed form carries this member's form token. */

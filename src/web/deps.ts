@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { FailedLoginLimits } from '../core/accounts.ts';
 import type { Bus } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
 import type { PartnerService } from '../core/web-pages.ts';
@@ -22,6 +23,12 @@ export interface WebSettings {
   sessionMs: number;
   /** Lifetime of an e-mail verification link. */
   verifyLinkMs: number;
+  /** Lifetime of a password-reset link. */
+  resetLinkMs: number;
+  /** Password-reset e-mails per remote address, and per account, within resetLinkMs. */
+  resetMails: number;
+  /** Failed sign-ins on /signin, counted with the failed MSNP logins (the same lockout). */
+  failedLogins: FailedLoginLimits;
   /** Sign-ups allowed per remote address within signupWindowMs. */
   signupsPerAddress: number;
   signupWindowMs: number;

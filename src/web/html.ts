@@ -33,6 +33,19 @@ export function html(strings: TemplateStringsArray, ...values: Interpolated[]): 
   return new Html(markup);
 }
 
+/** The one stylesheet of every page: a file of its own, so the content security policy needs no inline style. */
+export const STYLESHEET_PATH = '/msnd.css';
+export const STYLESHEET = `body { font-family: Verdana, Arial, sans-serif; font-size: 13px; background: #ffffff; color: #000000; margin: 0; }
+.bar { background: #336699; color: #ffffff; padding: 6px 12px; font-weight: bold; }
+.bar a { color: #ffffff; }
+.content { padding: 12px; max-width: 560px; }
+h1 { font-size: 18px; color: #336699; }
+table.form td { padding: 3px 6px 3px 0; vertical-align: middle; }
+.ok { color: #006600; font-weight: bold; }
+.error { color: #cc0000; font-weight: bold; }
+.small { font-size: 11px; color: #666666; }
+`;
+
 export interface PageOptions {
   /** Handle of the signed-in member, shown in the header with a sign-out link. */
   signedIn?: string;
@@ -48,17 +61,7 @@ export function page(title: string, body: Html, options: PageOptions = {}): stri
 <head>
 <meta charset="utf-8">
 <title>${title} - MSN Messenger Service</title>
-<style>
-body { font-family: Verdana, Arial, sans-serif; font-size: 13px; background: #ffffff; color: #000000; margin: 0; }
-.bar { background: #336699; color: #ffffff; padding: 6px 12px; font-weight: bold; }
-.bar a { color: #ffffff; }
-.content { padding: 12px; max-width: 560px; }
-h1 { font-size: 18px; color: #336699; }
-table.form td { padding: 3px 6px 3px 0; vertical-align: middle; }
-.ok { color: #006600; font-weight: bold; }
-.error { color: #cc0000; font-weight: bold; }
-.small { font-size: 11px; color: #666666; }
-</style>
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>
 <body>
 <div class="bar">MSN Messenger Service${

@@ -131,6 +131,21 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         assert.equal(first.events.length, 0);
       }));
 
+    test('end kicks the current session with OTH on whichever node it is; without one it is false', () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        assert.equal(await b.routes.end(handle), false);
+        const alice = session();
+        await a.routes.attach(handle, alice);
+        assert.equal(await b.routes.end(handle), true);
+        assert.equal(alice.kicked, 'OTH');
+        assert.equal(alice.keptPresence, false);
+        const again = session();
+        await b.routes.attach(handle, again);
+        assert.equal(await b.routes.end(handle), true);
+        assert.equal(again.kicked, 'OTH');
+      }));
+
     test('ring and page reach the session wherever it is and return its answer; offline is false', () =>
       withNodes(async (a, b) => {
         const { handle, session } = fresh();

@@ -75,6 +75,13 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     return this.local.has(handle) || (await this.route(handle)) !== undefined;
   }
 
+  async end(handle: string): Promise<boolean> {
+    const here = this.local.get(handle);
+    if (here) return this.local.kick(handle, here.sessionId);
+    const route = await this.route(handle);
+    return route ? this.messages.request(route.node, handle, { kind: 'kick', sessionId: route.sessionId }) : false;
+  }
+
   /** The users of the nodes alive now: a node that died without signing its users out counts no more. */
   async onlineCount(): Promise<number> {
     let count = 0;

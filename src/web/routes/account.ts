@@ -5,7 +5,7 @@ import { DEFAULT_PROFILE, type Profile } from '../../core/types.ts';
 import { SERVICE_PAGES } from '../../core/web-pages.ts';
 import { isDirectoryValue } from '../../protocol/directory.ts';
 import { isValidHandle, percentDecode } from '../../protocol/names.ts';
-import { formTokenMatches, requireMember, type Member } from '../browser.ts';
+import { formTokenMatches, requireMember, signInBrowser, type Member } from '../browser.ts';
 import type { WebDeps } from '../deps.ts';
 import { EXPIRED_FORM, formFields, isPlainText, passwordProblem, sendPage, type Fields, type Notice } from '../forms.ts';
 import { checkbox, html, input, row, type Html } from '../html.ts';
@@ -66,8 +66,10 @@ async function changePassword(deps: WebDeps, reply: FastifyReply, member: Member
   const problem = passwordProblem(fields.new ?? '', fields.confirm ?? '');
   if (problem) return fail(problem);
   await deps.store.setSecret(handle, fields.new!);
+  // The new password signs out every other browser; this one stays signed in with a new cookie.
+  const renewed = { ...member, formToken: await signInBrowser(deps, reply, member.account) };
   deps.log.info({ web: 'password', handle }, 'password changed');
-  return showPassword(reply, member, 200, { kind: 'ok', text: 'Your password has been changed. Use it the next time you sign in.' });
+  return showPassword(reply, renewed, 200, { kind: 'ok', text: 'Your password has been changed. Use it the next time you sign in.' });
 }
 
 // ---- PERSON: the fields of the profile message (MSNP5.md 8.1, 12.1) -----------------------------

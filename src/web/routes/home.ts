@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { DOWNLOAD_PATH, SERVICE_PAGES } from '../../core/web-pages.ts';
-import { memberOf, signOutBrowser } from '../browser.ts';
+import type { Account } from '../../core/types.ts';
+import { percentDecode } from '../../protocol/names.ts';
+import { memberOf, SIGNIN_PATH, signOutBrowser } from '../browser.ts';
 import type { WebDeps } from '../deps.ts';
 import { sendPage } from '../forms.ts';
 import { html } from '../html.ts';
+import { DELETE_PATH, FORGOT_PATH } from './members.ts';
 
 /** The home page (what a signed-in member can do here) and sign-out. */
 export function homeRoutes(app: FastifyInstance, deps: WebDeps): void {
@@ -11,7 +14,7 @@ export function homeRoutes(app: FastifyInstance, deps: WebDeps): void {
     const member = await memberOf(deps, request);
     if (!member) return sendPage(reply, 200, 'Welcome', welcome());
     const mail = deps.settings.webmail ? html`<li><a href="${SERVICE_PAGES.INBOX}">Inbox</a></li>` : '';
-    const body = html`<p>Welcome, ${member.account.handle}.</p>
+    const body = html`<p id="greeting">Welcome, ${friendlyName(member.account)}!</p>
 <ul>
 <li><a href="${SERVICE_PAGES.PASSWORD}">Change your password</a></li>
 <li><a href="${SERVICE_PAGES.PERSON}">Your account details</a></li>
@@ -20,6 +23,7 @@ export function homeRoutes(app: FastifyInstance, deps: WebDeps): void {
 <li><a href="${SERVICE_PAGES.CHGMOB}">Phone numbers and mobile settings</a></li>
 ${mail}
 <li><a href="/member/${member.account.id}">Your public profile</a></li>
+<li><a href="${DELETE_PATH}">Delete your account</a></li>
 </ul>`;
     return sendPage(reply, 200, 'Your account', body, { signedIn: member.account.handle });
   });
@@ -33,6 +37,13 @@ ${mail}
 function welcome() {
   return html`<p>This is the web side of an MSN Messenger service. MSN Messenger signs you in to
 these pages by itself when you open them from its menus.</p>
+<p>Have an account? <a href="${SIGNIN_PATH}" id="signin">Sign in</a> with your e-mail address and
+Messenger password (<a href="${FORGOT_PATH}">forgot it?</a>).</p>
 <p>No account yet? <a href="/signup">Sign up</a> with your e-mail address.</p>
 <p>New to Messenger? <a href="${DOWNLOAD_PATH}">Get MSN Messenger</a> and point it at this server.</p>`;
+}
+
+/** The member's friendly name as people read it (names are kept %-encoded, MSNP5.md 3.4). */
+function friendlyName(account: Account): string {
+  return percentDecode(account.friendlyName).toString('utf8');
 }

@@ -22,7 +22,7 @@ async function autoLogin(deps: WebDeps, request: FastifyRequest, reply: FastifyR
 again and open the page from its menu once more.</p>`;
     return sendPage(reply, 403, 'Sign-in failed', body);
   }
-  signInBrowser(deps, reply, check.accountId);
+  await signInBrowser(deps, reply, { id: check.accountId, handle: check.handle });
   deps.log.info({ web: 'md5auth', handle: check.handle }, 'web sign-in');
   return reply.redirect(redirectTarget(form, deps.settings.baseUrl, deps.settings.webmail), 302);
 }
