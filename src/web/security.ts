@@ -21,6 +21,9 @@ export async function registerSecurity(app: FastifyInstance, deps: WebDeps): Pro
       directives: {
         defaultSrc: ["'none'"],
         styleSrc: ["'self'"],
+        // msnd's own script files and WebSockets only (the web Messenger); nothing inline, nothing foreign.
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
         imgSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
