@@ -15,12 +15,15 @@ export async function endLiveSessions(deps: WebDeps, handle: string): Promise<vo
 
 /**
  * Deletes the member's account with the effect of `msnd user del` (the store's deleteAccount:
- * the account and every list entry naming it), after its live session has ended, so that its
- * watchers see it go offline first. One place to call the admin module's deletion from instead.
+ * the account and every list entry naming it). The live session ends first, so that its watchers
+ * see it go offline, and once more after, in case a sign-in raced the deletion. The one place to
+ * call the admin module's deletion from instead.
  */
 export async function deleteMemberAccount(deps: WebDeps, handle: string): Promise<boolean> {
   await endLiveSessions(deps, handle);
-  return deps.store.deleteAccount(handle);
+  const deleted = await deps.store.deleteAccount(handle);
+  await endLiveSessions(deps, handle);
+  return deleted;
 }
 
 export type PasswordCheck = { ok: true; account: Account } | { ok: false; lockedOut: boolean };
