@@ -9,6 +9,7 @@ import type { WebDeps } from '../deps.ts';
 import { formFields, passwordProblem, sendPage, type Fields } from '../forms.ts';
 import { html, input, row } from '../html.ts';
 import { readLink, signLink } from '../keys.ts';
+import { FORGOT_PATH } from './members.ts';
 
 const VERIFY_PURPOSE = 'verify';
 
@@ -116,7 +117,7 @@ async function remindExisting(deps: WebDeps, handle: string): Promise<void> {
   await deps.sendMail({
     to: handle,
     subject: 'You already have an MSN Messenger account',
-    text: `Someone tried to sign up with ${handle}, which already has an account.\nIf it was you, sign in with MSN Messenger; if you forgot the password, ask the operator.\n`,
+    text: `Someone tried to sign up with ${handle}, which already has an account.\nIf it was you, sign in with MSN Messenger; if you forgot the password, choose a new one here:\n\n${webUrl(deps.settings.baseUrl, FORGOT_PATH)}\n`,
   });
 }
 
