@@ -195,7 +195,7 @@ describe('msnd serve --config', () => {
         timeout: 30_000,
       });
       assert.equal(result.status, 1, result.stderr);
-      assert.match(result.stderr, /^msnd: invalid settings:\n {2}logLevel: Invalid option: /);
+      assert.match(result.stderr, /^msnd \S+ on Node \S+\nmsnd: invalid settings:\n {2}logLevel: Invalid option: /);
       assert.match(result.stderr, levels);
       assert.ok(result.stderr.includes(`(from ${source})`), result.stderr);
     }

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { AlertError, sendAlert } from '../core/alerts.ts';
 import { openStore } from '../store/open.ts';
-import { dataOption, initOption, storeOption } from './main.ts';
+import { dataOption, initOption, storeOption } from './options.ts';
 
 interface AlertOptions {
   to?: string[];

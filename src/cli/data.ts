@@ -8,7 +8,7 @@ import { backupSqlite } from '../store/backup.ts';
 import { loadSecretKey, openStoreDatabase } from '../store/open.ts';
 import { SECRET_KEY_ENV, SECRET_KEY_FILE } from '../store/secrets.ts';
 import { exportStore, ImportError, importStore } from '../store/transfer.ts';
-import { dataOption, storeOption } from './main.ts';
+import { dataOption, storeOption } from './options.ts';
 
 interface StoreOptions {
   data: string;

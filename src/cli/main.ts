@@ -1,66 +1,37 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkStoreUrl } from '../store/open.ts';
-import { alertCommands } from './alerts.ts';
-import { chatCommand } from './chat.ts';
-import { configCommands } from './config.ts';
-import { backupCommand, exportCommand, importCommand } from './data.ts';
-import { serveCommand } from './serve.ts';
-import { userCommands } from './users.ts';
+import { Command } from 'commander';
+import { MSND_VERSION } from '../server/version.ts';
 
-export function parsePort(value: string): number {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('not a port number (0-65535)');
-  return Number(value);
-}
+/**
+ * Each command's module, loaded only when needed: `msnd chat` or `msnd user …` need not load the
+ * web server, the metrics or the database drivers of the others (start-up time, see README).
+ */
+const COMMANDS: Record<string, () => Promise<Command[]>> = {
+  serve: async () => [(await import('./serve.ts')).serveCommand()],
+  config: async () => [(await import('./config.ts')).configCommands()],
+  user: async () => [(await import('./users.ts')).userCommands()],
+  alert: async () => [(await import('./alerts.ts')).alertCommands()],
+  chat: async () => [(await import('./chat.ts')).chatCommand()],
+  backup: async () => [(await import('./data.ts')).backupCommand()],
+  export: async () => [(await import('./data.ts')).exportCommand()],
+  import: async () => [(await import('./data.ts')).importCommand()],
+};
 
-export function parseCount(value: string): number {
-  if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new InvalidArgumentError('not a positive whole number');
-  return Number(value);
-}
-
-/** `--data DIR`, shared by every command (MSND_DATA). */
-export function dataOption(): Option {
-  return new Option('--data <dir>', 'data directory (SQLite store, key file)').env('MSND_DATA').default('./data');
-}
-
-/** `--store URL`: a postgres:// URL puts accounts and lists in PostgreSQL instead of SQLite. */
-export function storeOption(): Option {
-  return new Option('--store <url>', 'postgres:// URL of a PostgreSQL store (default: SQLite in --data)')
-    .env('MSND_STORE')
-    .argParser((value: string) => {
-      if (value === '') return value;
-      try {
-        checkStoreUrl(value);
-      } catch (error) {
-        throw new InvalidArgumentError((error as Error).message);
-      }
-      return value;
-    });
-}
-
-/** `--init`: the commands other than `serve` open only an existing store unless told to create one. */
-export function initOption(): Option {
-  return new Option('--init', 'create the store (and key) if the data directory has none');
-}
-
-export function buildProgram(): Command {
+/** The program with the commands that `first` (the first argument) needs: its own, none, or all (help). */
+export async function buildProgram(first?: string): Promise<Command> {
   const program = new Command('msnd')
     .description('An MSN Messenger service of the MSNP5 era (Messenger 3.x-4.x)')
+    .version(MSND_VERSION, '-V, --version', 'print the version of msnd')
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(serveCommand());
-  program.addCommand(configCommands());
-  program.addCommand(userCommands());
-  program.addCommand(alertCommands());
-  program.addCommand(chatCommand());
-  program.addCommand(backupCommand());
-  program.addCommand(exportCommand());
-  program.addCommand(importCommand());
+  const names =
+    first === '-V' || first === '--version' ? [] : first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+  for (const name of names) for (const command of await COMMANDS[name]!()) program.addCommand(command);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv[2]);
     await program.parseAsync(argv);
   } catch (error) {
     const code = (error as { exitCode?: number }).exitCode;

@@ -10,9 +10,10 @@ import type { ReloadOutcome } from '../server/live-settings.ts';
 import { createLogger } from '../server/logger.ts';
 import { createMetrics } from '../server/metrics.ts';
 import { type RunningMsnd, startMsnd } from '../server/msnd.ts';
+import { MSND_VERSION } from '../server/version.ts';
 import { openStore, SecretKeySource } from '../store/open.ts';
 import { lockPostgresStore, lockSqliteStore, type ServeLock } from '../store/serve-lock.ts';
-import { parseCount, parsePort, storeOption } from './main.ts';
+import { parseCount, parsePort, storeOption } from './options.ts';
 
 /** Where each `serve` option goes in the settings (config.ts); flags without a place are not settings. */
 const SETTING_PATHS: Record<string, string[]> = {
@@ -234,6 +235,8 @@ async function openBus(url: string | undefined, prefix: string, limits: ServerCo
 }
 
 async function serve(sources: SettingsSources): Promise<void> {
+  // First, so that every report (a refused start too) says which msnd it came from.
+  console.error(`msnd ${MSND_VERSION} on Node ${process.version}`);
   const config = loadSettings(sources);
   const log = createLogger(config.logLevel, undefined, config.logTime);
   const storeUrl = config.store === '' ? undefined : config.store;

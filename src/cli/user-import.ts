@@ -6,7 +6,7 @@ import type { NewAccount } from '../core/store.ts';
 import { createAccountsBatch } from '../store/bulk-accounts.ts';
 import { checkStoreKey } from '../store/key-check.ts';
 import { openStoreDatabase, SecretKeySource } from '../store/open.ts';
-import { dataOption, initOption, storeOption } from './main.ts';
+import { dataOption, initOption, storeOption } from './options.ts';
 import { checkedHandle, friendlyNameFor } from './users.ts';
 
 /** Accounts per transaction. */

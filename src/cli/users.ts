@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { AccountExistsError, type Store } from '../core/store.ts';
 import { acceptEncoded, canonicalEncode, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
 import { openStore } from '../store/open.ts';
-import { dataOption, initOption, storeOption } from './main.ts';
+import { dataOption, initOption, storeOption } from './options.ts';
 import { userImportCommand } from './user-import.ts';
 
 interface StoreOptions {

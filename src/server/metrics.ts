@@ -1,9 +1,9 @@
 // msnd's Prometheus metrics (prom-client): one registry per running server, created here and
 // handed to the server's parts as the small interface below; core, store and web never see
 // prom-client (store gets a callback, web a `scrape` function).
-import { createRequire } from 'node:module';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoreBacklog } from '../core/store.ts';
+import { MSND_VERSION } from './version.ts';
 
 export type Role = 'ds' | 'ns' | 'sb';
 
@@ -50,10 +50,6 @@ export interface MsndMetrics extends ServerMetrics {
   scrape(): Promise<string>;
   readonly contentType: string;
 }
-
-const require = createRequire(import.meta.url);
-/** The package's version (build info, `msnd --version`). */
-export const MSND_VERSION: string = (require('../../package.json') as { version: string }).version;
 
 // The default process metrics (CPU, memory, event-loop lag, GC) are process-wide: one registry for
 // them, shared by every server of the process (tests start many), merged into each scrape.

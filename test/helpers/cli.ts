@@ -17,10 +17,10 @@ export interface Served {
   exit: Promise<number | null>;
 }
 
-/** Starts `msnd serve` on free ports and reads the ports it prints. */
-export function serve(dataDir: string, extra: string[] = []): Promise<Served> {
+/** Starts `msnd serve` on free ports and reads the ports it prints (`bin`: another msnd, e.g. an installed one). */
+export function serve(dataDir: string, extra: string[] = [], bin = BIN): Promise<Served> {
   const child = spawn(process.execPath, [
-    BIN,
+    bin,
     'serve',
     '--data',
     dataDir,

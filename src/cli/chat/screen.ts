@@ -96,9 +96,19 @@ export class TerminalIo extends ChatIo {
       completer: (line: string) => this.complete(line),
     });
     this.rl.on('line', (line) => this.receive(line));
-    this.rl.on('close', () => this.endOfInput());
+    this.rl.on('close', () => {
+      this.closed = true;
+      this.endOfInput();
+    });
     this.rl.on('SIGINT', () => this.rl.close());
     this.setConversation(undefined);
+  }
+
+  private closed = false;
+
+  /** Draws the prompt again, unless input is over (Node 24 throws on a prompt after close). */
+  private prompt(): void {
+    if (!this.closed) this.rl.prompt(true);
   }
 
   /** Clears the prompt line, prints, and draws the prompt again with what was being typed. */
@@ -106,16 +116,16 @@ export class TerminalIo extends ChatIo {
     cursorTo(process.stdout, 0);
     clearScreenDown(process.stdout);
     process.stdout.write(`${text}\n`);
-    this.rl.prompt(true);
+    this.prompt();
   }
 
   setConversation(handle: string | undefined): void {
     this.rl.setPrompt(handle === undefined ? '> ' : `[${handle}] `);
-    this.rl.prompt(true);
+    this.prompt();
   }
 
   override ready(): void {
-    this.rl.prompt(true);
+    this.prompt();
   }
 
   private complete(line: string): [string[], string] {
