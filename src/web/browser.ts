@@ -15,7 +15,8 @@ export interface Member {
 }
 
 export function signInBrowser(deps: WebDeps, reply: FastifyReply, accountId: number): void {
-  const value = `${accountId}.${Math.floor(deps.now() / 1000)}`;
+  // The sign-in time in ms, so that an operator's end of the account's sessions (Account.sessionsEndedAt) is exact.
+  const value = `${accountId}.${deps.now()}`;
   reply.setCookie(SESSION_COOKIE, value, {
     signed: true,
     httpOnly: true,
@@ -35,12 +36,15 @@ export async function memberOf(deps: WebDeps, request: FastifyRequest): Promise<
   const raw = request.cookies[SESSION_COOKIE];
   if (!raw) return undefined;
   const unsigned = request.unsignCookie(raw);
-  const match = unsigned.valid && unsigned.value ? /^(\d{1,12})\.(\d{1,12})$/.exec(unsigned.value) : null;
+  const match = unsigned.valid && unsigned.value ? /^(\d{1,12})\.(\d{1,13})$/.exec(unsigned.value) : null;
   if (!match) return undefined;
-  const signedInAt = Number(match[2]) * 1000;
+  // Cookies written before sign-in times were kept in ms hold seconds.
+  const signedInAt = match[2]!.length === 13 ? Number(match[2]) : Number(match[2]) * 1000;
   if (deps.now() - signedInAt > deps.settings.sessionMs) return undefined;
   const account = await deps.store.transaction((tx) => tx.accountById(Number(match[1])));
-  return account && { account, formToken: hmac(deps.keys.form, unsigned.value!) };
+  // A disabled account's browser sessions end, as do those an operator ended (core/admin.ts).
+  if (!account || account.disabled || signedInAt < account.sessionsEndedAt) return undefined;
+  return { account, formToken: hmac(deps.keys.form, unsigned.value!) };
 }
 
 /** The member, or undefined after answering 401 with a page that says how to sign in. */
