@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkStoreUrl } from '../store/open.ts';
+import { auditCommand, statusCommand } from './admin.ts';
 import { alertCommands } from './alerts.ts';
 import { chatCommand } from './chat.ts';
 import { configCommands } from './config.ts';
@@ -51,6 +52,8 @@ export function buildProgram(): Command {
   program.addCommand(configCommands());
   program.addCommand(userCommands());
   program.addCommand(alertCommands());
+  program.addCommand(statusCommand());
+  program.addCommand(auditCommand());
   program.addCommand(chatCommand());
   program.addCommand(backupCommand());
   program.addCommand(exportCommand());
