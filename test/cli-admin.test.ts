@@ -12,6 +12,7 @@ import { MsnClient } from '../src/client/client.ts';
 import { LoginError } from '../src/client/errors.ts';
 import { openStore } from '../src/store/open.ts';
 import { BIN, serve, type Served } from './helpers/cli.ts';
+import { dropKeys, testPrefix } from './helpers/redis.ts';
 
 /** Runs msnd without blocking this process (the test's clients keep reading meanwhile). */
 function msnd(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -226,5 +227,74 @@ describe('msnd user … while msnd serve runs', () => {
     const audit = await on(['audit']);
     assert.doesNotMatch(audit.stdout, /nobody|not-a-handle/);
     assert.doesNotMatch(audit.stdout, /rename\talice/);
+  });
+});
+
+const redisUrl = process.env.MSND_TEST_REDIS_URL;
+
+describe('msnd user kick and msnd status in cluster mode', { skip: redisUrl ? false : 'MSND_TEST_REDIS_URL is not set' }, () => {
+  const prefix = testPrefix('cli-admin');
+  let dataDir: string;
+  const nodes: Served[] = [];
+  const clients: MsnClient[] = [];
+  const on = (args: string[]) => msnd([...args, '--data', dataDir]);
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'msnd-admin-cluster-'));
+    const store = await openStore({ dataDir });
+    for (const name of ['alice', 'bob']) {
+      await store.createAccount({ handle: `${name}@example.com`, friendlyName: name, secret: `${name}pass`, verified: true });
+    }
+    await store.close();
+    for (let i = 0; i < 2; i++) nodes.push(await serve(dataDir, ['--bus', redisUrl!, '--bus-prefix', prefix, '--log-level', 'warn']));
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    for (const node of nodes) {
+      node.child.kill('SIGTERM');
+      await node.exit;
+    }
+    await rm(dataDir, { recursive: true, force: true });
+    await dropKeys(redisUrl!, prefix);
+  });
+
+  /** Signs in on this node's NS itself (its DS could refer the client to the other node). */
+  async function onNode(node: Served, name: string): Promise<MsnClient> {
+    const client = await MsnClient.login({
+      host: '127.0.0.1',
+      port: node.ports.ns,
+      viaDispatch: false,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
+      timeoutMs: 10_000,
+    });
+    clients.push(client);
+    await client.sync(0);
+    return client;
+  }
+
+  test('kick ends the session on the node that holds it; the watcher on the other node sees FLN; status lists both nodes', async () => {
+    const alice = await onNode(nodes[0]!, 'alice');
+    await alice.changeStatus('NLN');
+    const bob = await onNode(nodes[1]!, 'bob');
+    await bob.add('FL', 'alice@example.com', 'alice');
+    await bob.changeStatus('NLN');
+    assert.match((await bob.conn.next('ILN', 10_000)).line, /^ILN \d+ NLN alice@example\.com alice$/);
+
+    const shown = await on(['user', 'show', 'alice@example.com']);
+    const node = new RegExp(`^signed in now: yes, on node \\S+:${nodes[0]!.child.pid} \\(NS 127\\.0\\.0\\.1:${nodes[0]!.ports.ns}\\)`, 'm');
+    assert.match(shown.stdout, node);
+
+    const status = await on(['status']);
+    assert.match(status.stdout, /^2 node\(s\) running$/m);
+    assert.equal(status.stdout.match(/^node .*, bus redis, .*sessions 1, switchboards 0$/gm)?.length, 2);
+    assert.match(status.stdout, /^sessions: +2$/m);
+
+    const kicked = await on(['user', 'kick', 'alice@example.com']);
+    assert.equal(kicked.status, 0, kicked.stderr);
+    assert.match(kicked.stdout, new RegExp(`^kicked alice@example\\.com; its session on node \\S+:${nodes[0]!.child.pid} ended$`, 'm'));
+    assert.equal((await alice.conn.next('OUT', 10_000)).line, 'OUT');
+    assert.equal((await bob.conn.next('FLN', 10_000)).line, 'FLN alice@example.com');
+    assert.match((await on(['status'])).stdout, /^sessions: +1$/m);
   });
 });
