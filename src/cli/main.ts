@@ -10,6 +10,8 @@ const COMMANDS: Record<string, () => Promise<Command[]>> = {
   config: async () => [(await import('./config.ts')).configCommands()],
   user: async () => [(await import('./users.ts')).userCommands()],
   alert: async () => [(await import('./alerts.ts')).alertCommands()],
+  status: async () => [(await import('./admin.ts')).statusCommand()],
+  audit: async () => [(await import('./admin.ts')).auditCommand()],
   chat: async () => [(await import('./chat.ts')).chatCommand()],
   backup: async () => [(await import('./data.ts')).backupCommand()],
   export: async () => [(await import('./data.ts')).exportCommand()],

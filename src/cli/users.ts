@@ -1,15 +1,10 @@
 import { Command, Option } from 'commander';
-import { AccountExistsError, type Store } from '../core/store.ts';
+import type { Store } from '../core/store.ts';
 import { acceptEncoded, canonicalEncode, isValidHandle, NAME_MAX_BYTES, normalizeHandle, percentDecode } from '../protocol/names.ts';
 import { openStore } from '../store/open.ts';
+import { addAdminUserCommands, report, type StoreOptions, withAdmin } from './admin.ts';
 import { dataOption, initOption, storeOption } from './options.ts';
 import { userImportCommand } from './user-import.ts';
-
-interface StoreOptions {
-  data: string;
-  store?: string;
-  init?: boolean;
-}
 
 async function withStore<T>(options: StoreOptions, work: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore({ dataDir: options.data, url: options.store, create: options.init === true });
@@ -45,21 +40,24 @@ export function userCommands(): Command {
     .addOption(new Option('--password <pw>', 'messenger password').makeOptionMandatory())
     .option('--name <name>', 'friendly name (default: the handle)')
     .option('--unverified', 'mark the e-mail address as not verified (924 when verification is required)')
+    .option('--admin', 'give it the admin role (the admin console)')
     .addOption(dataOption())
     .addOption(storeOption())
     .addOption(initOption())
-    .action(async (raw: string, options: StoreOptions & { password: string; name?: string; unverified?: boolean }) => {
+    .action(async (raw: string, options: StoreOptions & { password: string; name?: string; unverified?: boolean; admin?: boolean }) => {
       const handle = checkedHandle(raw);
-      const friendlyName = friendlyNameFor(options.name, handle);
-      await withStore(options, async (store) => {
-        try {
-          await store.createAccount({ handle, friendlyName, secret: checkedPassword(options.password), verified: !options.unverified });
-        } catch (error) {
-          if (error instanceof AccountExistsError) throw new Error(`${handle} already exists`);
-          throw error;
-        }
-      });
-      console.log(`added ${handle}`);
+      friendlyNameFor(options.name, handle);
+      checkedPassword(options.password);
+      await withAdmin(options, (admin) =>
+        admin.addAccount({
+          handle,
+          password: options.password,
+          name: options.name,
+          verified: !options.unverified,
+          admin: options.admin === true,
+        }),
+      );
+      console.log(`added ${handle}${options.admin ? ' (admin)' : ''}`);
     });
   user
     .command('passwd <handle>')
@@ -70,21 +68,20 @@ export function userCommands(): Command {
     .addOption(initOption())
     .action(async (raw: string, options: StoreOptions & { password: string }) => {
       const handle = checkedHandle(raw);
-      const changed = await withStore(options, (store) => store.setSecret(handle, checkedPassword(options.password)));
-      if (!changed) throw new Error(`no account ${handle}`);
+      checkedPassword(options.password);
+      await withAdmin(options, (admin) => admin.setPassword(handle, options.password));
       console.log(`password of ${handle} changed`);
     });
   user
     .command('del <handle>')
-    .description('delete an account and remove it from every list')
+    .description('delete an account: its sessions end, it leaves every list, the handle is free')
     .addOption(dataOption())
     .addOption(storeOption())
     .addOption(initOption())
     .action(async (raw: string, options: StoreOptions) => {
       const handle = checkedHandle(raw);
-      const deleted = await withStore(options, (store) => store.deleteAccount(handle));
-      if (!deleted) throw new Error(`no account ${handle}`);
-      console.log(`deleted ${handle}`);
+      const outcome = await withAdmin(options, (admin) => admin.deleteAccount(handle));
+      report(`deleted ${handle}`, outcome);
     });
   user
     .command('list')
@@ -98,6 +95,7 @@ export function userCommands(): Command {
         console.log(`${a.handle}\t${percentDecode(a.friendlyName).toString('utf8')}\t${a.verified ? 'verified' : 'unverified'}`);
       }
     });
+  addAdminUserCommands(user);
   user.addCommand(userImportCommand());
   return user;
 }

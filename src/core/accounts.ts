@@ -64,6 +64,8 @@ export async function authenticate(
     return { error: ErrorCode.AUTHENTICATION_FAILED };
   }
   const { account } = credentials;
+  // A disabled account gets the wrong password's answer: nothing tells that it exists (issue 13).
+  if (account.disabled) return { error: ErrorCode.AUTHENTICATION_FAILED };
   if (account.kid) return { error: ErrorCode.KIDS_WITHOUT_CONSENT };
   if (policy.requireVerified && !account.verified && !softVerification) return { error: ErrorCode.NOT_VERIFIED };
   return { ok: true, account };

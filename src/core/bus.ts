@@ -17,6 +17,8 @@ export type UserEvent =
   | { kind: 'reverse-added'; version: number; contact: string; name: string }
   /** `contact` removed the user from its FL: REM 0 RL. */
   | { kind: 'reverse-removed'; version: number; contact: string }
+  /** `contact` left one of the user's lists outside the user's session (its account was deleted): REM 0 FL|AL|BL. */
+  | { kind: 'list-removed'; list: 'FL' | 'AL' | 'BL'; version: number; contact: string }
   /** `contact` changed a phone property the user sees: BPR. */
   | { kind: 'phone'; version: number; contact: string; property: PhoneProperty | 'MOB'; value: string }
   /** A mail arrived in the user's mailbox at the operator's mail system: e-mail notification (MSNP5.md 12.2). */

@@ -18,6 +18,14 @@ export async function renameSelf(s: SessionState, name: string): Promise<{ versi
   return { version };
 }
 
+/** An operator renamed the account (core/admin.ts): the session takes the committed name, watchers see it. */
+export async function takeName(s: SessionState, name: string, version: number): Promise<void> {
+  const before = s.publicShown();
+  s.account = { ...s.account, friendlyName: name, listVersion: Math.max(s.account.listVersion, version) };
+  const after = s.publicShown();
+  if (!sameShown(before, after)) await s.afterCommit(s.tellWatchers(after));
+}
+
 /** GTC (MSNP5.md 9.6). */
 export async function setGtc(s: SessionState, gtc: 'A' | 'N'): Promise<Outcome<{ version: number }>> {
   return changeSetting(s, (a) => a.gtc === gtc, { gtc });

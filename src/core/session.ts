@@ -7,7 +7,7 @@ import type { PhoneSetting } from './phones.ts';
 import { addGroup, listGroups, removeGroup, renameGroup } from './session-groups.ts';
 import { type AddResult, addContact, removeContact, renameContact, type SyncSnapshot, snapshot } from './session-lists.ts';
 import { allowsViewer, changeStatus, type InitialPresence, presenceUpdate, republishPresence, signOut } from './session-presence.ts';
-import { renameSelf, setBlp, setGtc, setPhone } from './session-settings.ts';
+import { renameSelf, setBlp, setGtc, setPhone, takeName } from './session-settings.ts';
 import { SessionState } from './session-state.ts';
 import type { Store } from './store.ts';
 import type { Account, ContactGroup, EditableList, Status } from './types.ts';
@@ -109,6 +109,21 @@ export class UserSession {
   /** REA of the user's own name (MSNP5.md 9.10); watchers see the new name. */
   renameSelf(name: string): Promise<{ version: number }> {
     return renameSelf(this.state, name);
+  }
+
+  /** An operator renamed the account: the session takes the new name (watchers are told). */
+  takeName(name: string, version: number): Promise<void> {
+    return takeName(this.state, name, version);
+  }
+
+  /**
+   * A contact left the user's FL outside this session (its account was deleted): forgets it, and
+   * says whether it was shown online, so that the client is told FLN first (MSNP5.md 10.6).
+   */
+  forgetContact(handle: string): boolean {
+    const shown = this.state.shownToMe.get(handle)?.shown ?? null;
+    this.state.shownToMe.delete(handle);
+    return this.state.present && shown !== null;
   }
 
   /** REA of a contact: only the stored name changes (MSNP5.md 9.10). */

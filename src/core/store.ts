@@ -1,3 +1,4 @@
+import type { AdminRecords, AuditEntry, RemovedRecord, SessionNotice } from './admin-store.ts';
 import type { Account, ContactEntry, ContactGroup, ListMembership, ListName, Phones, PrivacyFacts, Profile } from './types.ts';
 
 /** Thrown by createAccount when the handle is taken. */
@@ -15,6 +16,8 @@ export interface NewAccount {
   /** The messenger (MD5 scheme) password in clear; the store keeps it encrypted at rest. */
   secret: string;
   verified: boolean;
+  /** May sign in to the admin console (default false). */
+  admin?: boolean;
 }
 
 export interface AccountPatch {
@@ -25,6 +28,10 @@ export interface AccountPatch {
   verified?: boolean;
   kid?: boolean;
   profile?: Partial<Profile>;
+  disabled?: boolean;
+  disabledReason?: string;
+  admin?: boolean;
+  sessionsEndedAt?: number;
 }
 
 /** A member-directory entry (MSNP5.md 9.17): decoded text; only listed entries are searched. */
@@ -169,6 +176,15 @@ export interface StoreTx {
   contactsWithFacts(ownerId: number): Promise<ContactWithFacts[]>;
   /** For each owner, what the viewer is to it (owner's BLP, viewer on owner's AL/BL). */
   privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>>;
+  /** Writes an entry of the audit log (core/admin.ts). */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Queues a notice for the node that holds the user's session (core/admin-store.ts). */
+  addNotice(handle: string, notice: SessionNotice, now: number): Promise<void>;
+  /**
+   * Deletes the account and every record of it on others' lists; each owner's version goes up
+   * once per list it was on. Returns those owners. The caller holds the account's lock.
+   */
+  removeAccount(id: number): Promise<RemovedRecord[]>;
 }
 
 /** Undelivered outbox items (waiting for an attempt, or given up) and undelivered alert copies. */
@@ -179,6 +195,8 @@ export interface StoreBacklog {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** What the administration keeps (core/admin-store.ts). */
+  readonly admin: AdminRecords;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
    * Reads outside a transaction: for one statement, which sees one consistent state by itself,

@@ -65,6 +65,12 @@ export interface Account {
   profile: Profile;
   /** Unix seconds. */
   createdAt: number;
+  /** Refused at sign-in like a wrong password (an operator's `msnd user disable`). */
+  disabled: boolean;
+  /** May sign in to the admin console. */
+  admin: boolean;
+  /** Unix ms: the account's sessions (NS and browser) that began before it were ended by an operator; 0: never. */
+  sessionsEndedAt: number;
 }
 
 export interface ListMembership {

@@ -11,9 +11,11 @@ import { createMetrics, type MsndMetrics } from './metrics.ts';
 import { LiveSettings, type ReloadOutcome } from './live-settings.ts';
 import { serveDispatch } from './ds/dispatch-server.ts';
 import type { NsServer } from './ns/context.ts';
+import { AdminWorker, newNodeId } from './ns/admin-notices.ts';
 import { NotificationSession } from './ns/session.ts';
 import { startWorkers } from './ns/workers.ts';
 import { Switchboard } from './sb/board.ts';
+import { MSND_VERSION } from './version.ts';
 import { startWebServer } from './web.ts';
 
 export interface BoundPorts {
@@ -110,6 +112,9 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   });
   const sbPort = await listen(sbServer, config.host, config.sbPort);
   const sessions = new Set<NotificationSession>();
+  const nodeId = newNodeId();
+  // Made once the listeners are up (its report names them); the web console's actions reach it through this.
+  let adminWorker: AdminWorker | undefined;
   const contexts = function* () {
     for (const session of sessions) yield session.context;
   };
@@ -125,6 +130,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     key: webKey ?? randomBytes(32),
     outbox: workers.outbox,
     alertStored: workers.pollAlerts,
+    adminNoticed: async () => adminWorker?.round(),
     dispatchAddress: () => ({ host: publicHost, port: dsPort }),
     metrics,
   });
@@ -150,6 +156,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
       for (const other of contexts()) if (other !== except && other.admitted && !other.conn.isClosing) count += 1;
       return count;
     },
+    nodeId,
     signedInHere: (except, handle) => {
       for (const other of contexts()) {
         if (other !== except && other.isAuthenticated && !other.conn.isClosing && other.user.handle === handle) return true;
@@ -210,6 +217,27 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   const metricsPort = metricsServer && (await listen(metricsServer, config.metricsHost, config.metricsPort!));
   // Alerts link to the web server: the poller starts once it is up.
   workers.startAlertPoller();
+  const startedAt = Date.now();
+  adminWorker = new AdminWorker({
+    store,
+    log,
+    nodeId,
+    pollMs: config.limits.alertPollMs,
+    sessions: () => sessions,
+    report: () => ({
+      version: MSND_VERSION,
+      startedAt,
+      host: publicHost,
+      pid: process.pid,
+      ns: `${publicHost}:${nsPort}`,
+      sb: `${publicHost}:${sbPort}`,
+      web: web.baseUrl,
+      sessions: [...sessions].filter((s) => s.isAuthenticated).length,
+      switchboards: switchboard.sessionCount,
+      bus: config.bus === undefined ? 'local' : 'redis',
+    }),
+  });
+  await adminWorker.start();
   log.info({ ds: dsPort, ns: nsPort, sb: sbPort, http: web.port, metrics: metricsPort, host: config.host }, 'listening');
   metrics.attach({
     nsSessions: () => {
@@ -245,6 +273,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
       switchboard.closeAll();
       // MSNP5.md 9.26: every NS session gets OUT SSD, then the close.
       await Promise.all([...sessions].map((s) => (s.isAuthenticated ? s.kick('SSD') : s.end())));
+      await adminWorker.stop();
       await workers.stop();
       for (const socket of sockets) socket.destroy();
       log.info('stopped');

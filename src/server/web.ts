@@ -18,6 +18,8 @@ export interface WebServerParts {
   outbox?: Outbox;
   /** Delivers stored alerts to this node's signed-in users now (after the admin API stored one). */
   alertStored?: () => Promise<void>;
+  /** Carries out the admin notices of this node now (after an admin action of the web console; core/admin.ts). */
+  adminNoticed?: () => Promise<void>;
   /** This node's Dispatch Server as clients reach it (public host, bound port), for the download page. */
   dispatchAddress?: () => { host: string; port: number };
   /** Served at GET /metrics behind the admin token. */
@@ -55,6 +57,7 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
     keys: deriveWebKeys(parts.key),
     sendMail: (mail) => sendMail(outbox, mail),
     alertStored: parts.alertStored ?? (async () => {}),
+    adminNoticed: parts.adminNoticed ?? (async () => {}),
     now: Date.now,
     ...(parts.metrics && { metrics: parts.metrics }),
     unready: () => unready(parts.store, parts.bus),

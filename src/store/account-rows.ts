@@ -34,6 +34,9 @@ export const ACCOUNT_COLUMNS = [
   'birthday',
   'wallet',
   'created_at',
+  'disabled',
+  'admin',
+  'sessions_ended_at',
 ] as const satisfies readonly (keyof AccountsTable)[];
 
 type AccountRow = Pick<Selectable<AccountsTable>, (typeof ACCOUNT_COLUMNS)[number]>;
@@ -71,6 +74,8 @@ export function newAccountRow(input: NewAccount, engine: Engine, secretEnc: stri
     ...phoneRow(NO_PHONES),
     ...profileRow({ ...DEFAULT_PROFILE, preferredEmail: input.handle }),
     created_at: Math.floor(Date.now() / 1000),
+    admin: engine.flag(input.admin ?? false),
+    last_signin_at: null,
   } as const satisfies Insertable<AccountsTable>;
 }
 
@@ -99,6 +104,10 @@ export function accountChanges(patch: AccountPatch, engine: Engine): Updateable<
     ...(patch.blp !== undefined && { blp: patch.blp }),
     ...(patch.verified !== undefined && { verified: engine.flag(patch.verified) }),
     ...(patch.kid !== undefined && { kid: engine.flag(patch.kid) }),
+    ...(patch.disabled !== undefined && { disabled: engine.flag(patch.disabled) }),
+    ...(patch.disabledReason !== undefined && { disabled_reason: patch.disabledReason }),
+    ...(patch.admin !== undefined && { admin: engine.flag(patch.admin) }),
+    ...(patch.sessionsEndedAt !== undefined && { sessions_ended_at: patch.sessionsEndedAt }),
     ...definedColumns(PHONE_COLUMNS, patch.phones ?? {}),
     ...definedColumns(PROFILE_COLUMNS, patch.profile ?? {}),
   };
@@ -138,5 +147,8 @@ export function toAccount(row: AccountRow): Account {
       wallet: row.wallet,
     },
     createdAt: Number(row.created_at),
+    disabled: Boolean(row.disabled),
+    admin: Boolean(row.admin),
+    sessionsEndedAt: Number(row.sessions_ended_at),
   };
 }

@@ -12,6 +12,7 @@ import type {
 } from '../core/store.ts';
 import type { Account } from '../core/types.ts';
 import { KyselyAccounts } from './accounts.ts';
+import { KyselyAdmin } from './admin.ts';
 import { KyselyAlerts } from './alerts.ts';
 import { KyselyDirectory } from './directory.ts';
 import type { Engine } from './engine.ts';
@@ -27,6 +28,7 @@ import { KyselyStoreTx } from './store-tx.ts';
  */
 export class KyselyStore implements Store {
   readonly kind: Store['kind'];
+  readonly admin: KyselyAdmin;
   private readonly outsideTransaction: KyselyStoreTx;
   private readonly accounts: KyselyAccounts;
   private readonly directory: KyselyDirectory;
@@ -47,6 +49,7 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlerts(db);
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
+    this.admin = new KyselyAdmin(db, engine, this.directory);
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

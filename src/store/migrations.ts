@@ -15,6 +15,7 @@ export const migrations: Readonly<Record<string, MsndMigration>> = {
   '0002_services': { up: createServicesSchema },
   '0003_groups': { up: createGroupsSchema },
   '0004_mailboxes': { up: createMailboxesSchema },
+  '0005_admin': { up: createAdminSchema },
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;
@@ -229,5 +230,62 @@ async function createMailboxesSchema(db: Kysely<any>): Promise<void> {
     .addColumn('inbox_unread', 'integer', (col) => col.notNull())
     .addColumn('folders_unread', 'integer', (col) => col.notNull())
     .addCheckConstraint('mailboxes_counts', sql`inbox_unread >= 0 and folders_unread >= 0`)
+    .execute();
+}
+
+/**
+ * Administration (issue 13): disabled accounts and the admin role, the last sign-in, when the
+ * account's sessions were last ended by an operator; the audit log; the notices that carry an
+ * operator's action to the node holding the session; and each running node's report (msnd status).
+ */
+async function createAdminSchema(db: Kysely<any>, kind: EngineKind): Promise<void> {
+  const no = kind === 'sqlite' ? sql`0` : sql`false`;
+  const identity = (col: ColumnDefinitionBuilder) =>
+    kind === 'sqlite' ? col.primaryKey().autoIncrement() : col.primaryKey().generatedByDefaultAsIdentity();
+  const steps = [
+    db.schema.alterTable('accounts').addColumn('disabled', 'boolean', (col) => col.notNull().defaultTo(no)),
+    db.schema.alterTable('accounts').addColumn('disabled_reason', 'text', (col) => col.notNull().defaultTo('')),
+    db.schema.alterTable('accounts').addColumn('admin', 'boolean', (col) => col.notNull().defaultTo(no)),
+    db.schema.alterTable('accounts').addColumn('last_signin_at', 'bigint'),
+    db.schema.alterTable('accounts').addColumn('last_signin_address', 'text', (col) => col.notNull().defaultTo('')),
+    db.schema.alterTable('accounts').addColumn('sessions_ended_at', 'bigint', (col) => col.notNull().defaultTo(0)),
+  ];
+  for (const step of steps) await step.execute();
+
+  await db.schema
+    .createTable('audit_log')
+    .addColumn('id', 'integer', identity)
+    .addColumn('at', 'bigint', (col) => col.notNull())
+    .addColumn('actor', 'text', (col) => col.notNull())
+    .addColumn('action', 'text', (col) => col.notNull())
+    .addColumn('target', 'text', (col) => col.notNull())
+    .addColumn('detail', 'text', (col) => col.notNull())
+    .execute();
+  await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+
+  await db.schema
+    .createTable('session_notices')
+    .addColumn('id', 'integer', identity)
+    .addColumn('handle', 'text', (col) => col.notNull())
+    .addColumn('body', 'text', (col) => col.notNull())
+    .addColumn('created_at', 'bigint', (col) => col.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('signins')
+    .addColumn('account_id', 'integer', (col) => col.primaryKey().references('accounts.id').onDelete('cascade'))
+    .addColumn('session_id', 'text', (col) => col.notNull())
+    .addColumn('node', 'text', (col) => col.notNull())
+    .addColumn('dialect', 'text', (col) => col.notNull())
+    .addColumn('address', 'text', (col) => col.notNull())
+    .addColumn('since', 'bigint', (col) => col.notNull())
+    .execute();
+  await db.schema.createIndex('signins_by_node').on('signins').column('node').execute();
+
+  await db.schema
+    .createTable('nodes')
+    .addColumn('id', 'text', (col) => col.primaryKey())
+    .addColumn('report', 'text', (col) => col.notNull())
+    .addColumn('seen_at', 'bigint', (col) => col.notNull())
     .execute();
 }

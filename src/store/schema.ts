@@ -31,6 +31,15 @@ export interface AccountsTable {
   wallet: string;
   /** Unix seconds. */
   created_at: number;
+  // Migration 0005 (administration).
+  disabled: Generated<Flag>;
+  disabled_reason: Generated<string>;
+  admin: Generated<Flag>;
+  /** Unix ms of the last NS sign-in, null: never. */
+  last_signin_at: number | null;
+  last_signin_address: Generated<string>;
+  /** Unix ms: sessions (NS and browser) that began before it have been ended by an operator. */
+  sessions_ended_at: Generated<number>;
 }
 
 export interface ContactsTable {
@@ -114,7 +123,48 @@ export interface MailboxesTable {
   folders_unread: number;
 }
 
+/** One admin action (migration 0005). `at` in Unix ms. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: string;
+}
+
+/** An operator's action for the node that holds a user's session, JSON in `body` (migration 0005). */
+export interface SessionNoticesTable {
+  id: Generated<number>;
+  handle: string;
+  body: string;
+  /** Unix ms. */
+  created_at: number;
+}
+
+/** Where each signed-in account's NS session is (migration 0005); stale when its node stopped reporting. */
+export interface SigninsTable {
+  account_id: number;
+  session_id: string;
+  node: string;
+  dialect: string;
+  address: string;
+  /** Unix ms. */
+  since: number;
+}
+
+/** Each running node's report (JSON) and when it was written (Unix ms), for `msnd status`. */
+export interface NodesTable {
+  id: string;
+  report: string;
+  seen_at: number;
+}
+
 export interface Database {
+  audit_log: AuditLogTable;
+  session_notices: SessionNoticesTable;
+  signins: SigninsTable;
+  nodes: NodesTable;
   accounts: AccountsTable;
   mailboxes: MailboxesTable;
   contact_groups: ContactGroupsTable;

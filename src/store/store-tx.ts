@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { AuditEntry, RemovedRecord, SessionNotice } from '../core/admin-store.ts';
 import type { AccountPatch, ContactWithFacts, ContactWrite, StoreTx, Watcher } from '../core/store.ts';
 import { DEFAULT_GROUP_ID } from '../core/types.ts';
 import type { Account, ContactEntry, ContactGroup, ListName, PrivacyFacts } from '../core/types.ts';
@@ -169,6 +170,38 @@ export class KyselyStoreTx implements StoreTx {
       .where('id', '<>', id)
       .execute();
     await this.db.deleteFrom('accounts').where('id', '=', id).execute();
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.db.insertInto('audit_log').values(entry).execute();
+  }
+
+  async addNotice(handle: string, notice: SessionNotice, now: number): Promise<void> {
+    await this.db
+      .insertInto('session_notices')
+      .values({ handle, body: JSON.stringify(notice), created_at: now })
+      .execute();
+  }
+
+  async removeAccount(id: number): Promise<RemovedRecord[]> {
+    const rows = await this.db
+      .selectFrom('contacts as c')
+      .innerJoin('accounts as o', 'o.id', 'c.owner_id')
+      .select(['o.id', 'o.handle', 'c.fl', 'c.al', 'c.bl', 'c.rl'])
+      .where('c.contact_id', '=', id)
+      .where('c.owner_id', '<>', id)
+      .orderBy('o.id')
+      .execute();
+    await this.lockAccounts(rows.map((row) => row.id));
+    const removed: RemovedRecord[] = [];
+    for (const row of rows) {
+      const lists = (['FL', 'AL', 'BL', 'RL'] as const).filter((list) => Boolean(row[LIST_COLUMNS[list]]));
+      const versions: number[] = [];
+      for (const _ of lists) versions.push(await this.bumpVersion(row.id));
+      removed.push({ owner: row.handle, lists, versions });
+    }
+    await this.db.deleteFrom('accounts').where('id', '=', id).execute();
+    return removed;
   }
 
   private accounts() {

@@ -19,7 +19,8 @@ export interface Member {
 /** Signs the browser in to the account (with its password as it is now); returns the new session's form token. */
 export async function signInBrowser(deps: WebDeps, reply: FastifyReply, account: Pick<Account, 'id' | 'handle'>): Promise<string> {
   const secret = (await deps.store.secretOf(account.handle)) ?? '';
-  const value = `${account.id}.${Math.floor(deps.now() / 1000)}.${passwordStamp(deps, account.id, secret)}`;
+  // The sign-in time in ms, so that an operator's end of the account's sessions (Account.sessionsEndedAt) is exact.
+  const value = `${account.id}.${deps.now()}.${passwordStamp(deps, account.id, secret)}`;
   reply.setCookie(SESSION_COOKIE, value, {
     signed: true,
     httpOnly: true,
@@ -48,12 +49,13 @@ export async function memberOf(deps: WebDeps, request: FastifyRequest): Promise<
   const raw = request.cookies[SESSION_COOKIE];
   if (!raw) return undefined;
   const unsigned = request.unsignCookie(raw);
-  const match = unsigned.valid && unsigned.value ? /^(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(unsigned.value) : null;
+  const match = unsigned.valid && unsigned.value ? /^(\d{1,12})\.(\d{1,13})\.([A-Za-z0-9_-]{22})$/.exec(unsigned.value) : null;
   if (!match) return undefined;
-  const signedInAt = Number(match[2]) * 1000;
+  const signedInAt = Number(match[2]);
   if (deps.now() - signedInAt > deps.settings.sessionMs) return undefined;
   const account = await deps.store.transaction((tx) => tx.accountById(Number(match[1])));
-  if (!account) return undefined;
+  // A disabled account's browser sessions end, as do those an operator ended (core/admin.ts).
+  if (!account || account.disabled || signedInAt < account.sessionsEndedAt) return undefined;
   const secret = (await deps.store.secretOf(account.handle)) ?? '';
   if (!sameText(match[3]!, passwordStamp(deps, account.id, secret))) return undefined;
   return { account, formToken: hmac(deps.keys.form, unsigned.value!) };

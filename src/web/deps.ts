@@ -59,6 +59,11 @@ export interface WebDeps {
   sendMail(mail: OutgoingMail): Promise<void>;
   /** Called after the admin API stored an alert, so that signed-in recipients get it at once. */
   alertStored(): Promise<void>;
+  /**
+   * Called after an admin action queued a notice (core/admin.ts AdminOptions.noticed): this node
+   * carries it out at once; the other nodes of a cluster within about a second.
+   */
+  adminNoticed(): Promise<void>;
   /** Milliseconds since the epoch. */
   now(): number;
   /** GET /metrics behind the admin token; absent: no such page. */

@@ -37,7 +37,9 @@ export async function checkPassword(deps: WebDeps, address: string, handle: stri
   const failures = failedLogins(deps.bus.rates, address, handle, deps.settings.failedLogins);
   if (await failures.lockedOut()) return { ok: false, lockedOut: true };
   const credentials = await deps.store.credentialsOf(handle);
-  if (credentials && sameText(password, credentials.secret)) return { ok: true, account: credentials.account };
+  // A disabled account fails like a wrong password and counts alike (as the MSNP login, core/admin.ts).
+  if (credentials && !credentials.account.disabled && sameText(password, credentials.secret))
+    return { ok: true, account: credentials.account };
   await failures.failed();
   return { ok: false, lockedOut: false };
 }

@@ -74,6 +74,9 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
               kid: false,
               profile: { ...DEFAULT_PROFILE, preferredEmail: 'alice@example.com' },
               createdAt: 0,
+              disabled: false,
+              admin: false,
+              sessionsEndedAt: 0,
             },
           );
           assert.ok(created.createdAt >= before && created.createdAt <= Math.floor(Date.now() / 1000));

@@ -32,6 +32,8 @@ export interface NsServer {
   admittedSessions(except: NsContext): number;
   /** Whether the account has a signed-in session on this node that is still open (other than `except`). */
   signedInHere(except: NsContext, handle: string): boolean;
+  /** This node's id in the store's node reports and sign-ins (server/ns/admin-notices.ts). */
+  nodeId: string;
 }
 
 /** MSNP5.md 7: the login states; `ended` after the session is over. */

@@ -142,8 +142,24 @@ async function signIn(ctx: NsContext, trid: string, account: Account): Promise<v
   if (unreadMail) lines.push(Buffer.concat([encodeLine('MSG', 'Hotmail', 'Hotmail', unreadMail.length), unreadMail]));
   ctx.replyBatch(lines);
   ctx.server.metrics.login('ok');
+  await recordSignIn(ctx, account);
   await deliverAlertsAtSignIn(ctx);
   ctx.log.info({ handle: account.handle, remote: ctx.conn.remoteAddress, dialect: ctx.dialect }, 'signed in');
+}
+
+/** The last sign-in and where the account is signed in now, for `msnd user show` (core/admin.ts). */
+async function recordSignIn(ctx: NsContext, account: Account): Promise<void> {
+  const signIn = {
+    sessionId: ctx.sessionId,
+    node: ctx.server.nodeId,
+    dialect: ctx.dialect,
+    address: ctx.conn.remoteAddress,
+    since: Date.now(),
+  };
+  // A record for the operator: a store that fails here must not end the sign-in that worked.
+  await ctx.server.store.admin
+    .recordSignIn(account.id, signIn)
+    .catch((err: unknown) => ctx.log.warn({ err }, 'recording the sign-in failed'));
 }
 
 /** The profile message (MSNP5.md 12.1). */

@@ -41,6 +41,11 @@ export function showEvent(ctx: NsContext, event: UserEvent): void {
     case 'reverse-removed':
       ctx.reply('REM', 0, 'RL', event.version, event.contact);
       return;
+    case 'list-removed':
+      // A deleted account: gone offline for this watcher first, then off the list (MSNP5.md 9.9, 10.6).
+      if (event.list === 'FL' && user.forgetContact(event.contact)) ctx.reply('FLN', event.contact);
+      ctx.reply('REM', 0, event.list, event.version, event.contact);
+      return;
     case 'phone':
       // Asynchronous BPR only reaches sessions that have sent SYN (MSNP5.md 7).
       if (ctx.synced && ctx.features.synPhones) ctx.reply('BPR', event.version, event.contact, event.property, event.value);

@@ -109,6 +109,37 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
     return this.end();
   }
 
+  /**
+   * An operator ended the session (msnd user disable/kick/del). MSNP5.md 9.26 has no reason for
+   * it: `OTH` would tell the client it signed in elsewhere and `SSD` that the server is going down
+   * (a client reconnects after it). The server's own end without a reason is plain `OUT`, as for
+   * an unanswered challenge (9.27), so: `OUT`, then the close, with the steps of 10.6.
+   */
+  endByOperator(reason: string): Promise<void> {
+    const { conn } = this.context;
+    if (!conn.isClosing) {
+      conn.send('OUT');
+      conn.close(`ended by an operator (${reason})`);
+    }
+    return this.end();
+  }
+
+  /**
+   * An operator renamed the account: the session takes the name, the client is told as for a
+   * change made outside its session (`REA 0 <v> <handle> <name>`, the TrID 0 of ADD/REM 0,
+   * MSNP5.md 9.8, 9.9) and watchers and switchboards see the new name (9.10).
+   */
+  takeName(name: string, version: number): void {
+    const { conn } = this.context;
+    conn.enqueue(async () => {
+      const user = this.context.userIfSignedIn;
+      if (!this.context.isAuthenticated || !user) return;
+      await user.takeName(name, version);
+      this.context.server.bus.signals.send({ kind: 'renamed', handle: user.handle, name });
+      this.context.reply('REA', 0, version, user.handle, name);
+    });
+  }
+
   async republishPresence(): Promise<void> {
     if (this.context.isAuthenticated) await this.context.userIfSignedIn?.republishPresence();
   }
@@ -143,6 +174,7 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
         ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
         ['web session', () => bus.webSessions.forget(ctx.mspAuth)],
         ['route', () => bus.routes.detach(user.handle, this.sessionId)],
+        ['sign-in record', () => ctx.server.store.admin.recordSignOut(user.accountId, this.sessionId)],
       ];
       for (const [step, run] of steps) {
         await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
