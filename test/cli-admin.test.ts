@@ -13,6 +13,7 @@ import { LoginError } from '../src/client/errors.ts';
 import { openStore } from '../src/store/open.ts';
 import { BIN, serve, type Served } from './helpers/cli.ts';
 import { dropKeys, testPrefix } from './helpers/redis.ts';
+import { hiddenForm, httpGet, httpPostForm, sessionCookie } from './helpers/web.ts';
 
 /** Runs msnd without blocking this process (the test's clients keep reading meanwhile). */
 function msnd(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -96,6 +97,7 @@ describe('msnd user … while msnd serve runs', () => {
 
   test('disable: the session gets OUT, its watcher FLN; the next login is refused as a wrong password is; enable lets it in', async () => {
     const bob = await online('bob');
+    const browser = await browserOf(bob, 'bobpass');
     const carol = await login('carol');
     await carol.add('FL', 'bob@example.com', 'bob');
     await carol.changeStatus('NLN');
@@ -107,6 +109,7 @@ describe('msnd user … while msnd serve runs', () => {
     assert.equal((await bob.conn.next('OUT', 10_000)).line, 'OUT');
     assert.equal((await carol.conn.next('FLN', 10_000)).line, 'FLN bob@example.com');
 
+    assert.equal(await pageStatus(browser), 401);
     const wrongPassword = await refusal('bob', 'not-the-password');
     assert.equal(wrongPassword, 911);
     assert.equal(await refusal('bob', 'bobpass'), wrongPassword);
@@ -117,8 +120,23 @@ describe('msnd user … while msnd serve runs', () => {
     assert.match((await carol.conn.next('NLN', 10_000)).line, /^NLN NLN bob@example\.com bob$/);
   });
 
-  test('kick: OUT at once, watchers see FLN, and the account may sign in again', async () => {
+  /** Signs a browser in with the client's URL auto-login form (MSNP5.md 9.16); returns its cookie. */
+  async function browserOf(client: MsnClient, password: string): Promise<string> {
+    const web = `http://127.0.0.1:${/web on [^:]+:(\d+)/.exec(served.stderr())![1]}`;
+    const answer = await httpPostForm(`${web}/md5auth`, hiddenForm(client, password, { redirect: '/password', siteId: '2' }));
+    assert.equal(answer.status, 302);
+    return sessionCookie(answer.setCookie)!;
+  }
+
+  async function pageStatus(cookie: string): Promise<number> {
+    const web = `http://127.0.0.1:${/web on [^:]+:(\d+)/.exec(served.stderr())![1]}`;
+    return (await httpGet(`${web}/password`, cookie)).status;
+  }
+
+  test('kick: OUT at once, watchers see FLN, web sign-ins end, and the account may sign in again', async () => {
     const erin = await online('erin');
+    const browser = await browserOf(erin, 'erinpass');
+    assert.equal(await pageStatus(browser), 200);
     const fred = await login('fred');
     await fred.add('FL', 'erin@example.com', 'erin');
     await fred.changeStatus('NLN');
@@ -127,8 +145,10 @@ describe('msnd user … while msnd serve runs', () => {
     assert.equal(kicked.status, 0, kicked.stderr);
     assert.equal((await erin.conn.next('OUT', 10_000)).line, 'OUT');
     assert.equal((await fred.conn.next('FLN', 10_000)).line, 'FLN erin@example.com');
+    assert.equal(await pageStatus(browser), 401);
     assert.match((await on(['user', 'kick', 'erin@example.com'])).stdout, /^kicked erin@example\.com \(not signed in\)$/m);
-    await online('erin');
+    const again = await online('erin');
+    assert.equal(await pageStatus(await browserOf(again, 'erinpass')), 200);
   });
 
   test('rename: the session is told REA 0 and its watchers see the new name', async () => {

@@ -41,6 +41,9 @@ export class AdminWorker {
   async start(): Promise<void> {
     const { store, log, pollMs } = this.parts;
     this.lastNotice = await store.admin.lastNoticeId();
+    // A process before this one with the same id (a restarted container is often pid 1 again) may
+    // have died with sign-ins recorded: none of them is live.
+    await store.admin.forgetNode(this.parts.nodeId);
     await this.reportNode();
     const every = (ms: number, work: () => Promise<void>) => {
       const timer = setInterval(() => void work(), ms);
