@@ -112,6 +112,15 @@ function webSettings(config: ServerConfig, baseUrl: () => string, dispatchAddres
     get reservedNames() {
       return config.reservedNames;
     },
+    get failedLogins() {
+      const { limits } = config;
+      return {
+        perAddress: limits.failedLoginsPerAddress,
+        perAccount: limits.failedLoginsPerAccount,
+        perAddressAndAccount: limits.failedLoginsPerAddressAndAccount,
+        windowMs: limits.failedLoginWindowMs,
+      };
+    },
   };
 }
 

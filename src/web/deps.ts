@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { FailedLoginLimits } from '../core/accounts.ts';
 import type { Bus } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
 import type { PartnerService } from '../core/web-pages.ts';
@@ -25,6 +26,8 @@ export interface WebSettings {
   /** Sign-ups allowed per remote address within signupWindowMs. */
   signupsPerAddress: number;
   signupWindowMs: number;
+  /** The failed-login lockout (as for MSNP logins), applied to the admin console's sign-in form. */
+  failedLogins: FailedLoginLimits;
   /** Words a friendly name may not contain (as for REA, MSNP5.md 9.10). */
   reservedNames: readonly string[];
 }
