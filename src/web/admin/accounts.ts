@@ -141,7 +141,7 @@ function details(view: AccountView, now: number): Html {
   const live = view.signedInNow;
   const phones = account.phones;
   const rows: [string, string, string][] = [
-    ['name', 'Name', readableName(account.friendlyName)],
+    ['friendly-name', 'Name', readableName(account.friendlyName)],
     ['verified', 'Verified', account.verified ? 'yes' : 'no'],
     ['disabled', 'Disabled', account.disabled ? `yes${view.disabledReason ? ` (${view.disabledReason})` : ''}` : 'no'],
     ['admin', 'Administrator', account.admin ? 'yes' : 'no'],
