@@ -208,6 +208,22 @@ describe('sign-in', () => {
     assert.equal((await other.get('/admin/')).status, 303);
   });
 
+  test("the dashboard counts the last hour's Messenger sign-ins and refused logins", async () => {
+    const browser = await signedInAs(await newAdmin());
+    const figure = async (id: string) => Number(new RegExp(`<td id="${id}">(\\d+)</td>`).exec((await browser.get('/admin/')).body)?.[1]);
+    const [signIns, refused] = [await figure('sign-ins'), await figure('refused')];
+    const member = `counted-${++serial}@example.com`;
+    await server.addUser({ handle: member, password: PASSWORD });
+    track(await server.login(member));
+    await assert.rejects(server.login(member, { password: 'wrong-password' }), /911/);
+    // The counts are written beside the login's answer: wait for them (bounded by the test's timeout).
+    while ((await figure('sign-ins')) < signIns + 1 || (await figure('refused')) < refused + 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(await figure('sign-ins'), signIns + 1);
+    assert.equal(await figure('refused'), refused + 1);
+  });
+
   test('the bearer-token JSON API keeps working beside the console', async () => {
     const member = `member-${++serial}@example.com`;
     await server.addUser({ handle: member, password: PASSWORD });
