@@ -94,6 +94,12 @@ async function newAdmin(): Promise<string> {
   return handle;
 }
 
+async function disabledAdmin(): Promise<string> {
+  const handle = await newAdmin();
+  await new Admin(server.store, { actor: 'cli:test' }).disable(handle, 'on leave');
+  return handle;
+}
+
 async function signedInAs(handle: string, password = PASSWORD): Promise<Browser> {
   const browser = new Browser();
   const answer = await browser.submit('/admin/signin', '/admin/signin', { handle, password });
@@ -112,6 +118,7 @@ describe('sign-in', () => {
     const dashboard = await browser.get('/admin/');
     assert.equal(dashboard.status, 303);
     assert.equal(dashboard.location, '/admin/signin');
+    assert.equal((await browser.get('/admin')).location, '/admin/signin', 'also without the slash');
     const form = await browser.get('/admin/signin');
     assert.equal(form.status, 200);
     assert.match(form.body, /name="password"/);
@@ -151,6 +158,7 @@ describe('sign-in', () => {
       { handle: admin, password: 'wrong-password' },
       { handle: `nobody-${serial}@example.com`, password: PASSWORD },
       { handle: 'not a handle', password: PASSWORD },
+      { handle: await disabledAdmin(), password: PASSWORD },
     ];
     for (const fields of tries) {
       const browser = new Browser();
@@ -377,6 +385,12 @@ describe('alerts, outbox and audit log', () => {
     const unknown = await browser.submit('/admin/alert', '/admin/alert', { to: 'ghost@example.com', text: 'x' });
     assert.equal(unknown.status, 400);
     await client.conn.expectNothing('NOT', 300);
+
+    const accounts = (await server.store.listAccounts()).length;
+    const everyone = await browser.submit('/admin/alert', '/admin/alert', { everyone: 'Y', text: 'Hello everyone' });
+    assert.match(noticeOf(everyone.body) ?? '', new RegExp(`queued for ${accounts} account\\(s\\)`));
+    assert.match((await client.conn.next('NOT', 5000)).payload?.toString() ?? '', /Hello everyone/);
+    assert.equal((await auditOf(`web:${admin}`)).at(-1)?.target, 'all');
   });
 
   test('the outbox lists failed deliveries with their last error; retry delivers, drop removes', async () => {

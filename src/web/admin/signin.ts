@@ -14,7 +14,7 @@ import { adminOf, signInAdmin, signOutAdmin } from './session.ts';
 const REFUSED: Notice = { kind: 'error', text: 'Sign-in refused: wrong handle or password, or the account is not an administrator.' };
 const LOCKED: Notice = { kind: 'error', text: 'Too many failed sign-ins. Please wait a while and try again.' };
 
-export function signinRoutes(scope: FastifyInstance, deps: WebDeps): void {
+export function consoleSigninRoutes(scope: FastifyInstance, deps: WebDeps): void {
   scope.get('/signin', async (request, reply) => {
     if (await adminOf(deps, request)) return reply.redirect('/admin/', 303);
     return signinForm(reply, 200, '');

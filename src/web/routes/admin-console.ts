@@ -8,7 +8,7 @@ import { dashboardRoutes } from '../admin/dashboard.ts';
 import { sendConsolePage } from '../admin/layout.ts';
 import { messageRoutes } from '../admin/messages.ts';
 import { ADMIN_PATH } from '../admin/session.ts';
-import { signinRoutes } from '../admin/signin.ts';
+import { consoleSigninRoutes } from '../admin/signin.ts';
 import type { WebDeps } from '../deps.ts';
 import { html } from '../html.ts';
 
@@ -41,7 +41,7 @@ export function adminConsoleRoutes(app: FastifyInstance, deps: WebDeps): void {
         if (status === 500) deps.log.error({ err: error, path: request.routeOptions.url }, 'admin console request failed');
         return sendConsolePage(reply, status, 'Something went wrong', html`<p>The request could not be handled.</p>`);
       });
-      for (const routes of [signinRoutes, dashboardRoutes, accountRoutes, messageRoutes]) routes(scope, deps);
+      for (const routes of [consoleSigninRoutes, dashboardRoutes, accountRoutes, messageRoutes]) routes(scope, deps);
     },
     { prefix: ADMIN_PATH },
   );
