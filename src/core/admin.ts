@@ -123,11 +123,12 @@ export class Admin {
    * live session ends: its NS session with `OUT`, its browser sign-ins at their next request.
    */
   async disable(handle: string, reason = ''): Promise<EndOutcome> {
+    const live = await this.liveSessionOf(handle);
     const account = await this.change(handle, 'disable', reason, async (tx, account) => {
       await tx.updateAccount(account.id, { disabled: true, disabledReason: reason, sessionsEndedAt: this.now() });
       await tx.addNotice(account.handle, { kind: 'end', reason: 'disabled' }, this.now());
     });
-    return this.endedSession(account);
+    return this.endedSession(account, live);
   }
 
   async enable(handle: string): Promise<void> {
@@ -138,11 +139,12 @@ export class Admin {
 
   /** Ends every live session of the account (NS `OUT`, browser sign-ins); it may sign in again. */
   async kick(handle: string): Promise<EndOutcome> {
+    const live = await this.liveSessionOf(handle);
     const account = await this.change(handle, 'kick', '', async (tx, account) => {
       await tx.updateAccount(account.id, { sessionsEndedAt: this.now() });
       await tx.addNotice(account.handle, { kind: 'end', reason: 'kicked' }, this.now());
     });
-    return this.endedSession(account);
+    return this.endedSession(account, live);
   }
 
   /** Sets the friendly name; a signed-in session takes it at once and its watchers see it (MSNP5.md 9.10). */
@@ -176,11 +178,12 @@ export class Admin {
    */
   async deleteAccount(handle: string): Promise<EndOutcome> {
     // Audited once, below, when the account is gone.
+    const live = await this.liveSessionOf(handle);
     const account = await this.change(handle, '', '', async (tx, account) => {
       await tx.updateAccount(account.id, { disabled: true, sessionsEndedAt: this.now() });
       await tx.addNotice(account.handle, { kind: 'end', reason: 'deleted' }, this.now());
     });
-    const outcome = await this.endedSession(account);
+    const outcome = await this.endedSession(account, live);
     const deleted = await this.store.transaction(async (tx) => {
       const current = await tx.accountByHandle(account.handle);
       if (!current || current.id !== account.id) return false;
@@ -255,10 +258,18 @@ export class Admin {
     return account;
   }
 
-  /** Waits until the account's session (if one was live) has ended, up to endWaitMs. */
-  private async endedSession(account: Account): Promise<EndOutcome> {
-    const recorded = await this.store.admin.signInOf(account.id);
-    const session = recorded && (await this.liveSignIn(recorded));
+  /**
+   * The account's live session before an action ends it: read first, because a server running the
+   * action itself (`noticed`, the admin console) may end the session before the action returns.
+   */
+  private async liveSessionOf(handle: string): Promise<LiveSignIn | undefined> {
+    const account = isValidHandle(handle) ? await this.store.findAccount(normalizeHandle(handle)) : undefined;
+    const recorded = account && (await this.store.admin.signInOf(account.id));
+    return recorded && this.liveSignIn(recorded);
+  }
+
+  /** Waits until the account's session that was live (if any) has ended, up to endWaitMs. */
+  private async endedSession(account: Account, session: LiveSignIn | undefined): Promise<EndOutcome> {
     if (!session) return { ended: true };
     const deadline = this.now() + this.endWaitMs;
     for (;;) {

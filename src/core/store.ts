@@ -245,6 +245,12 @@ export interface Store {
   /** Records the failure; `retryAt` null gives up on the item. */
   markOutboxFailed(id: number, error: string, retryAt: number | null): Promise<void>;
   outboxItem(id: number): Promise<OutboxRecord | undefined>;
+  /** Unsent items that failed at least once or were given up, newest first, at most `limit` (the admin console). */
+  failedOutbox(limit: number): Promise<OutboxRecord[]>;
+  /** Makes an unsent item due at `now` with a fresh count of attempts; false when there is no such unsent item. */
+  retryOutbox(id: number, now: number): Promise<boolean>;
+  /** Deletes an unsent item; false when there is no such unsent item. */
+  dropOutbox(id: number): Promise<boolean>;
   /** Work waiting in the store, for the server's metrics; absent: not measured. */
   backlog?(): Promise<StoreBacklog>;
 

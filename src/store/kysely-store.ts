@@ -129,6 +129,15 @@ export class KyselyStore implements Store {
   outboxItem(id: number) {
     return this.outbox.outboxItem(id);
   }
+  failedOutbox(limit: number) {
+    return this.outbox.failedOutbox(limit);
+  }
+  retryOutbox(id: number, now: number) {
+    return this.outbox.retryOutbox(id, now);
+  }
+  dropOutbox(id: number) {
+    return this.outbox.dropOutbox(id);
+  }
 
   async backlog(): Promise<StoreBacklog> {
     const [outbox, alerts] = await Promise.all([

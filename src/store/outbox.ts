@@ -3,7 +3,13 @@ import type { NewOutboxItem, OutboxItem, OutboxRecord, Store, StoreBacklog } fro
 import type { Database, OutboxTable } from './schema.ts';
 
 /** E-mails and pages waiting for delivery (MSNP5.md 9.18–9.20), claimed by lease. */
-export class KyselyOutbox implements Pick<Store, 'enqueueOutbox' | 'nextOutbox' | 'markOutboxSent' | 'markOutboxFailed' | 'outboxItem'> {
+export class KyselyOutbox
+  implements
+    Pick<
+      Store,
+      'enqueueOutbox' | 'nextOutbox' | 'markOutboxSent' | 'markOutboxFailed' | 'outboxItem' | 'failedOutbox' | 'retryOutbox' | 'dropOutbox'
+    >
+{
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Unsent items by kind: waiting (due_at set) or given up (due_at null). */
@@ -65,14 +71,44 @@ export class KyselyOutbox implements Pick<Store, 'enqueueOutbox' | 'nextOutbox' 
 
   async outboxItem(id: number): Promise<OutboxRecord | undefined> {
     const row = await this.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
-    if (row === undefined) return undefined;
-    return {
-      ...toOutboxItem(row),
-      dueAt: row.due_at === null ? null : Number(row.due_at),
-      sentAt: row.sent_at === null ? null : Number(row.sent_at),
-      lastError: row.last_error,
-    };
+    return row && toOutboxRecord(row);
   }
+
+  async failedOutbox(limit: number): Promise<OutboxRecord[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('sent_at', 'is', null)
+      .where((eb) => eb.or([eb('due_at', 'is', null), eb('last_error', '!=', '')]))
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toOutboxRecord);
+  }
+
+  async retryOutbox(id: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ due_at: now, attempts: 0 })
+      .where('id', '=', id)
+      .where('sent_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async dropOutbox(id: number): Promise<boolean> {
+    const result = await this.db.deleteFrom('outbox').where('id', '=', id).where('sent_at', 'is', null).executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+}
+
+function toOutboxRecord(row: Selectable<OutboxTable>): OutboxRecord {
+  return {
+    ...toOutboxItem(row),
+    dueAt: row.due_at === null ? null : Number(row.due_at),
+    sentAt: row.sent_at === null ? null : Number(row.sent_at),
+    lastError: row.last_error,
+  };
 }
 
 function toOutboxItem(row: Selectable<OutboxTable>): OutboxItem {

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { WebDeps } from './deps.ts';
 import { html, page } from './html.ts';
 import { accountRoutes } from './routes/account.ts';
+import { adminConsoleRoutes } from './routes/admin-console.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { downloadRoutes } from './routes/download.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -59,6 +60,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     resetRoutes,
     downloadRoutes,
     adminRoutes,
+    adminConsoleRoutes,
     healthRoutes,
   ]) {
     routes(app, deps);

@@ -27,7 +27,7 @@ export interface WebSettings {
   resetLinkMs: number;
   /** Password-reset e-mails per remote address, and per account, within resetLinkMs. */
   resetMails: number;
-  /** Failed sign-ins on /signin, counted with the failed MSNP logins (the same lockout). */
+  /** Failed sign-ins on /signin and /admin/signin, counted with the failed MSNP logins (the same lockout). */
   failedLogins: FailedLoginLimits;
   /** Sign-ups allowed per remote address within signupWindowMs. */
   signupsPerAddress: number;

@@ -241,5 +241,39 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
         assert.equal((await store.nextOutbox(1000, 1))?.id, fresh);
         assert.deepEqual(ids.length, 8);
       }));
+
+    test('the admin console: failed items newest first with their error; retry makes one due afresh; drop deletes', () =>
+      withStore(async (store) => {
+        const sent = await store.enqueueOutbox(MAIL, 0);
+        const waiting = await store.enqueueOutbox(MAIL, 0);
+        const retrying = await store.enqueueOutbox(MAIL, 0);
+        const givenUp = await store.enqueueOutbox({ ...MAIL, kind: 'page', recipient: '15550199' }, 0);
+        await store.markOutboxSent(sent, 1);
+        await store.markOutboxFailed(retrying, 'timeout', 5000);
+        await store.markOutboxFailed(givenUp, 'gateway said no', null);
+        // A waiting item that was never tried is not a failure.
+        const failed = await store.failedOutbox(10);
+        assert.deepEqual(
+          failed.map((item) => [item.id, item.lastError, item.dueAt]),
+          [
+            [givenUp, 'gateway said no', null],
+            [retrying, 'timeout', 5000],
+          ],
+        );
+        assert.equal((await store.failedOutbox(1)).length, 1, 'limit');
+        await store.markOutboxSent(waiting, 2);
+
+        assert.equal(await store.retryOutbox(givenUp, 1000), true);
+        assert.deepEqual(await store.outboxItem(givenUp).then((i) => [i?.dueAt, i?.attempts]), [1000, 0]);
+        const next = await store.nextOutbox(1000, 100);
+        assert.deepEqual([next?.id, next?.attempts], [givenUp, 1], 'the first attempt of a fresh count');
+        assert.equal(await store.retryOutbox(sent, 7000), false, 'a sent item stays sent');
+
+        assert.equal(await store.dropOutbox(retrying), true);
+        assert.equal(await store.outboxItem(retrying), undefined);
+        assert.equal(await store.dropOutbox(retrying), false);
+        assert.equal(await store.dropOutbox(sent), false, 'a sent item is kept');
+        assert.equal(await store.retryOutbox(999999, 1), false);
+      }));
   });
 }

@@ -1,5 +1,6 @@
 // The NS login (MSNP5.md 6, 7): VER, INF, USR, CVR, PNG and OUT, the profile message, sign-in.
 import { authenticate, failedLogins } from '../../core/accounts.ts';
+import { countLogin } from '../../core/admin-console.ts';
 import { type Failure, failure, isFailure } from '../../core/failure.ts';
 import { UserSession } from '../../core/session.ts';
 import type { Account } from '../../core/types.ts';
@@ -111,7 +112,13 @@ function loginError(ctx: NsContext, refusal: Failure): Failure {
 function refuseLogin(ctx: NsContext, refusal: Failure, reason: string): Failure {
   ctx.log.info({ handle: ctx.pendingHandle, remote: ctx.conn.remoteAddress, code: refusal.error, reason }, 'login refused');
   ctx.server.metrics.login(refusal.error);
+  countForDashboard(ctx, false);
   return refusal;
+}
+
+/** The admin console's counts of the last hour; a bus that fails here does not fail the login. */
+function countForDashboard(ctx: NsContext, ok: boolean): void {
+  countLogin(ctx.server.bus.rates, ok).catch((error: unknown) => ctx.log.warn({ err: error }, 'login not counted for the dashboard'));
 }
 
 async function signIn(ctx: NsContext, trid: string, account: Account): Promise<void> {
@@ -142,6 +149,7 @@ async function signIn(ctx: NsContext, trid: string, account: Account): Promise<v
   if (unreadMail) lines.push(Buffer.concat([encodeLine('MSG', 'Hotmail', 'Hotmail', unreadMail.length), unreadMail]));
   ctx.replyBatch(lines);
   ctx.server.metrics.login('ok');
+  countForDashboard(ctx, true);
   await recordSignIn(ctx, account);
   await deliverAlertsAtSignIn(ctx);
   ctx.log.info({ handle: account.handle, remote: ctx.conn.remoteAddress, dialect: ctx.dialect }, 'signed in');
