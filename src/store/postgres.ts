@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { SearchPathPostgresDialect } from './postgres-introspector.ts';
 import type { Store } from '../core/store.ts';
 import { ServiceUnavailableError } from '../core/unavailable.ts';
 import { errorCode, type Engine, type StatementTimer, timedStatements } from './engine.ts';
@@ -77,7 +78,7 @@ export async function openPostgresDatabase(opts: Omit<PostgresStoreOptions, 'sec
   // crash the process. The next query opens a new connection or fails visibly.
   pool.on('error', () => {});
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: reportingUnavailable(pool) }),
+    dialect: new SearchPathPostgresDialect({ pool: reportingUnavailable(pool) }),
     ...timedStatements(opts.onStatement),
   });
   try {

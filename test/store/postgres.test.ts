@@ -66,6 +66,31 @@ function definePostgresTests(url: string): void {
   });
 
   describe('PostgreSQL specifics', () => {
+    test('a store opens while other schemas of the database are dropped meanwhile', async () => {
+      await freshSchema(); // connects the admin client
+      const churn = new pg.Client({ connectionString: url });
+      await churn.connect();
+      let stop = false;
+      // Other stores' schemas (with the serial columns kysely's own introspector looks into) come and go.
+      const churning = (async () => {
+        for (let round = 0; !stop; round++) {
+          const other = `msnd_test_churn_${randomBytes(4).toString('hex')}`;
+          await churn.query(`create schema ${other}; create table ${other}.t (id serial primary key, v text)`);
+          await churn.query(`drop schema ${other} cascade`);
+        }
+      })();
+      try {
+        for (let i = 0; i < 8; i++) {
+          const store = await openPostgresStore({ url, secretKey, schema: await freshSchema() });
+          await store.close();
+        }
+      } finally {
+        stop = true;
+        await churning;
+        await churn.end();
+      }
+    });
+
     test('openStore picks PostgreSQL for a postgres:// URL and records the schema version', async () => {
       const schema = await freshSchema();
       const store = await openStore({ dataDir: '/nonexistent-not-used', url, secretKey, pgSchema: schema });

@@ -113,7 +113,7 @@ async function auditOf(actor: string): Promise<StoredAuditEntry[]> {
 }
 
 describe('sign-in', () => {
-  test('the console asks for a sign-in; the form sets the site\'s CSRF secret cookie (signed, HttpOnly)', async () => {
+  test("the console asks for a sign-in; the form sets the site's CSRF secret cookie (signed, HttpOnly)", async () => {
     const browser = new Browser();
     const dashboard = await browser.get('/admin/');
     assert.equal(dashboard.status, 303);
