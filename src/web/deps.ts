@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
 import type { Bus } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
 import type { PartnerService } from '../core/web-pages.ts';
@@ -42,6 +43,15 @@ export interface MetricsScrape {
   scrape(): Promise<string>;
 }
 
+/** The MSNP servers a web Messenger's WebSocket can be connected to. */
+export type MsnpRole = 'ds' | 'ns' | 'sb';
+
+/**
+ * Serves an open WebSocket as an MSNP connection of `role`, with the same session code, limits and
+ * close rules as a TCP connection (the web only hands the socket over: no protocol here).
+ */
+export type MessengerGateway = (role: MsnpRole, socket: WebSocket, remoteAddress: string) => void;
+
 export interface WebDeps {
   settings: WebSettings;
   store: Store;
@@ -58,4 +68,6 @@ export interface WebDeps {
   metrics?: MetricsScrape;
   /** For GET /readyz: undefined when the store and the bus answer, else why not (nothing secret). */
   unready?(): Promise<string | undefined>;
+  /** The web Messenger's WebSockets; absent: /messenger/ws/… answers 404. */
+  messenger?: MessengerGateway;
 }
