@@ -1,7 +1,7 @@
 // MSNP over WebSocket (the web Messenger): each binary message is a chunk of the same byte stream as
 // TCP. Works with a browser's WebSocket and with the `ws` package's (Node: tests, benchmarks).
 import { WaitTimeoutError } from './errors.ts';
-import type { ClientStream, Connector, Destination } from './transport.ts';
+import type { ClientStream, Connector, Destination, StreamOptions } from './transport.ts';
 
 /** What is used of a WebSocket: the browser's API, which the `ws` package implements too. */
 export interface WebSocketLike {
@@ -18,11 +18,15 @@ export interface WebSocketLike {
  * A connector that opens `urlFor(destination)`: msnd's web server has one WebSocket per server role
  * (/messenger/ws/ds, /ns, /sb), and a browser cannot reach the host:port that XFR and RNG name.
  */
-export function webSocketConnector(urlFor: (to: Destination) => string, open: (url: string) => WebSocketLike): Connector {
-  return (to, { timeoutMs }) =>
+export function webSocketConnector(
+  urlFor: (to: Destination) => string,
+  open: (url: string, opts: StreamOptions) => WebSocketLike,
+): Connector {
+  return (to, opts) =>
     new Promise((resolve, reject) => {
       const url = urlFor(to);
-      const socket = open(url);
+      const socket = open(url, opts);
+      const { timeoutMs } = opts;
       socket.binaryType = 'arraybuffer';
       const timer = setTimeout(() => {
         socket.close();

@@ -13,6 +13,7 @@ import { serveDispatch } from './ds/dispatch-server.ts';
 import type { NsServer } from './ns/context.ts';
 import { NotificationSession } from './ns/session.ts';
 import { startWorkers } from './ns/workers.ts';
+import { relayToSwitchboard } from './relay.ts';
 import { Switchboard } from './sb/board.ts';
 import { socketTransport, type Transport, webSocketTransport } from './transport.ts';
 import { startWebServer } from './web.ts';
@@ -137,7 +138,13 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     dispatchAddress: () => ({ host: publicHost, port: dsPort }),
     metrics,
     // The web Messenger: a WebSocket is one more transport into the same DS, NS and SB (transport.ts).
-    messenger: (role, socket, remoteAddress) => accept(role, webSocketTransport(socket, remoteAddress)),
+    // In a cluster the SB of a referral may be another node's: its bytes are relayed there (relay.ts).
+    messenger: (role, socket, remoteAddress, at) => {
+      if (role === 'sb' && at !== undefined && at !== `${publicHost}:${sbPort}`) {
+        return void relayToSwitchboard(socket, at, bus.nodes.isSwitchboard?.bind(bus.nodes), log.child({ role: 'web' }));
+      }
+      accept(role, webSocketTransport(socket, remoteAddress));
+    },
   });
   const ns: NsServer = {
     config,
@@ -171,7 +178,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   serve.ns = (transport) => new NotificationSession(transport, ns, sessions, admit(loginPool, transport));
   const nsServer = listenFor('ns');
   const nsPort = await listen(nsServer, config.host, config.nsPort);
-  bus.nodes.announce(`${publicHost}:${nsPort}`);
+  bus.nodes.announce(`${publicHost}:${nsPort}`, `${publicHost}:${sbPort}`);
   // Users of a cluster node that stopped (swept by this node), or whose sign-out did not reach the
   // bus: their watchers see them go (MSNP5.md 10.6).
   const fanout = new PresenceFanout(store, bus);

@@ -68,7 +68,7 @@ export function webSocketTransport(ws: WebSocket, remoteAddress: string): Transp
   };
 }
 
-function asBuffer(data: RawData): Buffer {
+export function asBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

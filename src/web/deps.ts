@@ -48,9 +48,10 @@ export type MsnpRole = 'ds' | 'ns' | 'sb';
 
 /**
  * Serves an open WebSocket as an MSNP connection of `role`, with the same session code, limits and
- * close rules as a TCP connection (the web only hands the socket over: no protocol here).
+ * close rules as a TCP connection (the web only hands the socket over: no protocol here). `at`: the
+ * host:port a referral named (XFR SB, RNG), which in a cluster may be another node's SB.
  */
-export type MessengerGateway = (role: MsnpRole, socket: WebSocket, remoteAddress: string) => void;
+export type MessengerGateway = (role: MsnpRole, socket: WebSocket, remoteAddress: string, at: string | undefined) => void;
 
 export interface WebDeps {
   settings: WebSettings;

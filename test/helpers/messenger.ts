@@ -12,7 +12,7 @@ export function messengerSocketUrl(s: TestMsnd, role: 'ds' | 'ns' | 'sb'): strin
 /** Every connection (the DS, the NS of XFR NS, the SB of XFR SB and RNG) goes to the WebSocket of its role. */
 export function messengerConnector(s: TestMsnd): Connector {
   return webSocketConnector(
-    (to) => messengerSocketUrl(s, to.role),
+    (to) => messengerSocketUrl(s, to.role) + (to.role === 'sb' ? `?at=${encodeURIComponent(`${to.host}:${to.port}`)}` : ''),
     (url) => new WebSocket(url) as unknown as WebSocketLike,
   );
 }

@@ -14,7 +14,7 @@ const RETRY_LAST_MS = 30_000;
 // Every server a referral names (XFR NS, XFR SB, RNG) is reached through this web server's WebSocket for its role.
 const socketBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/messenger/ws/`;
 const connector = webSocketConnector(
-  (to) => socketBase + to.role,
+  (to) => socketBase + to.role + (to.role === 'sb' ? `?at=${encodeURIComponent(`${to.host}:${to.port}`)}` : ''),
   (url) => new WebSocket(url) as unknown as WebSocketLike,
 );
 

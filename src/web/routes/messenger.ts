@@ -29,6 +29,8 @@ export function messengerRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get(`${MESSENGER_PATH}/messenger.css`, async (_request, reply) => reply.type('text/css; charset=utf-8').send(style));
   app.get(`${MESSENGER_PATH}/messenger.js`, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(await script));
   for (const [role, path] of Object.entries(MESSENGER_SOCKET_PATHS) as [MsnpRole, string][]) {
-    app.get(path, { websocket: true }, (socket, request) => gateway(role, socket, request.ip));
+    app.get<{ Querystring: { at?: string } }>(path, { websocket: true }, (socket, request) =>
+      gateway(role, socket, request.ip, typeof request.query.at === 'string' ? request.query.at : undefined),
+    );
   }
 }
