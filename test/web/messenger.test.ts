@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import type { MsnClient } from '../../src/client/client.ts';
 import { decodeName } from '../../src/client/names.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
@@ -194,6 +194,23 @@ describe('the web Messenger in headless Chromium', { skip }, () => {
     await ann.waitForSelector('.conversation.active .messages .error >> text=/Not delivered/');
     await ben.click(`#blocked li[data-handle="${ANN}"] .unblock`);
     await status(ann, BEN, 'NLN');
+  });
+
+  test('a dropped connection: the page signs in again by itself and says so', async () => {
+    await server.addUser({ handle: 'cal@example.com', password: PASSWORD, name: 'cal' });
+    const cal = await open({ width: 800, height: 600 });
+    // The test stands between the page and the NS WebSocket, so that it can cut the connection.
+    const nsSockets: WebSocketRoute[] = [];
+    await cal.routeWebSocket(/\/messenger\/ws\/ns/, (ws) => {
+      ws.connectToServer();
+      nsSockets.push(ws);
+    });
+    await signIn(cal, 'cal@example.com');
+    await cal.waitForSelector('#me >> text=/Online/');
+    await nsSockets[0]!.close();
+    await cal.waitForSelector('#notice >> text=/you are signed in again/');
+    assert.equal(nsSockets.length, 2, 'a new NS WebSocket');
+    await cal.waitForSelector('#app', { state: 'visible' });
     assert.deepEqual(pageErrors, []);
   });
 });
