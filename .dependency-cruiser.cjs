@@ -23,7 +23,12 @@ module.exports = {
     { name: 'bus-redis-apart', severity: 'error',
       from: { path: '^src/bus/(?!redis/)' }, to: { path: '^src/bus/redis/|node_modules/ioredis' } },
     { name: 'web-uses-core', severity: 'error',
-      from: { path: '^src/web' }, to: { path: '^src/(server|client|cli|store|bus|mail)' } },
+      from: { path: '^src/web', pathNot: '^src/web/messenger/' }, to: { path: '^src/(server|client|cli|store|bus|mail)' } },
+    // The web Messenger runs in the browser: the client library and the wire format, nothing of the server.
+    { name: 'web-messenger-is-a-client', severity: 'error',
+      from: { path: '^src/web/messenger/' }, to: { path: '^src/(?!client/|protocol/|web/messenger/)' } },
+    { name: 'web-server-runs-no-browser-code', severity: 'error',
+      from: { path: '^src/web/(?!messenger/)' }, to: { path: '^src/web/messenger/' } },
     { name: 'nothing-imports-server', severity: 'error',
       from: { path: '^src/(?!server|cli)' }, to: { path: '^src/server' } },
     // The server's roles share only the dispatcher, the connection and the settings above them.

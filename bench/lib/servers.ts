@@ -21,6 +21,7 @@ interface Ports {
   ds: number;
   ns: number;
   sb: number;
+  http?: number;
 }
 
 /** msnd on the seeded store; with `profileDir`, a --cpu-prof profile is written there when it stops. */

@@ -1,7 +1,7 @@
 // A lean connection for the hot loops of the load generator: the protocol layer's Framer and a
-// socket, without the client library's inbox, so that the generator spends little CPU per message.
+// byte stream (TCP, or a WebSocket), without the client library's inbox, so that the generator spends little CPU per message.
 // Setup steps wait for frames with next(); afterwards every frame goes to onFrame.
-import { connect, type Socket } from 'node:net';
+import { type ClientStream, type Connector, type ServerRole, tcpConnector } from '../../src/client/transport.ts';
 import { Framer, type Frame } from '../../src/protocol/framer.ts';
 
 export type CommandFrame = Extract<Frame, { type: 'command' }>;
@@ -23,44 +23,45 @@ export class WireConnection {
     payloadRule: (name) => (name === 'MSG' ? { maxBytes: 65536 } : undefined),
   });
 
-  private constructor(readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.framer.push(chunk)) {
-        if (frame.type === 'command') this.dispatch(frame);
-        else socket.destroy();
-      }
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      this.closed = true;
-      for (const w of this.waiters.splice(0)) {
-        clearTimeout(w.timer);
-        w.reject(new Error('connection closed'));
-      }
+  /** Resolves when the connection is closed, by either side. */
+  readonly whenClosed: Promise<void>;
+
+  private constructor(private readonly stream: ClientStream) {
+    let markClosed: () => void = () => {};
+    this.whenClosed = new Promise((resolve) => (markClosed = resolve));
+    stream.start({
+      data: (chunk) => {
+        for (const frame of this.framer.push(chunk)) {
+          if (frame.type === 'command') this.dispatch(frame);
+          else stream.destroy();
+        }
+      },
+      error: () => {},
+      close: () => {
+        this.closed = true;
+        for (const w of this.waiters.splice(0)) {
+          clearTimeout(w.timer);
+          w.reject(new Error('connection closed'));
+        }
+        markClosed();
+      },
     });
   }
 
-  static connect(host: string, port: number, localAddress?: string, timeoutMs = 10_000): Promise<WireConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, localAddress });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connect to ${host}:${port} timed out`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(new WireConnection(socket));
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
+  /** Over TCP by default; `connector` picks another transport (the web Messenger's WebSockets). */
+  static async connect(
+    host: string,
+    port: number,
+    localAddress?: string,
+    timeoutMs = 10_000,
+    connector: Connector = tcpConnector,
+    role: ServerRole = 'sb',
+  ): Promise<WireConnection> {
+    return new WireConnection(await connector({ host, port, role }, { localAddress, timeoutMs }));
   }
 
   write(bytes: Buffer | string): void {
-    this.socket.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+    this.stream.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
   }
 
   /** The next frame that matches (frames before it that match no waiter go to onFrame). */
@@ -93,7 +94,7 @@ export class WireConnection {
   }
 
   close(): void {
-    this.socket.destroy();
+    this.stream.destroy();
   }
 
   private dispatch(frame: CommandFrame): void {

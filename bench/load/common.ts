@@ -1,5 +1,8 @@
 // What the load generator's drivers share: where the server is, credentials, the measured window.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocket } from 'ws';
+import type { Connector } from '../../src/client/transport.ts';
+import { webSocketConnector, type WebSocketLike } from '../../src/client/websocket.ts';
 import type { HistogramData } from '../lib/histogram.ts';
 import { CpuMeter } from '../lib/ipc.ts';
 
@@ -7,7 +10,25 @@ import { CpuMeter } from '../lib/ipc.ts';
 export interface Target {
   kind: 'msnd' | 'raw';
   host: string;
-  ports: { ds: number; ns: number; sb: number };
+  ports: { ds: number; ns: number; sb: number; http?: number };
+  /** Set: reach every server through the web Messenger's WebSockets (`<base><role>`) instead of TCP. */
+  webSocketBase?: string;
+}
+
+/** The same msnd, reached through its web server's WebSockets (/messenger/ws/ds, ns, sb). */
+export function overWebSocket(target: Target): Target {
+  if (target.ports.http === undefined) throw new Error('the server under test reported no web port');
+  return { ...target, webSocketBase: `ws://${target.host}:${target.ports.http}/messenger/ws/` };
+}
+
+/** The connector of a target: undefined (TCP) unless it is reached over WebSocket. */
+export function connectorOf(target: Target): Connector | undefined {
+  const base = target.webSocketBase;
+  if (base === undefined) return undefined;
+  return webSocketConnector(
+    (to) => base + to.role + (to.role === 'sb' ? `?at=${encodeURIComponent(`${to.host}:${to.port}`)}` : ''),
+    (url, { localAddress }) => new WebSocket(url, { localAddress }) as unknown as WebSocketLike,
+  );
 }
 
 export interface Credentials {

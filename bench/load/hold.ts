@@ -3,7 +3,7 @@
 // baseline, a connection that has exchanged one line (PNG → QNG).
 import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
-import { AddressPool, inParallel, type Credentials, type Target } from './common.ts';
+import { AddressPool, inParallel, type Credentials, type Target, connectorOf } from './common.ts';
 
 export interface HoldRequest {
   target: Target;
@@ -50,6 +50,7 @@ export async function signIn(
     localAddress,
     timeoutMs: 30_000,
     inboxLimit,
+    connector: connectorOf(target),
   });
   try {
     await client.sync(0);

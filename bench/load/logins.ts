@@ -3,7 +3,7 @@
 // runs from the DS connect to the CHG reply; the client then signs out with OUT (not timed).
 import { MsnClient } from '../../src/client/client.ts';
 import { Histogram } from '../lib/histogram.ts';
-import { AddressPool, Window, errorText, type Credentials, type RunResult, type RunWindow, type Target } from './common.ts';
+import { AddressPool, Window, connectorOf, errorText, type Credentials, type RunResult, type RunWindow, type Target } from './common.ts';
 
 export interface LoginRun extends RunWindow {
   target: Target;
@@ -44,6 +44,7 @@ export async function runLogins(run: LoginRun): Promise<RunResult & { syncLines:
           localAddress: addresses.take(),
           timeoutMs: 20_000,
           inboxLimit: 1000,
+          connector: connectorOf(run.target),
         });
         const sync = await session.sync(0);
         await session.changeStatus('NLN');

@@ -5,7 +5,7 @@ import type { MsnClient } from '../../src/client/client.ts';
 import type { SwitchboardInvitation } from '../../src/client/referrals.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { WireConnection, type CommandFrame } from '../lib/wire.ts';
-import { AddressPool, Window, inParallel, type Credentials, type RunResult, type RunWindow, type Target } from './common.ts';
+import { AddressPool, Window, connectorOf, inParallel, type Credentials, type RunResult, type RunWindow, type Target } from './common.ts';
 import { signIn } from './hold.ts';
 
 export interface RelayPrepare {
@@ -47,7 +47,7 @@ async function openMsndPair(target: Target, { a, b }: { a: Credentials; b: Crede
   const nsA = await signIn(target, a, addresses.take());
   const nsB = await signIn(target, b, addresses.take());
   const ticket = await nsA.requestSwitchboard();
-  const sender = await WireConnection.connect(ticket.host, ticket.port, addresses.take());
+  const sender = await WireConnection.connect(ticket.host, ticket.port, addresses.take(), 10_000, connectorOf(target), 'sb');
   expect(await sender.request(`USR 1 ${a.handle} ${ticket.cookie}`), 'USR', 'OK');
   const ring = new Promise<SwitchboardInvitation>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no RNG for ${b.handle}`)), 10_000);
@@ -58,7 +58,7 @@ async function openMsndPair(target: Target, { a, b }: { a: Credentials; b: Crede
   });
   expect(await sender.request(`CAL 2 ${b.handle}`), 'CAL', 'RINGING');
   const invitation = await ring;
-  const receiver = await WireConnection.connect(invitation.host, invitation.port, addresses.take());
+  const receiver = await WireConnection.connect(invitation.host, invitation.port, addresses.take(), 10_000, connectorOf(target), 'sb');
   const joined = sender.next((f) => f.name === 'JOI');
   expect(await receiver.request(`ANS 1 ${b.handle} ${invitation.cookie} ${invitation.sessionId}`), 'ANS', 'OK');
   await joined;
@@ -138,7 +138,7 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
           delivery.recordMs(now - t0);
         }
       };
-      pair.sender.socket.once('close', () => resolve());
+      void pair.sender.whenClosed.then(() => resolve());
       for (let i = 0; i < run.window; i++) send();
     });
 

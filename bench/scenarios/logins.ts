@@ -5,6 +5,7 @@ import { cannedReplies } from '../lib/canned.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { PopulationBuilder } from '../lib/population.ts';
 import { seedStore } from '../lib/seed.ts';
+import { overWebSocket } from '../load/common.ts';
 import { startMsndServer, startRawServer, type ServerUnderTest } from '../lib/servers.ts';
 import { check, cpuPerOp, measured, shares, sum, msndOptions, withServer, type BenchContext, type Scenario } from './context.ts';
 
@@ -50,6 +51,11 @@ export const logins: Scenario = {
     };
     ctx.progress('logins: msnd');
     const msnd = await withServer(() => startMsndServer('logins', { dataDir }, msndOptions(ctx)), drive);
+    ctx.progress("logins: msnd over WebSocket (the web Messenger's transport)");
+    const overWs = await withServer(
+      () => startMsndServer('logins-ws', { dataDir }, msndOptions(ctx)),
+      (server) => drive({ ...server, target: overWebSocket(server.target) }),
+    );
     ctx.progress('logins: raw baseline');
     const raw = await withServer(() => startRawServer('logins', ctx.workDir, cannedReplies(population, 0)), drive);
     check(msnd.syncLines === raw.syncLines, `SYN answers differ: msnd ${msnd.syncLines} lines, raw ${raw.syncLines}`);
@@ -70,11 +76,14 @@ export const logins: Scenario = {
           baseline: cpuPerOp(raw.serverCpuPct, raw.rate, 1000),
         },
         { label: 'generators CPU', unit: '%', msnd: sum(msnd.generatorCpuPct), baseline: sum(raw.generatorCpuPct) },
+        // The web Messenger's transport: the same msnd reached through WebSockets, beside TCP as its baseline.
+        { label: 'logins/s over WebSocket (baseline: msnd over TCP)', unit: '/s', msnd: overWs.rate, baseline: msnd.rate },
+        { label: 'latency p99 over WebSocket (baseline: TCP)', unit: 'ms', msnd: overWs.latency.p99Ms, baseline: msnd.latency.p99Ms },
       ],
       ratio: { label: 'logins/s msnd ÷ raw', value: ratio },
       target: { text: `logins ≥ ${TARGET_RATIO}× the raw round-trip rate`, met: ratio >= TARGET_RATIO },
-      notes: [],
-      data: { accounts, clients: generators.length * perGenerator, window, msnd, baseline: raw },
+      notes: [`over WebSocket: ${(overWs.rate / msnd.rate).toFixed(2)}× the logins/s over TCP`],
+      data: { accounts, clients: generators.length * perGenerator, window, msnd, baseline: raw, overWebSocket: overWs },
     };
   },
 };

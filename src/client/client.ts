@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { answerServerChallenge } from './challenges.ts';
 import { MsnpConnection } from './connection.ts';
+import type { Connector } from './transport.ts';
 import { UnexpectedReplyError } from './errors.ts';
 import { acceptReply, command, commandAll, exchange } from './exchange.ts';
 import { askDispatch, authenticate } from './login.ts';
@@ -68,6 +69,8 @@ export class MsnClient extends EventEmitter<MsnClientEvents> {
   verified: boolean | undefined;
   /** headers of the profile message (set by login) */
   profile: Record<string, string> = {};
+  /** how this client reached its NS (login's `connector`); its switchboards are reached the same way */
+  connector: Connector | undefined;
 
   /** Wraps a connection; the model follows everything received from now on. Use login() to sign in. */
   constructor(conn: MsnpConnection) {
@@ -81,8 +84,9 @@ export class MsnClient extends EventEmitter<MsnClientEvents> {
   /** Signs in (through the DS unless viaDispatch is false). Error codes reject with LoginError. */
   static async login(opts: LoginOptions): Promise<MsnClient> {
     const ns = opts.viaDispatch === false ? { ...opts, nextTrId: opts.firstTrId } : await askDispatch(opts);
-    const conn = await MsnpConnection.connect(ns.host, ns.port, { ...opts, firstTrId: ns.nextTrId });
+    const conn = await MsnpConnection.connect(ns.host, ns.port, { ...opts, firstTrId: ns.nextTrId }, 'ns');
     const client = new MsnClient(conn);
+    if (opts.connector) client.connector = opts.connector;
     try {
       const result = await authenticate(client.conn, opts);
       client.dialect = result.dialect;

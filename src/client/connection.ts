@@ -1,7 +1,6 @@
-// One TCP connection to a DS, NS or SB, at the wire level: send lines, take what arrives.
+// One connection to a DS, NS or SB (TCP, or a WebSocket: transport.ts), at the wire level: send lines,
+// take what arrives.
 import { EventEmitter } from 'node:events';
-import { connect as netConnect } from 'node:net';
-import type { Socket } from 'node:net';
 import { Framer } from '../protocol/framer.ts';
 import type { Frame } from '../protocol/framer.ts';
 import { encodeLine, encodePayloadCommand } from '../protocol/line.ts';
@@ -9,6 +8,7 @@ import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import { Inbox } from './inbox.ts';
 import { MAX_RECEIVED_LINE_BYTES, isErrorCode, isReplyTo, serverPayloadRule, toReceived } from './received.ts';
 import type { Matcher, Received } from './received.ts';
+import { type ClientStream, type Connector, type ServerRole, tcpConnector } from './transport.ts';
 
 export type Direction = 'C' | 'S';
 /** Called with every line sent ('C') or received ('S'), without CR LF; raw writes are shown JSON-quoted. */
@@ -27,6 +27,8 @@ export interface ConnectOptions {
    */
   inboxLimit?: number;
   log?: LogHook;
+  /** how to reach a server (default TCP; the web Messenger uses WebSockets) */
+  connector?: Connector;
 }
 
 export interface ConnectionEvents {
@@ -53,7 +55,7 @@ export class MsnpConnection extends EventEmitter<ConnectionEvents> {
   closeReason: string | undefined;
   /** socket error, if one happened (e.g. ECONNRESET) */
   socketError: Error | undefined;
-  readonly #socket: Socket;
+  readonly #socket: ClientStream;
   readonly #inbox = new Inbox();
   readonly #framer = new Framer({
     maxLineBytes: MAX_RECEIVED_LINE_BYTES,
@@ -63,7 +65,7 @@ export class MsnpConnection extends EventEmitter<ConnectionEvents> {
   #closedByClient = false;
   #resolveClosed!: () => void;
 
-  constructor(socket: Socket, opts: ConnectOptions = {}) {
+  constructor(socket: ClientStream, opts: ConnectOptions = {}) {
     super();
     this.#socket = socket;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -71,30 +73,21 @@ export class MsnpConnection extends EventEmitter<ConnectionEvents> {
     this.#inbox.limit = opts.inboxLimit ?? Infinity;
     this.#lastTrId = (opts.firstTrId ?? 1) - 1;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
-    socket.on('error', (err) => (this.socketError = err));
-    socket.on('close', () => this.#onClose());
+    socket.start({
+      data: (chunk) => this.#receive(chunk),
+      error: (err) => (this.socketError = err),
+      close: () => this.#onClose(),
+    });
   }
 
-  static connect(host: string, port: number, opts: ConnectOptions = {}): Promise<MsnpConnection> {
-    const socket = netConnect({ host, port, localAddress: opts.localAddress });
-    socket.setNoDelay(true);
-    const conn = new MsnpConnection(socket, opts);
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new WaitTimeoutError(`connect to ${host}:${port} timed out after ${timeoutMs}ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(conn);
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
+  /** Connects to host:port (the server of `role`: a WebSocket connector needs to know which). */
+  static async connect(host: string, port: number, opts: ConnectOptions = {}, role: ServerRole = 'ds'): Promise<MsnpConnection> {
+    const connector = opts.connector ?? tcpConnector;
+    const stream = await connector(
+      { host, port, role },
+      { localAddress: opts.localAddress, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+    );
+    return new MsnpConnection(stream, opts);
   }
 
   get isClosed(): boolean {
@@ -185,7 +178,7 @@ export class MsnpConnection extends EventEmitter<ConnectionEvents> {
     }
   }
 
-  /** Destroys the socket at once. */
+  /** Closes the connection at once. */
   close(): void {
     this.#closedByClient = true;
     this.#socket.destroy();

@@ -28,3 +28,5 @@ export * from './pages.ts';
 export * from './received.ts';
 export * from './referrals.ts';
 export * from './switchboard.ts';
+export * from './transport.ts';
+export * from './websocket.ts';

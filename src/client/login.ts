@@ -51,7 +51,7 @@ export interface Referral extends HostPort {
 
 /** At the DS: VER, INF, `USR MD5 I` → the NS address of `XFR t NS host:port …`. Closes the DS connection. */
 export async function askDispatch(opts: LoginOptions): Promise<Referral> {
-  const ds = await MsnpConnection.connect(opts.host, opts.port, opts);
+  const ds = await MsnpConnection.connect(opts.host, opts.port, opts, 'ds');
   try {
     await negotiateVersion(ds, opts.dialects ?? DEFAULT_DIALECTS);
     await askSecurityPackages(ds);

@@ -85,18 +85,22 @@ export class SwitchboardSession extends EventEmitter<SwitchboardEvents> {
   }
 
   /** XFR SB on the client's NS session, then USR on the SB: a new session with this user alone. */
-  static async open(client: MsnClient, opts: ConnectOptions = {}): Promise<SwitchboardSession> {
+  static async open(client: MsnClient, opts: ConnectOptions = { connector: client.connector }): Promise<SwitchboardSession> {
     return SwitchboardSession.create(client.handle, await client.requestSwitchboard(), opts);
   }
 
   /** Joins an invitation (from the client's `ring` event, or the RNG line itself) with ANS. */
-  static answer(client: MsnClient, invitation: SwitchboardInvitation | Received, opts: ConnectOptions = {}): Promise<SwitchboardSession> {
+  static answer(
+    client: MsnClient,
+    invitation: SwitchboardInvitation | Received,
+    opts: ConnectOptions = { connector: client.connector },
+  ): Promise<SwitchboardSession> {
     return SwitchboardSession.join(client.handle, invitation, opts, client.friendlyName);
   }
 
   /** `USR t handle cookie` with an XFR SB ticket; a refused cookie rejects with MsnpError 911. */
   static async create(handle: string, ticket: SwitchboardTicket, opts: ConnectOptions = {}): Promise<SwitchboardSession> {
-    const session = new SwitchboardSession(await MsnpConnection.connect(ticket.host, ticket.port, opts), handle);
+    const session = new SwitchboardSession(await MsnpConnection.connect(ticket.host, ticket.port, opts, 'sb'), handle);
     return session.#authenticate(async () => {
       const ex = await exchange(session.conn, 'USR', [handle, ticket.cookie]);
       const reply = acceptReply(ex, (r) => r.name === 'USR' && r.args[1] === 'OK', 'USR t OK handle name');
@@ -113,7 +117,7 @@ export class SwitchboardSession extends EventEmitter<SwitchboardEvents> {
   ): Promise<SwitchboardSession> {
     const invite = 'line' in invitation ? switchboardInvitation(invitation) : invitation;
     if (!invite) throw new TypeError(`not an RNG invitation: ${(invitation as Received).line}`);
-    const session = new SwitchboardSession(await MsnpConnection.connect(invite.host, invite.port, opts), handle);
+    const session = new SwitchboardSession(await MsnpConnection.connect(invite.host, invite.port, opts, 'sb'), handle);
     session.friendlyName = friendlyName;
     session.sessionId = invite.sessionId;
     return session.#authenticate(() => session.#answer(invite));

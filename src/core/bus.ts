@@ -166,8 +166,13 @@ export interface WebSessions {
 
 /** The nodes of the service: where their NS listen, their load, and the users of nodes that stopped. */
 export interface NodeDirectory {
-  /** Tells the other nodes where this node's NS listens (its load is its number of sessions). */
-  announce(nsAddress: string): void;
+  /** Tells the other nodes where this node's NS (and SB) listen (its load is its number of sessions). */
+  announce(nsAddress: string, sbAddress?: string): void;
+  /**
+   * Whether `address` (host:port) is where a live node of the cluster has its SB: the web Messenger's
+   * WebSocket reaches a switchboard on another node only then. Absent: one node, no other SB.
+   */
+  isSwitchboard?(address: string): Promise<boolean>;
   /** The NS address of the least loaded node, for the DS's XFR; undefined: this node's own. */
   leastLoaded(): Promise<string | undefined>;
   /** Live msnd nodes sharing this bus (metrics); absent: one. */

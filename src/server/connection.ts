@@ -1,7 +1,7 @@
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Framer, type Frame, type PayloadRule } from '../protocol/framer.ts';
 import { encodeLine, encodePayloadCommand } from '../protocol/line.ts';
+import type { Transport } from './transport.ts';
 
 export type CommandFrame = Extract<Frame, { type: 'command' }>;
 
@@ -19,8 +19,9 @@ export interface ConnectionOptions {
 let nextConnectionId = 1;
 
 /**
- * One client socket: frames its bytes, hands commands to `process` strictly one at a time and in
- * order (MSNP5.md 3.2), and writes replies. `close` flushes what is queued, then ends the socket.
+ * One client connection (a TCP socket or a WebSocket, transport.ts): frames its bytes, hands commands
+ * to `process` strictly one at a time and in order (MSNP5.md 3.2), and writes replies. `close`
+ * flushes what is queued, then ends the stream.
  */
 export class Connection {
   readonly id = nextConnectionId++;
@@ -44,29 +45,32 @@ export class Connection {
   private readonly onEnd: ((reason: string) => void) | undefined;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly transport: Transport,
     options: ConnectionOptions,
     parentLog: Logger,
     private readonly process: (frame: CommandFrame) => Promise<void>,
   ) {
-    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remoteAddress = transport.remoteAddress;
     this.log = parentLog.child({ conn: this.id });
     this.framer = new Framer(options);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     this.partialInputMs = options.partialInputMs;
     this.onEnd = options.onEnd;
     this.log.info({ remote: this.remoteAddress }, 'connected');
-    socket.setNoDelay(true);
-    this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
+    let markClosed: () => void = () => {};
+    this.closedPromise = new Promise((resolve) => (markClosed = resolve));
     this.endedPromise = new Promise((resolve) => (this.markEnded = resolve));
-    socket.on('data', (chunk) => this.receive(chunk));
-    socket.on('error', (error) => this.log.debug({ err: error.message }, 'socket error'));
-    socket.once('close', () => {
-      this.ending('peer closed');
-      this.closing = true;
-      this.clearTimer();
-      this.clearPartialTimer();
-      this.markEnded();
+    transport.start({
+      data: (chunk) => this.receive(chunk),
+      error: (error) => this.log.debug({ err: error.message }, 'socket error'),
+      close: () => {
+        this.ending('peer closed');
+        this.closing = true;
+        this.clearTimer();
+        this.clearPartialTimer();
+        this.markEnded();
+        markClosed();
+      },
     });
   }
 
@@ -112,16 +116,16 @@ export class Connection {
 
   write(bytes: Buffer): void {
     if (this.closing) return;
-    if (this.socket.writableLength + bytes.length > this.maxPendingWriteBytes) {
+    if (this.transport.pendingWriteBytes + bytes.length > this.maxPendingWriteBytes) {
       // A peer that does not read must not make the server buffer without bound.
-      this.log.warn({ pending: this.socket.writableLength }, 'dropping a peer that does not read');
+      this.log.warn({ pending: this.transport.pendingWriteBytes }, 'dropping a peer that does not read');
       this.ending('peer does not read');
       this.closing = true;
       this.markEnded();
-      this.socket.destroy();
+      this.transport.destroy();
       return;
     }
-    this.socket.write(bytes);
+    this.transport.write(bytes);
   }
 
   /** Queues work (an event from the bus) behind the commands received so far. */
@@ -139,11 +143,11 @@ export class Connection {
     this.ending(reason);
     this.work.length = 0;
     // What is still to be flushed before the end (the info line 'connection closed' says why).
-    this.log.debug({ pending: this.socket.writableLength }, 'closing');
-    this.socket.end();
+    this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
+    this.transport.end();
     this.markEnded();
     // A peer that never reads must not keep the socket open forever.
-    setTimeout(() => this.socket.destroy(), 5000).unref();
+    setTimeout(() => this.transport.destroy(), 5000).unref();
   }
 
   /** Records why the connection ends, once: the first reason wins (the server's, before the socket closes). */

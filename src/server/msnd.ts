@@ -1,21 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
 import { PresenceFanout } from '../core/presence.ts';
 import type { Store } from '../core/store.ts';
 import { UnauthenticatedPool, type Admission, type PoolStats } from './admission.ts';
 import type { ServerConfig } from './config.ts';
-import { createMetrics, type MsndMetrics } from './metrics.ts';
+import { createMetrics, type MsndMetrics, type Role } from './metrics.ts';
 import { LiveSettings, type ReloadOutcome } from './live-settings.ts';
 import { serveDispatch } from './ds/dispatch-server.ts';
 import type { NsServer } from './ns/context.ts';
 import { AdminWorker, newNodeId } from './ns/admin-notices.ts';
 import { NotificationSession } from './ns/session.ts';
 import { startWorkers } from './ns/workers.ts';
+import { relayToSwitchboard } from './relay.ts';
 import { Switchboard } from './sb/board.ts';
 import { MSND_VERSION } from './version.ts';
+import { socketTransport, type Transport, webSocketTransport } from './transport.ts';
 import { startWebServer } from './web.ts';
 
 export interface BoundPorts {
@@ -69,10 +71,10 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   // Every part reads `config` when it acts, so a reload reaches it (live-settings.ts).
   const settings = new LiveSettings(initial);
   const config = settings.view;
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const transports = new Set<Transport>();
+  const track = (transport: Transport): void => {
+    transports.add(transport);
+    transport.onClose(() => transports.delete(transport));
   };
   // Two pools, so that a flood of the DS or NS never crowds out a signed-in user's switchboard. No
   // server.maxConnections: it would count signed-in sessions too (--max-sessions bounds those), and
@@ -98,18 +100,26 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     },
     log,
   });
-  /** Counts the socket in `pool` until it closes or the session calls `leave` on signing in. */
-  const admit = (pool: UnauthenticatedPool, socket: Socket): Admission => {
-    const admission = pool.admit(socket.remoteAddress ?? '', socket);
-    socket.once('close', () => admission.leave());
+  /** Counts the connection in `pool` until it closes or the session calls `leave` on signing in. */
+  const admit = (pool: UnauthenticatedPool, transport: Transport): Admission => {
+    const admission = pool.admit(transport.remoteAddress, transport);
+    transport.onClose(() => admission.leave());
     return admission;
   };
+  // One entry per role for every transport: the TCP listeners and the web Messenger's WebSockets.
+  const serve: Partial<Record<Role, (transport: Transport) => void>> = {};
+  const accept = (role: Role, transport: Transport): void => {
+    const start = serve[role];
+    // A WebSocket that arrives while the server starts or stops is closed: no role to serve it yet.
+    if (!start) return transport.destroy();
+    track(transport);
+    start(transport);
+  };
+  const listenFor = (role: Role) => createServer((socket) => accept(role, socketTransport(socket)));
   const publicHost = config.publicHost ?? config.host;
   const switchboard = new Switchboard({ config, log, store, bus, metrics, address: () => `${publicHost}:${sbPort}` });
-  const sbServer = createServer((socket) => {
-    track(socket);
-    switchboard.accept(socket, admit(switchboardPool, socket));
-  });
+  serve.sb = (transport) => switchboard.accept(transport, admit(switchboardPool, transport));
+  const sbServer = listenFor('sb');
   const sbPort = await listen(sbServer, config.host, config.sbPort);
   const sessions = new Set<NotificationSession>();
   const nodeId = newNodeId();
@@ -133,6 +143,14 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     adminNoticed: async () => adminWorker?.round(),
     dispatchAddress: () => ({ host: publicHost, port: dsPort }),
     metrics,
+    // The web Messenger: a WebSocket is one more transport into the same DS, NS and SB (transport.ts).
+    // In a cluster the SB of a referral may be another node's: its bytes are relayed there (relay.ts).
+    messenger: (role, socket, remoteAddress, at) => {
+      if (role === 'sb' && at !== undefined && at !== `${publicHost}:${sbPort}`) {
+        return void relayToSwitchboard(socket, at, bus.nodes.isSwitchboard?.bind(bus.nodes), log.child({ role: 'web' }));
+      }
+      accept(role, webSocketTransport(socket, remoteAddress));
+    },
   });
   const ns: NsServer = {
     config,
@@ -164,12 +182,10 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
       return false;
     },
   };
-  const nsServer = createServer((socket) => {
-    track(socket);
-    new NotificationSession(socket, ns, sessions, admit(loginPool, socket));
-  });
+  serve.ns = (transport) => new NotificationSession(transport, ns, sessions, admit(loginPool, transport));
+  const nsServer = listenFor('ns');
   const nsPort = await listen(nsServer, config.host, config.nsPort);
-  bus.nodes.announce(`${publicHost}:${nsPort}`);
+  bus.nodes.announce(`${publicHost}:${nsPort}`, `${publicHost}:${sbPort}`);
   // Users of a cluster node that stopped (swept by this node), or whose sign-out did not reach the
   // bus: their watchers see them go (MSNP5.md 10.6).
   const fanout = new PresenceFanout(store, bus);
@@ -181,11 +197,10 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     }
     log.info({ users: users.length }, 'users left behind by a stopped node or a lost sign-out are offline now');
   });
-  const dsServer = createServer((socket) => {
-    track(socket);
+  serve.ds = (transport) => {
     // DS connections never sign in: they stay in the pool until they close.
-    admit(loginPool, socket);
-    serveDispatch(socket, {
+    admit(loginPool, transport);
+    serveDispatch(transport, {
       config,
       log,
       metrics,
@@ -195,7 +210,8 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
       dispatchAddress: () => `${publicHost}:${dsPort}`,
       webBaseUrl: () => web.baseUrl,
     });
-  });
+  };
+  const dsServer = listenFor('ds');
   dsPort = await listen(dsServer, config.host, config.dsPort);
   // GET /metrics without a token on a listener of its own (loopback by default), for a scraper on this machine or network.
   const metricsServer =
@@ -269,13 +285,14 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
       sbServer.close();
       metricsServer?.closeAllConnections();
       metricsServer?.close();
-      await web.close();
       switchboard.closeAll();
-      // MSNP5.md 9.26: every NS session gets OUT SSD, then the close.
+      // MSNP5.md 9.26: every NS session gets OUT SSD, then the close (the web Messenger's too: the web closes after).
       await Promise.all([...sessions].map((s) => (s.isAuthenticated ? s.kick('SSD') : s.end())));
       await adminWorker.stop();
+      await web.close();
       await workers.stop();
-      for (const socket of sockets) socket.destroy();
+      for (const role of Object.keys(serve) as Role[]) delete serve[role];
+      for (const transport of transports) transport.destroy();
       log.info('stopped');
     },
   };

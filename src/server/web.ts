@@ -4,7 +4,7 @@ import type { Bus } from '../core/bus.ts';
 import { Outbox } from '../core/outbox.ts';
 import type { Store } from '../core/store.ts';
 import { startWeb, type RunningWeb } from '../web/app.ts';
-import type { MetricsScrape, OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
+import type { MessengerGateway, MetricsScrape, OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
 import { deriveWebKeys } from '../web/keys.ts';
 import type { ServerConfig } from './config.ts';
 
@@ -24,6 +24,8 @@ export interface WebServerParts {
   dispatchAddress?: () => { host: string; port: number };
   /** Served at GET /metrics behind the admin token. */
   metrics?: MetricsScrape;
+  /** Serves the web Messenger's WebSockets as MSNP connections (msnd.ts); absent: no WebSocket endpoints. */
+  messenger?: MessengerGateway;
 }
 
 /** How long the store and the bus may take to answer /readyz before the node is reported not ready. */
@@ -61,6 +63,7 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
     now: Date.now,
     ...(parts.metrics && { metrics: parts.metrics }),
     unready: () => unready(parts.store, parts.bus),
+    ...(parts.messenger && { messenger: parts.messenger }),
   };
   const web = await startWeb(deps, config.host, config.httpPort);
   ownUrl = `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;

@@ -1,6 +1,7 @@
 // msnd's web server (fastify): the pages URL hands out, sign-up, admin (DESIGN.md "Web").
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { WebDeps } from './deps.ts';
 import { html, page } from './html.ts';
@@ -11,6 +12,7 @@ import { downloadRoutes } from './routes/download.ts';
 import { healthRoutes } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
 import { mailRoutes } from './routes/mail.ts';
+import { messengerRoutes } from './routes/messenger.ts';
 import { mobileRoutes } from './routes/mobile.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { signinRoutes } from './routes/signin.ts';
@@ -21,6 +23,12 @@ import { isCsrfFailure, registerSecurity } from './security.ts';
 
 /** Forms are small; anything bigger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
+/**
+ * Largest WebSocket message of the web Messenger: a message is a chunk of the MSNP byte stream, whose
+ * own limits (line length, payload sizes) the connection checks; a bigger message closes the socket
+ * (1009) before it is buffered whole.
+ */
+const WEBSOCKET_MESSAGE_LIMIT_BYTES = 64 * 1024;
 
 export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   // No fastify request logging: URLs carry tokens (verification links), which are never logged.
@@ -36,6 +44,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(cookie, { secret: deps.keys.cookie.toString('base64') });
   await app.register(formbody);
   await registerSecurity(app, deps);
+  await app.register(websocket, { options: { maxPayload: WEBSOCKET_MESSAGE_LIMIT_BYTES } });
   app.setNotFoundHandler(async (_request, reply) =>
     reply.code(404).type('text/html').send(page('Page not found', html`<p>There is no such page. <a href="/">Home</a></p>`)),
   );
@@ -62,6 +71,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
     adminRoutes,
     adminConsoleRoutes,
     healthRoutes,
+    messengerRoutes,
   ]) {
     routes(app, deps);
   }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { FailedLoginLimits } from '../core/accounts.ts';
+import type { WebSocket } from 'ws';
 import type { Bus } from '../core/bus.ts';
 import type { Store } from '../core/store.ts';
 import type { PartnerService } from '../core/web-pages.ts';
@@ -49,6 +50,16 @@ export interface MetricsScrape {
   scrape(): Promise<string>;
 }
 
+/** The MSNP servers a web Messenger's WebSocket can be connected to. */
+export type MsnpRole = 'ds' | 'ns' | 'sb';
+
+/**
+ * Serves an open WebSocket as an MSNP connection of `role`, with the same session code, limits and
+ * close rules as a TCP connection (the web only hands the socket over: no protocol here). `at`: the
+ * host:port a referral named (XFR SB, RNG), which in a cluster may be another node's SB.
+ */
+export type MessengerGateway = (role: MsnpRole, socket: WebSocket, remoteAddress: string, at: string | undefined) => void;
+
 export interface WebDeps {
   settings: WebSettings;
   store: Store;
@@ -70,4 +81,6 @@ export interface WebDeps {
   metrics?: MetricsScrape;
   /** For GET /readyz: undefined when the store and the bus answer, else why not (nothing secret). */
   unready?(): Promise<string | undefined>;
+  /** The web Messenger's WebSockets; absent: /messenger/ws/… answers 404. */
+  messenger?: MessengerGateway;
 }

@@ -6,6 +6,8 @@ import { BEAT, OFFLINE_RECORD_MS, SWEEP, SWEEP_BATCH } from './scripts.ts';
 export interface NodeInfo {
   /** Where its NS listens; undefined until announced. */
   ns?: string;
+  /** Where its SB listens (the web Messenger relays to it); undefined until announced. */
+  sb?: string;
   /** Its number of signed-in users. */
   load: number;
 }
@@ -17,6 +19,7 @@ export interface NodeInfo {
 export class RedisNodes implements NodeDirectory {
   private readonly goneListeners: ((users: GoneUser[]) => Promise<void>)[] = [];
   private nsAddress: string | undefined;
+  private sbAddress: string | undefined;
 
   constructor(
     private readonly link: RedisLink,
@@ -25,8 +28,9 @@ export class RedisNodes implements NodeDirectory {
     private readonly load: () => number,
   ) {}
 
-  announce(nsAddress: string): void {
+  announce(nsAddress: string, sbAddress?: string): void {
     this.nsAddress = nsAddress;
+    this.sbAddress = sbAddress;
     void this.beat().catch(() => {});
   }
 
@@ -40,6 +44,10 @@ export class RedisNodes implements NodeDirectory {
       if (info.ns !== undefined && (!best || info.load < best.load)) best = info;
     }
     return best?.ns;
+  }
+
+  async isSwitchboard(address: string): Promise<boolean> {
+    return (await this.alive()).some(({ info }) => info.sb === address);
   }
 
   async count(): Promise<number> {
@@ -68,7 +76,7 @@ export class RedisNodes implements NodeDirectory {
   /** Writes this node's alive key and directory entry; false when the alive key had expired. */
   async beat(): Promise<boolean> {
     const { nodeId } = this.link;
-    const info: NodeInfo = { ns: this.nsAddress, load: this.load() };
+    const info: NodeInfo = { ns: this.nsAddress, sb: this.sbAddress, load: this.load() };
     // The key lives one heartbeat less than the expiry: the others look once per heartbeat.
     const lifetime = this.timing.expiryMs - this.timing.heartbeatMs;
     const existed = await this.link.guard(

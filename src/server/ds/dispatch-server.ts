@@ -1,5 +1,5 @@
 // The Dispatch Server (MSNP5.md 5): negotiates, then refers the client to an NS with XFR.
-import type { Socket } from 'node:net';
+import type { Transport } from '../transport.ts';
 import type { Logger } from 'pino';
 import type { Failure } from '../../core/failure.ts';
 import { failure } from '../../core/failure.ts';
@@ -34,11 +34,11 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
   readonly conn: Connection;
 
   constructor(
-    socket: Socket,
+    transport: Transport,
     readonly server: DispatchContext,
   ) {
     this.conn = new Connection(
-      socket,
+      transport,
       {
         maxLineBytes: server.config.limits.maxLineBytes,
         partialInputMs: server.config.limits.partialInputMs,
@@ -119,6 +119,6 @@ async function refer(c: DispatchConnection, [scheme, stage, handle]: Params<3>, 
   return close('referred');
 }
 
-export function serveDispatch(socket: Socket, ctx: DispatchContext): Connection {
-  return new DispatchConnection(socket, ctx).conn;
+export function serveDispatch(transport: Transport, ctx: DispatchContext): Connection {
+  return new DispatchConnection(transport, ctx).conn;
 }

@@ -1,5 +1,5 @@
 // One Notification Server connection: the dispatcher's session and the bus's endpoint (MSNP5.md 6, 7, 10.6).
-import type { Socket } from 'node:net';
+import type { Transport } from '../transport.ts';
 import type { IncomingPage, Invitation, SessionEndpoint, UserEvent } from '../../core/bus.ts';
 import { type Failure, failure } from '../../core/failure.ts';
 import { isServiceUnavailable } from '../../core/unavailable.ts';
@@ -24,7 +24,7 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
   private presenceOwnedElsewhere = false;
 
   constructor(
-    socket: Socket,
+    transport: Transport,
     server: NsServer,
     private readonly sessions: Set<NotificationSession>,
     /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
@@ -32,7 +32,7 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
   ) {
     const { limits } = server.config;
     const conn = new Connection(
-      socket,
+      transport,
       {
         maxLineBytes: limits.maxLineBytes,
         partialInputMs: limits.partialInputMs,

@@ -1,6 +1,6 @@
 // The Switchboard Server's sessions (MSNP5.md 11.1, 11.7, 10.6): chats, participants, invitations.
 import { randomInt } from 'node:crypto';
-import type { Socket } from 'node:net';
+import type { Transport } from '../transport.ts';
 import type { Logger } from 'pino';
 import type { Bus, Signal } from '../../core/bus.ts';
 import type { Store } from '../../core/store.ts';
@@ -62,8 +62,8 @@ export class Switchboard {
   }
 
   /** `admission`: the connection's place among those before USR/ANS OK (admission.ts). */
-  accept(socket: Socket, admission?: Admission): void {
-    const connection = new SwitchboardConnection(socket, this, this.ctx, admission);
+  accept(transport: Transport, admission?: Admission): void {
+    const connection = new SwitchboardConnection(transport, this, this.ctx, admission);
     this.connections.add(connection.conn);
     void connection.conn.closed.then(() => this.connections.delete(connection.conn));
   }

@@ -1,5 +1,5 @@
 // One client connection to the SB: USR or ANS first, then CAL, MSG and OUT (MSNP5.md 11).
-import type { Socket } from 'node:net';
+import type { Transport } from '../transport.ts';
 import type { Failure } from '../../core/failure.ts';
 import type { Admission } from '../admission.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
@@ -26,14 +26,14 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
   me: Participant | undefined;
 
   constructor(
-    socket: Socket,
+    transport: Transport,
     readonly board: Switchboard,
     readonly server: SwitchboardContext,
     private readonly admission?: Admission,
   ) {
     const limits = server.config.limits;
     this.conn = new Connection(
-      socket,
+      transport,
       {
         maxLineBytes: limits.maxLineBytes,
         partialInputMs: limits.partialInputMs,
