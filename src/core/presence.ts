@@ -1,5 +1,5 @@
-import type { Bus, GoneUser, Shown } from './bus.ts';
-import type { Store } from './store.ts';
+import type { Bus, GoneUser, Shown, UserEvent } from './bus.ts';
+import type { Store, Watcher } from './store.ts';
 import { allows, type ContactEntry, type PrivacyFacts, type Status } from './types.ts';
 
 /** What the owner is to one of its contacts, read from the owner's own record of that contact. */
@@ -28,12 +28,32 @@ export class PresenceFanout {
    * the owner's current setting, which only the owner's own session changes.
    */
   async toAllWatchers(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null): Promise<void> {
+    (await this.prepare(ownerId, handle, blp, shown))();
+  }
+
+  /**
+   * Records the user's presence and reads its watchers (the steps that may fail); the function it
+   * returns tells them, so that the changer's own reply can go out first. `watchers`: already read
+   * by the caller in this command (the first CHG reads the whole list anyway).
+   */
+  async prepare(
+    ownerId: number,
+    handle: string,
+    blp: 'AL' | 'BL',
+    shown: Shown | null,
+    watchers?: readonly Watcher[],
+  ): Promise<() => void> {
     const seq = await this.bus.presence.set(handle, shown);
-    const watchers = await this.store.read((tx) => tx.watchers(ownerId));
-    for (const watcher of watchers) {
-      const visible = allows({ blp, viewerOnAL: watcher.onAL, viewerOnBL: watcher.onBL }) ? shown : null;
-      this.bus.routes.publish(watcher.handle, { kind: 'presence', contact: handle, seq, shown: visible });
-    }
+    const told = watchers ?? (await this.store.read((tx) => tx.watchers(ownerId)));
+    return () => {
+      // One event per visibility, shared by the watchers it goes to (a session may keep it).
+      const visible: UserEvent = { kind: 'presence', contact: handle, seq, shown };
+      const hidden: UserEvent = shown === null ? visible : { kind: 'presence', contact: handle, seq, shown: null };
+      for (const watcher of told) {
+        const allowed = allows({ blp, viewerOnAL: watcher.onAL, viewerOnBL: watcher.onBL });
+        this.bus.routes.publish(watcher.handle, allowed ? visible : hidden);
+      }
+    };
   }
 
   /** Re-tells one watcher after the owner changed what that watcher is allowed. */

@@ -3,6 +3,7 @@
 import type { Shown, UserEvent } from './bus.ts';
 import { factsFromOwnRecord, publicShown } from './presence.ts';
 import { mustAccount, sameShown, type SessionState, type ShownMemory } from './session-state.ts';
+import type { Watcher } from './store.ts';
 import { allows, type Status } from './types.ts';
 
 export interface InitialPresence {
@@ -15,24 +16,36 @@ export function presenceUpdate(s: SessionState, event: Extract<UserEvent, { kind
   if (!s.present || !s.shownToMe.has(event.contact)) return undefined;
   const last = s.shownToMe.get(event.contact);
   if (last && last.seq >= event.seq) return undefined;
-  s.shownToMe.set(event.contact, { seq: event.seq, shown: event.shown });
+  // The event is shared by the watchers it went to and never changed: kept as it is, not copied.
+  s.shownToMe.set(event.contact, event);
   return sameShown(last?.shown ?? null, event.shown) ? undefined : event.shown;
 }
+
+/** What a CHG did: the ILN batch of the first CHG, and the telling of the watchers, left to the caller. */
+export interface StatusChange {
+  initial?: InitialPresence[];
+  /** Tells the watchers; called after the changer's own reply, which thus goes out first. */
+  announce(): void;
+}
+
+const NOTHING_TO_ANNOUNCE = (): void => {};
 
 /**
  * CHG (MSNP5.md 9.11, 10). Returns the ILN batch when this is the session's first CHG. When it
  * throws (the store or the bus failed), the session keeps its old status and the bus record is
- * put back as well as it can be: an error answer means nothing happened.
+ * put back as well as it can be: an error answer means nothing happened. Everything that may fail
+ * happens here; `announce` only hands the events to the bus.
  */
-export async function changeStatus(s: SessionState, status: Status): Promise<{ initial?: InitialPresence[] }> {
+export async function changeStatus(s: SessionState, status: Status): Promise<StatusChange> {
   const first = !s.present;
   const before = s.publicShown();
   const after = publicShown(status, s.account.friendlyName);
   // The ILN batch is read before anything is recorded, so that a failure to read it changes nothing.
   const initial = first ? await initialPresence(s) : undefined;
+  let announce = NOTHING_TO_ANNOUNCE;
   if (first || !sameShown(before, after)) {
     try {
-      await s.tellWatchers(after);
+      announce = await s.prepareTelling(after, initial?.watchers);
     } catch (error) {
       // The record may have changed before the failure; the bus records it again when it recovers.
       await s.bus.presence.set(s.handle, before).catch(() => {});
@@ -40,24 +53,32 @@ export async function changeStatus(s: SessionState, status: Status): Promise<{ i
     }
   }
   s.status = status;
-  if (!initial) return {};
-  for (const [handle, memory] of initial.memory) s.shownToMe.set(handle, memory);
-  return { initial: initial.shown };
+  if (!initial) return { announce };
+  s.shownToMe.replaceAll(initial.handles, initial.memories);
+  return { initial: initial.shown, announce };
 }
 
-/** The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12), and what it showed of each. */
-async function initialPresence(s: SessionState): Promise<{ shown: InitialPresence[]; memory: Map<string, ShownMemory> }> {
-  const contacts = (await s.store.read((tx) => tx.contactsWithFacts(s.account.id))).filter((c) => c.lists.FL);
-  const records = await s.bus.presence.get(contacts.map((c) => c.handle));
+/**
+ * The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12), and what it
+ * showed of each; and from the same read, the watchers (RL) to tell of this user's presence.
+ */
+async function initialPresence(
+  s: SessionState,
+): Promise<{ shown: InitialPresence[]; handles: string[]; memories: ShownMemory[]; watchers: Watcher[] }> {
+  const all = await s.store.read((tx) => tx.contactsWithFacts(s.account.id));
+  const contacts = all.filter((c) => c.lists.FL);
+  const watchers = all.filter((c) => c.lists.RL).map((c) => ({ handle: c.handle, onAL: c.lists.AL, onBL: c.lists.BL }));
+  const handles = contacts.map((c) => c.handle);
+  const records = await s.bus.presence.get(handles);
   const initial: InitialPresence[] = [];
-  const memory = new Map<string, ShownMemory>();
-  for (const contact of contacts) {
+  const memories = contacts.map((contact): ShownMemory => {
     const record = records.get(contact.handle);
     const shown = record?.shown && allows(contact.facts) ? record.shown : null;
-    memory.set(contact.handle, { seq: record?.seq ?? 0, shown });
     if (shown) initial.push({ handle: contact.handle, shown });
-  }
-  return { shown: initial, memory };
+    // A record shown as it is, is kept as it is (records are replaced, never changed).
+    return record && shown === record.shown ? record : { seq: record?.seq ?? 0, shown };
+  });
+  return { shown: initial, handles, memories, watchers };
 }
 
 /** Records and tells this user's presence again, with a new seq (the bus lost the old record). */

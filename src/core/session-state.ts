@@ -3,14 +3,11 @@
 import type { Bus, Shown } from './bus.ts';
 import type { ListLimits } from './limits.ts';
 import { PresenceFanout, publicShown } from './presence.ts';
-import type { Store, StoreTx } from './store.ts';
+import { ShownMemories } from './shown-memories.ts';
+import type { Store, StoreTx, Watcher } from './store.ts';
 import type { Account, Status } from './types.ts';
 
-/** What a session last showed of one FL contact, with the presence sequence number it came with. */
-export interface ShownMemory {
-  seq: number;
-  shown: Shown | null;
-}
+export type { ShownMemory } from './shown-memories.ts';
 
 /** The state of one UserSession; only the session-*.ts modules touch it, one command at a time. */
 export class SessionState {
@@ -19,7 +16,7 @@ export class SessionState {
    * While present: every FL contact and what this session last showed of it (with the presence
    * sequence number it came with). Only handles and presence are kept, to keep an idle session small.
    */
-  readonly shownToMe = new Map<string, ShownMemory>();
+  readonly shownToMe = new ShownMemories();
   readonly fanout: PresenceFanout;
 
   constructor(
@@ -28,7 +25,7 @@ export class SessionState {
     readonly bus: Bus,
     readonly limits: ListLimits,
   ) {
-    this.fanout = new PresenceFanout(store, bus);
+    this.fanout = fanoutOf(store, bus);
   }
 
   get handle(): string {
@@ -52,9 +49,25 @@ export class SessionState {
     return this.fanout.toAllWatchers(this.account.id, this.handle, this.account.blp, shown);
   }
 
+  /** Records the presence and reads the watchers; the function returned tells them (PresenceFanout.prepare). */
+  prepareTelling(shown: Shown | null, watchers?: readonly Watcher[]): Promise<() => void> {
+    return this.fanout.prepare(this.account.id, this.handle, this.account.blp, shown, watchers);
+  }
+
   publicShown(): Shown | null {
     return publicShown(this.status, this.account.friendlyName);
   }
+}
+
+const fanouts = new WeakMap<Store, WeakMap<Bus, PresenceFanout>>();
+
+/** One PresenceFanout per store and bus, shared by the sessions (it holds nothing of its own). */
+function fanoutOf(store: Store, bus: Bus): PresenceFanout {
+  let byBus = fanouts.get(store);
+  if (!byBus) fanouts.set(store, (byBus = new WeakMap()));
+  let fanout = byBus.get(bus);
+  if (!fanout) byBus.set(bus, (fanout = new PresenceFanout(store, bus)));
+  return fanout;
 }
 
 export async function mustAccount(tx: StoreTx, id: number): Promise<Account> {

@@ -6,14 +6,22 @@ import type { ListLimits } from './limits.ts';
 import type { PhoneSetting } from './phones.ts';
 import { addGroup, listGroups, removeGroup, renameGroup } from './session-groups.ts';
 import { type AddResult, addContact, removeContact, renameContact, type SyncSnapshot, snapshot } from './session-lists.ts';
-import { allowsViewer, changeStatus, type InitialPresence, presenceUpdate, republishPresence, signOut } from './session-presence.ts';
+import {
+  allowsViewer,
+  changeStatus,
+  type InitialPresence,
+  presenceUpdate,
+  republishPresence,
+  type StatusChange,
+  signOut,
+} from './session-presence.ts';
 import { renameSelf, setBlp, setGtc, setPhone, takeName } from './session-settings.ts';
 import { SessionState } from './session-state.ts';
 import type { Store } from './store.ts';
 import type { Account, ContactGroup, EditableList, Status } from './types.ts';
 
 export { type AddResult, phonesAsSeen, type SyncEntry, type SyncSnapshot } from './session-lists.ts';
-export type { InitialPresence } from './session-presence.ts';
+export type { InitialPresence, StatusChange } from './session-presence.ts';
 
 /**
  * One signed-in user as core sees it: the user's lists and presence, and what this session has
@@ -56,8 +64,15 @@ export class UserSession {
     return presenceUpdate(this.state, event);
   }
 
-  /** CHG (MSNP5.md 9.11, 10): the ILN batch on the first CHG; see session-presence.ts. */
-  changeStatus(status: Status): Promise<{ initial?: InitialPresence[] }> {
+  /** CHG (MSNP5.md 9.11, 10): the ILN batch on the first CHG; the watchers are told before it returns. */
+  async changeStatus(status: Status): Promise<{ initial?: InitialPresence[] }> {
+    const { initial, announce } = await changeStatus(this.state, status);
+    announce();
+    return initial ? { initial } : {};
+  }
+
+  /** CHG as the NS answers it: the same, but the caller tells the watchers (`announce`) after its reply. */
+  prepareStatus(status: Status): Promise<StatusChange> {
     return changeStatus(this.state, status);
   }
 

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { Framer, type Frame, type PayloadRule } from '../protocol/framer.ts';
 import { encodeLine, encodePayloadCommand } from '../protocol/line.ts';
-import type { Transport } from './transport.ts';
+import { ConnectionLog } from './logger.ts';
+import type { Transport, TransportEvents } from './transport.ts';
 
 export type CommandFrame = Extract<Frame, { type: 'command' }>;
 
@@ -14,28 +15,45 @@ export interface ConnectionOptions {
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
   /** Called once when the connection ends, with the reason (the server's, or `peer closed`). */
   onEnd?(reason: string): void;
+  /** Called once, a microtask after the connection is over for the service (what `ended` resolves on). */
+  onEnded?(): void;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 let nextConnectionId = 1;
 
 /**
- * One client connection (a TCP socket or a WebSocket, transport.ts): frames its bytes, hands commands
- * to `process` strictly one at a time and in order (MSNP5.md 3.2), and writes replies. `close`
- * flushes what is queued, then ends the stream.
+ * One client connection (a TCP socket or a WebSocket, transport.ts): frames its bytes, hands commands to `process` strictly one at a time and in
+ * order (MSNP5.md 3.2), and writes replies. `close` flushes what is queued, then ends the transport.
  */
-export class Connection {
+export class Connection implements TransportEvents {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
-  readonly log: Logger;
+  readonly log: ConnectionLog;
   private readonly framer: Framer;
-  private readonly work: (() => Promise<void>)[] = [];
+  private readonly work: (() => Promise<void> | void)[] = [];
   private working = false;
-  private idle: Promise<void> = Promise.resolve();
-  private markIdle: () => void = () => {};
+  /** Made only when someone waits for the queue to drain (most connections never do). */
+  private idle: Promise<void> | undefined;
+  private markIdle: (() => void) | undefined;
   private closing = false;
-  private readonly closedPromise: Promise<void>;
-  private readonly endedPromise: Promise<void>;
-  private markEnded: () => void = () => {};
+  /** Writes are held (transport.cork) until the end of this turn of the event loop: one syscall per batch. */
+  private corked = false;
+  // `closed` and `ended` are made when first asked for: most connections are never asked.
+  private socketClosed = false;
+  private closedWaiters: Deferred | undefined;
+  private hasEnded = false;
+  private endedWaiters: Deferred | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Runs while the framer holds part of a command; separate from `timer` (login and idle limits). */
   private partialTimer: NodeJS.Timeout | undefined;
@@ -43,35 +61,47 @@ export class Connection {
   private readonly maxPendingWriteBytes: number;
   private endReason: string | undefined;
   private readonly onEnd: ((reason: string) => void) | undefined;
+  private readonly onEnded: (() => void) | undefined;
 
   constructor(
     private readonly transport: Transport,
     options: ConnectionOptions,
-    parentLog: Logger,
+    /** The role's logger (logger.ts roleLogger), shared by its connections. */
+    roleLog: () => Logger,
     private readonly process: (frame: CommandFrame) => Promise<void>,
   ) {
     this.remoteAddress = transport.remoteAddress;
-    this.log = parentLog.child({ conn: this.id });
+    this.log = new ConnectionLog(roleLog, this.id);
     this.framer = new Framer(options);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     this.partialInputMs = options.partialInputMs;
     this.onEnd = options.onEnd;
+    this.onEnded = options.onEnded;
     this.log.info({ remote: this.remoteAddress }, 'connected');
-    let markClosed: () => void = () => {};
-    this.closedPromise = new Promise((resolve) => (markClosed = resolve));
-    this.endedPromise = new Promise((resolve) => (this.markEnded = resolve));
-    transport.start({
-      data: (chunk) => this.receive(chunk),
-      error: (error) => this.log.debug({ err: error.message }, 'socket error'),
-      close: () => {
-        this.ending('peer closed');
-        this.closing = true;
-        this.clearTimer();
-        this.clearPartialTimer();
-        this.markEnded();
-        markClosed();
-      },
-    });
+    transport.start(this);
+  }
+
+  /** The transport's error: the close that follows ends the connection. */
+  transportError(error: Error): void {
+    this.log.debug({ err: error.message }, 'socket error');
+  }
+
+  /** The transport closed (by either side). */
+  peerClosed(): void {
+    this.ending('peer closed');
+    this.closing = true;
+    this.clearTimer();
+    this.clearPartialTimer();
+    this.socketClosed = true;
+    this.closedWaiters?.resolve();
+    this.markEnded();
+  }
+
+  private markEnded(): void {
+    if (this.hasEnded) return;
+    this.hasEnded = true;
+    this.endedWaiters?.resolve();
+    if (this.onEnded) queueMicrotask(this.onEnded);
   }
 
   /** Why the connection ended (undefined while it lasts). */
@@ -83,9 +113,11 @@ export class Connection {
     return this.closing;
   }
 
-  /** Resolves when the socket is fully closed. */
+  /** Resolves when the transport is fully closed. */
   get closed(): Promise<void> {
-    return this.closedPromise;
+    if (this.socketClosed) return Promise.resolve();
+    this.closedWaiters ??= deferred();
+    return this.closedWaiters.promise;
   }
 
   /**
@@ -93,12 +125,16 @@ export class Connection {
    * or the peer went away. The socket may still be flushing.
    */
   get ended(): Promise<void> {
-    return this.endedPromise;
+    if (this.hasEnded) return Promise.resolve();
+    this.endedWaiters ??= deferred();
+    return this.endedWaiters.promise;
   }
 
   /** Resolves when everything queued before this call has been processed. */
   drained(): Promise<void> {
-    return this.working ? this.idle : Promise.resolve();
+    if (!this.working) return Promise.resolve();
+    this.idle ??= new Promise((resolve) => (this.markIdle = resolve));
+    return this.idle;
   }
 
   send(name: string, ...args: (string | number)[]): void {
@@ -125,12 +161,26 @@ export class Connection {
       this.transport.destroy();
       return;
     }
+    if (!this.corked) {
+      // Everything written until the event loop turns (the replies to a chunk of commands, an
+      // event for each of several watchers) leaves in one write.
+      this.corked = true;
+      this.transport.cork();
+      setImmediate(uncork, this);
+    }
     this.transport.write(bytes);
   }
 
-  /** Queues work (an event from the bus) behind the commands received so far. */
+  /** Sends what the socket holds now (see write). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.transport.uncork();
+  }
+
+  /** Queues work (an event from the bus) behind the commands received so far; runs it now when nothing is ahead. */
   enqueue(job: () => Promise<void> | void): void {
-    this.work.push(async () => job());
+    this.work.push(job);
     this.pump();
   }
 
@@ -142,6 +192,7 @@ export class Connection {
     this.clearPartialTimer();
     this.ending(reason);
     this.work.length = 0;
+    this.corked = false;
     // What is still to be flushed before the end (the info line 'connection closed' says why).
     this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
     this.transport.end();
@@ -168,12 +219,18 @@ export class Connection {
     this.timer.unref();
   }
 
+  /** Restarts the running timer from now, with its delay and reason (the idle limit on each command). */
+  refreshTimer(): void {
+    this.timer?.refresh();
+  }
+
   clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
-  private receive(chunk: Buffer): void {
+  /** Bytes from the transport. */
+  receive(chunk: Buffer): void {
     if (this.closing) return;
     const frames = this.framer.push(chunk);
     for (const frame of frames) {
@@ -213,20 +270,29 @@ export class Connection {
   private pump(): void {
     if (this.working) return;
     this.working = true;
-    this.idle = new Promise((resolve) => (this.markIdle = resolve));
     void this.runQueue();
   }
 
   private async runQueue(): Promise<void> {
     for (let job = this.work.shift(); job; job = this.work.shift()) {
       try {
-        await job();
+        const running = job();
+        // A job that finished synchronously (a bus event) costs no turn of the microtask queue.
+        if (running) await running;
       } catch (error) {
         this.log.error({ err: error }, 'command failed');
         this.close('internal error');
       }
     }
     this.working = false;
-    this.markIdle();
+    // Drops the queue's grown backing store: an idle connection keeps an empty array only.
+    this.work.length = 0;
+    this.markIdle?.();
+    this.idle = undefined;
+    this.markIdle = undefined;
   }
+}
+
+function uncork(connection: Connection): void {
+  connection.flush();
 }

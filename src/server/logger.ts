@@ -17,3 +17,56 @@ export function createLogger(
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+
+const roleLoggers = new WeakMap<Logger, Map<string, () => Logger>>();
+
+/**
+ * The logger of one role (`ds`, `ns`, `sb`) of a server, shared by all its connections: a child
+ * logger per connection cost some hundred bytes of every idle session. Made again when the
+ * parent's level changes (a reload), so that open connections follow the new level too.
+ */
+export function roleLogger(log: Logger, role: string): () => Logger {
+  let byRole = roleLoggers.get(log);
+  if (!byRole) roleLoggers.set(log, (byRole = new Map()));
+  let current = byRole.get(role);
+  if (!current) {
+    let child = log.child({ role });
+    current = () => {
+      if (child.level !== log.level) child = log.child({ role });
+      return child;
+    };
+    byRole.set(role, current);
+  }
+  return current;
+}
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/** One connection's log: each line carries `conn` right after the role, as a child logger's would. */
+export class ConnectionLog {
+  constructor(
+    private readonly base: () => Logger,
+    private readonly conn: number,
+  ) {}
+
+  debug(fields: object, message: string): void {
+    this.write('debug', fields, message);
+  }
+
+  info(fields: object, message: string): void {
+    this.write('info', fields, message);
+  }
+
+  warn(fields: object, message: string): void {
+    this.write('warn', fields, message);
+  }
+
+  error(fields: object, message: string): void {
+    this.write('error', fields, message);
+  }
+
+  private write(level: Level, fields: object, message: string): void {
+    const log = this.base();
+    if (log.isLevelEnabled(level)) log[level]({ conn: this.conn, ...fields }, message);
+  }
+}

@@ -5,6 +5,7 @@ import { DEFAULT_GROUP_ID, DEFAULT_GROUP_NAME } from '../core/types.ts';
 import type { Account } from '../core/types.ts';
 import { ACCOUNT_COLUMNS, newAccountRow, toAccount } from './account-rows.ts';
 import type { Engine } from './engine.ts';
+import { credentialsByHandle } from './hot-reads.ts';
 import type { Database } from './schema.ts';
 import { decryptSecret, encryptSecret } from './secrets.ts';
 import { KyselyStoreTx } from './store-tx.ts';
@@ -58,11 +59,7 @@ export class KyselyAccounts implements Pick<Store, 'createAccount' | 'deleteAcco
   }
 
   async credentialsOf(handle: string): Promise<{ account: Account; secret: string } | undefined> {
-    const row = await this.db
-      .selectFrom('accounts')
-      .select([...ACCOUNT_COLUMNS, 'secret_enc'])
-      .where('handle', '=', handle.toLowerCase())
-      .executeTakeFirst();
+    const [row] = await credentialsByHandle(this.db, this.engine, handle.toLowerCase());
     return row && { account: toAccount(row), secret: decryptSecret(this.secretKey, row.secret_enc, row.handle) };
   }
 

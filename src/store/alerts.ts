@@ -1,11 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import { UnknownRecipientError } from '../core/store.ts';
 import type { NewAlert, PendingAlert, Store } from '../core/store.ts';
+import type { Engine } from './engine.ts';
+import { anyPendingAlert } from './hot-reads.ts';
 import type { Database } from './schema.ts';
 
 /** Alerts (MSNP5.md 9.21) and their pending deliveries, one row per recipient. */
 export class KyselyAlerts implements Pick<Store, 'createAlert' | 'pendingAlerts' | 'claimAlert' | 'expireAlerts'> {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
 
   createAlert(alert: NewAlert): Promise<{ id: number; recipients: number }> {
     return this.db.transaction().execute(async (trx) => {
@@ -42,8 +47,8 @@ export class KyselyAlerts implements Pick<Store, 'createAlert' | 'pendingAlerts'
   }
 
   private async anyPendingAlert(): Promise<boolean> {
-    const row = await this.db.selectFrom('pending_alerts').select('account_id').limit(1).executeTakeFirst();
-    return row !== undefined;
+    const rows = await anyPendingAlert(this.db, this.engine);
+    return rows.length > 0;
   }
 
   async claimAlert(accountId: number, alertId: number): Promise<boolean> {

@@ -46,7 +46,7 @@ export class KyselyStore implements Store {
     this.outsideTransaction = new KyselyStoreTx(db, engine);
     this.accounts = new KyselyAccounts(db, engine, secretKey);
     this.directory = new KyselyDirectory(db, engine);
-    this.alerts = new KyselyAlerts(db);
+    this.alerts = new KyselyAlerts(db, engine);
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
     this.admin = new KyselyAdmin(db, engine, this.directory);

@@ -5,6 +5,7 @@ import { DEFAULT_GROUP_ID } from '../core/types.ts';
 import type { Account, ContactEntry, ContactGroup, ListName, PrivacyFacts } from '../core/types.ts';
 import { ACCOUNT_COLUMNS, accountChanges, nextListVersion, toAccount } from './account-rows.ts';
 import type { Engine } from './engine.ts';
+import * as hot from './hot-reads.ts';
 import type { ContactsTable, Database } from './schema.ts';
 
 const LIST_COLUMNS = { FL: 'fl', AL: 'al', BL: 'bl', RL: 'rl' } as const satisfies Record<ListName, keyof ContactsTable>;
@@ -17,12 +18,12 @@ export class KyselyStoreTx implements StoreTx {
   ) {}
 
   async accountById(id: number): Promise<Account | undefined> {
-    const row = await this.accounts().where('id', '=', id).executeTakeFirst();
+    const [row] = await hot.accountById(this.db, this.engine, id);
     return row && toAccount(row);
   }
 
   async accountByHandle(handle: string): Promise<Account | undefined> {
-    const row = await this.accounts().where('handle', '=', handle.toLowerCase()).executeTakeFirst();
+    const [row] = await hot.accountByHandle(this.db, this.engine, handle.toLowerCase());
     return row && toAccount(row);
   }
 
@@ -44,7 +45,7 @@ export class KyselyStoreTx implements StoreTx {
   }
 
   async contacts(ownerId: number): Promise<ContactEntry[]> {
-    const rows = await this.contactRows(ownerId).orderBy('c.seq').orderBy('c.contact_id').execute();
+    const rows = await hot.contactsOf(this.db, this.engine, ownerId);
     return rows.map(toContactEntry);
   }
 
@@ -126,23 +127,12 @@ export class KyselyStoreTx implements StoreTx {
   }
 
   async watchers(ownerId: number): Promise<Watcher[]> {
-    const rows = await this.db
-      .selectFrom('contacts as c')
-      .innerJoin('accounts as a', 'a.id', 'c.contact_id')
-      .select(['a.handle', 'c.al', 'c.bl'])
-      .where('c.owner_id', '=', ownerId)
-      .where('c.rl', '=', this.engine.flag(true))
-      .execute();
+    const rows = await hot.watchersOf(this.db, this.engine, ownerId);
     return rows.map((row) => ({ handle: row.handle, onAL: Boolean(row.al), onBL: Boolean(row.bl) }));
   }
 
   async contactsWithFacts(ownerId: number): Promise<ContactWithFacts[]> {
-    const rows = await this.contactRows(ownerId)
-      .leftJoin('contacts as r', (join) => join.onRef('r.owner_id', '=', 'c.contact_id').on('r.contact_id', '=', ownerId))
-      .select(['a.blp', 'a.phh', 'a.phw', 'a.phm', 'a.mob', 'a.mbe', 'r.al as r_al', 'r.bl as r_bl'])
-      .orderBy('c.seq')
-      .orderBy('c.contact_id')
-      .execute();
+    const rows = await hot.contactsWithFactsOf(this.db, this.engine, ownerId);
     return rows.map((row) => ({
       ...toContactEntry(row),
       phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },

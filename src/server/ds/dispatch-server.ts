@@ -7,6 +7,7 @@ import { type Dialect, featuresOf } from '../../protocol/dialects.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { isValidHandle, lacksDomain } from '../../protocol/names.ts';
 import type { ServerConfig } from '../config.ts';
+import { roleLogger } from '../logger.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
 import { type Answer, type Close, type CommandTable, close, type Dispatchable, Dispatcher, type Params, rowOf } from '../dispatcher.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -45,7 +46,7 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
         payloadRule: () => undefined,
         onEnd: (reason) => server.metrics.connectionClosed('ds', reason),
       },
-      server.log.child({ role: 'ds' }),
+      roleLogger(server.log, 'ds'),
       (frame) => this.process(frame),
     );
     this.conn.setTimer(server.config.limits.unauthenticatedMs, 'login timeout');

@@ -12,6 +12,7 @@ import type { ServerMetrics } from '../metrics.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Admission } from '../admission.ts';
 import type { Connection } from '../connection.ts';
+import type { ConnectionLog } from '../logger.ts';
 import { knownClientKeys, SessionChallenges } from './challenges.ts';
 
 /** The NS of this node: its settings and the parts every session shares. */
@@ -36,6 +37,8 @@ export interface NsServer {
   nodeId: string;
 }
 
+const NO_HITS: readonly DirectoryHit[] = Object.freeze([]);
+
 /** MSNP5.md 7: the login states; `ended` after the session is over. */
 export type NsPhase = 'connected' | 'negotiated' | 'challenged' | 'authenticated' | 'ended';
 
@@ -58,12 +61,11 @@ export class NsContext {
   /** IMS ON/OFF (MSNP5.md 9.22). */
   imsOn = true;
   /** The last FND result: SDC and SND invite its entries by index (MSNP5.md 9.19). */
-  lastFind: readonly DirectoryHit[] = [];
+  lastFind: readonly DirectoryHit[] = NO_HITS;
   readonly mspAuth = randomBytes(24).toString('base64url');
   loginTime = 0;
-  readonly transfers: SlidingWindow;
-  /** CHL/QRY of MSNP6+ sessions (MSNP5.md 9.27). */
-  readonly challenges: SessionChallenges;
+  private transferWindow: SlidingWindow | undefined;
+  private challengeState: SessionChallenges | undefined;
 
   constructor(
     readonly server: NsServer,
@@ -72,16 +74,30 @@ export class NsContext {
     readonly endpoint: SessionEndpoint,
     /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
     readonly admission?: Admission,
-  ) {
-    this.transfers = new SlidingWindow(server.config.limits.switchboardRequestWindowMs);
-    this.challenges = new SessionChallenges(conn, server.config.limits, knownClientKeys(server.config.challengeKeys));
+  ) {}
+
+  /** XFR SB requests of this session (MSNP5.md 14); made at the first, so that an idle session holds none. */
+  get transfers(): SlidingWindow {
+    this.transferWindow ??= new SlidingWindow(this.server.config.limits.switchboardRequestWindowMs);
+    return this.transferWindow;
+  }
+
+  /** CHL/QRY of MSNP6+ sessions (MSNP5.md 9.27); made when first used. */
+  get challenges(): SessionChallenges {
+    this.challengeState ??= new SessionChallenges(this.conn, this.server.config.limits, knownClientKeys(this.server.config.challengeKeys));
+    return this.challengeState;
+  }
+
+  /** Stops the challenges, if any were started (the session ends). */
+  stopChallenges(): void {
+    this.challengeState?.stop();
   }
 
   get sessionId(): string {
     return this.endpoint.sessionId;
   }
 
-  get log(): Logger {
+  get log(): ConnectionLog {
     return this.conn.log;
   }
 

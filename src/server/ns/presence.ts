@@ -9,13 +9,19 @@ import type { Answer, Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
 import { newMailMessage } from './mail-notices.ts';
 
-/** CHG (MSNP5.md 9.11); the first one is followed by the ILN batch. */
+/**
+ * CHG (MSNP5.md 9.11); the first one is followed by the ILN batch. The reply goes out before the
+ * watchers are told (MSNP5.md orders only what each watcher sees), so that the changer does not
+ * wait for a fan-out to hundreds of watchers.
+ */
 export async function chg(ctx: NsContext, [status]: Params<1>, trid: string): Promise<Answer> {
   if (!(STATUSES as readonly string[]).includes(status)) return failure(ErrorCode.INVALID_PARAMETER);
-  const { initial } = await ctx.user.changeStatus(status as Status);
+  const { initial, announce } = await ctx.user.prepareStatus(status as Status);
   const lines = [encodeLine('CHG', trid, status)];
   for (const contact of initial ?? []) lines.push(initialLine(trid, contact));
   ctx.replyBatch(lines);
+  ctx.conn.flush();
+  announce();
   // The first challenge comes shortly after the first CHG (MSNP5.md 9.27); start() ignores later ones.
   if (ctx.features.challenges) ctx.challenges.start();
 }

@@ -5,6 +5,7 @@ import { type Failure, failure } from '../../core/failure.ts';
 import { isServiceUnavailable } from '../../core/unavailable.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import type { Admission } from '../admission.ts';
+import { roleLogger } from '../logger.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { type Close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
@@ -38,15 +39,15 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
         partialInputMs: limits.partialInputMs,
         payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
         onEnd: (reason) => server.metrics.connectionClosed('ns', reason),
+        onEnded: () => void this.end(),
       },
-      server.log.child({ role: 'ns' }),
+      roleLogger(server.log, 'ns'),
       (frame) => this.process(frame),
     );
     this.sessionId = `${process.pid}.${conn.id}`;
     this.context = new NsContext(server, conn, this, admission);
     conn.setTimer(limits.unauthenticatedMs, 'login timeout');
     sessions.add(this);
-    void conn.ended.then(() => this.end());
   }
 
   get phase(): NsPhase {
@@ -163,7 +164,7 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
     const wasAuthenticated = ctx.isAuthenticated;
     const user = ctx.userIfSignedIn;
     ctx.phase = 'ended';
-    ctx.challenges.stop();
+    ctx.stopChallenges();
     ctx.conn.close('session ended');
     await ctx.conn.drained();
     if (wasAuthenticated && user) {

@@ -108,17 +108,20 @@ async function call(c: SbContext, trid: string, rawHandle: string): Promise<Answ
 function message(c: SbContext, trid: string, mode: string, payload: Buffer | undefined): Answer {
   if (!MESSAGE_MODES.has(mode) || !payload) return close('bad MSG');
   const me = c.me!;
-  const others = c.chat!.others(me.handle);
   const relayed = encodePayloadCommand('MSG', [me.handle, me.name], payload);
-  let delivered = others.length > 0;
+  let others = 0;
+  let delivered = true;
   let recipients = 0;
-  for (const other of others) {
+  for (const other of c.chat!.participants.values()) {
+    if (other.handle === me.handle) continue;
+    others += 1;
     if (other.conn.isClosing) delivered = false;
     else {
       other.conn.write(relayed);
       recipients += 1;
     }
   }
+  if (others === 0) delivered = false;
   c.server.metrics.messageRelayed(payload.length, recipients);
   // D-20: nobody else present counts as a failed delivery.
   if (mode === 'A' && delivered) c.conn.send('ACK', trid);

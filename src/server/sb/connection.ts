@@ -2,6 +2,7 @@
 import type { Transport } from '../transport.ts';
 import type { Failure } from '../../core/failure.ts';
 import type { Admission } from '../admission.ts';
+import { roleLogger } from '../logger.ts';
 import { Connection, type CommandFrame } from '../connection.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { type Close, close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
@@ -39,12 +40,12 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
         partialInputMs: limits.partialInputMs,
         payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
         onEnd: (reason) => server.metrics.connectionClosed('sb', reason),
+        onEnded: () => this.left(false),
       },
-      server.log.child({ role: 'sb' }),
+      roleLogger(server.log, 'sb'),
       (frame) => this.process(frame),
     );
     this.conn.setTimer(limits.unauthenticatedMs, 'login timeout');
-    void this.conn.ended.then(() => this.left(false));
   }
 
   get phase(): SbPhase {
@@ -81,7 +82,8 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
   }
 
   private async process(frame: CommandFrame): Promise<void> {
-    if (this.me) this.restartIdleTimer();
+    // The idle limit counts from each command (joined() started it); refreshing it allocates nothing.
+    if (this.me) this.conn.refreshTimer();
     await dispatcher.dispatch(this, frame);
   }
 
