@@ -2,8 +2,9 @@
 // JavaScript starts several times faster than the sources through tsx (README: "Start-up").
 // esbuild only strips types (in a second or so); `npm run typecheck` is the type check.
 // In a checkout, bin/msnd.js calls freshDist() first, so dist/ never runs older sources.
-import { mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = join(import.meta.dirname, '..');
@@ -69,6 +70,12 @@ async function build() {
     target: 'node20',
     logLevel: 'warning',
   });
+  // The web Messenger's page and stylesheet, and its script bundled for the browser (src/web/bundle.ts).
+  for (const name of ['index.html', 'messenger.css']) {
+    copyFileSync(join(root, 'src', 'web', 'messenger', name), join(next, 'web', 'messenger', name));
+  }
+  const { bundleMessenger } = await import(pathToFileURL(join(next, 'web', 'bundle.js')).href);
+  writeFileSync(join(next, 'web', 'messenger', 'messenger.js'), await bundleMessenger());
   const old = join(root, `dist.old.${process.pid}`);
   try {
     renameSync(dist, old);

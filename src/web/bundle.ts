@@ -1,10 +1,21 @@
 // The web Messenger's script: src/web/messenger/main.ts with the client library, bundled for the
-// browser by esbuild when the web server starts (no build step: `npm start` and `npm test` get it).
-// The few Node built-ins the client library uses come from the shims beside it.
+// browser by esbuild. The compiled copy in dist/ (scripts/build.js) has it bundled at build time,
+// beside this file; run from the sources, it is bundled when first asked for (no build step: `npm
+// start` and `npm test` get it). The few Node built-ins the client library uses come from the shims.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 
-const fromHere = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+/** The bundle that scripts/build.js writes beside the compiled copy of this file. */
+export const PREBUILT_SCRIPT = new URL('./messenger/messenger.js', import.meta.url);
+
+/** src/web/: this file's folder, or, for the compiled copy in a checkout's dist/web/, the sources beside it. */
+const sources = existsSync(new URL('./messenger/main.ts', import.meta.url))
+  ? new URL('./', import.meta.url)
+  : new URL('../../src/web/', import.meta.url);
+
+const fromHere = (path: string): string => fileURLToPath(new URL(path, sources));
 
 const NODE_SHIMS: Record<string, string> = {
   'node:buffer': fromHere('./messenger/shims/buffer.ts'),
@@ -25,7 +36,16 @@ const nodeBuiltins: Plugin = {
   },
 };
 
+let script: Promise<string> | undefined;
+
+/** The script, bundled once per process (or read from the prebuilt bundle). */
+export function messengerScript(): Promise<string> {
+  script ??= existsSync(PREBUILT_SCRIPT) ? readFile(PREBUILT_SCRIPT, 'utf8') : bundleMessenger();
+  return script;
+}
+
 export async function bundleMessenger(): Promise<string> {
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [fromHere('./messenger/main.ts')],
     bundle: true,

@@ -3,7 +3,7 @@
 // bytes of one MSNP connection, served by msnd's DS, NS or SB code exactly as a TCP connection is.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { bundleMessenger } from '../bundle.ts';
+import { messengerScript } from '../bundle.ts';
 import type { MsnpRole, WebDeps } from '../deps.ts';
 
 export const MESSENGER_PATH = '/messenger';
@@ -22,12 +22,16 @@ export function messengerRoutes(app: FastifyInstance, deps: WebDeps): void {
   if (!gateway) return;
   const page = asset('index.html');
   const style = asset('messenger.css');
-  // Built once, from the start: the first visitor does not wait for it.
-  const script = bundleMessenger();
-  script.catch((err: unknown) => deps.log.error({ err }, 'the web Messenger script could not be built'));
   app.get(MESSENGER_PATH, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get(`${MESSENGER_PATH}/messenger.css`, async (_request, reply) => reply.type('text/css; charset=utf-8').send(style));
-  app.get(`${MESSENGER_PATH}/messenger.js`, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(await script));
+  app.get(`${MESSENGER_PATH}/messenger.js`, async (_request, reply) => {
+    try {
+      return reply.type('text/javascript; charset=utf-8').send(await messengerScript());
+    } catch (err) {
+      deps.log.error({ err }, 'the web Messenger script could not be built');
+      throw err;
+    }
+  });
   for (const [role, path] of Object.entries(MESSENGER_SOCKET_PATHS) as [MsnpRole, string][]) {
     app.get<{ Querystring: { at?: string } }>(path, { websocket: true }, (socket, request) =>
       gateway(role, socket, request.ip, typeof request.query.at === 'string' ? request.query.at : undefined),
