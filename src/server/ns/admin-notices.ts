@@ -97,12 +97,16 @@ export class AdminWorker {
     }
   }
 
-  private async carryOut({ handle, notice }: StoredNotice): Promise<void> {
+  private async carryOut({ handle, notice, createdAt }: StoredNotice): Promise<void> {
     for (const session of this.parts.sessions()) {
       const ctx = session.context;
       const user = ctx.userIfSignedIn;
       if (!ctx.isAuthenticated || user?.handle !== handle) continue;
       if (notice.kind === 'end') {
+        // A session that signed in after the end was written (a kick of an account that was signed
+        // out, then a sign-in before this node read it) is not the one the operator ended. In a
+        // cluster this compares two machines' clocks: keep them in step (NTP).
+        if (ctx.signedInAtMs > createdAt) continue;
         this.parts.log.info({ handle, reason: notice.reason }, 'session ended by an operator');
         await session.endByOperator(notice.reason);
       } else if (notice.kind === 'event') {

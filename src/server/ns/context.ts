@@ -64,6 +64,8 @@ export class NsContext {
   lastFind: readonly DirectoryHit[] = NO_HITS;
   readonly mspAuth = randomBytes(24).toString('base64url');
   loginTime = 0;
+  /** Unix ms of the sign-in (0 before it): an operator's end written before it was meant for an earlier session. */
+  signedInAtMs = 0;
   private transferWindow: SlidingWindow | undefined;
   private challengeState: SessionChallenges | undefined;
 

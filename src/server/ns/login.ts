@@ -127,7 +127,8 @@ async function signIn(ctx: NsContext, trid: string, account: Account): Promise<v
   // Read before the bus records the session, so that a failure leaves nothing to undo.
   const unreadMail = await initialMailMessage(ctx, account.id);
   await bus.routes.attach(account.handle, ctx.endpoint);
-  ctx.loginTime = Math.floor(Date.now() / 1000);
+  ctx.signedInAtMs = Date.now();
+  ctx.loginTime = Math.floor(ctx.signedInAtMs / 1000);
   try {
     // MSPAuth signs the browser in while this session lasts (MSNP5.md 9.16, 12.1).
     await bus.webSessions.register(ctx.mspAuth, { handle: account.handle, loginTime: ctx.loginTime, sessionId: ctx.sessionId });
