@@ -18,6 +18,7 @@ import type { Engine } from './engine.ts';
 import { KyselyMailboxes } from './mailbox.ts';
 import { KyselyOutbox } from './outbox.ts';
 import type { Database } from './schema.ts';
+import { GroupCommit } from './group-commit.ts';
 import { KyselyStoreTx } from './store-tx.ts';
 
 /**
@@ -33,6 +34,8 @@ export class KyselyStore implements Store {
   private readonly alerts: KyselyAlerts;
   private readonly mailboxes: KyselyMailboxes;
   private readonly outbox: KyselyOutbox;
+  /** SQLite only: concurrent transactions share one commit (group-commit.ts). */
+  private readonly grouped: GroupCommit | undefined;
   private closed = false;
 
   constructor(
@@ -47,9 +50,11 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlerts(db);
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
+    this.grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.grouped) return this.grouped.run(fn);
     return this.db.transaction().execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
   }
 

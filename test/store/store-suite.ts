@@ -678,6 +678,37 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           assert.equal((await store.findAccount(a.handle))?.friendlyName, 'x'.repeat(20));
         }));
 
+      test('concurrent transactions that fail, by a throw or a failing statement, undo only their own writes', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          const failure = new Error('boom');
+          const outcomes = await Promise.allSettled(
+            Array.from({ length: 30 }, (_, i) =>
+              store.transaction(async (tx) => {
+                const version = await tx.bumpVersion(a.id);
+                if (i % 3 === 1) throw failure;
+                if (i % 3 === 2) await tx.saveContact(a.id, b.id + 100, entry('ghost', lists('FL')));
+                await tx.saveContact(b.id, a.id, entry(`n${i}`, lists('AL')));
+                return version;
+              }),
+            ),
+          );
+          outcomes.forEach((outcome, i) => {
+            assert.equal(outcome.status, i % 3 === 0 ? 'fulfilled' : 'rejected', `transaction ${i}`);
+            if (i % 3 === 1) assert.equal((outcome as PromiseRejectedResult).reason, failure);
+          });
+          const versions = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+          assert.deepEqual(
+            versions.sort((x, y) => x - y),
+            Array.from({ length: 10 }, (_, i) => i + 2),
+          );
+          assert.equal(await versionOf(store, a.handle), 11);
+          const [record] = await store.read((tx) => tx.contacts(b.id));
+          assert.equal(Number(record?.name.slice(1)) % 3, 0, `written by a failed transaction: ${record?.name}`);
+          assert.deepEqual(await store.read((tx) => tx.contacts(a.id)), []);
+        }));
+
       test('lockAccounts of no ids or unknown ids is harmless', () =>
         withStore(async (store) => {
           await store.transaction(async (tx) => {
