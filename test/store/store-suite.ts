@@ -5,6 +5,7 @@ import { AccountExistsError } from '../../src/core/store.ts';
 import type { ContactWrite, Store } from '../../src/core/store.ts';
 import { DEFAULT_PROFILE, NO_PHONES } from '../../src/core/types.ts';
 import type { Account, ListMembership } from '../../src/core/types.ts';
+import { defineListEditTests } from './list-edits-suite.ts';
 import { defineServiceStoreTests } from './services-suite.ts';
 
 /** Test-only access to the rows behind a store, over a connection of its own. */
@@ -594,6 +595,7 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
     });
 
     defineServiceStoreTests(withStore, (store, handle) => account(store, handle));
+    defineListEditTests(withStore, (store, handle) => account(store, handle));
 
     describe('transactions', () => {
       test('return the value of the function', () =>
