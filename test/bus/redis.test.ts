@@ -251,6 +251,30 @@ function defineRedisTests(url: string): void {
       }
     });
 
+    test('a fan-out to users on another node, some offline, reaches each online one; scripts survive SCRIPT FLUSH', async () => {
+      const {
+        buses: [a, b],
+        close,
+      } = await nodesOf({}, {});
+      try {
+        const sessions = Array.from({ length: 30 }, (_, i) => new FakeSession(`fan-${i}`));
+        await Promise.all(sessions.map((session, i) => b!.routes.attach(`fan${i}@example.com`, session)));
+        const event = (version: number) => ({ kind: 'reverse-removed', version, contact: 'x@example.com' }) as const;
+        for (let i = 0; i < 60; i++) a!.routes.publish(`fan${i}@example.com`, event(i));
+        const rung = a!.routes.ring('fan0@example.com', { sessionId: '1', address: 'h:1', caller: 'x@example.com', callerName: 'X' });
+        assert.equal(await rung, true);
+        await waitFor(async () => sessions.every((session) => session.events.length === 1));
+        sessions.forEach((session, i) => assert.deepEqual(session.events, [event(i)]));
+        // A Redis that forgot the scripts (restarted, or SCRIPT FLUSH) is given their text again.
+        await admin.script('FLUSH');
+        await a!.presence.set('fan0@example.com', { status: 'NLN', name: 'F' });
+        a!.routes.publish('fan1@example.com', event(99));
+        await waitFor(async () => sessions[1]!.events.length === 2);
+      } finally {
+        await close();
+      }
+    });
+
     test('Redis holds keys for the users online, not for every account that ever signed in', async () => {
       const { prefix, buses, close } = await nodesOf({}, {});
       try {

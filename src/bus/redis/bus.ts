@@ -149,9 +149,10 @@ export class RedisBus implements Bus {
       const args = [link.prefix, link.nodeId, sessions.length];
       for (const [handle, session] of sessions) args.push(handle, session.sessionId);
       const keys = [link.onlineKey(link.nodeId), link.websKey(link.nodeId)];
-      const [superseded, gone] = (await link.guard(
-        link.redis.eval(RECONCILE, keys.length, ...keys, ...args, ...this.webSessions.auths()),
-      )) as [string[], unknown[]];
+      const [superseded, gone] = (await link.guard(link.run(RECONCILE, keys, [...args, ...this.webSessions.auths()]))) as [
+        string[],
+        unknown[],
+      ];
       await this.webSessions.rewrite();
       for (const handle of superseded) this.local.supersede(handle);
       await this.nodes.tellGone(goneUsers(gone));

@@ -72,7 +72,7 @@ export class RedisNodes implements NodeDirectory {
     // The key lives one heartbeat less than the expiry: the others look once per heartbeat.
     const lifetime = this.timing.expiryMs - this.timing.heartbeatMs;
     const existed = await this.link.guard(
-      this.link.redis.eval(BEAT, 2, this.link.aliveKey(nodeId), this.link.key('nodes'), lifetime, nodeId, JSON.stringify(info)),
+      this.link.run(BEAT, [this.link.aliveKey(nodeId), this.link.key('nodes')], [lifetime, nodeId, JSON.stringify(info)]),
     );
     return existed === 1;
   }
@@ -91,7 +91,7 @@ export class RedisNodes implements NodeDirectory {
     for (;;) {
       const keys = [link.aliveKey(node), link.key('sweep', node), link.onlineKey(node), link.websKey(node), link.key('nodes')];
       const args = [link.prefix, node, link.nodeId, SWEEP_BATCH, this.timing.expiryMs];
-      const result = (await link.guard(link.redis.eval(SWEEP, keys.length, ...keys, ...args))) as [number, unknown[]] | null;
+      const result = (await link.guard(link.run(SWEEP, keys, args))) as [number, unknown[]] | null;
       if (!result) return;
       await this.tellGone(goneUsers(result[1]));
       if (result[0] === 1) return;

@@ -9,7 +9,7 @@ export class RedisPresence implements PresenceRecords {
   async set(handle: string, shown: Shown | null): Promise<number> {
     // seq keeps growing across sign-ins (as in one process) although an offline record goes: scripts.ts.
     const key = this.link.key('presence', handle);
-    const seq = await this.link.guard(this.link.redis.eval(SET_PRESENCE, 1, key, shown?.status ?? '', shown?.name ?? ''));
+    const seq = await this.link.guard(this.link.run(SET_PRESENCE, [key], [shown?.status ?? '', shown?.name ?? '']));
     return Number(seq);
   }
 

@@ -3,7 +3,7 @@ import type { LocalSessions, Offer } from '../local.ts';
 import { execAll, type RedisLink } from './link.ts';
 import type { NodeMessageHandler, NodeMessages, NodeRequest } from './messages.ts';
 import type { RedisNodes } from './nodes.ts';
-import { DETACH, LIVE_ROUTE } from './scripts.ts';
+import { DETACH, LIVE_ROUTES } from './scripts.ts';
 
 interface Route {
   node: string;
@@ -16,6 +16,9 @@ interface Route {
  * its node's channel.
  */
 export class RedisRoutes implements Routes, NodeMessageHandler {
+  /** Route lookups waiting for the next LIVE_ROUTES call. */
+  private lookups: { handle: string; resolve(route: Route | undefined): void; reject(error: unknown): void }[] = [];
+
   constructor(
     private readonly link: RedisLink,
     /** The sessions signed in on this node. */
@@ -51,7 +54,7 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     const current = this.local.release(handle, sessionId);
     const { redis, nodeId } = this.link;
     await this.link.guard(
-      redis.eval(DETACH, 2, this.link.key('route', handle), this.link.onlineKey(nodeId), sessionId, handle, current ? '1' : '0'),
+      this.link.run(DETACH, [this.link.key('route', handle), this.link.onlineKey(nodeId)], [sessionId, handle, current ? '1' : '0']),
     );
   }
 
@@ -104,11 +107,24 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     return route ? this.messages.request(route.node, handle, offer) : false;
   }
 
-  private async route(handle: string): Promise<Route | undefined> {
-    const { redis, prefix } = this.link;
-    const found = (await this.link.guard(redis.eval(LIVE_ROUTE, 1, this.link.key('route', handle), `${prefix}node:`))) as
-      | [string, string]
-      | null;
-    return found ? { node: found[0], sessionId: found[1] } : undefined;
+  /** A user's live route. Lookups asked for in one run of the event loop go to Redis as one call. */
+  private route(handle: string): Promise<Route | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.lookups.push({ handle, resolve, reject }) === 1) queueMicrotask(() => void this.lookUp());
+    });
+  }
+
+  private async lookUp(): Promise<void> {
+    const batch = this.lookups.splice(0);
+    try {
+      const keys = batch.map((lookup) => this.link.key('route', lookup.handle));
+      const found = (await this.link.guard(this.link.run(LIVE_ROUTES, keys, [`${this.link.prefix}node:`]))) as ([string, string] | null)[];
+      batch.forEach((lookup, i) => {
+        const route = found[i];
+        lookup.resolve(route ? { node: route[0], sessionId: route[1] } : undefined);
+      });
+    } catch (error) {
+      for (const lookup of batch) lookup.reject(error);
+    }
   }
 }

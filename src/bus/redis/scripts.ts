@@ -1,13 +1,17 @@
 // The Lua scripts of the Redis bus: each runs as one step in Redis, so that no other node sees half of it.
+import { script } from './link.ts';
 
 /** Users of a stopped node taken per SWEEP call (one Lua call blocks Redis while it runs). */
 export const SWEEP_BATCH = 500;
-// The route of a user, but only while its node is alive (KEYS[1] route, ARGV[1] alive-key prefix).
-export const LIVE_ROUTE = `
-local route = redis.call('hmget', KEYS[1], 'node', 'session')
-if not route[1] then return nil end
-if redis.call('exists', ARGV[1] .. route[1]) == 0 then return nil end
-return route`;
+// The routes of users, each only while its node is alive (KEYS route keys; ARGV[1] alive-key
+// prefix): per key {node, session}, or nil. One call serves every lookup of a fan-out.
+export const LIVE_ROUTES = script(`
+local routes = {}
+for i, key in ipairs(KEYS) do
+  local route = redis.call('hmget', key, 'node', 'session')
+  if route[1] and redis.call('exists', ARGV[1] .. route[1]) == 1 then routes[i] = route else routes[i] = false end
+end
+return routes`);
 
 // The next seq of a presence record. A record that does not exist, or no longer does (it was
 // dropped, or Redis lost its data), starts its seq at Redis's clock in milliseconds: later than
@@ -52,34 +56,34 @@ end
 `;
 
 // A presence change (KEYS[1] record; ARGV status and name, '' for none).
-export const SET_PRESENCE = `${PRESENCE_FUNCTIONS}
+export const SET_PRESENCE = script(`${PRESENCE_FUNCTIONS}
 if ARGV[1] == '' then return offline(KEYS[1]) end
 local seq = next_seq(KEYS[1])
 redis.call('hset', KEYS[1], 'status', ARGV[1], 'name', ARGV[2])
 redis.call('persist', KEYS[1])
-return seq`;
+return seq`);
 
 // Forgets the route only if it is still this session's (KEYS[1] route), and the user from this
 // node's online set (KEYS[2]) if the session was this node's current one (ARGV[3] = '1').
-export const DETACH = `
+export const DETACH = script(`
 if redis.call('hget', KEYS[1], 'session') == ARGV[1] then redis.call('del', KEYS[1]) end
 if ARGV[3] == '1' then redis.call('srem', KEYS[2], ARGV[2]) end
-return 0`;
+return 0`);
 
 // The heartbeat (KEYS[1] alive key, KEYS[2] node directory; ARGV lifetime, node, info). Returns
 // whether the alive key still existed: 0 means that other nodes may have swept this one.
-export const BEAT = `
+export const BEAT = script(`
 local existed = redis.call('exists', KEYS[1])
 redis.call('set', KEYS[1], '1', 'PX', ARGV[1])
 redis.call('hset', KEYS[2], ARGV[2], ARGV[3])
-return existed`;
+return existed`);
 
 // Sweeps one batch of a node that is gone (KEYS: its alive key, the sweep claim, its online set,
 // its web-session set, the node directory; ARGV: prefix, that node, this node, batch, claim
 // lifetime). Nothing if the node is alive again or another node holds
 // the claim; else {done, {handle, seq, …}}: the users forgotten now, for their watchers. SPOP
 // hands each user to one caller only; the claim keeps the other nodes out while this one sweeps.
-export const SWEEP = `${PRESENCE_FUNCTIONS}
+export const SWEEP = script(`${PRESENCE_FUNCTIONS}
 local prefix, dead, me = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('exists', KEYS[1]) == 1 then return false end
 local holder = redis.call('get', KEYS[2])
@@ -91,7 +95,7 @@ for _, auth in ipairs(redis.call('spop', KEYS[4], ARGV[4])) do redis.call('del',
 if redis.call('exists', KEYS[3]) == 1 or redis.call('exists', KEYS[4]) == 1 then return {0, gone} end
 redis.call('hdel', KEYS[5], dead)
 redis.call('del', KEYS[2])
-return {1, gone}`;
+return {1, gone}`);
 
 // What Redis holds of this node, made to match its sessions (KEYS: its online set, its web-session
 // set; ARGV: prefix, this node, n, n pairs of handle and session id, then
@@ -99,7 +103,7 @@ return {1, gone}`;
 // without touching its presence); every other session gets its route back; users and web
 // sessions Redis still has for this node but the node does not are forgotten. Returns
 // {superseded handles, {handle, seq, …} of the forgotten users}.
-export const RECONCILE = `${PRESENCE_FUNCTIONS}
+export const RECONCILE = script(`${PRESENCE_FUNCTIONS}
 local prefix, me, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local mine, superseded, gone, auths = {}, {}, {}, {}
 for i = 4, 3 + 2 * n, 2 do
@@ -128,4 +132,4 @@ for _, auth in ipairs(redis.call('smembers', KEYS[2])) do
     redis.call('del', prefix .. 'web:' .. auth)
   end
 end
-return {superseded, gone}`;
+return {superseded, gone}`);
