@@ -1,9 +1,9 @@
 import type { IncomingPage, Invitation, Routes, SessionEndpoint, UserEvent } from '../../core/bus.ts';
 import type { LocalSessions, Offer } from '../local.ts';
-import { execAll, type RedisLink } from './link.ts';
+import type { RedisLink } from './link.ts';
 import type { NodeMessageHandler, NodeMessages, NodeRequest } from './messages.ts';
 import type { RedisNodes } from './nodes.ts';
-import { DETACH, LIVE_ROUTES } from './scripts.ts';
+import { ATTACH, DETACH, LIVE_ROUTES } from './scripts.ts';
 
 interface Route {
   node: string;
@@ -30,24 +30,19 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
   async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
     // As in one process: whoever holds the slot is kicked first, here or on another node.
     if (!(await this.local.vacate(handle, endpoint))) return;
-    const route = await this.route(handle);
-    if (route && route.node !== this.link.nodeId) {
-      await this.messages.request(route.node, handle, { kind: 'kick', sessionId: route.sessionId });
-    }
     this.local.set(handle, endpoint);
+    let replaced: [string, string] | null;
     try {
-      await this.link.guard(
-        execAll(
-          this.link.redis
-            .multi()
-            .hset(this.link.key('route', handle), { node: this.link.nodeId, session: endpoint.sessionId })
-            .sadd(this.link.onlineKey(this.link.nodeId), handle),
-        ),
-      );
+      const { link } = this;
+      const keys = [link.key('route', handle), link.onlineKey(link.nodeId)];
+      const args = [link.nodeId, endpoint.sessionId, handle, `${link.prefix}node:`];
+      replaced = (await link.guard(link.run(ATTACH, keys, args))) as [string, string] | null;
     } catch (error) {
       this.local.drop(handle, endpoint);
       throw error;
     }
+    // Its route is already this session's: the kicked one's DETACH leaves it alone (another session id).
+    if (replaced) await this.messages.request(replaced[0], handle, { kind: 'kick', sessionId: replaced[1] });
   }
 
   async detach(handle: string, sessionId: string): Promise<void> {

@@ -63,6 +63,16 @@ redis.call('hset', KEYS[1], 'status', ARGV[1], 'name', ARGV[2])
 redis.call('persist', KEYS[1])
 return seq`);
 
+// A sign-in's route, written in one step with what it replaces (KEYS: the route, this node's online
+// set; ARGV: this node, the session, the handle, the alive-key prefix). Returns the replaced route
+// {node, session} when it was on another live node (that session is to be kicked), else nil.
+export const ATTACH = script(`
+local old = redis.call('hmget', KEYS[1], 'node', 'session')
+redis.call('hset', KEYS[1], 'node', ARGV[1], 'session', ARGV[2])
+redis.call('sadd', KEYS[2], ARGV[3])
+if old[1] and old[1] ~= ARGV[1] and redis.call('exists', ARGV[4] .. old[1]) == 1 then return old end
+return false`);
+
 // Forgets the route only if it is still this session's (KEYS[1] route), and the user from this
 // node's online set (KEYS[2]) if the session was this node's current one (ARGV[3] = '1').
 export const DETACH = script(`
