@@ -66,6 +66,12 @@ export const cluster: Scenario = {
           { label: 'sign-ins/s', unit: '/s', msnd: clustered.logins.rate, baseline: single.logins.rate },
           { label: 'node CPU per sign-in', unit: 'ms', msnd: clustered.logins.cpuPerLoginMs, baseline: single.logins.cpuPerLoginMs },
           { label: 'Redis CPU per sign-in', unit: 'ms', msnd: clustered.logins.redisPerLoginMs, baseline: single.logins.redisPerLoginMs },
+          {
+            label: 'Redis commands per sign-in',
+            unit: 'calls',
+            msnd: clustered.logins.redisCallsPerLogin,
+            baseline: single.logins.redisCallsPerLogin,
+          },
           { label: 'sign-in p50', unit: 'ms', msnd: clustered.logins.latency.p50Ms, baseline: single.logins.latency.p50Ms },
           { label: 'sign-in p99', unit: 'ms', msnd: clustered.logins.latency.p99Ms, baseline: single.logins.latency.p99Ms },
           { label: 'fan-out p50', unit: 'ms', msnd: clustered.fanout.latency.p50Ms, baseline: single.fanout.latency.p50Ms },
@@ -83,6 +89,12 @@ export const cluster: Scenario = {
             msnd: clustered.fanout.redisPerChangeMs,
             baseline: single.fanout.redisPerChangeMs,
           },
+          {
+            label: 'Redis commands per status change',
+            unit: 'calls',
+            msnd: clustered.fanout.redisCallsPerChange,
+            baseline: single.fanout.redisCallsPerChange,
+          },
         ],
         ratio: { label: 'node CPU per sign-in, cluster ÷ in-process', value: ratio },
         target: {
@@ -92,7 +104,7 @@ export const cluster: Scenario = {
         notes: [
           'msnd column: the two-node cluster (CPU summed over both nodes); baseline column: one node on the in-process bus',
           `Redis keys left under the cluster's prefix once everyone signed out: ${clustered.keysLeft.join(', ') || 'none'} (${population.accounts.length} accounts signed in during the run)`,
-          'Redis CPU is INFO cpu of the whole Redis server: another user of the same Redis counts too',
+          'Redis CPU and commands are those of the whole Redis server (INFO): give the bench a Redis of its own, or another user of it counts too',
         ],
         data: { accounts, watchers: WATCHERS, single, clustered },
       };
@@ -144,6 +156,7 @@ class Phases {
       redisCpuPct: usage.redisCpuPct,
       cpuPerLoginMs: cpuPerOp(usage.nodeCpuPct, rate, 1000),
       redisPerLoginMs: cpuPerOp(usage.redisCpuPct, rate, 1000),
+      redisCallsPerLogin: usage.redisCalls / (rate * (window.durationMs / 1000)),
     };
   }
 
@@ -180,6 +193,7 @@ class Phases {
       reply: Histogram.from(result!.reply).summary(),
       cpuPerChangeMs: perChange(usage.nodeCpuPct),
       redisPerChangeMs: perChange(usage.redisCpuPct),
+      redisCallsPerChange: usage.redisCalls / (WARMUP_CHANGES + changes),
     };
   }
 
@@ -187,21 +201,24 @@ class Phases {
   private async measure(nodes: ServerUnderTest[], during: () => Promise<unknown>) {
     const servers = [...new Set(nodes)];
     await Promise.all(servers.map((s) => s.child.request('cpu-mark')));
-    const redisBefore = await redisCpuSeconds(this.redis);
+    const redisBefore = await redisUsage(this.redis);
     const t0 = performance.now();
     await during();
     const nodeCpuPct = sum(await Promise.all(servers.map((s) => s.child.request<number>('cpu-read'))));
     const wallMs = performance.now() - t0;
-    const redisCpuPct = (((await redisCpuSeconds(this.redis)) - redisBefore) * 100_000) / wallMs;
-    return { nodeCpuPct, redisCpuPct, wallMs };
+    const redisAfter = await redisUsage(this.redis);
+    const redisCpuPct = ((redisAfter.cpuS - redisBefore.cpuS) * 100_000) / wallMs;
+    // Less the two INFO calls of this measurement.
+    return { nodeCpuPct, redisCpuPct, redisCalls: redisAfter.calls - redisBefore.calls - 1, wallMs };
   }
 }
 
-/** used_cpu_sys + used_cpu_user of the Redis server (seconds). */
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
+/** used_cpu_sys + used_cpu_user of the Redis server (seconds), and the commands it ran (calls of INFO commandstats). */
+async function redisUsage(redis: Redis): Promise<{ cpuS: number; calls: number }> {
+  const info = await redis.info('all');
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
-  return field('used_cpu_sys') + field('used_cpu_user');
+  const calls = [...info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  return { cpuS: field('used_cpu_sys') + field('used_cpu_user'), calls };
 }
 
 /** The keys under the prefix once the cluster counts nobody online (the clients have all closed). */
