@@ -4,6 +4,7 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MemoryBus } from '../src/bus/memory.ts';
+import { RedisBus } from '../src/bus/redis/bus.ts';
 import { parseServerConfig } from '../src/server/config.ts';
 import { createLogger } from '../src/server/logger.ts';
 import { startMsnd } from '../src/server/msnd.ts';
@@ -20,12 +21,15 @@ const { values } = parseArgs({
     /** where to note the measured windows (monotonic µs, the clock of --cpu-prof's timestamps) */
     'window-file': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
+    /** redis://…: this process is one node of a cluster on the Redis bus (the cluster scenario) */
+    bus: { type: 'string' },
+    'bus-prefix': { type: 'string', default: 'msnd:' },
   },
 });
 if (!values.data) throw new Error('--data is required');
 
 const store = await openStore({ dataDir: values.data, url: values.store, pgSchema: values['pg-schema'] });
-const bus = new MemoryBus();
+const bus = values.bus ? await RedisBus.connect({ url: values.bus, prefix: values['bus-prefix']! }) : new MemoryBus();
 // msnd logs at info by default; the bench keeps that cost, writing to a file instead of a terminal.
 const log = createLogger(values['log-level'], values.log ? createWriteStream(values.log) : createWriteStream('/dev/null'));
 const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0 });

@@ -1,6 +1,7 @@
 // msnd benchmarks: `npm run bench` (full) or `npm run bench -- --quick` (under two minutes).
-//   --only logins,relay,idle,fanout,lists,user-import   run some scenarios
+//   --only logins,relay,idle,fanout,lists,user-import,cluster   run some scenarios
 //   --store postgres://…                   list changes on PostgreSQL too (a schema of its own, dropped after)
+//   --redis redis://…                      with --store: the cluster scenario (two nodes on the Redis bus)
 //   --profile                              msnd runs under --cpu-prof; a summary of each profile is printed
 //   --heap                                 the idle scenario diffs heap snapshots of msnd: what a session holds
 //   --msnd-node-options="FLAGS"            extra node flags for msnd's process (e.g. "--trace-gc")
@@ -18,13 +19,14 @@ import { summariseProfile, formatProfileSummary } from './lib/profile.ts';
 import { busyPercent, formatReport, machineInfo, type RunReport } from './lib/report.ts';
 import type { BenchContext, Scenario, ScenarioResult } from './scenarios/context.ts';
 import { fanout } from './scenarios/fanout.ts';
+import { cluster } from './scenarios/cluster.ts';
 import { idle } from './scenarios/idle.ts';
 import { listChanges } from './scenarios/lists.ts';
 import { logins } from './scenarios/logins.ts';
 import { relay } from './scenarios/relay.ts';
 import { userImport } from './scenarios/user-import.ts';
 
-const SCENARIOS: Scenario[] = [logins, relay, idle, fanout, listChanges, userImport];
+const SCENARIOS: Scenario[] = [logins, relay, idle, fanout, listChanges, userImport, cluster];
 const GENERATORS = 4;
 const LOADGEN = new URL('./loadgen.ts', import.meta.url).pathname;
 
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     store: { type: 'string' },
+    redis: { type: 'string' },
     profile: { type: 'boolean', default: false },
     heap: { type: 'boolean', default: false },
     'msnd-node-options': { type: 'string' },
@@ -95,6 +98,7 @@ try {
     // 8 source addresses per generator: 127.0.0.2-9, 127.0.0.10-17, … (Linux routes all of 127/8 to lo)
     localAddresses: (g) => (manyLoopbacks ? Array.from({ length: 8 }, (_, i) => `127.0.0.${2 + g * 8 + i}`) : []),
     ...(values.store !== undefined && { pgUrl: values.store }),
+    ...(values.redis !== undefined && { redisUrl: values.redis }),
     pgSchemas: benchSchemas(),
     ...(profileDir !== undefined && { profileDir }),
     ...(heapDir !== undefined && { heapDir }),
@@ -175,5 +179,5 @@ function msndShare(summary: ReturnType<typeof summariseProfile>): number {
 }
 
 function benchSchemas(): BenchContext['pgSchemas'] {
-  return { msnd: `msnd_bench_${process.pid}`, raw: `msnd_bench_raw_${process.pid}` };
+  return { msnd: `msnd_bench_${process.pid}`, raw: `msnd_bench_raw_${process.pid}`, cluster: `msnd_bench_cluster_${process.pid}` };
 }

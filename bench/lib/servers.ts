@@ -28,9 +28,10 @@ interface Ports {
 export async function startMsndServer(
   name: string,
   store: StoreLocation,
-  opts: { profileDir?: string; logFile?: string; nodeOptions?: string[] } = {},
+  opts: { profileDir?: string; logFile?: string; nodeOptions?: string[]; bus?: { url: string; prefix: string } } = {},
 ): Promise<ServerUnderTest> {
   const args = ['--data', store.dataDir];
+  if (opts.bus) args.push('--bus', opts.bus.url, '--bus-prefix', opts.bus.prefix);
   if (store.url) args.push('--store', store.url);
   if (store.pgSchema) args.push('--pg-schema', store.pgSchema);
   if (opts.logFile) args.push('--log', opts.logFile);

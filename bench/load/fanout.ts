@@ -12,6 +12,8 @@ import { signIn } from './hold.ts';
 
 export interface FanoutPrepare {
   target: Target;
+  /** where the star signs in, when not at `target` (the cluster scenario: another node) */
+  starTarget?: Target;
   star: Credentials;
   watchers: Credentials[];
   /** the handle NLN lines name for the star (msnd: the star's; raw: the canned one) */
@@ -63,7 +65,7 @@ export async function prepareFanout(req: FanoutPrepare): Promise<{ watchers: num
   });
   watchers = connected.filter((c) => c !== undefined);
   if (req.target.kind === 'msnd') {
-    const client = await signIn(req.target, req.star, addresses.take());
+    const client = await signIn(req.starTarget ?? req.target, req.star, addresses.take());
     clients.push(client);
     star = client.conn;
   } else {

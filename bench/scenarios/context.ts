@@ -14,8 +14,10 @@ export interface BenchContext {
   localAddresses(g: number): string[];
   /** PostgreSQL URL given with --store */
   pgUrl?: string;
+  /** Redis URL given with --redis (the cluster scenario) */
+  redisUrl?: string;
   /** schemas of this run in that database (dropped at the end) */
-  pgSchemas: { msnd: string; raw: string };
+  pgSchemas: { msnd: string; raw: string; cluster: string };
   /** with --profile: where msnd's CPU profiles go */
   profileDir?: string;
   /** with --heap: where the idle scenario writes heap snapshots of msnd (before and after its sessions) */

@@ -22,7 +22,8 @@ import {
   type ScenarioResult,
 } from './context.ts';
 
-const TARGET_RATIO = 0.5;
+/** Issue 15: ≥ 0.6× the raw commit rate on SQLite, ≥ 0.5× on PostgreSQL. */
+const TARGET_RATIO = { sqlite: 0.6, postgres: 0.5 } as const;
 const OWNERS = 16;
 const TARGETS_PER_OWNER = 8;
 const RING = 200;
@@ -113,7 +114,7 @@ async function runOn(ctx: BenchContext, engine: 'sqlite' | 'postgres'): Promise<
       },
     ],
     ratio: { label: 'changes/s msnd ÷ raw commits/s', value: ratio },
-    target: { text: `list changes ≥ ${TARGET_RATIO}× the raw commit rate`, met: ratio >= TARGET_RATIO },
+    target: { text: `list changes ≥ ${TARGET_RATIO[engine]}× the raw commit rate`, met: ratio >= TARGET_RATIO[engine] },
     notes: [],
     data: { engine, owners: OWNERS, window, msnd, baseline: raw },
   };

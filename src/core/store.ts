@@ -1,4 +1,6 @@
 import type { AdminRecords, AuditEntry, RemovedRecord, SessionNotice } from './admin-store.ts';
+import type { Outcome } from './failure.ts';
+import type { ContactAdd, ContactAdded, ContactRemove, ContactRemoved } from './list-edits.ts';
 import type { Account, ContactEntry, ContactGroup, ListMembership, ListName, Phones, PrivacyFacts, Profile } from './types.ts';
 
 /** Thrown by createAccount when the handle is taken. */
@@ -203,6 +205,10 @@ export interface Store {
    * without the round trips of BEGIN and COMMIT. Never for writes or for several related reads.
    */
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** ADD of a contact (MSNP5.md 9.8 from check 5, with the RL mirror): checks and writes in one transaction. */
+  addContact(req: ContactAdd): Promise<Outcome<ContactAdded>>;
+  /** REM of a contact (MSNP5.md 9.9, with the RL mirror): checks and writes in one transaction. */
+  removeContact(req: ContactRemove): Promise<Outcome<ContactRemoved>>;
   findAccount(handle: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
   /** Creates the account with its group 0. Throws AccountExistsError. */

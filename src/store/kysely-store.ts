@@ -10,6 +10,7 @@ import type {
   StoreBacklog,
   StoreTx,
 } from '../core/store.ts';
+import { addOnTx, removeOnTx, type ContactAdd, type ContactRemove } from '../core/list-edits.ts';
 import type { Account } from '../core/types.ts';
 import { KyselyAccounts } from './accounts.ts';
 import { KyselyAdmin } from './admin.ts';
@@ -18,7 +19,9 @@ import { KyselyDirectory } from './directory.ts';
 import type { Engine } from './engine.ts';
 import { KyselyMailboxes } from './mailbox.ts';
 import { KyselyOutbox } from './outbox.ts';
+import { PostgresListEdits } from './pg-list-edits.ts';
 import type { Database } from './schema.ts';
+import { GroupCommit } from './group-commit.ts';
 import { KyselyStoreTx } from './store-tx.ts';
 
 /**
@@ -35,6 +38,10 @@ export class KyselyStore implements Store {
   private readonly alerts: KyselyAlerts;
   private readonly mailboxes: KyselyMailboxes;
   private readonly outbox: KyselyOutbox;
+  /** SQLite only: concurrent transactions share one commit (group-commit.ts). */
+  private readonly grouped: GroupCommit | undefined;
+  /** PostgreSQL only: ADD and REM in one round trip each (server-side functions). */
+  private readonly listEdits: PostgresListEdits | undefined;
   private closed = false;
 
   constructor(
@@ -50,14 +57,25 @@ export class KyselyStore implements Store {
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
     this.admin = new KyselyAdmin(db, engine, this.directory);
+    this.listEdits = engine.kind === 'postgres' ? new PostgresListEdits(db) : undefined;
+    this.grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.grouped) return this.grouped.run(fn);
     return this.db.transaction().execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
   }
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return fn(this.outsideTransaction);
+  }
+
+  addContact(req: ContactAdd) {
+    return this.listEdits ? this.listEdits.add(req) : this.transaction((tx) => addOnTx(tx, req));
+  }
+
+  removeContact(req: ContactRemove) {
+    return this.listEdits ? this.listEdits.remove(req) : this.transaction((tx) => removeOnTx(tx, req));
   }
 
   findAccount(handle: string): Promise<Account | undefined> {

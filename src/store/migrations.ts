@@ -1,5 +1,6 @@
 import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Engine, EngineKind } from './engine.ts';
+import { createListEditFunctions } from './pg-list-edits.ts';
 
 /** A schema step; `kind` is there for the few column definitions the engines spell differently. */
 export interface MsndMigration {
@@ -16,6 +17,8 @@ export const migrations: Readonly<Record<string, MsndMigration>> = {
   '0003_groups': { up: createGroupsSchema },
   '0004_mailboxes': { up: createMailboxesSchema },
   '0005_admin': { up: createAdminSchema },
+  // PostgreSQL: ADD and REM as server-side functions, one round trip each (pg-list-edits.ts).
+  '0006_list_edits': { up: async (db, kind) => (kind === 'postgres' ? createListEditFunctions(db) : undefined) },
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;

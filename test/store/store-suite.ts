@@ -5,6 +5,7 @@ import { AccountExistsError } from '../../src/core/store.ts';
 import type { ContactWrite, Store } from '../../src/core/store.ts';
 import { DEFAULT_PROFILE, NO_PHONES } from '../../src/core/types.ts';
 import type { Account, ListMembership } from '../../src/core/types.ts';
+import { defineListEditTests } from './list-edits-suite.ts';
 import { defineServiceStoreTests } from './services-suite.ts';
 
 /** Test-only access to the rows behind a store, over a connection of its own. */
@@ -597,6 +598,7 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
     });
 
     defineServiceStoreTests(withStore, (store, handle) => account(store, handle));
+    defineListEditTests(withStore, (store, handle) => account(store, handle));
 
     describe('transactions', () => {
       test('return the value of the function', () =>
@@ -679,6 +681,37 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
             ),
           );
           assert.equal((await store.findAccount(a.handle))?.friendlyName, 'x'.repeat(20));
+        }));
+
+      test('concurrent transactions that fail, by a throw or a failing statement, undo only their own writes', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          const failure = new Error('boom');
+          const outcomes = await Promise.allSettled(
+            Array.from({ length: 30 }, (_, i) =>
+              store.transaction(async (tx) => {
+                const version = await tx.bumpVersion(a.id);
+                if (i % 3 === 1) throw failure;
+                if (i % 3 === 2) await tx.saveContact(a.id, b.id + 100, entry('ghost', lists('FL')));
+                await tx.saveContact(b.id, a.id, entry(`n${i}`, lists('AL')));
+                return version;
+              }),
+            ),
+          );
+          outcomes.forEach((outcome, i) => {
+            assert.equal(outcome.status, i % 3 === 0 ? 'fulfilled' : 'rejected', `transaction ${i}`);
+            if (i % 3 === 1) assert.equal((outcome as PromiseRejectedResult).reason, failure);
+          });
+          const versions = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+          assert.deepEqual(
+            versions.sort((x, y) => x - y),
+            Array.from({ length: 10 }, (_, i) => i + 2),
+          );
+          assert.equal(await versionOf(store, a.handle), 11);
+          const [record] = await store.read((tx) => tx.contacts(b.id));
+          assert.equal(Number(record?.name.slice(1)) % 3, 0, `written by a failed transaction: ${record?.name}`);
+          assert.deepEqual(await store.read((tx) => tx.contacts(a.id)), []);
         }));
 
       test('lockAccounts of no ids or unknown ids is harmless', () =>

@@ -26,7 +26,7 @@ import { RedisNodes } from './nodes.ts';
 import { RedisPresence } from './presence.ts';
 import { RedisRates } from './rates.ts';
 import { RedisRoutes } from './routes.ts';
-import { OFFLINE_RECORD_MS, RECONCILE } from './scripts.ts';
+import { RECONCILE } from './scripts.ts';
 import { RedisSignals } from './signals.ts';
 import { RedisTokens } from './tokens.ts';
 import { RedisWebSessions } from './web-sessions.ts';
@@ -146,12 +146,13 @@ export class RedisBus implements Bus {
     try {
       await this.nodes.beat();
       const sessions = this.local.entries();
-      const args = [link.prefix, link.nodeId, OFFLINE_RECORD_MS, sessions.length];
+      const args = [link.prefix, link.nodeId, sessions.length];
       for (const [handle, session] of sessions) args.push(handle, session.sessionId);
       const keys = [link.onlineKey(link.nodeId), link.websKey(link.nodeId)];
-      const [superseded, gone] = (await link.guard(
-        link.redis.eval(RECONCILE, keys.length, ...keys, ...args, ...this.webSessions.auths()),
-      )) as [string[], unknown[]];
+      const [superseded, gone] = (await link.guard(link.run(RECONCILE, keys, [...args, ...this.webSessions.auths()]))) as [
+        string[],
+        unknown[],
+      ];
       await this.webSessions.rewrite();
       for (const handle of superseded) this.local.supersede(handle);
       await this.nodes.tellGone(goneUsers(gone));

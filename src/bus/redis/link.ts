@@ -1,6 +1,6 @@
 // The Redis connection as every part of the Redis bus uses it: its keys, and one guard around
 // every call (a failed call marks the node for recovery and reaches core as 601).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { GoneUser } from '../../core/bus.ts';
 import { ServiceUnavailableError } from '../../core/unavailable.ts';
@@ -18,6 +18,16 @@ export async function execAll(batch: ChainableCommander): Promise<unknown[]> {
     if (error) throw error;
     return value;
   });
+}
+
+/** A Lua script of the bus (scripts.ts), called by its SHA1 so that Redis neither receives nor hashes its text each time. */
+export interface Script {
+  readonly text: string;
+  readonly sha: string;
+}
+
+export function script(text: string): Script {
+  return { text, sha: createHash('sha1').update(text).digest('hex') };
 }
 
 /** {handle, seq, handle, seq, …} from a script. */
@@ -46,6 +56,19 @@ export class RedisLink {
     } catch (error) {
       this.degraded = true;
       throw unavailable(error);
+    }
+  }
+
+  /**
+   * Runs a script by its SHA1 (EVALSHA); a Redis that does not have it yet (started since, or
+   * flushed) gets the text once (EVAL), which also caches it there.
+   */
+  async run(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.redis.eval(script.text, keys.length, ...keys, ...args);
     }
   }
 

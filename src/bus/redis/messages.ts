@@ -8,6 +8,8 @@ export type NodeRequest = Offer | { kind: 'kick'; sessionId: string };
 
 export type NodeMessage =
   | { kind: 'event'; handle: string; event: UserEvent }
+  /** Several events for one node, in order (those sent in one run of the event loop). */
+  | { kind: 'events'; events: { handle: string; event: UserEvent }[] }
   | { kind: 'request'; id: string; from: string; handle: string; request: NodeRequest }
   | { kind: 'reply'; id: string; value: boolean };
 
@@ -20,6 +22,8 @@ export interface NodeMessageHandler {
 /** Messages between nodes, each node on a channel of its own; requests wait for a reply. */
 export class NodeMessages {
   private readonly pending = new Map<string, (value: boolean) => void>();
+  /** Events waiting for the next publish, per node. */
+  private readonly outgoing = new Map<string, { events: { handle: string; event: UserEvent }[]; sent: Promise<void> }>();
 
   constructor(
     private readonly link: RedisLink,
@@ -27,9 +31,25 @@ export class NodeMessages {
     private readonly requestTimeoutMs: number,
   ) {}
 
-  /** Sends an event for the node's session of `handle` (at most once). */
+  /**
+   * Sends an event for the node's session of `handle` (at most once). The events for one node in
+   * one run of the event loop (a fan-out) go as one message: one PUBLISH instead of one each.
+   */
   event(node: string, handle: string, event: UserEvent): Promise<void> {
-    return this.link.guard(this.send(node, { kind: 'event', handle, event }));
+    const queued = this.outgoing.get(node);
+    if (queued) {
+      queued.events.push({ handle, event });
+      return queued.sent;
+    }
+    const batch = { events: [{ handle, event }], sent: Promise.resolve() };
+    batch.sent = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
+      this.outgoing.delete(node);
+      const [only] = batch.events;
+      const message: NodeMessage = batch.events.length === 1 ? { kind: 'event', ...only! } : { kind: 'events', events: batch.events };
+      return this.link.guard(this.send(node, message));
+    });
+    this.outgoing.set(node, batch);
+    return batch.sent;
   }
 
   /** Asks another node to do something for its session of `handle`; false when it does not answer in time. */
@@ -43,13 +63,21 @@ export class NodeMessages {
         resolve(value);
       };
       this.pending.set(id, settle);
-      this.link.guard(this.send(node, { kind: 'request', id, from: this.link.nodeId, handle, request })).catch(() => settle(false));
+      // After the events already queued for that node: one node's messages keep their order.
+      const queued = this.outgoing.get(node)?.sent.catch(() => {}) ?? Promise.resolve();
+      void queued
+        .then(() => this.link.guard(this.send(node, { kind: 'request', id, from: this.link.nodeId, handle, request })))
+        .catch(() => settle(false));
     });
   }
 
   /** A message from this node's channel. */
   receive(message: NodeMessage, handler: NodeMessageHandler): void {
     if (message.kind === 'event') return handler.deliver(message.handle, message.event);
+    if (message.kind === 'events') {
+      for (const { handle, event } of message.events) handler.deliver(handle, event);
+      return;
+    }
     if (message.kind === 'reply') return this.pending.get(message.id)?.(message.value);
     void handler
       .answer(message.handle, message.request)

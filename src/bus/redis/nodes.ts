@@ -1,6 +1,6 @@
 import type { GoneUser, NodeDirectory } from '../../core/bus.ts';
 import { execAll, goneUsers, type RedisLink } from './link.ts';
-import { BEAT, OFFLINE_RECORD_MS, SWEEP, SWEEP_BATCH } from './scripts.ts';
+import { BEAT, SWEEP, SWEEP_BATCH } from './scripts.ts';
 
 /** What a node tells the others with its heartbeat. */
 export interface NodeInfo {
@@ -80,7 +80,7 @@ export class RedisNodes implements NodeDirectory {
     // The key lives one heartbeat less than the expiry: the others look once per heartbeat.
     const lifetime = this.timing.expiryMs - this.timing.heartbeatMs;
     const existed = await this.link.guard(
-      this.link.redis.eval(BEAT, 2, this.link.aliveKey(nodeId), this.link.key('nodes'), lifetime, nodeId, JSON.stringify(info)),
+      this.link.run(BEAT, [this.link.aliveKey(nodeId), this.link.key('nodes')], [lifetime, nodeId, JSON.stringify(info)]),
     );
     return existed === 1;
   }
@@ -98,8 +98,8 @@ export class RedisNodes implements NodeDirectory {
     const link = this.link;
     for (;;) {
       const keys = [link.aliveKey(node), link.key('sweep', node), link.onlineKey(node), link.websKey(node), link.key('nodes')];
-      const args = [link.prefix, node, link.nodeId, SWEEP_BATCH, this.timing.expiryMs, OFFLINE_RECORD_MS];
-      const result = (await link.guard(link.redis.eval(SWEEP, keys.length, ...keys, ...args))) as [number, unknown[]] | null;
+      const args = [link.prefix, node, link.nodeId, SWEEP_BATCH, this.timing.expiryMs];
+      const result = (await link.guard(link.run(SWEEP, keys, args))) as [number, unknown[]] | null;
       if (!result) return;
       await this.tellGone(goneUsers(result[1]));
       if (result[0] === 1) return;

@@ -1,17 +1,15 @@
 import type { PresenceRecord, PresenceRecords, Shown } from '../../core/bus.ts';
 import { execAll, type RedisLink } from './link.ts';
-import { OFFLINE_RECORD_MS, SET_PRESENCE } from './scripts.ts';
+import { SET_PRESENCE } from './scripts.ts';
 
-/** Presence records in Redis: one hash per user (status, name, seq); an offline one expires. */
+/** Presence records in Redis: one hash per user online (status, name, seq); an offline one goes (scripts.ts). */
 export class RedisPresence implements PresenceRecords {
   constructor(private readonly link: RedisLink) {}
 
   async set(handle: string, shown: Shown | null): Promise<number> {
-    // The record outlives the session so that seq keeps growing across sign-ins (as in one process).
+    // seq keeps growing across sign-ins (as in one process) although an offline record goes: scripts.ts.
     const key = this.link.key('presence', handle);
-    const seq = await this.link.guard(
-      this.link.redis.eval(SET_PRESENCE, 1, key, shown?.status ?? '', shown?.name ?? '', OFFLINE_RECORD_MS),
-    );
+    const seq = await this.link.guard(this.link.run(SET_PRESENCE, [key], [shown?.status ?? '', shown?.name ?? '']));
     return Number(seq);
   }
 

@@ -1,9 +1,9 @@
 import type { IncomingPage, Invitation, Routes, SessionEndpoint, UserEvent } from '../../core/bus.ts';
 import type { LocalSessions, Offer } from '../local.ts';
-import { execAll, type RedisLink } from './link.ts';
+import type { RedisLink } from './link.ts';
 import type { NodeMessageHandler, NodeMessages, NodeRequest } from './messages.ts';
 import type { RedisNodes } from './nodes.ts';
-import { DETACH, LIVE_ROUTE } from './scripts.ts';
+import { ATTACH, DETACH, LIVE_ROUTES } from './scripts.ts';
 
 interface Route {
   node: string;
@@ -16,6 +16,9 @@ interface Route {
  * its node's channel.
  */
 export class RedisRoutes implements Routes, NodeMessageHandler {
+  /** Route lookups waiting for the next LIVE_ROUTES call. */
+  private lookups: { handle: string; resolve(route: Route | undefined): void; reject(error: unknown): void }[] = [];
+
   constructor(
     private readonly link: RedisLink,
     /** The sessions signed in on this node. */
@@ -27,31 +30,26 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
   async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
     // As in one process: whoever holds the slot is kicked first, here or on another node.
     if (!(await this.local.vacate(handle, endpoint))) return;
-    const route = await this.route(handle);
-    if (route && route.node !== this.link.nodeId) {
-      await this.messages.request(route.node, handle, { kind: 'kick', sessionId: route.sessionId });
-    }
     this.local.set(handle, endpoint);
+    let replaced: [string, string] | null;
     try {
-      await this.link.guard(
-        execAll(
-          this.link.redis
-            .multi()
-            .hset(this.link.key('route', handle), { node: this.link.nodeId, session: endpoint.sessionId })
-            .sadd(this.link.onlineKey(this.link.nodeId), handle),
-        ),
-      );
+      const { link } = this;
+      const keys = [link.key('route', handle), link.onlineKey(link.nodeId)];
+      const args = [link.nodeId, endpoint.sessionId, handle, `${link.prefix}node:`];
+      replaced = (await link.guard(link.run(ATTACH, keys, args))) as [string, string] | null;
     } catch (error) {
       this.local.drop(handle, endpoint);
       throw error;
     }
+    // Its route is already this session's: the kicked one's DETACH leaves it alone (another session id).
+    if (replaced) await this.messages.request(replaced[0], handle, { kind: 'kick', sessionId: replaced[1] });
   }
 
   async detach(handle: string, sessionId: string): Promise<void> {
     const current = this.local.release(handle, sessionId);
     const { redis, nodeId } = this.link;
     await this.link.guard(
-      redis.eval(DETACH, 2, this.link.key('route', handle), this.link.onlineKey(nodeId), sessionId, handle, current ? '1' : '0'),
+      this.link.run(DETACH, [this.link.key('route', handle), this.link.onlineKey(nodeId)], [sessionId, handle, current ? '1' : '0']),
     );
   }
 
@@ -111,11 +109,24 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     return route ? this.messages.request(route.node, handle, offer) : false;
   }
 
-  private async route(handle: string): Promise<Route | undefined> {
-    const { redis, prefix } = this.link;
-    const found = (await this.link.guard(redis.eval(LIVE_ROUTE, 1, this.link.key('route', handle), `${prefix}node:`))) as
-      | [string, string]
-      | null;
-    return found ? { node: found[0], sessionId: found[1] } : undefined;
+  /** A user's live route. Lookups asked for in one run of the event loop go to Redis as one call. */
+  private route(handle: string): Promise<Route | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.lookups.push({ handle, resolve, reject }) === 1) queueMicrotask(() => void this.lookUp());
+    });
+  }
+
+  private async lookUp(): Promise<void> {
+    const batch = this.lookups.splice(0);
+    try {
+      const keys = batch.map((lookup) => this.link.key('route', lookup.handle));
+      const found = (await this.link.guard(this.link.run(LIVE_ROUTES, keys, [`${this.link.prefix}node:`]))) as ([string, string] | null)[];
+      batch.forEach((lookup, i) => {
+        const route = found[i];
+        lookup.resolve(route ? { node: route[0], sessionId: route[1] } : undefined);
+      });
+    } catch (error) {
+      for (const lookup of batch) lookup.reject(error);
+    }
   }
 }

@@ -1,105 +1,122 @@
 // The Lua scripts of the Redis bus: each runs as one step in Redis, so that no other node sees half of it.
+import { script } from './link.ts';
 
 /** Users of a stopped node taken per SWEEP call (one Lua call blocks Redis while it runs). */
 export const SWEEP_BATCH = 500;
-/**
- * How long the record of a user who went offline is kept. Its seq only has to outlive the sessions
- * that saw it; a record made later starts at Redis's clock (SET_PRESENCE), later than all of them.
- */
-export const OFFLINE_RECORD_MS = 3_600_000;
+// The routes of users, each only while its node is alive (KEYS route keys; ARGV[1] alive-key
+// prefix): per key {node, session}, or nil. One call serves every lookup of a fan-out.
+export const LIVE_ROUTES = script(`
+local routes = {}
+for i, key in ipairs(KEYS) do
+  local route = redis.call('hmget', key, 'node', 'session')
+  if route[1] and redis.call('exists', ARGV[1] .. route[1]) == 1 then routes[i] = route else routes[i] = false end
+end
+return routes`);
 
-// The route of a user, but only while its node is alive (KEYS[1] route, ARGV[1] alive-key prefix).
-export const LIVE_ROUTE = `
-local route = redis.call('hmget', KEYS[1], 'node', 'session')
-if not route[1] then return nil end
-if redis.call('exists', ARGV[1] .. route[1]) == 0 then return nil end
-return route`;
-
-// The next seq of a presence record. A record that does not exist, or no longer does (it expired,
-// or Redis lost its data), starts its seq at Redis's clock in milliseconds: later than every seq it
-// had before, so that sessions which saw those do not take the new events for stale ones (a user
-// changes status far less often than once a millisecond). An offline record expires (bounded
-// memory); an online one does not.
+// The next seq of a presence record. A record that does not exist, or no longer does (it was
+// dropped, or Redis lost its data), starts its seq at Redis's clock in milliseconds: later than
+// every seq it had before, so that sessions which saw those do not take the new events for stale
+// ones (a user changes status far less often than once a millisecond). So an offline record is
+// needed only until the clock has passed its seq: it goes then, and Redis holds presence records
+// for the users online, not for every account that ever signed in.
 const PRESENCE_FUNCTIONS = `
+local function clock_ms()
+  local now = redis.call('time')
+  return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
 local function next_seq(key)
   if redis.call('hexists', key, 'seq') == 0 then
-    local now = redis.call('time')
-    local seq = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+    local seq = clock_ms()
     redis.call('hset', key, 'seq', seq)
     return seq
   end
   return redis.call('hincrby', key, 'seq', 1)
 end
-local function offline(key, ttl)
+local function offline(key)
   local seq = next_seq(key)
-  redis.call('hdel', key, 'status', 'name')
-  redis.call('pexpire', key, ttl)
+  local ahead = seq - clock_ms()
+  if ahead < 0 then
+    redis.call('del', key)
+  else
+    redis.call('hdel', key, 'status', 'name')
+    redis.call('pexpire', key, ahead + 1)
+  end
   return seq
 end
 -- Forgets a user of a node that is gone (KEYS of the caller's node): its route, unless another
 -- node holds the user now, and its presence. Appends handle and new seq to gone.
-local function forget(prefix, node, handle, ttl, gone)
+local function forget(prefix, node, handle, gone)
   local route = prefix .. 'route:' .. handle
   local holder = redis.call('hget', route, 'node')
   if holder and holder ~= node then return end
   redis.call('del', route)
   table.insert(gone, handle)
-  table.insert(gone, offline(prefix .. 'presence:' .. handle, ttl))
+  table.insert(gone, offline(prefix .. 'presence:' .. handle))
 end
 `;
 
-// A presence change (KEYS[1] record; ARGV status and name, '' for none; ARGV[3] offline record lifetime).
-export const SET_PRESENCE = `${PRESENCE_FUNCTIONS}
-if ARGV[1] == '' then return offline(KEYS[1], ARGV[3]) end
+// A presence change (KEYS[1] record; ARGV status and name, '' for none).
+export const SET_PRESENCE = script(`${PRESENCE_FUNCTIONS}
+if ARGV[1] == '' then return offline(KEYS[1]) end
 local seq = next_seq(KEYS[1])
 redis.call('hset', KEYS[1], 'status', ARGV[1], 'name', ARGV[2])
 redis.call('persist', KEYS[1])
-return seq`;
+return seq`);
+
+// A sign-in's route, written in one step with what it replaces (KEYS: the route, this node's online
+// set; ARGV: this node, the session, the handle, the alive-key prefix). Returns the replaced route
+// {node, session} when it was on another live node (that session is to be kicked), else nil.
+export const ATTACH = script(`
+local old = redis.call('hmget', KEYS[1], 'node', 'session')
+redis.call('hset', KEYS[1], 'node', ARGV[1], 'session', ARGV[2])
+redis.call('sadd', KEYS[2], ARGV[3])
+if old[1] and old[1] ~= ARGV[1] and redis.call('exists', ARGV[4] .. old[1]) == 1 then return old end
+return false`);
 
 // Forgets the route only if it is still this session's (KEYS[1] route), and the user from this
 // node's online set (KEYS[2]) if the session was this node's current one (ARGV[3] = '1').
-export const DETACH = `
+export const DETACH = script(`
 if redis.call('hget', KEYS[1], 'session') == ARGV[1] then redis.call('del', KEYS[1]) end
 if ARGV[3] == '1' then redis.call('srem', KEYS[2], ARGV[2]) end
-return 0`;
+return 0`);
 
 // The heartbeat (KEYS[1] alive key, KEYS[2] node directory; ARGV lifetime, node, info). Returns
 // whether the alive key still existed: 0 means that other nodes may have swept this one.
-export const BEAT = `
+export const BEAT = script(`
 local existed = redis.call('exists', KEYS[1])
 redis.call('set', KEYS[1], '1', 'PX', ARGV[1])
 redis.call('hset', KEYS[2], ARGV[2], ARGV[3])
-return existed`;
+return existed`);
 
 // Sweeps one batch of a node that is gone (KEYS: its alive key, the sweep claim, its online set,
 // its web-session set, the node directory; ARGV: prefix, that node, this node, batch, claim
-// lifetime, offline record lifetime). Nothing if the node is alive again or another node holds
+// lifetime). Nothing if the node is alive again or another node holds
 // the claim; else {done, {handle, seq, …}}: the users forgotten now, for their watchers. SPOP
 // hands each user to one caller only; the claim keeps the other nodes out while this one sweeps.
-export const SWEEP = `${PRESENCE_FUNCTIONS}
+export const SWEEP = script(`${PRESENCE_FUNCTIONS}
 local prefix, dead, me = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('exists', KEYS[1]) == 1 then return false end
 local holder = redis.call('get', KEYS[2])
 if holder and holder ~= me then return false end
 redis.call('set', KEYS[2], me, 'PX', ARGV[5])
 local gone = {}
-for _, handle in ipairs(redis.call('spop', KEYS[3], ARGV[4])) do forget(prefix, dead, handle, ARGV[6], gone) end
+for _, handle in ipairs(redis.call('spop', KEYS[3], ARGV[4])) do forget(prefix, dead, handle, gone) end
 for _, auth in ipairs(redis.call('spop', KEYS[4], ARGV[4])) do redis.call('del', prefix .. 'web:' .. auth) end
 if redis.call('exists', KEYS[3]) == 1 or redis.call('exists', KEYS[4]) == 1 then return {0, gone} end
 redis.call('hdel', KEYS[5], dead)
 redis.call('del', KEYS[2])
-return {1, gone}`;
+return {1, gone}`);
 
 // What Redis holds of this node, made to match its sessions (KEYS: its online set, its web-session
-// set; ARGV: prefix, this node, offline record lifetime, n, n pairs of handle and session id, then
+// set; ARGV: prefix, this node, n, n pairs of handle and session id, then
 // the MSPAuth of each web session). A user that another node holds now is superseded (ended here
 // without touching its presence); every other session gets its route back; users and web
 // sessions Redis still has for this node but the node does not are forgotten. Returns
 // {superseded handles, {handle, seq, …} of the forgotten users}.
-export const RECONCILE = `${PRESENCE_FUNCTIONS}
-local prefix, me, ttl, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+export const RECONCILE = script(`${PRESENCE_FUNCTIONS}
+local prefix, me, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local mine, superseded, gone, auths = {}, {}, {}, {}
-for i = 5, 4 + 2 * n, 2 do
+for i = 4, 3 + 2 * n, 2 do
   local handle, session = ARGV[i], ARGV[i + 1]
   local route = prefix .. 'route:' .. handle
   local holder = redis.call('hget', route, 'node')
@@ -115,14 +132,14 @@ end
 for _, handle in ipairs(redis.call('smembers', KEYS[1])) do
   if not mine[handle] then
     redis.call('srem', KEYS[1], handle)
-    forget(prefix, me, handle, ttl, gone)
+    forget(prefix, me, handle, gone)
   end
 end
-for i = 5 + 2 * n, #ARGV do auths[ARGV[i]] = true end
+for i = 4 + 2 * n, #ARGV do auths[ARGV[i]] = true end
 for _, auth in ipairs(redis.call('smembers', KEYS[2])) do
   if not auths[auth] then
     redis.call('srem', KEYS[2], auth)
     redis.call('del', prefix .. 'web:' .. auth)
   end
 end
-return {superseded, gone}`;
+return {superseded, gone}`);

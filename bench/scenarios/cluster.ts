@@ -1,0 +1,241 @@
+// Scenario 7: a cluster, two msnd nodes on one Redis bus and one PostgreSQL store, beside one
+// in-process node (memory bus) on the same store in the same run: node CPU per sign-in, Redis's
+// own CPU (INFO cpu), sign-in latency, and presence fan-out from a user on one node to 150 watchers
+// on the other. Needs --store postgres://… and --redis redis://….
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { RunResult } from '../load/common.ts';
+import type { FanoutResult } from '../load/fanout.ts';
+import { Histogram } from '../lib/histogram.ts';
+import { PopulationBuilder } from '../lib/population.ts';
+import { seedStore, type StoreLocation } from '../lib/seed.ts';
+import { startMsndServer, type ServerUnderTest } from '../lib/servers.ts';
+import { check, cpuPerOp, msndOptions, resetGenerators, shares, sum, type BenchContext, type Scenario } from './context.ts';
+
+const TARGET_CPU_RATIO = 1.2;
+const TARGET_FANOUT_P99_MS = 15;
+const WATCHERS = 150;
+const WARMUP_CHANGES = 10;
+
+export const cluster: Scenario = {
+  id: 'cluster',
+  title: 'Cluster: two nodes on one Redis bus and one PostgreSQL store, beside one in-process node',
+  async run(ctx: BenchContext) {
+    const { pgUrl, redisUrl } = ctx;
+    check(pgUrl !== undefined && redisUrl !== undefined, 'the cluster scenario needs --store postgres://… and --redis redis://…');
+    const accounts = ctx.quick ? 600 : 2000;
+    const builder = new PopulationBuilder();
+    const first = builder.addAccounts('u', accounts);
+    builder.ring(first, accounts);
+    const star = builder.addAccounts('star', 1);
+    const watcherIndices = Array.from({ length: WATCHERS }, (_, k) => first + Math.floor((k * accounts) / WATCHERS));
+    for (const w of watcherIndices) builder.mutual(star, w);
+    const population = builder.build();
+    const location: StoreLocation = { dataDir: join(ctx.workDir, 'cluster'), url: pgUrl, pgSchema: ctx.pgSchemas.cluster };
+    ctx.progress(`cluster: seeding ${population.accounts.length} accounts on PostgreSQL`);
+    await seedStore(location, population);
+    const redis = new Redis(redisUrl);
+    const prefix = `msnd-bench-${process.pid}:`;
+    const phases = new Phases(ctx, redis, {
+      credentials: shares(population.accounts.slice(first, first + accounts), 2),
+      star: population.accounts[star]!,
+      watchers: watcherIndices.map((i) => population.accounts[i]!),
+    });
+    try {
+      ctx.progress('cluster: one in-process node (memory bus)');
+      const single = await withServers([() => startMsndServer('cluster-single', location, msndOptions(ctx))], async ([node]) => ({
+        logins: await phases.logins([node!, node!]),
+        fanout: await phases.fanout(node!, node!),
+      }));
+      ctx.progress('cluster: two nodes on the Redis bus');
+      const bus = { url: redisUrl, prefix };
+      const start = (name: string) => () => startMsndServer(name, location, { ...msndOptions(ctx), bus });
+      const clustered = await withServers([start('cluster-a'), start('cluster-b')], async ([a, b]) => ({
+        logins: await phases.logins([a!, b!]),
+        fanout: await phases.fanout(a!, b!),
+        keysLeft: await keysOnceAllSignedOut(redis, prefix, a!),
+      }));
+      const ratio = clustered.logins.cpuPerLoginMs / single.logins.cpuPerLoginMs;
+      const p99 = clustered.fanout.latency.p99Ms;
+      return {
+        id: 'cluster',
+        title: this.title,
+        setup: `${accounts} accounts with 20 contacts on PostgreSQL; sign-ins through the DS from 2 generators (one per node in the cluster); then one user on node A with ${WATCHERS} watchers on node B (in-process: all on the one node)`,
+        figures: [
+          { label: 'sign-ins/s', unit: '/s', msnd: clustered.logins.rate, baseline: single.logins.rate },
+          { label: 'node CPU per sign-in', unit: 'ms', msnd: clustered.logins.cpuPerLoginMs, baseline: single.logins.cpuPerLoginMs },
+          { label: 'Redis CPU per sign-in', unit: 'ms', msnd: clustered.logins.redisPerLoginMs, baseline: single.logins.redisPerLoginMs },
+          {
+            label: 'Redis commands per sign-in',
+            unit: 'calls',
+            msnd: clustered.logins.redisCallsPerLogin,
+            baseline: single.logins.redisCallsPerLogin,
+          },
+          { label: 'sign-in p50', unit: 'ms', msnd: clustered.logins.latency.p50Ms, baseline: single.logins.latency.p50Ms },
+          { label: 'sign-in p99', unit: 'ms', msnd: clustered.logins.latency.p99Ms, baseline: single.logins.latency.p99Ms },
+          { label: 'fan-out p50', unit: 'ms', msnd: clustered.fanout.latency.p50Ms, baseline: single.fanout.latency.p50Ms },
+          { label: 'fan-out p99', unit: 'ms', msnd: p99, baseline: single.fanout.latency.p99Ms },
+          { label: 'CHG reply p99', unit: 'ms', msnd: clustered.fanout.reply.p99Ms, baseline: single.fanout.reply.p99Ms },
+          {
+            label: 'node CPU per status change',
+            unit: 'ms',
+            msnd: clustered.fanout.cpuPerChangeMs,
+            baseline: single.fanout.cpuPerChangeMs,
+          },
+          {
+            label: 'Redis CPU per status change',
+            unit: 'ms',
+            msnd: clustered.fanout.redisPerChangeMs,
+            baseline: single.fanout.redisPerChangeMs,
+          },
+          {
+            label: 'Redis commands per status change',
+            unit: 'calls',
+            msnd: clustered.fanout.redisCallsPerChange,
+            baseline: single.fanout.redisCallsPerChange,
+          },
+        ],
+        ratio: { label: 'node CPU per sign-in, cluster ÷ in-process', value: ratio },
+        target: {
+          text: `node CPU per sign-in ≤ ${TARGET_CPU_RATIO}× in-process, cross-node fan-out p99 ≤ ${TARGET_FANOUT_P99_MS} ms`,
+          met: ratio <= TARGET_CPU_RATIO && p99 <= TARGET_FANOUT_P99_MS,
+        },
+        notes: [
+          'msnd column: the two-node cluster (CPU summed over both nodes); baseline column: one node on the in-process bus',
+          `Redis keys left under the cluster's prefix once everyone signed out: ${clustered.keysLeft.join(', ') || 'none'} (${population.accounts.length} accounts signed in during the run)`,
+          'Redis CPU and commands are those of the whole Redis server (INFO): give the bench a Redis of its own, or another user of it counts too',
+        ],
+        data: { accounts, watchers: WATCHERS, single, clustered },
+      };
+    } finally {
+      const left = await redis.keys(`${prefix}*`);
+      if (left.length > 0) await redis.del(...left);
+      await redis.quit();
+    }
+  },
+};
+
+interface People {
+  credentials: { handle: string; password: string }[][];
+  star: { handle: string; password: string };
+  watchers: { handle: string; password: string }[];
+}
+
+class Phases {
+  constructor(
+    private readonly ctx: BenchContext,
+    private readonly redis: Redis,
+    private readonly people: People,
+  ) {}
+
+  /** Sign-ins through the DS: generator g on node g (both on the one node in-process). */
+  async logins(nodes: ServerUnderTest[]) {
+    const { ctx } = this;
+    const window = ctx.quick ? { warmupMs: 1000, durationMs: 5000 } : { warmupMs: 2000, durationMs: 15_000 };
+    const runs = nodes.map((node, g) =>
+      ctx.generators[g]!.request<RunResult>(
+        'logins',
+        { target: node.target, accounts: this.people.credentials[g], concurrency: 12, localAddresses: ctx.localAddresses(g), ...window },
+        window.warmupMs + window.durationMs + 60_000,
+      ),
+    );
+    const failed = Promise.all(runs).then(() => new Promise<never>(() => {}));
+    await Promise.race([sleep(window.warmupMs), failed]);
+    const usage = await this.measure(nodes, () => Promise.race([sleep(window.durationMs), failed]));
+    const results = await Promise.all(runs);
+    const errors = sum(results.map((r) => r.errors));
+    check(errors === 0, `cluster: ${errors} failed sign-ins, e.g. ${results.find((r) => r.firstError)?.firstError}`);
+    const latency = new Histogram();
+    for (const r of results) latency.merge(r.latency);
+    const rate = (sum(results.map((r) => r.count)) / window.durationMs) * 1000;
+    return {
+      rate,
+      latency: latency.summary(),
+      nodeCpuPct: usage.nodeCpuPct,
+      redisCpuPct: usage.redisCpuPct,
+      cpuPerLoginMs: cpuPerOp(usage.nodeCpuPct, rate, 1000),
+      redisPerLoginMs: cpuPerOp(usage.redisCpuPct, rate, 1000),
+      redisCallsPerLogin: usage.redisCalls / (rate * (window.durationMs / 1000)),
+    };
+  }
+
+  /** The star signs in on `starNode`, its watchers on `watcherNode`; NLN latency per watcher. */
+  async fanout(starNode: ServerUnderTest, watcherNode: ServerUnderTest) {
+    const { ctx } = this;
+    const changes = ctx.quick ? 40 : 120;
+    const prepared = await ctx.generators[0]!.request<{ watchers: number; firstError?: string }>(
+      'fanout-prepare',
+      {
+        target: watcherNode.target,
+        starTarget: starNode.target,
+        star: this.people.star,
+        watchers: this.people.watchers,
+        announcedAs: this.people.star.handle,
+        localAddresses: ctx.localAddresses(0),
+      },
+      120_000,
+    );
+    check(prepared.watchers === WATCHERS, `cluster: ${prepared.watchers} watchers (${prepared.firstError})`);
+    let result: FanoutResult | undefined;
+    const usage = await this.measure([starNode, watcherNode], async () => {
+      result = await ctx.generators[0]!.request<FanoutResult>(
+        'fanout-run',
+        { warmup: WARMUP_CHANGES, changes, gapMs: 25, timeoutMs: 2000 },
+        300_000,
+      );
+    });
+    await resetGenerators(ctx);
+    check(result!.missing === 0, `cluster: ${result!.missing} NLN lines never arrived`);
+    const perChange = (pct: number) => ((pct / 100) * usage.wallMs) / (WARMUP_CHANGES + changes);
+    return {
+      latency: Histogram.from(result!.latency).summary(),
+      reply: Histogram.from(result!.reply).summary(),
+      cpuPerChangeMs: perChange(usage.nodeCpuPct),
+      redisPerChangeMs: perChange(usage.redisCpuPct),
+      redisCallsPerChange: usage.redisCalls / (WARMUP_CHANGES + changes),
+    };
+  }
+
+  /** CPU of the nodes (summed, % of one core) and of Redis while `during` runs. */
+  private async measure(nodes: ServerUnderTest[], during: () => Promise<unknown>) {
+    const servers = [...new Set(nodes)];
+    await Promise.all(servers.map((s) => s.child.request('cpu-mark')));
+    const redisBefore = await redisUsage(this.redis);
+    const t0 = performance.now();
+    await during();
+    const nodeCpuPct = sum(await Promise.all(servers.map((s) => s.child.request<number>('cpu-read'))));
+    const wallMs = performance.now() - t0;
+    const redisAfter = await redisUsage(this.redis);
+    const redisCpuPct = ((redisAfter.cpuS - redisBefore.cpuS) * 100_000) / wallMs;
+    // Less the two INFO calls of this measurement.
+    return { nodeCpuPct, redisCpuPct, redisCalls: redisAfter.calls - redisBefore.calls - 1, wallMs };
+  }
+}
+
+/** used_cpu_sys + used_cpu_user of the Redis server (seconds), and the commands it ran (calls of INFO commandstats). */
+async function redisUsage(redis: Redis): Promise<{ cpuS: number; calls: number }> {
+  const info = await redis.info('all');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  const calls = [...info.matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  return { cpuS: field('used_cpu_sys') + field('used_cpu_user'), calls };
+}
+
+/** The keys under the prefix once the cluster counts nobody online (the clients have all closed). */
+async function keysOnceAllSignedOut(redis: Redis, prefix: string, node: ServerUnderTest): Promise<string[]> {
+  const deadline = performance.now() + 30_000;
+  while ((await node.child.request<number>('online')) > 0 && performance.now() < deadline) await sleep(100);
+  // An offline presence record lives until Redis's clock passes its seq: a millisecond or two.
+  await sleep(50);
+  return (await redis.keys(`${prefix}*`)).map((key) => key.slice(prefix.length)).sort();
+}
+
+async function withServers<T>(starts: (() => Promise<ServerUnderTest>)[], fn: (servers: ServerUnderTest[]) => Promise<T>): Promise<T> {
+  const servers: ServerUnderTest[] = [];
+  try {
+    for (const start of starts) servers.push(await start());
+    return await fn(servers);
+  } finally {
+    await Promise.all(servers.map((s) => s.child.stop()));
+  }
+}

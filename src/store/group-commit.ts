@@ -1,0 +1,89 @@
+import { sql, type Kysely } from 'kysely';
+import type { StoreTx } from '../core/store.ts';
+import type { Database } from './schema.ts';
+
+/** Transactions committed together at most (a bound on how long one batch holds the write lock). */
+const MAX_BATCH = 64;
+
+interface Queued {
+  fn: (tx: StoreTx) => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Group commit for SQLite, where one connection runs transactions one at a time and each COMMIT
+ * costs an fsync: the transactions asked for while the event loop was busy run together in one
+ * BEGIN IMMEDIATE … COMMIT, each in a savepoint of its own, so that one that fails undoes only its
+ * own writes. Every caller is answered only after that COMMIT returned: no reply precedes the
+ * commit of its change, and one fsync serves the whole batch. A batch starts on setImmediate, after
+ * the socket reads of the current loop turn have queued their transactions.
+ */
+export class GroupCommit {
+  private readonly queue: Queued[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly txOn: (conn: Kysely<Database>) => StoreTx,
+  ) {}
+
+  run<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) await this.commitBatch(this.queue.splice(0, MAX_BATCH));
+    } finally {
+      this.scheduled = false;
+    }
+  }
+
+  private async commitBatch(batch: Queued[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    let commitError: { error: unknown } | undefined;
+    try {
+      await this.db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          for (const item of batch) outcomes.push(await this.inSavepoint(conn, item));
+          await sql`commit`.execute(conn);
+        } catch (err) {
+          await sql`rollback`.execute(conn).catch(() => {});
+          throw err;
+        }
+      });
+    } catch (error) {
+      commitError = { error };
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      // A transaction that failed on its own keeps its own error; the others share the batch's fate.
+      if (outcome && !outcome.ok) item.reject(outcome.error);
+      else if (commitError) item.reject(commitError.error);
+      else item.resolve(outcome!.value);
+    });
+  }
+
+  private async inSavepoint(conn: Kysely<Database>, item: Queued): Promise<Outcome> {
+    await sql`savepoint grouped`.execute(conn);
+    try {
+      const value = await item.fn(this.txOn(conn));
+      await sql`release grouped`.execute(conn);
+      return { ok: true, value };
+    } catch (error) {
+      await sql`rollback to grouped`.execute(conn);
+      await sql`release grouped`.execute(conn);
+      return { ok: false, error };
+    }
+  }
+}
