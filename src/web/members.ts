@@ -1,6 +1,7 @@
 // What a member's own pages do to the account beyond the store's single writes: end its live
 // sessions, delete it, check its password against the failed-login lockout.
 import { failedLogins } from '../core/accounts.ts';
+import { Admin, AdminError } from '../core/admin.ts';
 import type { Account } from '../core/types.ts';
 import type { WebDeps } from './deps.ts';
 import { sameText } from './keys.ts';
@@ -14,16 +15,21 @@ export async function endLiveSessions(deps: WebDeps, handle: string): Promise<vo
 }
 
 /**
- * Deletes the member's account with the effect of `msnd user del` (the store's deleteAccount:
- * the account and every list entry naming it). The live session ends first, so that its watchers
- * see it go offline, and once more after, in case a sign-in raced the deletion. The one place to
- * call the admin module's deletion from instead.
+ * Deletes the member's account with the effect of `msnd user del` (core/admin.ts deleteAccount:
+ * its session ends with OUT and its watchers see it go offline, it leaves every list that names
+ * it with REM 0 to each owner, the handle is free), audited as the member's own action. The live
+ * session is ended once more after, in case a sign-in raced the deletion.
  */
 export async function deleteMemberAccount(deps: WebDeps, handle: string): Promise<boolean> {
+  const admin = new Admin(deps.store, { actor: `member:${handle}`, now: deps.now, noticed: () => deps.adminNoticed() });
+  try {
+    await admin.deleteAccount(handle);
+  } catch (error) {
+    if (error instanceof AdminError) return false;
+    throw error;
+  }
   await endLiveSessions(deps, handle);
-  const deleted = await deps.store.deleteAccount(handle);
-  await endLiveSessions(deps, handle);
-  return deleted;
+  return true;
 }
 
 export type PasswordCheck = { ok: true; account: Account } | { ok: false; lockedOut: boolean };

@@ -379,13 +379,15 @@ describe('/account/delete', () => {
     assert.equal(noticeOf(wrong.body), 'The password is not correct.');
     assert.ok(await server.store.findAccount(gone.handle), 'still there');
 
-    const out = goneClient.conn.next('OUT');
-    const offline = friendClient.conn.next((r) => r.name === 'FLN' && r.args[0] === gone.handle);
+    const out = goneClient.conn.next('OUT', 10_000);
+    const offline = friendClient.conn.next((r) => r.name === 'FLN' && r.args[0] === gone.handle, 10_000);
     const done = await agent.post('/account/delete', { form_token: token, password: gone.password });
     assert.equal(done.status, 200);
     assert.match(done.body, /<p id="deleted">/);
-    assert.equal((await out).line, 'OUT OTH');
+    // As `msnd user del`: the server's own end (plain OUT), then REM 0 to each list owner (MSNP5.md 9.9).
+    assert.equal((await out).line, 'OUT');
     await offline;
+    assert.match((await friendClient.conn.next('REM', 10_000)).line, new RegExp(`^REM 0 FL \\d+ ${gone.handle}$`));
     assert.equal(await server.store.findAccount(gone.handle), undefined);
     assert.equal((await storedContacts(server, friend.handle)).has(gone.handle), false, "gone from the friend's lists");
     assert.equal((await agent.get('/password')).status, 401);
