@@ -10,17 +10,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { RedisBus } from '../../src/bus/redis/bus.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import type { Store } from '../../src/core/store.ts';
 import { canonicalEncode } from '../../src/protocol/names.ts';
-import { parseServerConfig } from '../../src/server/config.ts';
-import { silentLogger } from '../../src/server/logger.ts';
-import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
 import { openStore } from '../../src/store/open.ts';
-import { dropKeys, testPrefix } from '../helpers/redis.ts';
+import { type ClusterNode, dropKeys, startClusterNode, testPrefix } from '../helpers/redis.ts';
 
 const url = process.env.MSND_TEST_REDIS_URL;
 
@@ -30,10 +26,7 @@ if (url === undefined || url === '') {
   defineClusterTests(url);
 }
 
-interface Node {
-  msnd: RunningMsnd;
-  bus: RedisBus;
-}
+type Node = ClusterNode;
 
 function defineClusterTests(url: string): void {
   const prefix = testPrefix('cluster');
@@ -46,19 +39,8 @@ function defineClusterTests(url: string): void {
   let aliceOnTwo: MsnClient;
   let bobOnTwo: MsnClient;
 
-  async function startNode(name: string): Promise<Node> {
-    // Loads are announced often; a node counts as gone only after the usual 15 s.
-    const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100, expiryMs: 15_000 });
-    const config = parseServerConfig({
-      host: '127.0.0.1',
-      dsPort: 0,
-      nsPort: 0,
-      sbPort: 0,
-      httpPort: 0,
-      dataDir: join(dataDir, name),
-      limits: { failedLoginsPerAddress: 3 },
-    });
-    return { bus, msnd: await startMsnd({ config, store, bus, log: silentLogger(), webKey: randomBytes(32) }) };
+  function startNode(name: string): Promise<Node> {
+    return startClusterNode({ url: url, prefix, store, dataDir, name, limits: { failedLoginsPerAddress: 3 } });
   }
 
   before(async () => {

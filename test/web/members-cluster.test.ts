@@ -10,15 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { RedisBus } from '../../src/bus/redis/bus.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import type { Store } from '../../src/core/store.ts';
 import { canonicalEncode } from '../../src/protocol/names.ts';
-import { parseServerConfig } from '../../src/server/config.ts';
-import { silentLogger } from '../../src/server/logger.ts';
-import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
 import { openStore } from '../../src/store/open.ts';
-import { dropKeys, testPrefix } from '../helpers/redis.ts';
+import { type ClusterNode, dropKeys, startClusterNode, testPrefix } from '../helpers/redis.ts';
 import { csrfToken, WebAgent } from '../helpers/web-agent.ts';
 import { formToken, linkIn, waitForEml } from '../helpers/web.ts';
 
@@ -30,10 +26,7 @@ if (url === undefined || url === '') {
   defineTests(url);
 }
 
-interface Node {
-  msnd: RunningMsnd;
-  bus: RedisBus;
-}
+type Node = ClusterNode;
 
 function defineTests(url: string): void {
   const prefix = testPrefix('members-cluster');
@@ -43,18 +36,8 @@ function defineTests(url: string): void {
   let two: Node;
   const clients: MsnClient[] = [];
 
-  async function startNode(name: string): Promise<Node> {
-    const bus = await RedisBus.connect({ url, prefix, heartbeatMs: 100, expiryMs: 15_000 });
-    const config = parseServerConfig({
-      host: '127.0.0.1',
-      dsPort: 0,
-      nsPort: 0,
-      sbPort: 0,
-      httpPort: 0,
-      dataDir: join(dataDir, name),
-      limits: { outboxPollMs: 200 },
-    });
-    return { bus, msnd: await startMsnd({ config, store, bus, log: silentLogger(), webKey: randomBytes(32) }) };
+  function startNode(name: string): Promise<Node> {
+    return startClusterNode({ url: url, prefix, store, dataDir, name, limits: { outboxPollMs: 200 } });
   }
 
   before(async () => {

@@ -11,25 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { RedisBus } from '../../src/bus/redis/bus.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import { nextInvitation, SwitchboardSession } from '../../src/client/switchboard.ts';
 import { webSocketConnector, type WebSocketLike } from '../../src/client/websocket.ts';
 import type { Store } from '../../src/core/store.ts';
 import { canonicalEncode } from '../../src/protocol/names.ts';
-import { parseServerConfig } from '../../src/server/config.ts';
-import { silentLogger } from '../../src/server/logger.ts';
-import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
 import { openStore } from '../../src/store/open.ts';
-import { dropKeys, testPrefix } from '../helpers/redis.ts';
+import { type ClusterNode, dropKeys, startClusterNode, testPrefix } from '../helpers/redis.ts';
 
 const url = process.env.MSND_TEST_REDIS_URL;
 const WAIT_MS = 20_000;
 
-interface Node {
-  msnd: RunningMsnd;
-  bus: RedisBus;
-}
+type Node = ClusterNode;
 
 if (url === undefined || url === '') {
   test('the web Messenger in a cluster', { skip: 'MSND_TEST_REDIS_URL is not set: cluster tests skipped' }, () => {});
@@ -41,10 +34,8 @@ if (url === undefined || url === '') {
   const nodes: Node[] = [];
   const opened: { close(): void }[] = [];
 
-  async function startNode(name: string): Promise<Node> {
-    const bus = await RedisBus.connect({ url: redisUrl, prefix, heartbeatMs: 100, expiryMs: 15_000 });
-    const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir: join(dataDir, name) });
-    return { bus, msnd: await startMsnd({ config, store, bus, log: silentLogger(), webKey: randomBytes(32) }) };
+  function startNode(name: string): Promise<Node> {
+    return startClusterNode({ url: redisUrl, prefix, store, dataDir, name });
   }
 
   /** Node `node`'s WebSockets, with the referral's address for the SB, as the browser bundle does. */
