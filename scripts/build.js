@@ -3,7 +3,7 @@
 // esbuild only strips types (in a second or so); `npm run typecheck` is the type check.
 // In a checkout, bin/msnd.js calls freshDist() first, so dist/ never runs older sources.
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -28,6 +28,8 @@ function isFresh() {
   } catch {
     return false;
   }
+  // This script too: what it writes is part of what was built.
+  if (statSync(import.meta.filename).mtimeMs >= built) return false;
   const dirs = [join(root, 'src')];
   for (const dir of dirs) {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -40,16 +42,47 @@ function isFresh() {
   return true;
 }
 
-/** Every import stays an import: packages as they are, `./x.ts` as `./x.js`. */
-const keepImports = {
-  name: 'keep-imports',
-  setup(b) {
-    b.onResolve({ filter: /.*/ }, (args) => {
-      if (args.kind === 'entry-point') return undefined;
-      return { path: args.path.replace(/\.ts$/, '.js'), external: true };
-    });
-  },
-};
+/**
+ * Packages made of many small ES modules, bundled into one file each (dist/vendor/NAME.js): loading
+ * kysely's 260 files costs about 0.15 s of CPU per process, its bundle 0.02 s (zod: 0.06 s).
+ */
+const VENDORED = ['kysely', 'zod'];
+
+/** Writes OUTDIR/vendor/NAME.js for each vendored package. */
+export async function bundleVendored(outdir) {
+  const { build: esbuild } = await import('esbuild');
+  await esbuild({
+    absWorkingDir: root,
+    entryPoints: VENDORED.map((name) => ({ in: name, out: join('vendor', name) })),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+
+/**
+ * Every import stays an import: `./x.ts` as `./x.js`, a vendored package as its bundle (relative,
+ * so that an installed package finds it), other packages as they are. SOURCES is the folder that
+ * the output folder mirrors.
+ */
+export function keepImports(sources) {
+  return {
+    name: 'keep-imports',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        if (VENDORED.includes(args.path)) {
+          const path = relative(dirname(relative(sources, args.importer)), join('vendor', `${args.path}.js`));
+          return { path: path.startsWith('.') ? path : `./${path}`, external: true };
+        }
+        return { path: args.path.replace(/\.ts$/, '.js'), external: true };
+      });
+    },
+  };
+}
 
 /** Builds into a new directory and swaps it in, so that nobody runs half a dist/. */
 async function build() {
@@ -64,12 +97,13 @@ async function build() {
     outbase: join(root, 'src'),
     outdir: next,
     bundle: true,
-    plugins: [keepImports],
+    plugins: [keepImports(join(root, 'src'))],
     platform: 'node',
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
   });
+  await bundleVendored(next);
   // The web Messenger's page and stylesheet, and its script bundled for the browser (src/web/bundle.ts).
   for (const name of ['index.html', 'messenger.css']) {
     copyFileSync(join(root, 'src', 'web', 'messenger', name), join(next, 'web', 'messenger', name));

@@ -73,6 +73,7 @@ export class Window {
   private readonly cpu = new CpuMeter();
   private cpuPct: number | undefined;
   private readonly timers: NodeJS.Timeout[];
+  private readonly ended = new AbortController();
 
   constructor(w: RunWindow) {
     this.from = this.start + w.warmupMs;
@@ -92,10 +93,15 @@ export class Window {
     return t >= this.from && t < this.end;
   }
 
-  /** Waits for the end of the window; returns the CPU share measured in it. */
+  /** Ends the window before its time: a run bounded by a count (as in tests) is over when the count is reached. */
+  endNow(): void {
+    this.ended.abort();
+  }
+
+  /** Waits for the end of the window (or endNow()); returns the CPU share measured in it. */
   async finished(): Promise<number> {
     const left = this.end - performance.now();
-    if (left > 0) await sleep(left + 5);
+    if (left > 0) await sleep(left + 5, undefined, { signal: this.ended.signal }).catch(() => {});
     for (const t of this.timers) clearTimeout(t);
     return this.cpuPct ?? this.cpu.percent();
   }

@@ -11,7 +11,7 @@ export interface LoginRun extends RunWindow {
   accounts: Credentials[];
   concurrency: number;
   localAddresses: string[];
-  /** stop after this many sign-ins even if time is left (a bound for tests) */
+  /** stop after this many sign-ins even if time is left, and end the window there (a bound for tests) */
   maxLogins?: number;
 }
 
@@ -63,14 +63,17 @@ export async function runLogins(run: LoginRun): Promise<RunResult & { syncLines:
     }
   };
   const shares = Array.from({ length: run.concurrency }, (_, w) => run.accounts.filter((_, j) => j % run.concurrency === w));
-  const [cpuPct] = await Promise.all([window.finished(), ...shares.map(client)]);
+  const clients = Promise.all(shares.map(client)).then(() => {
+    if (started >= maxLogins) window.endNow();
+  });
+  const [cpuPct] = await Promise.all([window.finished(), clients]);
   return {
     count,
     errors,
     ...(firstError !== undefined && { firstError }),
     latency: latency.toJSON(),
     cpuPct: cpuPct as number,
-    measuredMs: run.durationMs,
+    measuredMs: Math.min(run.durationMs, performance.now() - window.from),
     syncLines,
   };
 }

@@ -76,7 +76,8 @@ describe('load generator against msnd and the raw baseline', () => {
       accounts: population.accounts.slice(0, 3),
       concurrency: 3,
       warmupMs: 0,
-      durationMs: 2000,
+      // Ended by maxLogins: the window only bounds a run that hangs (a busy machine is slow, not wrong).
+      durationMs: 60_000,
       maxLogins: 6,
       localAddresses: ['127.0.0.2', '127.0.0.3'],
     });
