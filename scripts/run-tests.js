@@ -22,8 +22,11 @@ function findFiles(dir, suffix) {
   });
 }
 
-/** Files that start msnd processes or a browser take longest: run them first, so none starts last. */
-const SLOW = /(^|\/)(cli|package)(-[^/]*)?\.test\.ts$|browser[^/]*\.test\.ts$|property[^/]*\.test\.ts$/;
+/**
+ * Files that start msnd processes or a browser, or wait on PostgreSQL's DDL (store/postgres: the
+ * longest, 40 s on its own), take longest: run them first, so none starts last.
+ */
+const SLOW = /(^|\/)(cli|package)(-[^/]*)?\.test\.ts$|browser[^/]*\.test\.ts$|property[^/]*\.test\.ts$|postgres[^/]*\.test\.ts$/;
 const slowFirst = (a, b) => Number(SLOW.test(b)) - Number(SLOW.test(a)) || a.localeCompare(b);
 
 /** import.meta.url, dirname and filename as the source file's own, wherever the compiled one runs. */

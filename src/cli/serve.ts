@@ -1,18 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { MemoryBus } from '../bus/memory.ts';
-import { RedisBus } from '../bus/redis/bus.ts';
 import type { Bus } from '../core/bus.ts';
 import { ALL_DIALECTS } from '../protocol/dialects.ts';
 import { LOG_LEVELS, type ServerConfig } from '../server/config.ts';
 import { loadSettings, type SettingOverride, type SettingsSources } from '../server/config-file.ts';
 import type { ReloadOutcome } from '../server/live-settings.ts';
-import { createLogger } from '../server/logger.ts';
-import { createMetrics } from '../server/metrics.ts';
-import { type RunningMsnd, startMsnd } from '../server/msnd.ts';
+import type { RunningMsnd } from '../server/msnd.ts';
 import { MSND_VERSION } from '../server/version.ts';
-import { openStore, SecretKeySource } from '../store/open.ts';
-import { lockPostgresStore, lockSqliteStore, type ServeLock } from '../store/serve-lock.ts';
+import type { ServeLock } from '../store/serve-lock.ts';
 import { parseCount, parsePort, storeOption } from './options.ts';
 
 /** Where each `serve` option goes in the settings (config.ts); flags without a place are not settings. */
@@ -222,7 +217,8 @@ function parseRedisUrl(value: string): string {
 
 /** In one process the bus is a set of maps; with --bus, this process is one node of a cluster. */
 async function openBus(url: string | undefined, prefix: string, limits: ServerConfig['limits'], log: Logger): Promise<Bus> {
-  if (url === undefined) return new MemoryBus();
+  if (url === undefined) return new (await import('../bus/memory.ts')).MemoryBus();
+  const { RedisBus } = await import('../bus/redis/bus.ts');
   const bus = await RedisBus.connect({
     url,
     prefix,
@@ -238,6 +234,16 @@ async function serve(sources: SettingsSources): Promise<void> {
   // First, so that every report (a refused start too) says which msnd it came from.
   console.error(`msnd ${MSND_VERSION} on Node ${process.version}`);
   const config = loadSettings(sources);
+  // The server's modules are loaded once the settings are known to be valid: a refused start (and
+  // `msnd config`, which shares the options) costs a fifth of the CPU of loading them all.
+  const [{ createLogger }, { createMetrics }, { startMsnd }, { openStore, SecretKeySource }, { lockPostgresStore, lockSqliteStore }] =
+    await Promise.all([
+      import('../server/logger.ts'),
+      import('../server/metrics.ts'),
+      import('../server/msnd.ts'),
+      import('../store/open.ts'),
+      import('../store/serve-lock.ts'),
+    ]);
   const log = createLogger(config.logLevel, undefined, config.logTime);
   const storeUrl = config.store === '' ? undefined : config.store;
   // Without a bus this process is the whole service: one per store, or the network splits in two.
