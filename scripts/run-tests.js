@@ -61,8 +61,25 @@ async function compile(outdir) {
 }
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : findFiles('test', '.test.ts').sort(slowFirst);
-// A folder per run: two runs in the same checkout do not overwrite each other's files.
-const outdir = join(root, '.tmp', `tests.${process.pid}`);
+/** True unless process PID is gone (ESRCH); a process of another user is still there. */
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code !== 'ESRCH';
+  }
+}
+
+// A folder per run: two runs in the same checkout do not overwrite each other's files. Those of
+// runs that were killed before they could remove theirs are removed here.
+const scratch = join(root, '.tmp');
+mkdirSync(scratch, { recursive: true });
+for (const name of readdirSync(scratch)) {
+  const pid = /^tests\.(\d+)$/.exec(name)?.[1];
+  if (pid !== undefined && !isRunning(Number(pid))) rmSync(join(scratch, name), { recursive: true, force: true });
+}
+const outdir = join(scratch, `tests.${process.pid}`);
 mkdirSync(outdir, { recursive: true });
 let status = 1;
 try {
