@@ -6,7 +6,9 @@ import type { Database } from './schema.ts';
 const MAX_BATCH = 64;
 
 interface Queued {
-  fn: (tx: StoreTx) => Promise<unknown>;
+  fn: (conn: Kysely<Database>) => Promise<unknown>;
+  /** False for bookkeeping that no client was told is committed (the sign-in records). */
+  durable: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -31,8 +33,17 @@ export class GroupCommit {
   ) {}
 
   run<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.runOn((conn) => fn(this.txOn(conn)), true);
+  }
+
+  /**
+   * `fn` on the batch's connection. A batch of only non-durable work commits without the fsync
+   * (synchronous NORMAL: a power cut may lose it, never half of it; the next durable commit syncs
+   * it too); one durable item makes the whole batch durable.
+   */
+  runOn<T>(fn: (conn: Kysely<Database>) => Promise<T>, durable: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, durable, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.drain());
@@ -52,14 +63,21 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     let commitError: { error: unknown } | undefined;
     try {
+      const relaxed = batch.every((item) => !item.durable);
       await this.db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
+        // SQLite refuses to change the level inside a transaction: around it, and always back to FULL.
+        if (relaxed) await sql`pragma synchronous = NORMAL`.execute(conn);
         try {
-          for (const item of batch) outcomes.push(await this.inSavepoint(conn, item));
-          await sql`commit`.execute(conn);
-        } catch (err) {
-          await sql`rollback`.execute(conn).catch(() => {});
-          throw err;
+          await sql`begin immediate`.execute(conn);
+          try {
+            for (const item of batch) outcomes.push(await this.inSavepoint(conn, item));
+            await sql`commit`.execute(conn);
+          } catch (err) {
+            await sql`rollback`.execute(conn).catch(() => {});
+            throw err;
+          }
+        } finally {
+          if (relaxed) await sql`pragma synchronous = FULL`.execute(conn);
         }
       });
     } catch (error) {
@@ -77,7 +95,7 @@ export class GroupCommit {
   private async inSavepoint(conn: Kysely<Database>, item: Queued): Promise<Outcome> {
     await sql`savepoint grouped`.execute(conn);
     try {
-      const value = await item.fn(this.txOn(conn));
+      const value = await item.fn(conn);
       await sql`release grouped`.execute(conn);
       return { ok: true, value };
     } catch (error) {
