@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrateToLatest, migrations, readSchemaVersion } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import { SQLITE_FILE, connectSqlite, openSqliteStore, sqliteEngine } from '../../src/store/sqlite.ts';
+import { GroupCommit } from '../../src/store/group-commit.ts';
+import type { Database } from '../../src/store/schema.ts';
+import { KyselyStoreTx } from '../../src/store/store-tx.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
 import { defineStoreSuite, type RawAccess } from './store-suite.ts';
 
@@ -200,6 +203,22 @@ describe('SQLite specifics', () => {
     await cli.done;
     assert.equal((await server.findAccount('a@example.com'))?.listVersion, 101);
     await server.close();
+  });
+
+  test('a group commit of bookkeeping only commits without the fsync (synchronous NORMAL); one durable item makes it FULL', async () => {
+    const dataDir = freshDataDir();
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    const level = async (conn: Kysely<Database>) =>
+      (await sql<{ synchronous: number }>`pragma synchronous`.execute(conn)).rows[0]!.synchronous;
+    const [NORMAL, FULL] = [1, 2];
+    assert.equal(await grouped.runOn(level, false), NORMAL);
+    // Asked for in the same turn of the event loop: one batch, durable because of its second item.
+    assert.deepEqual(await Promise.all([grouped.runOn(level, false), grouped.runOn(level, true)]), [FULL, FULL]);
+    // Whatever runs outside the group commit afterwards gets FULL again.
+    assert.equal(await level(db), FULL);
+    await db.destroy();
   });
 });
 
