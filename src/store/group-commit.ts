@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { StoreTx } from '../core/store.ts';
 import type { Database } from './schema.ts';
 
@@ -12,6 +12,18 @@ interface Queued {
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
+
+// Compiled once: each batch runs several of them, and building and compiling a statement costs
+// more in kysely than SQLite takes to run it.
+const control = (text: string) => CompiledQuery.raw(text, []);
+const BEGIN = control('begin immediate');
+const COMMIT = control('commit');
+const ROLLBACK = control('rollback');
+const SAVEPOINT = control('savepoint grouped');
+const RELEASE = control('release grouped');
+const ROLLBACK_TO = control('rollback to grouped');
+const RELAXED = control('pragma synchronous = NORMAL');
+const DURABLE = control('pragma synchronous = FULL');
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -66,18 +78,20 @@ export class GroupCommit {
       const relaxed = batch.every((item) => !item.durable);
       await this.db.connection().execute(async (conn) => {
         // SQLite refuses to change the level inside a transaction: around it, and always back to FULL.
-        if (relaxed) await sql`pragma synchronous = NORMAL`.execute(conn);
+        if (relaxed) await conn.executeQuery(RELAXED);
         try {
-          await sql`begin immediate`.execute(conn);
+          await conn.executeQuery(BEGIN);
           try {
-            for (const item of batch) outcomes.push(await this.inSavepoint(conn, item));
-            await sql`commit`.execute(conn);
+            // One transaction alone needs no savepoint: its failure undoes the whole, which is its own.
+            if (batch.length === 1) outcomes.push(await this.alone(conn, batch[0]!));
+            else for (const item of batch) outcomes.push(await this.inSavepoint(conn, item));
+            await conn.executeQuery(outcomes[0]!.ok || batch.length > 1 ? COMMIT : ROLLBACK);
           } catch (err) {
-            await sql`rollback`.execute(conn).catch(() => {});
+            await conn.executeQuery(ROLLBACK).catch(() => {});
             throw err;
           }
         } finally {
-          if (relaxed) await sql`pragma synchronous = FULL`.execute(conn);
+          if (relaxed) await conn.executeQuery(DURABLE);
         }
       });
     } catch (error) {
@@ -92,15 +106,23 @@ export class GroupCommit {
     });
   }
 
+  private async alone(conn: Kysely<Database>, item: Queued): Promise<Outcome> {
+    try {
+      return { ok: true, value: await item.fn(conn) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
   private async inSavepoint(conn: Kysely<Database>, item: Queued): Promise<Outcome> {
-    await sql`savepoint grouped`.execute(conn);
+    await conn.executeQuery(SAVEPOINT);
     try {
       const value = await item.fn(conn);
-      await sql`release grouped`.execute(conn);
+      await conn.executeQuery(RELEASE);
       return { ok: true, value };
     } catch (error) {
-      await sql`rollback to grouped`.execute(conn);
-      await sql`release grouped`.execute(conn);
+      await conn.executeQuery(ROLLBACK_TO);
+      await conn.executeQuery(RELEASE);
       return { ok: false, error };
     }
   }

@@ -220,6 +220,30 @@ describe('SQLite specifics', () => {
     assert.equal(await level(db), FULL);
     await db.destroy();
   });
+
+  test('a group commit undoes the writes of a transaction that failed, alone or beside others that keep theirs', async () => {
+    const dataDir = freshDataDir();
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    const write = (key: string, fail: boolean) => async (conn: Kysely<Database>) => {
+      await sql`insert into msnd_meta (key, value) values (${key}, 'x')`.execute(conn);
+      if (fail) throw new Error(`${key} failed`);
+      return key;
+    };
+    await assert.rejects(grouped.runOn(write('alone', true), true), /alone failed/);
+    const together = await Promise.allSettled([grouped.runOn(write('kept', false), true), grouped.runOn(write('undone', true), true)]);
+    assert.deepEqual(
+      together.map((outcome) => outcome.status),
+      ['fulfilled', 'rejected'],
+    );
+    const { rows } = await sql<{ key: string }>`select key from msnd_meta where key in ('alone', 'kept', 'undone')`.execute(db);
+    assert.deepEqual(
+      rows.map((row) => row.key),
+      ['kept'],
+    );
+    await db.destroy();
+  });
 });
 
 // Read, pause, then write: a transaction that did not take the write lock up front would fail with
