@@ -49,7 +49,7 @@ export function phonesAsSeen(phones: Phones, allowed: boolean): Phones {
  * contacts' phones (BPR) and the groups (LSG) only for the sessions that send them.
  */
 export async function snapshot(s: SessionState, want: { phones: boolean; groups: boolean }): Promise<SyncSnapshot> {
-  return s.store.transaction(async (tx) => {
+  return s.store.snapshot(async (tx) => {
     const account = await mustAccount(tx, s.account.id);
     const contacts: SyncEntry[] = want.phones ? await contactsWithVisiblePhones(tx, account.id) : await tx.contacts(account.id);
     const groups = want.groups ? await tx.groups(account.id) : [];

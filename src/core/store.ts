@@ -201,6 +201,11 @@ export interface Store {
   readonly admin: AdminRecords;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
+   * Several related reads in one transaction that writes nothing (SYN's snapshot): on SQLite it
+   * shares a group commit without making it wait for an fsync.
+   */
+  snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
    * Reads outside a transaction: for one statement, which sees one consistent state by itself,
    * without the round trips of BEGIN and COMMIT. Never for writes or for several related reads.
    */

@@ -13,7 +13,14 @@ import type { ListName } from '../core/types.ts';
 import type { KyselyDirectory } from './directory.ts';
 import type { Engine } from './engine.ts';
 import type { Database } from './schema.ts';
+import { writeSignIn, writeSignOut } from './signin-records.ts';
 import { KyselyStoreTx } from './store-tx.ts';
+
+/**
+ * Runs bookkeeping no client waits on as a committed change (the sign-in records): on SQLite in the
+ * group commit without an fsync of its own (group-commit.ts), on PostgreSQL as it comes.
+ */
+export type Bookkeeping = (write: (db: Kysely<Database>) => Promise<void>) => Promise<void>;
 
 /** The administration's records (core/admin-store.ts) on kysely. */
 export class KyselyAdmin implements AdminRecords {
@@ -21,6 +28,7 @@ export class KyselyAdmin implements AdminRecords {
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
     private readonly directory: KyselyDirectory,
+    private readonly bookkeeping: Bookkeeping = (write) => write(db),
   ) {}
 
   async details(handle: string): Promise<AccountDetails | undefined> {
@@ -50,29 +58,11 @@ export class KyselyAdmin implements AdminRecords {
   }
 
   async recordSignIn(accountId: number, signIn: SignIn): Promise<void> {
-    const row = {
-      session_id: signIn.sessionId,
-      node: signIn.node,
-      dialect: signIn.dialect,
-      address: signIn.address,
-      since: signIn.since,
-    };
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('accounts')
-        .set({ last_signin_at: signIn.since, last_signin_address: signIn.address })
-        .where('id', '=', accountId)
-        .execute();
-      await trx
-        .insertInto('signins')
-        .values({ account_id: accountId, ...row })
-        .onConflict((oc) => oc.column('account_id').doUpdateSet(row))
-        .execute();
-    });
+    await this.bookkeeping((db) => writeSignIn(db, this.engine, accountId, signIn));
   }
 
   async recordSignOut(accountId: number, sessionId: string): Promise<void> {
-    await this.db.deleteFrom('signins').where('account_id', '=', accountId).where('session_id', '=', sessionId).execute();
+    await this.bookkeeping((db) => writeSignOut(db, this.engine, accountId, sessionId));
   }
 
   async signInOf(accountId: number): Promise<SignIn | undefined> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { StoreTx } from '../core/store.ts';
 import type { Database } from './schema.ts';
 
@@ -6,10 +6,24 @@ import type { Database } from './schema.ts';
 const MAX_BATCH = 64;
 
 interface Queued {
-  fn: (tx: StoreTx) => Promise<unknown>;
+  fn: (conn: Kysely<Database>) => Promise<unknown>;
+  /** False for bookkeeping that no client was told is committed (the sign-in records). */
+  durable: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
+
+// Compiled once: each batch runs several of them, and building and compiling a statement costs
+// more in kysely than SQLite takes to run it.
+const control = (text: string) => CompiledQuery.raw(text, []);
+const BEGIN = control('begin immediate');
+const COMMIT = control('commit');
+const ROLLBACK = control('rollback');
+const SAVEPOINT = control('savepoint grouped');
+const RELEASE = control('release grouped');
+const ROLLBACK_TO = control('rollback to grouped');
+const RELAXED = control('pragma synchronous = NORMAL');
+const DURABLE = control('pragma synchronous = FULL');
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -31,8 +45,17 @@ export class GroupCommit {
   ) {}
 
   run<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.runOn((conn) => fn(this.txOn(conn)), true);
+  }
+
+  /**
+   * `fn` on the batch's connection. A batch of only non-durable work commits without the fsync
+   * (synchronous NORMAL: a power cut may lose it, never half of it; the next durable commit syncs
+   * it too); one durable item makes the whole batch durable.
+   */
+  runOn<T>(fn: (conn: Kysely<Database>) => Promise<T>, durable: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, durable, resolve: resolve as (value: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.drain());
@@ -52,14 +75,23 @@ export class GroupCommit {
     const outcomes: Outcome[] = [];
     let commitError: { error: unknown } | undefined;
     try {
+      const relaxed = batch.every((item) => !item.durable);
       await this.db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
+        // SQLite refuses to change the level inside a transaction: around it, and always back to FULL.
+        if (relaxed) await conn.executeQuery(RELAXED);
         try {
-          for (const item of batch) outcomes.push(await this.inSavepoint(conn, item));
-          await sql`commit`.execute(conn);
-        } catch (err) {
-          await sql`rollback`.execute(conn).catch(() => {});
-          throw err;
+          await conn.executeQuery(BEGIN);
+          try {
+            // One transaction alone needs no savepoint: its failure undoes the whole, which is its own.
+            if (batch.length === 1) outcomes.push(await this.alone(conn, batch[0]!));
+            else for (const item of batch) outcomes.push(await this.inSavepoint(conn, item));
+            await conn.executeQuery(outcomes[0]!.ok || batch.length > 1 ? COMMIT : ROLLBACK);
+          } catch (err) {
+            await conn.executeQuery(ROLLBACK).catch(() => {});
+            throw err;
+          }
+        } finally {
+          if (relaxed) await conn.executeQuery(DURABLE);
         }
       });
     } catch (error) {
@@ -74,15 +106,23 @@ export class GroupCommit {
     });
   }
 
-  private async inSavepoint(conn: Kysely<Database>, item: Queued): Promise<Outcome> {
-    await sql`savepoint grouped`.execute(conn);
+  private async alone(conn: Kysely<Database>, item: Queued): Promise<Outcome> {
     try {
-      const value = await item.fn(this.txOn(conn));
-      await sql`release grouped`.execute(conn);
+      return { ok: true, value: await item.fn(conn) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private async inSavepoint(conn: Kysely<Database>, item: Queued): Promise<Outcome> {
+    await conn.executeQuery(SAVEPOINT);
+    try {
+      const value = await item.fn(conn);
+      await conn.executeQuery(RELEASE);
       return { ok: true, value };
     } catch (error) {
-      await sql`rollback to grouped`.execute(conn);
-      await sql`release grouped`.execute(conn);
+      await conn.executeQuery(ROLLBACK_TO);
+      await conn.executeQuery(RELEASE);
       return { ok: false, error };
     }
   }

@@ -56,13 +56,19 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlerts(db, engine);
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
-    this.admin = new KyselyAdmin(db, engine, this.directory);
     this.listEdits = engine.kind === 'postgres' ? new PostgresListEdits(db) : undefined;
-    this.grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
+    const grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
+    this.grouped = grouped;
+    this.admin = new KyselyAdmin(db, engine, this.directory, grouped && ((write) => grouped.runOn(write, false)));
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (this.grouped) return this.grouped.run(fn);
+    return this.db.transaction().execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
+  }
+
+  snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.grouped) return this.grouped.runOn((conn) => fn(new KyselyStoreTx(conn, this.engine)), false);
     return this.db.transaction().execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
   }
 

@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrateToLatest, migrations, readSchemaVersion } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import { SQLITE_FILE, connectSqlite, openSqliteStore, sqliteEngine } from '../../src/store/sqlite.ts';
+import { GroupCommit } from '../../src/store/group-commit.ts';
+import type { Database } from '../../src/store/schema.ts';
+import { KyselyStoreTx } from '../../src/store/store-tx.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
 import { defineStoreSuite, type RawAccess } from './store-suite.ts';
 
@@ -200,6 +203,46 @@ describe('SQLite specifics', () => {
     await cli.done;
     assert.equal((await server.findAccount('a@example.com'))?.listVersion, 101);
     await server.close();
+  });
+
+  test('a group commit of bookkeeping only commits without the fsync (synchronous NORMAL); one durable item makes it FULL', async () => {
+    const dataDir = freshDataDir();
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    const level = async (conn: Kysely<Database>) =>
+      (await sql<{ synchronous: number }>`pragma synchronous`.execute(conn)).rows[0]!.synchronous;
+    const [NORMAL, FULL] = [1, 2];
+    assert.equal(await grouped.runOn(level, false), NORMAL);
+    // Asked for in the same turn of the event loop: one batch, durable because of its second item.
+    assert.deepEqual(await Promise.all([grouped.runOn(level, false), grouped.runOn(level, true)]), [FULL, FULL]);
+    // Whatever runs outside the group commit afterwards gets FULL again.
+    assert.equal(await level(db), FULL);
+    await db.destroy();
+  });
+
+  test('a group commit undoes the writes of a transaction that failed, alone or beside others that keep theirs', async () => {
+    const dataDir = freshDataDir();
+    await (await openSqliteStore({ dataDir, secretKey })).close();
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    const write = (key: string, fail: boolean) => async (conn: Kysely<Database>) => {
+      await sql`insert into msnd_meta (key, value) values (${key}, 'x')`.execute(conn);
+      if (fail) throw new Error(`${key} failed`);
+      return key;
+    };
+    await assert.rejects(grouped.runOn(write('alone', true), true), /alone failed/);
+    const together = await Promise.allSettled([grouped.runOn(write('kept', false), true), grouped.runOn(write('undone', true), true)]);
+    assert.deepEqual(
+      together.map((outcome) => outcome.status),
+      ['fulfilled', 'rejected'],
+    );
+    const { rows } = await sql<{ key: string }>`select key from msnd_meta where key in ('alone', 'kept', 'undone')`.execute(db);
+    assert.deepEqual(
+      rows.map((row) => row.key),
+      ['kept'],
+    );
+    await db.destroy();
   });
 });
 

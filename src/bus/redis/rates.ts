@@ -2,26 +2,57 @@ import { randomBytes } from 'node:crypto';
 import type { RateCounter } from '../../core/bus.ts';
 import { execAll, type RedisLink } from './link.ts';
 
-/** Rates in Redis: a sorted set of event times per key, trimmed to the window (all nodes count). */
+interface Count {
+  key: string;
+  since: number;
+  resolve(count: number): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Rates in Redis: a sorted set of event times per key (all nodes count). A count reads only
+ * (ZCOUNT), and the counts asked for in one run of the event loop (the three failed-login limits of
+ * a sign-in) go to Redis in one pipeline; each add trims what left the window, so a key holds at
+ * most one window of events even if nobody counts it (the dashboard's sign-ins).
+ */
 export class RedisRates implements RateCounter {
+  private counts: Count[] = [];
+
   constructor(private readonly link: RedisLink) {}
 
-  async count(key: string, windowMs: number): Promise<number> {
-    const results = await this.link.guard(
-      execAll(
-        this.link.redis
-          .multi()
-          .zremrangebyscore(this.key(key), 0, Date.now() - windowMs)
-          .zcard(this.key(key)),
-      ),
-    );
-    return Number(results[1] ?? 0);
+  count(key: string, windowMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const since = Date.now() - windowMs;
+      if (this.counts.push({ key: this.key(key), since, resolve, reject }) === 1) queueMicrotask(() => void this.countAll());
+    });
   }
 
   async add(key: string, windowMs: number): Promise<void> {
     const now = Date.now();
     const event = `${now}-${randomBytes(4).toString('hex')}`;
-    await this.link.guard(execAll(this.link.redis.multi().zadd(this.key(key), now, event).pexpire(this.key(key), windowMs)));
+    const rateKey = this.key(key);
+    await this.link.guard(
+      execAll(
+        this.link.redis
+          .multi()
+          .zremrangebyscore(rateKey, 0, now - windowMs)
+          .zadd(rateKey, now, event)
+          .pexpire(rateKey, windowMs),
+      ),
+    );
+  }
+
+  private async countAll(): Promise<void> {
+    const batch = this.counts.splice(0);
+    try {
+      const reads = this.link.redis.pipeline();
+      // An event counts until the window has passed over it, and not at its end: times after `since`.
+      for (const { key, since } of batch) reads.zcount(key, `(${since}`, '+inf');
+      const results = await this.link.guard(execAll(reads));
+      batch.forEach((count, i) => count.resolve(Number(results[i] ?? 0)));
+    } catch (error) {
+      for (const count of batch) count.reject(error);
+    }
   }
 
   private key(key: string): string {
