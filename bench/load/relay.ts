@@ -21,6 +21,8 @@ export interface RelayRun extends RunWindow {
   /** messages in flight per sender */
   window: number;
   payloadBytes: number;
+  /** ends the run once this many messages were delivered (tests); the window then only bounds a run that hangs */
+  maxMessages?: number;
 }
 
 interface Pair {
@@ -95,6 +97,7 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
   let errors = 0;
   let firstError: string | undefined;
   const maxPerPair = 10_000_000;
+  const maxMessages = run.maxMessages ?? Number.POSITIVE_INFINITY;
 
   const drive = (pair: Pair): Promise<void> =>
     new Promise((resolve) => {
@@ -110,7 +113,7 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
         pair.sender.write(Buffer.concat([Buffer.from(`MSG ${trid++} A ${payload.length}\r\n`, 'latin1'), payload]));
       };
       const settle = (): void => {
-        if (!window.over && trid < maxPerPair) send();
+        if (!window.over && trid < maxPerPair && count < maxMessages) send();
         else if (ackQueue.length === 0) resolve();
       };
       pair.sender.onFrame = (f) => {
@@ -136,6 +139,7 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
         if (window.counts(now)) {
           count++;
           delivery.recordMs(now - t0);
+          if (count === maxMessages) window.endNow();
         }
       };
       void pair.sender.whenClosed.then(() => resolve());
@@ -156,7 +160,7 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
     latency: delivery.toJSON(),
     ackLatency: acked.toJSON(),
     cpuPct,
-    measuredMs: run.durationMs,
+    measuredMs: Math.min(run.durationMs, performance.now() - window.from),
   };
 }
 

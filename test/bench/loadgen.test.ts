@@ -90,7 +90,6 @@ describe('load generator against msnd and the raw baseline', () => {
     const latency = Histogram.from(result.latency).summary();
     assert.equal(latency.count, 6);
     assert.ok(latency.p50Ms > 0 && latency.p50Ms <= latency.p99Ms && latency.p99Ms <= latency.maxMs);
-    assert.ok(latency.maxMs < 2000);
     assert.ok(result.cpuPct > 0);
   });
 
@@ -121,10 +120,11 @@ describe('load generator against msnd and the raw baseline', () => {
         localAddresses: ['127.0.0.4'],
       });
       assert.deepEqual(prepared, { pairs: 2, failed: 0 });
-      const result = await runRelay({ window: 8, payloadBytes: 200, warmupMs: 100, durationMs: 400 });
+      // Ended by maxMessages: more than the 2 × 8 first in flight means the window refills.
+      const result = await runRelay({ window: 8, payloadBytes: 200, warmupMs: 0, durationMs: 60_000, maxMessages: 48 });
       closeRelay();
       assert.equal(result.errors, 0, result.firstError);
-      assert.ok(result.count > 16, `only ${result.count} messages delivered`);
+      assert.ok(result.count >= 48, `only ${result.count} messages delivered`);
       assert.ok(result.sent >= result.count);
       assert.equal(Histogram.from(result.latency).count, result.count);
     });
