@@ -43,8 +43,16 @@ export class PresenceFanout {
     shown: Shown | null,
     watchers?: readonly Watcher[],
   ): Promise<() => void> {
-    const seq = await this.bus.presence.set(handle, shown);
-    const told = watchers ?? (await this.store.read((tx) => tx.watchers(ownerId)));
+    // Both at once (on a cluster the Redis round trip and the store read overlap), both settled
+    // before a failure is thrown, so that the caller's putting back of the record comes after the set.
+    const [recorded, read] = await Promise.allSettled([
+      this.bus.presence.set(handle, shown),
+      watchers ?? this.store.read((tx) => tx.watchers(ownerId)),
+    ]);
+    if (recorded.status === 'rejected') throw recorded.reason;
+    if (read.status === 'rejected') throw read.reason;
+    const seq = recorded.value;
+    const told = read.value;
     return () => {
       // One event per visibility, shared by the watchers it goes to (a session may keep it).
       const visible: UserEvent = { kind: 'presence', contact: handle, seq, shown };

@@ -19,6 +19,7 @@ import { KyselyDirectory } from './directory.ts';
 import type { Engine } from './engine.ts';
 import { KyselyMailboxes } from './mailbox.ts';
 import { KyselyOutbox } from './outbox.ts';
+import { PostgresListBatches } from './pg-list-batch.ts';
 import { PostgresListEdits } from './pg-list-edits.ts';
 import type { Database } from './schema.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -40,8 +41,8 @@ export class KyselyStore implements Store {
   private readonly outbox: KyselyOutbox;
   /** SQLite only: concurrent transactions share one commit (group-commit.ts). */
   private readonly grouped: GroupCommit | undefined;
-  /** PostgreSQL only: ADD and REM in one round trip each (server-side functions). */
-  private readonly listEdits: PostgresListEdits | undefined;
+  /** PostgreSQL only: ADD and REM in server-side functions, concurrent ones committed together. */
+  private readonly listEdits: PostgresListBatches | undefined;
   private closed = false;
 
   constructor(
@@ -56,7 +57,7 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlerts(db, engine);
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
-    this.listEdits = engine.kind === 'postgres' ? new PostgresListEdits(db) : undefined;
+    this.listEdits = engine.kind === 'postgres' ? new PostgresListBatches(db, new PostgresListEdits(db)) : undefined;
     const grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
     this.grouped = grouped;
     this.admin = new KyselyAdmin(db, engine, this.directory, grouped && ((write) => grouped.runOn(write, false)));

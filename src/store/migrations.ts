@@ -1,5 +1,6 @@
 import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Engine, EngineKind } from './engine.ts';
+import { createBatchEditFunction } from './pg-list-batch.ts';
 import { createListEditFunctions } from './pg-list-edits.ts';
 
 /** A schema step; `kind` is there for the few column definitions the engines spell differently. */
@@ -19,6 +20,8 @@ export const migrations: Readonly<Record<string, MsndMigration>> = {
   '0005_admin': { up: createAdminSchema },
   // PostgreSQL: ADD and REM as server-side functions, one round trip each (pg-list-edits.ts).
   '0006_list_edits': { up: async (db, kind) => (kind === 'postgres' ? createListEditFunctions(db) : undefined) },
+  // PostgreSQL: concurrent ADDs and REMs committed together, one statement per batch (pg-list-batch.ts).
+  '0007_list_edit_batches': { up: async (db, kind) => (kind === 'postgres' ? createBatchEditFunction(db) : undefined) },
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;

@@ -154,7 +154,7 @@ export async function createListEditFunctions(db: Kysely<any>): Promise<void> {
   for (const text of [...HELPERS, ADD, REMOVE]) await sql.raw(text).execute(db);
 }
 
-interface AddRow {
+export interface AddRow {
   status: number;
   version: number;
   contact_id: number;
@@ -180,7 +180,7 @@ interface AddRow {
   membership_only: boolean;
 }
 
-interface RemoveRow {
+export interface RemoveRow {
   status: number;
   version: number;
   contact_id: number;
@@ -203,42 +203,50 @@ export class PostgresListEdits {
       ${req.handle.toLowerCase()}, ${req.name}, ${req.group ?? null}::integer, ${req.limits.forwardList}, ${req.limits.otherLists})`.execute(
       this.db,
     );
-    const row = rows[0]!;
-    if (row.status !== 0) return { error: row.status as ErrorCodeValue };
-    const lists: ListMembership = { FL: row.fl, AL: row.al, BL: row.bl, RL: row.rl };
-    const entry: ContactEntry = { contactId: row.contact_id, handle: row.handle, name: req.name, lists, groups: row.groups };
-    return {
-      ok: true,
-      version: row.version,
-      contact: { id: row.contact_id, handle: row.handle, phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe } },
-      entry,
-      ownerRecord: row.membership_only ? { FL: row.old_fl, AL: row.old_al, BL: row.old_bl, RL: row.old_rl } : lists,
-      membershipOnly: row.membership_only,
-      ...(row.reverse !== null && {
-        reverse: row.reverse,
-        facts: { blp: row.blp!, viewerOnAL: row.viewer_on_al === true, viewerOnBL: row.viewer_on_bl === true },
-      }),
-    };
+    return addedFrom(rows[0]!, req);
   }
 
   async remove(req: ContactRemove): Promise<Outcome<ContactRemoved>> {
     const { rows } = await sql<RemoveRow>`select * from msnd_remove_contact(${req.ownerId}, ${req.list}, ${req.handle.toLowerCase()},
       ${req.group ?? null}::integer)`.execute(this.db);
-    const row = rows[0]!;
-    if (row.status !== 0) return { error: row.status as ErrorCodeValue };
-    const entry: ContactEntry = {
-      contactId: row.contact_id,
-      handle: row.handle,
-      name: row.name,
-      lists: { FL: row.fl, AL: row.al, BL: row.bl, RL: row.rl },
-      groups: row.groups,
-    };
-    return {
-      ok: true,
-      version: row.version,
-      entry,
-      membershipOnly: row.membership_only,
-      ...(row.reverse !== null && { reverse: row.reverse }),
-    };
+    return removedFrom(rows[0]!);
   }
+}
+
+/** What msnd_add_contact returned, as core/list-edits.ts's addOnTx would. */
+export function addedFrom(row: AddRow, req: ContactAdd): Outcome<ContactAdded> {
+  if (row.status !== 0) return { error: row.status as ErrorCodeValue };
+  const lists: ListMembership = { FL: row.fl, AL: row.al, BL: row.bl, RL: row.rl };
+  const entry: ContactEntry = { contactId: row.contact_id, handle: row.handle, name: req.name, lists, groups: row.groups };
+  return {
+    ok: true,
+    version: row.version,
+    contact: { id: row.contact_id, handle: row.handle, phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe } },
+    entry,
+    ownerRecord: row.membership_only ? { FL: row.old_fl, AL: row.old_al, BL: row.old_bl, RL: row.old_rl } : lists,
+    membershipOnly: row.membership_only,
+    ...(row.reverse !== null && {
+      reverse: row.reverse,
+      facts: { blp: row.blp!, viewerOnAL: row.viewer_on_al === true, viewerOnBL: row.viewer_on_bl === true },
+    }),
+  };
+}
+
+/** What msnd_remove_contact returned, as core/list-edits.ts's removeOnTx would. */
+export function removedFrom(row: RemoveRow): Outcome<ContactRemoved> {
+  if (row.status !== 0) return { error: row.status as ErrorCodeValue };
+  const entry: ContactEntry = {
+    contactId: row.contact_id,
+    handle: row.handle,
+    name: row.name,
+    lists: { FL: row.fl, AL: row.al, BL: row.bl, RL: row.rl },
+    groups: row.groups,
+  };
+  return {
+    ok: true,
+    version: row.version,
+    entry,
+    membershipOnly: row.membership_only,
+    ...(row.reverse !== null && { reverse: row.reverse }),
+  };
 }

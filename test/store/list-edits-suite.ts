@@ -198,6 +198,34 @@ export function defineListEditTests(withStore: WithStore, account: MakeAccount):
         assert.equal(await version(a), 1);
       }));
 
+    test('changes asked for at once (one group commit) are answered as if made one after another; a refusal among them changes nothing', () =>
+      withStore(async (store) => {
+        const { a, b, records, version } = await pair(store);
+        const c = await account(store, 'c@example.com');
+        const from = (owner: Account, adderName: string) => ({ ownerId: owner.id, adderName, name: 'N', limits: LIMITS });
+        const [ab, ba, cNobody, ac, ca] = await Promise.all([
+          store.addContact({ ...from(a, 'Ann'), list: 'FL', handle: 'b@example.com' }),
+          store.addContact({ ...from(b, 'Bob'), list: 'FL', handle: 'a@example.com' }),
+          store.addContact({ ...from(c, 'Cy'), list: 'FL', handle: 'nobody@example.com' }),
+          store.addContact({ ...from(a, 'Ann'), list: 'BL', handle: 'c@example.com' }),
+          store.removeContact({ ownerId: c.id, list: 'FL', handle: 'a@example.com' }),
+        ]);
+        assert.ok(ab && 'ok' in ab && ba && 'ok' in ba && ac && 'ok' in ac);
+        assert.deepEqual([ab.version, ab.reverse, ab.facts], [2, 2, { blp: 'AL', viewerOnAL: false, viewerOnBL: false }]);
+        assert.deepEqual([ba.version, ba.reverse, ba.entry.lists], [3, 3, lists('FL', 'RL')]);
+        assert.deepEqual([ac.version, ac.reverse, ac.entry.lists], [4, undefined, lists('BL')]);
+        assert.deepEqual(cNobody, { error: ErrorCode.INVALID_USER });
+        assert.deepEqual(ca, { error: ErrorCode.NOT_ON_LIST });
+        assert.deepEqual(
+          (await records(a)).map((r) => [r.handle, r.lists]),
+          [
+            ['b@example.com', lists('FL', 'RL')],
+            ['c@example.com', lists('BL')],
+          ],
+        );
+        assert.deepEqual([await version(a), await version(b), await version(c)], [4, 3, 1]);
+      }));
+
     test('concurrent ADD and REM of the same pair from both sides leave consistent mirrors', () =>
       withStore(async (store) => {
         const { a, b, records } = await pair(store);

@@ -1,5 +1,5 @@
 // Presence on the NS (MSNP5.md 9.11–9.13, 10): CHG, the ILN batch, and the bus's events as lines.
-import type { UserEvent } from '../../core/bus.ts';
+import type { Shown, UserEvent } from '../../core/bus.ts';
 import { failure } from '../../core/failure.ts';
 import type { InitialPresence } from '../../core/session.ts';
 import { STATUSES, type Status } from '../../core/types.ts';
@@ -30,6 +30,21 @@ export function initialLine(trid: string, contact: InitialPresence): Buffer {
   return encodeLine('ILN', trid, contact.shown.status, contact.handle, contact.shown.name);
 }
 
+/**
+ * The NLN or FLN line of a presence event, encoded once for all the watchers it goes to (the bus
+ * shares one event among them, and the line is the same for every dialect and session).
+ */
+const presenceLines = new WeakMap<UserEvent, Buffer>();
+
+function presenceLine(event: Extract<UserEvent, { kind: 'presence' }>, shown: Shown | null): Buffer {
+  let line = presenceLines.get(event);
+  if (line === undefined) {
+    line = shown === null ? encodeLine('FLN', event.contact) : encodeLine('NLN', shown.status, event.contact, shown.name);
+    presenceLines.set(event, line);
+  }
+  return line;
+}
+
 /** An event from the bus, as this session's dialect and state show it (MSNP5.md 9.8, 9.9, 9.13, 9.15, 12.2). */
 export function showEvent(ctx: NsContext, event: UserEvent): void {
   const user = ctx.userIfSignedIn;
@@ -37,8 +52,7 @@ export function showEvent(ctx: NsContext, event: UserEvent): void {
   switch (event.kind) {
     case 'presence': {
       const shown = user.presenceUpdate(event);
-      if (shown === null) ctx.reply('FLN', event.contact);
-      else if (shown) ctx.reply('NLN', shown.status, event.contact, shown.name);
+      if (shown !== undefined) ctx.conn.write(presenceLine(event, shown));
       return;
     }
     case 'reverse-added':
