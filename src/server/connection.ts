@@ -51,7 +51,8 @@ export class Connection implements TransportEvents, FramerOptions {
   readonly remoteAddress: string;
   readonly maxLineBytes: number;
   private readonly framer: Framer;
-  private readonly work: (() => Promise<void> | void)[] = [];
+  /** Commands and events waiting to run; made by the first, dropped once run (an idle connection holds none). */
+  private work: (() => Promise<void> | void)[] | undefined;
   private working = false;
   /** Made only when someone waits for the queue to drain (most connections never do). */
   private idle: Promise<void> | undefined;
@@ -196,7 +197,7 @@ export class Connection implements TransportEvents, FramerOptions {
 
   /** Queues work (an event from the bus) behind the commands received so far; runs it now when nothing is ahead. */
   enqueue(job: () => Promise<void> | void): void {
-    this.work.push(job);
+    (this.work ??= []).push(job);
     this.pump();
   }
 
@@ -207,7 +208,7 @@ export class Connection implements TransportEvents, FramerOptions {
     this.clearTimer();
     this.clearPartialTimer();
     this.ending(reason);
-    this.work.length = 0;
+    this.work = undefined;
     this.corked = false;
     // What is still to be flushed before the end (the info line 'connection closed' says why).
     this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
@@ -254,7 +255,7 @@ export class Connection implements TransportEvents, FramerOptions {
         this.enqueue(() => this.close(frame.reason));
         return;
       }
-      this.work.push(() => this.owner.process(frame));
+      (this.work ??= []).push(() => this.owner.process(frame));
     }
     this.pump();
     this.watchPartialInput(frames.length > 0);
@@ -290,7 +291,7 @@ export class Connection implements TransportEvents, FramerOptions {
   }
 
   private async runQueue(): Promise<void> {
-    for (let job = this.work.shift(); job; job = this.work.shift()) {
+    for (let job = this.work?.shift(); job; job = this.work?.shift()) {
       try {
         const running = job();
         // A job that finished synchronously (a bus event) costs no turn of the microtask queue.
@@ -301,8 +302,7 @@ export class Connection implements TransportEvents, FramerOptions {
       }
     }
     this.working = false;
-    // Drops the queue's grown backing store: an idle connection keeps an empty array only.
-    this.work.length = 0;
+    this.work = undefined;
     this.markIdle?.();
     this.idle = undefined;
     this.markIdle = undefined;
