@@ -2,6 +2,7 @@
 // the NS sessions signed in here (the attach/kick-OTH loop and delivery to a session that is
 // here) and the listeners of node-wide signals.
 import type { IncomingPage, Invitation, SessionEndpoint, Signal, UserEvent } from '../core/bus.ts';
+import { sharedString } from '../core/shared-strings.ts';
 
 /** What may be offered to a user's session: it answers whether it took it. */
 export type Offer = { kind: 'ring'; invitation: Invitation } | { kind: 'page'; page: IncomingPage };
@@ -26,7 +27,8 @@ export class LocalSessions {
 
   /** Makes `endpoint` the user's session here (after `vacate`). */
   set(handle: string, endpoint: SessionEndpoint): void {
-    this.sessions.set(handle, endpoint);
+    // The user's handle is one string with the session's and its watchers' (shared-strings.ts).
+    this.sessions.set(sharedString(handle), endpoint);
   }
 
   /** Forgets `endpoint` if it is still the user's session here (an attach that failed half-way). */

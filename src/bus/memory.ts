@@ -18,6 +18,7 @@ import type {
   WebSessions,
 } from '../core/bus.ts';
 import { SlidingWindow } from '../core/rate.ts';
+import { sharedString } from '../core/shared-strings.ts';
 import { newCookie } from './cookie.ts';
 import { LocalSessions, LocalSignals } from './local.ts';
 
@@ -147,7 +148,7 @@ export class MemoryWebSessions implements WebSessions {
   private readonly sessions = new Map<string, WebSession>();
 
   async register(mspAuth: string, session: WebSession): Promise<void> {
-    this.sessions.set(mspAuth, session);
+    this.sessions.set(mspAuth, { ...session, handle: sharedString(session.handle) });
   }
 
   async forget(mspAuth: string): Promise<void> {

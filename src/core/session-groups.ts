@@ -2,9 +2,9 @@
 import type { Outcome } from './failure.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { groupMissing, nextGroupId, withoutGroup } from './groups.ts';
-import { mustAccount, type SessionState, withVersion } from './session-state.ts';
+import { mustAccount, type SessionAccount, type SessionState, withVersion } from './session-state.ts';
 import type { StoreTx } from './store.ts';
-import { type Account, type ContactGroup, DEFAULT_GROUP_ID } from './types.ts';
+import { type ContactGroup, DEFAULT_GROUP_ID } from './types.ts';
 
 /** LSG (MSNP5.md 9.29): the groups at the current list version. */
 export async function listGroups(s: SessionState): Promise<{ version: number; groups: ContactGroup[] }> {
@@ -58,7 +58,7 @@ async function changeGroups<T extends object>(
   change: (tx: StoreTx) => Promise<Outcome<T>>,
 ): Promise<Outcome<T & { version: number }>> {
   const ownerId = s.account.id;
-  const result = await s.store.transaction(async (tx): Promise<Outcome<T & { me: Account; version: number }>> => {
+  const result = await s.store.transaction(async (tx): Promise<Outcome<T & { me: SessionAccount; version: number }>> => {
     await tx.lockAccounts([ownerId]);
     const outcome = await change(tx);
     if (!('ok' in outcome)) return outcome;

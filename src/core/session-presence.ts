@@ -3,6 +3,7 @@
 import type { Shown, UserEvent } from './bus.ts';
 import { factsFromOwnRecord, publicShown } from './presence.ts';
 import { mustAccount, sameShown, type SessionState, type ShownMemory } from './session-state.ts';
+import { NEVER_SHOWN } from './shown-memories.ts';
 import type { Watcher } from './store.ts';
 import { allows, type Status } from './types.ts';
 
@@ -76,7 +77,8 @@ async function initialPresence(
     const shown = record?.shown && allows(contact.facts) ? record.shown : null;
     if (shown) initial.push({ handle: contact.handle, shown });
     // A record shown as it is, is kept as it is (records are replaced, never changed).
-    return record && shown === record.shown ? record : { seq: record?.seq ?? 0, shown };
+    if (!record) return NEVER_SHOWN;
+    return shown === record.shown ? record : { seq: record.seq, shown };
   });
   return { shown: initial, handles, memories, watchers };
 }

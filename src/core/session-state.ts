@@ -3,15 +3,26 @@
 import type { Bus, Shown } from './bus.ts';
 import type { ListLimits } from './limits.ts';
 import { PresenceFanout, publicShown } from './presence.ts';
+import { sharedString } from './shared-strings.ts';
 import { ShownMemories } from './shown-memories.ts';
 import type { Store, StoreTx, Watcher } from './store.ts';
 import type { Account, Status } from './types.ts';
 
 export type { ShownMemory } from './shown-memories.ts';
 
+/** What a session keeps of its account: the fields its commands read (a command that needs more reads the store). */
+export type SessionAccount = Pick<Account, 'id' | 'handle' | 'friendlyName' | 'listVersion' | 'blp'>;
+
+/** A copy with only those fields (the phones and the profile took a third of a kilobyte per session), its strings shared. */
+function kept(account: SessionAccount): SessionAccount {
+  const { id, handle, friendlyName, listVersion, blp } = account;
+  return { id, handle: sharedString(handle), friendlyName, listVersion, blp: blp === 'BL' ? 'BL' : 'AL' };
+}
+
 /** The state of one UserSession; only the session-*.ts modules touch it, one command at a time. */
 export class SessionState {
   status: Status | undefined;
+  private keptAccount: SessionAccount;
   /**
    * While present: every FL contact and what this session last showed of it (with the presence
    * sequence number it came with). Only handles and presence are kept, to keep an idle session small.
@@ -20,12 +31,21 @@ export class SessionState {
   readonly fanout: PresenceFanout;
 
   constructor(
-    public account: Account,
+    account: SessionAccount,
     readonly store: Store,
     readonly bus: Bus,
     readonly limits: ListLimits,
   ) {
+    this.keptAccount = kept(account);
     this.fanout = fanoutOf(store, bus);
+  }
+
+  get account(): SessionAccount {
+    return this.keptAccount;
+  }
+
+  set account(account: SessionAccount) {
+    this.keptAccount = kept(account);
   }
 
   get handle(): string {
@@ -80,7 +100,7 @@ export async function mustAccount(tx: StoreTx, id: number): Promise<Account> {
  * The session's account after a change of its lists. Only the list version changes in such a
  * transaction, and the other fields a session uses (name, BLP) change only through the session.
  */
-export function withVersion(account: Account, listVersion: number): Account {
+export function withVersion(account: SessionAccount, listVersion: number): SessionAccount {
   return { ...account, listVersion };
 }
 

@@ -35,7 +35,9 @@ export function negotiate(offered: readonly string[], supported: readonly Dialec
     const duplicate = reply.includes(entry) || (isCvr0(entry) && reply.some(isCvr0));
     if (isAccepted(entry) && !duplicate) reply.push(entry);
   }
-  const dialect = (reply.find((entry) => !isCvr0(entry)) as Dialect | undefined) ?? null;
+  const chosen = reply.find((entry) => !isCvr0(entry));
+  // The table's own string rather than the token parsed from the line: a session keeps it.
+  const dialect = ALL_DIALECTS.find((known) => known === chosen) ?? null;
   return { reply, dialect, cvr0: reply.length === 1 && isCvr0(reply[0]!) };
 }
 

@@ -34,17 +34,16 @@ function tokenize(line: string): string[] {
  * the last arg is still the length. Payload buffers are copies: the caller may reuse its chunks.
  */
 export class Framer {
-  readonly #maxLineBytes: number;
-  readonly #payloadRule: FramerOptions['payloadRule'];
-  /** bytes of a line whose LF has not arrived yet (copies, never the caller's chunks) */
-  #partialLine: Buffer[] = [];
+  /** Kept as given and asked at each line (a method of the caller's object: no closure per framer). */
+  readonly #options: FramerOptions;
+  /** bytes of a line whose LF has not arrived yet (copies, never the caller's chunks); made when first needed */
+  #partialLine: Buffer[] | undefined;
   #partialLineBytes = 0;
   #payload: PendingPayload | undefined;
   #dead = false;
 
   constructor(options: FramerOptions) {
-    this.#maxLineBytes = options.maxLineBytes;
-    this.#payloadRule = options.payloadRule;
+    this.#options = options;
   }
 
   /**
@@ -74,8 +73,8 @@ export class Framer {
     if (this.#partialLineBytes === 0) {
       this.#handleLine(chunk, offset, lf, frames);
     } else {
-      const line = Buffer.concat([...this.#partialLine, chunk.subarray(offset, lf)]);
-      this.#partialLine = [];
+      const line = Buffer.concat([...(this.#partialLine ?? []), chunk.subarray(offset, lf)]);
+      this.#partialLine = undefined;
       this.#partialLineBytes = 0;
       this.#handleLine(line, 0, line.length, frames);
     }
@@ -83,10 +82,10 @@ export class Framer {
   }
 
   #holdPartialLine(rest: Buffer, frames: Frame[]): void {
-    this.#partialLine.push(Buffer.from(rest));
+    (this.#partialLine ??= []).push(Buffer.from(rest));
     this.#partialLineBytes += rest.length;
     // One byte of slack only if it is a CR that the coming LF would strip.
-    const over = this.#partialLineBytes - this.#maxLineBytes;
+    const over = this.#partialLineBytes - this.#options.maxLineBytes;
     if (over > 1 || (over === 1 && rest[rest.length - 1] !== CR)) {
       this.#violate('line-too-long', frames);
     }
@@ -95,7 +94,7 @@ export class Framer {
   /** `buf[start, lfIndex)` is one line without its LF. */
   #handleLine(buf: Buffer, start: number, lfIndex: number, frames: Frame[]): void {
     const end = lfIndex > start && buf[lfIndex - 1] === CR ? lfIndex - 1 : lfIndex;
-    if (end - start > this.#maxLineBytes) {
+    if (end - start > this.#options.maxLineBytes) {
       this.#violate('line-too-long', frames);
       return;
     }
@@ -104,7 +103,7 @@ export class Framer {
     const name = tokens.shift();
     if (name === undefined) return; // empty or all-space line: ignored (MSNP5.md 3.1)
     const args = tokens;
-    const rule = this.#payloadRule(name, args);
+    const rule = this.#options.payloadRule(name, args);
     if (rule) this.#startPayload(name, args, rule, frames);
     else frames.push({ type: 'command', name, args });
   }
@@ -140,7 +139,7 @@ export class Framer {
 
   #violate(reason: ViolationReason, frames: Frame[]): void {
     this.#dead = true;
-    this.#partialLine = [];
+    this.#partialLine = undefined;
     this.#partialLineBytes = 0;
     this.#payload = undefined;
     frames.push({ type: 'violation', reason });

@@ -51,7 +51,8 @@ interface Member {
  * ended: an ended one would keep its descriptor until the peer answers (up to 5 s, connection.ts).
  */
 export class UnauthenticatedPool {
-  private readonly members = new Set<Member>();
+  /** By connection, oldest first. */
+  private readonly members = new Map<Sheddable, Member>();
   private readonly byKey = new Map<string, Set<Member>>();
   private readonly now: () => number;
   /** Per bound: when it was last logged, and how many were shed since. */
@@ -76,22 +77,29 @@ export class UnauthenticatedPool {
     const sameAddress = this.byKey.get(key);
     if (sameAddress && sameAddress.size >= this.options.perAddress) {
       this.stats.shedPerAddress++;
-      this.shed(first(sameAddress), 'address', key);
+      this.shed(first(sameAddress.values()), 'address', key);
     }
     if (this.members.size >= this.options.total) {
       this.stats.shedTotal++;
-      this.shed(first(this.members), 'total', key);
+      this.shed(first(this.members.values()), 'total', key);
     }
     const member: Member = { key, conn };
-    this.members.add(member);
+    this.members.set(conn, member);
     const set = this.byKey.get(key) ?? new Set<Member>();
     set.add(member);
     this.byKey.set(key, set);
     return { leave: () => this.remove(member) };
   }
 
+  /** The connection closed: it leaves the pool if it was still in it. */
+  release(conn: Sheddable): void {
+    const member = this.members.get(conn);
+    if (member) this.remove(member);
+  }
+
   private remove(member: Member): void {
-    if (!this.members.delete(member)) return;
+    if (this.members.get(member.conn) !== member) return;
+    this.members.delete(member.conn);
     const set = this.byKey.get(member.key)!;
     set.delete(member);
     if (set.size === 0) this.byKey.delete(member.key);
@@ -120,8 +128,8 @@ export class UnauthenticatedPool {
   }
 }
 
-function first<T>(set: Set<T>): T {
-  return set.values().next().value!;
+function first<T>(values: IterableIterator<T>): T {
+  return values.next().value!;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { Framer, type Frame, type PayloadRule } from '../protocol/framer.ts';
+import { Framer, type Frame, type FramerOptions, type PayloadRule } from '../protocol/framer.ts';
 import { encodeLine, encodePayloadCommand } from '../protocol/line.ts';
 import { ConnectionLog } from './logger.ts';
 import type { Transport, TransportEvents } from './transport.ts';
@@ -12,11 +12,21 @@ export interface ConnectionOptions {
   maxPendingWriteBytes?: number;
   /** A started command line, with its payload, must be complete this soon, or the connection is closed (none: no bound). */
   partialInputMs?: number;
+}
+
+/**
+ * The role's session that a connection serves. Methods of one object, not callbacks: closures made
+ * per connection were a good part of what an idle session held (heap snapshots of the idle bench).
+ */
+export interface ConnectionOwner {
+  /** One command: called strictly one at a time, in order. */
+  process(frame: CommandFrame): Promise<void>;
+  /** Whether a command line announces a payload (framer.ts). */
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
   /** Called once when the connection ends, with the reason (the server's, or `peer closed`). */
-  onEnd?(reason: string): void;
+  connectionEnding?(reason: string): void;
   /** Called once, a microtask after the connection is over for the service (what `ended` resolves on). */
-  onEnded?(): void;
+  connectionEnded?(): void;
 }
 
 interface Deferred {
@@ -36,12 +46,13 @@ let nextConnectionId = 1;
  * One client connection (a TCP socket or a WebSocket, transport.ts): frames its bytes, hands commands to `process` strictly one at a time and in
  * order (MSNP5.md 3.2), and writes replies. `close` flushes what is queued, then ends the transport.
  */
-export class Connection implements TransportEvents {
+export class Connection implements TransportEvents, FramerOptions {
   readonly id = nextConnectionId++;
   readonly remoteAddress: string;
-  readonly log: ConnectionLog;
+  readonly maxLineBytes: number;
   private readonly framer: Framer;
-  private readonly work: (() => Promise<void> | void)[] = [];
+  /** Commands and events waiting to run; made by the first, dropped once run (an idle connection holds none). */
+  private work: (() => Promise<void> | void)[] | undefined;
   private working = false;
   /** Made only when someone waits for the queue to drain (most connections never do). */
   private idle: Promise<void> | undefined;
@@ -60,25 +71,31 @@ export class Connection implements TransportEvents {
   private readonly partialInputMs: number | undefined;
   private readonly maxPendingWriteBytes: number;
   private endReason: string | undefined;
-  private readonly onEnd: ((reason: string) => void) | undefined;
-  private readonly onEnded: (() => void) | undefined;
 
   constructor(
     private readonly transport: Transport,
     options: ConnectionOptions,
     /** The role's logger (logger.ts roleLogger), shared by its connections. */
-    roleLog: () => Logger,
-    private readonly process: (frame: CommandFrame) => Promise<void>,
+    private readonly roleLog: () => Logger,
+    private readonly owner: ConnectionOwner,
   ) {
     this.remoteAddress = transport.remoteAddress;
-    this.log = new ConnectionLog(roleLog, this.id);
-    this.framer = new Framer(options);
+    this.maxLineBytes = options.maxLineBytes;
+    this.framer = new Framer(this);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     this.partialInputMs = options.partialInputMs;
-    this.onEnd = options.onEnd;
-    this.onEnded = options.onEnded;
     this.log.info({ remote: this.remoteAddress }, 'connected');
     transport.start(this);
+  }
+
+  /** This connection's log; made when used, so that an idle connection holds none. */
+  get log(): ConnectionLog {
+    return new ConnectionLog(this.roleLog, this.id);
+  }
+
+  /** The framer's question, passed to the owner. */
+  payloadRule(name: string, args: readonly string[]): PayloadRule | undefined {
+    return this.owner.payloadRule(name, args);
   }
 
   /** The transport's error: the close that follows ends the connection. */
@@ -101,7 +118,7 @@ export class Connection implements TransportEvents {
     if (this.hasEnded) return;
     this.hasEnded = true;
     this.endedWaiters?.resolve();
-    if (this.onEnded) queueMicrotask(this.onEnded);
+    if (this.owner.connectionEnded) queueMicrotask(() => this.owner.connectionEnded?.());
   }
 
   /** Why the connection ended (undefined while it lasts). */
@@ -181,7 +198,7 @@ export class Connection implements TransportEvents {
 
   /** Queues work (an event from the bus) behind the commands received so far; runs it now when nothing is ahead. */
   enqueue(job: () => Promise<void> | void): void {
-    this.work.push(job);
+    (this.work ??= []).push(job);
     this.pump();
   }
 
@@ -192,7 +209,7 @@ export class Connection implements TransportEvents {
     this.clearTimer();
     this.clearPartialTimer();
     this.ending(reason);
-    this.work.length = 0;
+    this.work = undefined;
     this.corked = false;
     // What is still to be flushed before the end (the info line 'connection closed' says why).
     this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
@@ -207,7 +224,7 @@ export class Connection implements TransportEvents {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.log.info({ remote: this.remoteAddress, reason }, 'connection closed');
-    this.onEnd?.(reason);
+    this.owner.connectionEnding?.(reason);
   }
 
   /** Closes the connection after `ms` unless cancelled (unauthenticated and idle limits). */
@@ -239,7 +256,7 @@ export class Connection implements TransportEvents {
         this.enqueue(() => this.close(frame.reason));
         return;
       }
-      this.work.push(() => this.process(frame));
+      (this.work ??= []).push(() => this.owner.process(frame));
     }
     this.pump();
     this.watchPartialInput(frames.length > 0);
@@ -275,7 +292,7 @@ export class Connection implements TransportEvents {
   }
 
   private async runQueue(): Promise<void> {
-    for (let job = this.work.shift(); job; job = this.work.shift()) {
+    for (let job = this.work?.shift(); job; job = this.work?.shift()) {
       try {
         const running = job();
         // A job that finished synchronously (a bus event) costs no turn of the microtask queue.
@@ -286,8 +303,7 @@ export class Connection implements TransportEvents {
       }
     }
     this.working = false;
-    // Drops the queue's grown backing store: an idle connection keeps an empty array only.
-    this.work.length = 0;
+    this.work = undefined;
     this.markIdle?.();
     this.idle = undefined;
     this.markIdle = undefined;

@@ -72,10 +72,6 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   const settings = new LiveSettings(initial);
   const config = settings.view;
   const transports = new Set<Transport>();
-  const track = (transport: Transport): void => {
-    transports.add(transport);
-    transport.onClose(() => transports.delete(transport));
-  };
   // Two pools, so that a flood of the DS or NS never crowds out a signed-in user's switchboard. No
   // server.maxConnections: it would count signed-in sessions too (--max-sessions bounds those), and
   // the pools already bound what a peer can hold without signing in.
@@ -100,11 +96,17 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     },
     log,
   });
-  /** Counts the connection in `pool` until it closes or the session calls `leave` on signing in. */
-  const admit = (pool: UnauthenticatedPool, transport: Transport): Admission => {
-    const admission = pool.admit(transport.remoteAddress, transport);
-    transport.onClose(() => admission.leave());
-    return admission;
+  /** Counts the connection in `pool` until it closes (untrack) or the session calls `leave` on signing in. */
+  const admit = (pool: UnauthenticatedPool, transport: Transport): Admission => pool.admit(transport.remoteAddress, transport);
+  // The one close listener of every transport (a function shared by all, not a closure each).
+  const untrack = (transport: Transport): void => {
+    transports.delete(transport);
+    loginPool.release(transport);
+    switchboardPool.release(transport);
+  };
+  const track = (transport: Transport): void => {
+    transports.add(transport);
+    transport.onClose(untrack);
   };
   // One entry per role for every transport: the TCP listeners and the web Messenger's WebSockets.
   const serve: Partial<Record<Role, (transport: Transport) => void>> = {};

@@ -26,32 +26,41 @@ export interface Transport {
   end(): void;
   /** Closes at once, dropping what is queued. */
   destroy(): void;
-  /** Called once when the stream is closed (besides the Connection's events). */
-  onClose(listener: () => void): void;
+  /**
+   * Called once when the stream is closed, before the Connection hears of it. One listener per
+   * transport (the server's, which all its transports share: no closure per connection).
+   */
+  onClose(listener: (transport: Transport) => void): void;
 }
 
 /**
- * Each socket's Connection, for the listeners below, which all sockets share (no closures per
+ * Each socket's transport, for the listeners below, which all sockets share (no closures per
  * connection). A WeakMap rather than a property: one more property on a Socket grows its property
  * array by some hundred bytes (heap snapshots of the idle bench).
  */
-const socketEvents = new WeakMap<Socket, TransportEvents>();
+const socketTransports = new WeakMap<Socket, SocketTransport>();
 
 function onData(this: Socket, chunk: Buffer): void {
-  socketEvents.get(this)?.receive(chunk);
+  socketTransports.get(this)?.events?.receive(chunk);
 }
 
 function onError(this: Socket, error: Error): void {
-  socketEvents.get(this)?.transportError(error);
+  socketTransports.get(this)?.events?.transportError(error);
 }
 
+// 'close' comes once per socket: `on` rather than `once`, whose wrapper costs each socket some 150 bytes.
 function onClose(this: Socket): void {
-  socketEvents.get(this)?.peerClosed();
+  socketTransports.get(this)?.closed();
 }
 
 class SocketTransport implements Transport {
+  events: TransportEvents | undefined;
+  private closeListener: ((transport: Transport) => void) | undefined;
+
   constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
+    socketTransports.set(socket, this);
+    socket.on('close', onClose);
   }
 
   get remoteAddress(): string {
@@ -63,10 +72,9 @@ class SocketTransport implements Transport {
   }
 
   start(events: TransportEvents): void {
-    socketEvents.set(this.socket, events);
+    this.events = events;
     this.socket.on('data', onData);
     this.socket.on('error', onError);
-    this.socket.once('close', onClose);
   }
 
   write(bytes: Buffer): void {
@@ -89,8 +97,14 @@ class SocketTransport implements Transport {
     this.socket.destroy();
   }
 
-  onClose(listener: () => void): void {
-    this.socket.once('close', () => listener());
+  onClose(listener: (transport: Transport) => void): void {
+    if (this.closeListener) throw new Error('a transport has one close listener');
+    this.closeListener = listener;
+  }
+
+  closed(): void {
+    this.closeListener?.(this);
+    this.events?.peerClosed();
   }
 }
 
@@ -120,7 +134,9 @@ export function webSocketTransport(ws: WebSocket, remoteAddress: string): Transp
     uncork: () => {},
     end: () => ws.close(1000),
     destroy: () => ws.terminate(),
-    onClose: (listener) => void ws.once('close', () => listener()),
+    onClose(listener) {
+      ws.once('close', () => listener(this));
+    },
   };
 }
 

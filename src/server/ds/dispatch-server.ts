@@ -40,14 +40,9 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
   ) {
     this.conn = new Connection(
       transport,
-      {
-        maxLineBytes: server.config.limits.maxLineBytes,
-        partialInputMs: server.config.limits.partialInputMs,
-        payloadRule: () => undefined,
-        onEnd: (reason) => server.metrics.connectionClosed('ds', reason),
-      },
+      { maxLineBytes: server.config.limits.maxLineBytes, partialInputMs: server.config.limits.partialInputMs },
       roleLogger(server.log, 'ds'),
-      (frame) => this.process(frame),
+      this,
     );
     this.conn.setTimer(server.config.limits.unauthenticatedMs, 'login timeout');
   }
@@ -73,8 +68,19 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
     return close('internal error');
   }
 
-  private process(frame: CommandFrame): Promise<void> {
+  // ---- the connection's owner (connection.ts) ------------------------------------------------
+
+  process(frame: CommandFrame): Promise<void> {
     return dispatcher.dispatch(this, frame);
+  }
+
+  /** No DS command carries a payload. */
+  payloadRule(): undefined {
+    return undefined;
+  }
+
+  connectionEnding(reason: string): void {
+    this.server.metrics.connectionClosed('ds', reason);
   }
 }
 

@@ -75,7 +75,7 @@ export class NsContext {
     /** The bus's view of this session (attach at sign-in). */
     readonly endpoint: SessionEndpoint,
     /** This connection's place among those before login (admission.ts); left at `USR … OK`. */
-    readonly admission?: Admission,
+    private admission?: Admission,
   ) {}
 
   /** XFR SB requests of this session (MSNP5.md 14); made at the first, so that an idle session holds none. */
@@ -134,9 +134,14 @@ export class NsContext {
     return this.signedIn;
   }
 
+  /** `USR … OK`: the session leaves the pool of those before login and drops what only login needed. */
   signedInAs(user: UserSession): void {
     this.signedIn = user;
     this.phase = 'authenticated';
+    this.admission?.leave();
+    this.admission = undefined;
+    this.challenge = '';
+    this.pendingHandle = '';
   }
 
   reply(name: string, ...args: (string | number)[]): void {

@@ -143,7 +143,6 @@ async function signIn(ctx: NsContext, trid: string, account: Account): Promise<v
   }
   ctx.signedInAs(user);
   ctx.conn.clearTimer();
-  ctx.admission?.leave();
   const ok = ['OK', account.handle, account.friendlyName];
   if (ctx.features.usrOkVerifiedFlag) ok.push(account.verified ? '1' : '0');
   const lines = [encodeLine('USR', trid, ...ok), profile(ctx, account)];

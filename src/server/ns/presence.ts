@@ -2,7 +2,7 @@
 import type { Shown, UserEvent } from '../../core/bus.ts';
 import { failure } from '../../core/failure.ts';
 import type { InitialPresence } from '../../core/session.ts';
-import { STATUSES, type Status } from '../../core/types.ts';
+import { STATUSES } from '../../core/types.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { encodeLine } from '../../protocol/line.ts';
 import type { Answer, Params } from '../dispatcher.ts';
@@ -14,9 +14,11 @@ import { newMailMessage } from './mail-notices.ts';
  * watchers are told (MSNP5.md orders only what each watcher sees), so that the changer does not
  * wait for a fan-out to hundreds of watchers.
  */
-export async function chg(ctx: NsContext, [status]: Params<1>, trid: string): Promise<Answer> {
-  if (!(STATUSES as readonly string[]).includes(status)) return failure(ErrorCode.INVALID_PARAMETER);
-  const { initial, announce } = await ctx.user.prepareStatus(status as Status);
+export async function chg(ctx: NsContext, [given]: Params<1>, trid: string): Promise<Answer> {
+  // The table's own string, not the token of the line: the session and its presence record keep it.
+  const status = STATUSES.find((known) => known === given);
+  if (!status) return failure(ErrorCode.INVALID_PARAMETER);
+  const { initial, announce } = await ctx.user.prepareStatus(status);
   const lines = [encodeLine('CHG', trid, status)];
   for (const contact of initial ?? []) lines.push(initialLine(trid, contact));
   ctx.replyBatch(lines);

@@ -4,9 +4,10 @@ import type { IncomingPage, Invitation, SessionEndpoint, UserEvent } from '../..
 import { type Failure, failure } from '../../core/failure.ts';
 import { isServiceUnavailable } from '../../core/unavailable.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
+import type { PayloadRule } from '../../protocol/framer.ts';
 import type { Admission } from '../admission.ts';
 import { roleLogger } from '../logger.ts';
-import { Connection, type CommandFrame } from '../connection.ts';
+import { Connection, type CommandFrame, type ConnectionOwner } from '../connection.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { type Close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
 import { NS_COMMANDS } from './commands.ts';
@@ -17,7 +18,7 @@ import { ring } from './switchboards.ts';
 
 const dispatcher = new Dispatcher(NS_COMMANDS, 'authenticated', 'ns');
 
-export class NotificationSession implements SessionEndpoint, Dispatchable<NsContext, NsPhase> {
+export class NotificationSession implements SessionEndpoint, ConnectionOwner, Dispatchable<NsContext, NsPhase> {
   readonly sessionId: string;
   readonly context: NsContext;
   private ending: Promise<void> | undefined;
@@ -34,15 +35,9 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
     const { limits } = server.config;
     const conn = new Connection(
       transport,
-      {
-        maxLineBytes: limits.maxLineBytes,
-        partialInputMs: limits.partialInputMs,
-        payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
-        onEnd: (reason) => server.metrics.connectionClosed('ns', reason),
-        onEnded: () => void this.end(),
-      },
+      { maxLineBytes: limits.maxLineBytes, partialInputMs: limits.partialInputMs },
       roleLogger(server.log, 'ns'),
-      (frame) => this.process(frame),
+      this,
     );
     this.sessionId = `${process.pid}.${conn.id}`;
     this.context = new NsContext(server, conn, this, admission);
@@ -88,9 +83,23 @@ export class NotificationSession implements SessionEndpoint, Dispatchable<NsCont
     return failure(code);
   }
 
-  private async process(frame: CommandFrame): Promise<void> {
+  // ---- the connection's owner (connection.ts) ------------------------------------------------
+
+  async process(frame: CommandFrame): Promise<void> {
     if (this.context.phase === 'ended') return;
     await dispatcher.dispatch(this, frame);
+  }
+
+  payloadRule(name: string, args: readonly string[]): PayloadRule | undefined {
+    return dispatcher.payloadRule(this, name, args);
+  }
+
+  connectionEnding(reason: string): void {
+    this.metrics.connectionClosed('ns', reason);
+  }
+
+  connectionEnded(): void {
+    void this.end();
   }
 
   // ---- the bus side -------------------------------------------------------------------------

@@ -3,7 +3,8 @@ import type { Transport } from '../transport.ts';
 import type { Failure } from '../../core/failure.ts';
 import type { Admission } from '../admission.ts';
 import { roleLogger } from '../logger.ts';
-import { Connection, type CommandFrame } from '../connection.ts';
+import { Connection, type CommandFrame, type ConnectionOwner } from '../connection.ts';
+import type { PayloadRule } from '../../protocol/framer.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { type Close, close, type Dispatchable, Dispatcher } from '../dispatcher.ts';
 import type { ChatSession, Participant, Switchboard, SwitchboardContext } from './board.ts';
@@ -21,7 +22,7 @@ export interface SbContext {
   joined(chat: ChatSession, me: Participant): void;
 }
 
-export class SwitchboardConnection implements SbContext, Dispatchable<SbContext, SbPhase> {
+export class SwitchboardConnection implements SbContext, ConnectionOwner, Dispatchable<SbContext, SbPhase> {
   readonly conn: Connection;
   chat: ChatSession | undefined;
   me: Participant | undefined;
@@ -35,15 +36,9 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
     const limits = server.config.limits;
     this.conn = new Connection(
       transport,
-      {
-        maxLineBytes: limits.maxLineBytes,
-        partialInputMs: limits.partialInputMs,
-        payloadRule: (name, args) => dispatcher.payloadRule(this, name, args),
-        onEnd: (reason) => server.metrics.connectionClosed('sb', reason),
-        onEnded: () => this.left(false),
-      },
+      { maxLineBytes: limits.maxLineBytes, partialInputMs: limits.partialInputMs },
       roleLogger(server.log, 'sb'),
-      (frame) => this.process(frame),
+      this,
     );
     this.conn.setTimer(limits.unauthenticatedMs, 'login timeout');
   }
@@ -81,7 +76,21 @@ export class SwitchboardConnection implements SbContext, Dispatchable<SbContext,
     this.restartIdleTimer();
   }
 
-  private async process(frame: CommandFrame): Promise<void> {
+  // ---- the connection's owner (connection.ts) ------------------------------------------------
+
+  payloadRule(name: string, args: readonly string[]): PayloadRule | undefined {
+    return dispatcher.payloadRule(this, name, args);
+  }
+
+  connectionEnding(reason: string): void {
+    this.server.metrics.connectionClosed('sb', reason);
+  }
+
+  connectionEnded(): void {
+    this.left(false);
+  }
+
+  async process(frame: CommandFrame): Promise<void> {
     // The idle limit counts from each command (joined() started it); refreshing it allocates nothing.
     if (this.me) this.conn.refreshTimer();
     await dispatcher.dispatch(this, frame);
