@@ -1,9 +1,20 @@
 // Request/response over the IPC channel of a forked child: the benchmark's processes talk this way.
 import { fork, type ChildProcess } from 'node:child_process';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: children run from here so that `--import tsx` resolves. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * How a child runs SCRIPT (a .ts source): from the compiled tree that scripts/run-bench.js or
+ * scripts/run-tests.js made (MSND_COMPILED_TREE), or through tsx when run from the sources.
+ */
+function childCommand(script: string): { script: string; execArgv: string[] } {
+  const compiled = process.env.MSND_COMPILED_TREE;
+  if (compiled === undefined || compiled === '') return { script, execArgv: ['--import', 'tsx'] };
+  return { script: join(compiled, relative(REPO_ROOT, script)).replace(/\.ts$/, '.js'), execArgv: [] };
+}
 
 type Handler = (params: any) => unknown;
 
@@ -54,16 +65,17 @@ export class Child {
     return this.process.pid;
   }
 
-  /** Forks `node --import tsx <script> args…` and waits for its 'ready' message (its info). */
+  /** Forks `node <script> args…` (see childCommand) and waits for its 'ready' message (its info). */
   static async start<T>(
     name: string,
     script: string,
     args: string[],
     opts: { execArgv?: string[]; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {},
   ): Promise<{ child: Child; info: T }> {
-    const proc = fork(script, args, {
+    const command = childCommand(script);
+    const proc = fork(command.script, args, {
       cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx', ...(opts.execArgv ?? [])],
+      execArgv: [...command.execArgv, ...(opts.execArgv ?? [])],
       env: opts.env ?? process.env,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -116,7 +116,8 @@ function add(map: Map<string, number>, key: string, us: number): void {
 /** A repository-relative path, `node:…`, or '' for V8's own entries ((garbage collector), (program)). */
 function location(url: string): string {
   if (url === '') return '';
-  if (url.startsWith('file://')) return relative(REPO_ROOT, fileURLToPath(url));
+  // A compiled tree's files (.tmp/bench.PID/src/…, scripts/run-bench.js) stand for their sources.
+  if (url.startsWith('file://')) return relative(REPO_ROOT, fileURLToPath(url)).replace(/^\.tmp\/bench\.\d+\//, '');
   return url;
 }
 
@@ -124,6 +125,8 @@ function area(where: string, functionName: string): string {
   if (where === '') return functionName.startsWith('(') ? functionName : '(native)';
   const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where);
   if (dependency) return dependency[1]!;
+  const vendored = /^vendor\/(.+)\.js$/.exec(where);
+  if (vendored) return vendored[1]!;
   if (where.startsWith('node:')) return 'node internals';
   const layer = /^(src\/[^/]+|bench|test)/.exec(where);
   return layer ? layer[1]! : where;

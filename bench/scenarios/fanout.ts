@@ -21,11 +21,13 @@ import {
   type ScenarioResult,
 } from './context.ts';
 
-/** The cases: watchers of the user who changes status, and the fan-out p99 each must stay under. */
+/** The cases: watchers of the user who changes status, and the fan-out p99 each must stay under (issue 15). */
 const CASES = [
-  { watchers: 150, targetP99Ms: 20 },
+  { watchers: 150, targetP99Ms: 10 },
   { watchers: 500, targetP99Ms: 10 },
 ] as const;
+/** The changer's own CHG reply p99, whatever the number of watchers (issue 15: it goes out before the fan-out). */
+const REPLY_TARGET_P99_MS = 2;
 /** changes made before the counted ones (the code paths warm up, as in the other scenarios) */
 const WARMUP_CHANGES = 10;
 const FULL_ONLINE = 10_000;
@@ -131,7 +133,10 @@ async function fanoutCase(ctx: BenchContext, watcherCount: number, targetP99Ms: 
       { label: 'CHG reply p99', unit: 'ms', msnd: msnd.reply.p99Ms, baseline: raw.reply.p99Ms },
     ],
     ratio: { label: 'p99 msnd ÷ raw', value: p99 / raw.latency.p99Ms },
-    target: { text: `fan-out p99 ≤ ${targetP99Ms} ms (msnd: ${formatNumber(p99)} ms)`, met: p99 <= targetP99Ms },
+    target: {
+      text: `fan-out p99 ≤ ${targetP99Ms} ms and CHG reply p99 ≤ ${REPLY_TARGET_P99_MS} ms (msnd: ${formatNumber(p99)} ms, ${formatNumber(msnd.reply.p99Ms)} ms)`,
+      met: p99 <= targetP99Ms && msnd.reply.p99Ms <= REPLY_TARGET_P99_MS,
+    },
     notes,
     data: { online, watchers: watcherCount, changes, msnd, baseline: raw },
   };

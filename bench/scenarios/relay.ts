@@ -20,7 +20,7 @@ import {
   type Scenario,
 } from './context.ts';
 
-const TARGET_RATIO = 0.7;
+const TARGET_RATIO = 0.85;
 const PAIRS = 100;
 const PAYLOAD_BYTES = 200;
 const IN_FLIGHT = 8;
