@@ -26,7 +26,9 @@ export const userImport: Scenario = {
 
     ctx.progress('user-import: msnd user import');
     const started = performance.now();
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'msnd.js'), 'user', 'import', file, '--data', join(dir, 'data')]);
+    // --init: commands other than serve create a new data directory only when told to.
+    const args = ['user', 'import', file, '--data', join(dir, 'data'), '--init'];
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'msnd.js'), ...args]);
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (out += c));
