@@ -252,6 +252,21 @@ describe('msnd user … while msnd serve runs', () => {
 
 const redisUrl = process.env.MSND_TEST_REDIS_URL;
 
+describe('msnd status with no server running', () => {
+  test('says that no node runs and exits with 3 ("not running")', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'msnd-admin-'));
+    try {
+      await (await openStore({ dataDir })).close();
+      const status = await msnd(['status', '--data', dataDir]);
+      assert.equal(status.status, 3, status.stderr);
+      assert.match(status.stdout, /^no msnd server is running on this store \(no node reported within the last 15 s\)$/m);
+      assert.match(status.stdout, /^sessions: +0$/m);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('msnd user kick and msnd status in cluster mode', { skip: redisUrl ? false : 'MSND_TEST_REDIS_URL is not set' }, () => {
   const prefix = testPrefix('cli-admin');
   let dataDir: string;

@@ -113,11 +113,15 @@ export function report(done: string, outcome: EndOutcome): void {
   }
 }
 
+const NOT_RUNNING = 3;
+
 export function statusCommand(): Command {
   return onStore(new Command('status').description('the running servers (nodes) on this store: sessions, switchboards, backlog')).action(
     async (options: StoreOptions) => {
       const status = await withAdmin(options, (admin) => admin.status());
       console.log(describeStatus(status, Date.now()).join('\n'));
+      // As an init script's `status`: 3 is "not running", for monitoring scripts and health checks.
+      if (status.nodes.length === 0) process.exitCode = NOT_RUNNING;
     },
   );
 }
