@@ -4,6 +4,7 @@
 // test file against 0.7 s) and runs the code as `dist/` does. `npm run typecheck` is the type check.
 // Each compiled file keeps its source's import.meta.url, dirname and filename, so that fixtures,
 // bin/ and the web Messenger's files are found where they are; source maps point at the .ts lines.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -72,4 +73,21 @@ export async function compileTree(kind) {
   });
   await bundleVendored(outdir);
   return outdir;
+}
+
+/**
+ * Compiles the tree into .tmp/KIND.PID, runs `node ARGS(outdir)` there with MSND_COMPILED_TREE set
+ * (the children of bench/lib/ipc.ts run compiled too), removes the tree and returns the exit status.
+ */
+export async function runCompiled(kind, argsFor) {
+  const outdir = await compileTree(kind);
+  try {
+    const result = spawnSync(process.execPath, argsFor(outdir), {
+      stdio: 'inherit',
+      env: { ...process.env, MSND_COMPILED_TREE: outdir },
+    });
+    return result.status ?? 1;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }

@@ -1,10 +1,8 @@
 // Runs every test file under test/ with node:test (Node 20 has no glob for --test), from the
 // JavaScript that scripts/compile-tree.js makes of src/, test/ and bench/.
-import { rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { compileTree, findFiles, root } from './compile-tree.js';
+import { findFiles, root, runCompiled } from './compile-tree.js';
 
 /**
  * Files that start msnd processes or a browser, or wait on PostgreSQL's DDL (store/postgres: the
@@ -14,20 +12,10 @@ const SLOW = /(^|\/)(cli|package)(-[^/]*)?\.test\.ts$|browser[^/]*\.test\.ts$|pr
 const slowFirst = (a, b) => Number(SLOW.test(b)) - Number(SLOW.test(a)) || a.localeCompare(b);
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : findFiles('test', '.test.ts').sort(slowFirst);
-const outdir = await compileTree('tests');
-let status = 1;
-try {
-  const compiled = files.map((file) => join(outdir, relative(root, resolve(file)).replace(/\.ts$/, '.js')));
-  // Two test files per core: most of a file's time is spent waiting on sockets, timers and child
-  // processes, so one per core leaves the cores half idle. MSND_TEST_CONCURRENCY overrides it.
-  const concurrency = Number(process.env.MSND_TEST_CONCURRENCY) || availableParallelism() * 2;
-  // MSND_COMPILED_TREE: the benchmark's children that test/bench starts run compiled too (bench/lib/ipc.ts).
-  const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...compiled], {
-    stdio: 'inherit',
-    env: { ...process.env, MSND_COMPILED_TREE: outdir },
-  });
-  status = result.status ?? 1;
-} finally {
-  rmSync(outdir, { recursive: true, force: true });
-}
-process.exit(status);
+// Two test files per core: most of a file's time is spent waiting on sockets, timers and child
+// processes, so one per core leaves the cores half idle. MSND_TEST_CONCURRENCY overrides it.
+const concurrency = Number(process.env.MSND_TEST_CONCURRENCY) || availableParallelism() * 2;
+const compiledIn = (outdir) => files.map((file) => join(outdir, relative(root, resolve(file)).replace(/\.ts$/, '.js')));
+process.exit(
+  await runCompiled('tests', (outdir) => ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...compiledIn(outdir)]),
+);
