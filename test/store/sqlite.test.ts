@@ -205,11 +205,16 @@ describe('SQLite specifics', () => {
     await server.close();
   });
 
-  test('a group commit of bookkeeping only commits without the fsync (synchronous NORMAL); one durable item makes it FULL', async () => {
+  /** A new store's database on a connection of its own, and a group commit over it. */
+  async function groupCommitOnNewStore(): Promise<{ db: Kysely<Database>; grouped: GroupCommit }> {
     const dataDir = freshDataDir();
     await (await openSqliteStore({ dataDir, secretKey })).close();
     const db = connectSqlite(join(dataDir, SQLITE_FILE));
-    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    return { db, grouped: new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine)) };
+  }
+
+  test('a group commit of bookkeeping only commits without the fsync (synchronous NORMAL); one durable item makes it FULL', async () => {
+    const { db, grouped } = await groupCommitOnNewStore();
     const level = async (conn: Kysely<Database>) =>
       (await sql<{ synchronous: number }>`pragma synchronous`.execute(conn)).rows[0]!.synchronous;
     const [NORMAL, FULL] = [1, 2];
@@ -222,10 +227,7 @@ describe('SQLite specifics', () => {
   });
 
   test('a group commit undoes the writes of a transaction that failed, alone or beside others that keep theirs', async () => {
-    const dataDir = freshDataDir();
-    await (await openSqliteStore({ dataDir, secretKey })).close();
-    const db = connectSqlite(join(dataDir, SQLITE_FILE));
-    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    const { db, grouped } = await groupCommitOnNewStore();
     const write = (key: string, fail: boolean) => async (conn: Kysely<Database>) => {
       await sql`insert into msnd_meta (key, value) values (${key}, 'x')`.execute(conn);
       if (fail) throw new Error(`${key} failed`);
