@@ -335,7 +335,9 @@ describe('/forgot and /reset', () => {
   });
 
   test('an expired link changes nothing', async () => {
-    const short = await TestMsnd.start({ smtp: smtp.url, limits: { outboxPollMs: 200, resetLinkMs: 1500 } });
+    // Expiry times are whole seconds: a link of 5 s lasts at least 4, which the e-mail and the first
+    // GET must fit in on a busy machine (1.5 s, as little as 0.5, did not always), and at most 6.
+    const short = await TestMsnd.start({ smtp: smtp.url, limits: { outboxPollMs: 200, resetLinkMs: 5000 } });
     try {
       const who = await account('eve', undefined, short);
       const agent = new WebAgent(webBase(short));
@@ -344,7 +346,7 @@ describe('/forgot and /reset', () => {
       const link = linkIn(mail.text, '/reset?token=');
       const form = await agent.get(link);
       assert.equal(form.status, 200);
-      await new Promise((resolve) => setTimeout(resolve, 2600));
+      await new Promise((resolve) => setTimeout(resolve, 6100));
       assert.equal((await agent.get(link)).status, 400);
       const token = new URL(link).searchParams.get('token')!;
       const late = await agent.post('/reset', { _csrf: csrfToken(form.body), token, new: 'too-late-1', confirm: 'too-late-1' });
