@@ -281,6 +281,17 @@ describe('msnd chat, script mode (pipes)', () => {
   });
 });
 
+describe('msnd chat whose reader went away', () => {
+  test('ends quietly with 0 at its next output, as `msnd chat … | head -1` needs', async () => {
+    const alice = chat();
+    await alice.line(/^signed in as alice@example\.com \(MSNP5\), online/);
+    alice.child.stdout!.destroy();
+    alice.send('/list');
+    assert.equal(await alice.exit, 0);
+    assert.doesNotMatch(alice.text, /EPIPE|\[stderr\]/);
+  });
+});
+
 describe('msnd chat when the server shuts down (OUT SSD)', () => {
   test('without --reconnect it exits; with --reconnect it signs in again when the server is back', async () => {
     const first = await TestMsnd.start();

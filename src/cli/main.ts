@@ -32,6 +32,12 @@ export async function buildProgram(first?: string): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that went away (`msnd chat … | head -1`) ends the command quietly, as it ends other
+  // tools, instead of with an unhandled EPIPE and its stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   try {
     const program = await buildProgram(argv[2]);
     await program.parseAsync(argv);
