@@ -154,11 +154,22 @@ export async function createListEditFunctions(db: Kysely<any>): Promise<void> {
   for (const text of [...HELPERS, ADD, REMOVE]) await sql.raw(text).execute(db);
 }
 
-export interface AddRow {
+/** What msnd_add_contact and msnd_remove_contact both return: the outcome and the entry as it is now. */
+interface EditRow {
   status: number;
   version: number;
   contact_id: number;
   handle: string;
+  fl: boolean;
+  al: boolean;
+  bl: boolean;
+  rl: boolean;
+  groups: number[];
+  reverse: number | null;
+  membership_only: boolean;
+}
+
+export interface AddRow extends EditRow {
   phh: string;
   phw: string;
   phm: string;
@@ -168,31 +179,13 @@ export interface AddRow {
   old_al: boolean;
   old_bl: boolean;
   old_rl: boolean;
-  fl: boolean;
-  al: boolean;
-  bl: boolean;
-  rl: boolean;
-  groups: number[];
-  reverse: number | null;
   blp: 'AL' | 'BL' | null;
   viewer_on_al: boolean | null;
   viewer_on_bl: boolean | null;
-  membership_only: boolean;
 }
 
-export interface RemoveRow {
-  status: number;
-  version: number;
-  contact_id: number;
-  handle: string;
+export interface RemoveRow extends EditRow {
   name: string;
-  fl: boolean;
-  al: boolean;
-  bl: boolean;
-  rl: boolean;
-  groups: number[];
-  reverse: number | null;
-  membership_only: boolean;
 }
 
 export class PostgresListEdits {

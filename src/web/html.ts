@@ -53,22 +53,26 @@ export interface PageOptions {
   notice?: { kind: 'ok' | 'error'; text: string };
 }
 
-/** The frame of every page: plain HTML of the period's simplicity (opened by the client's browser). */
-export function page(title: string, body: Html, options: PageOptions = {}): string {
-  const notice = options.notice;
+/** What a frame shows around a page's content (member pages here, the admin console in admin/layout.ts). */
+export interface Frame {
+  /** The site's name: the title's suffix and the start of the bar. */
+  site: string;
+  stylesheet: string;
+  /** What the bar shows after the site's name (links, the signed-in user). */
+  bar: Html | '';
+}
+
+/** The HTML of a page in `frame`: plain HTML of the period's simplicity (opened by the client's browser). */
+export function framed(frame: Frame, title: string, body: Html, notice?: PageOptions['notice']): string {
   return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>${title} - MSN Messenger Service</title>
-<link rel="stylesheet" href="${STYLESHEET_PATH}">
+<title>${title} - ${frame.site}</title>
+<link rel="stylesheet" href="${frame.stylesheet}">
 </head>
 <body>
-<div class="bar">MSN Messenger Service${
-    options.signedIn
-      ? html` &nbsp;|&nbsp; ${options.signedIn} &nbsp;|&nbsp; <a href="/">Home</a> &nbsp;|&nbsp; <a href="/signout">Sign out</a>`
-      : ''
-  }</div>
+<div class="bar">${frame.site}${frame.bar}</div>
 <div class="content">
 <h1>${title}</h1>
 ${notice ? html`<p class="${notice.kind}" id="notice">${notice.text}</p>` : ''}
@@ -77,6 +81,14 @@ ${body}
 </body>
 </html>
 `.markup;
+}
+
+/** The frame of every member page. */
+export function page(title: string, body: Html, options: PageOptions = {}): string {
+  const bar = options.signedIn
+    ? html` &nbsp;|&nbsp; ${options.signedIn} &nbsp;|&nbsp; <a href="/">Home</a> &nbsp;|&nbsp; <a href="/signout">Sign out</a>`
+    : '';
+  return framed({ site: 'MSN Messenger Service', stylesheet: STYLESHEET_PATH, bar }, title, body, options.notice);
 }
 
 /** One labelled row of a form table. */

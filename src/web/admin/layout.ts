@@ -3,7 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import { percentDecode } from '../../protocol/names.ts';
 import type { Notice } from '../forms.ts';
-import { type Html, html } from '../html.ts';
+import { framed, type Html, html } from '../html.ts';
 
 /** The signed-in admin and the CSRF token its forms carry. */
 export interface ConsoleView {
@@ -40,28 +40,11 @@ const MENU: [string, string][] = [
 ];
 
 export function consolePage(title: string, body: Html, view?: ConsoleView, notice?: Notice): string {
-  return html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${title} - msnd admin</title>
-<link rel="stylesheet" href="${CONSOLE_STYLESHEET_PATH}">
-</head>
-<body>
-<div class="bar">msnd admin${
-    view
-      ? html` &nbsp;|&nbsp; ${MENU.map(([href, label]) => html`<a href="${href}">${label}</a>`)}| ${view.handle}
+  const bar = view
+    ? html` &nbsp;|&nbsp; ${MENU.map(([href, label]) => html`<a href="${href}">${label}</a>`)}| ${view.handle}
 <form method="POST" action="/admin/signout"><input type="hidden" name="_csrf" value="${view.csrf}"> <button type="submit" id="signout">Sign out</button></form>`
-      : ''
-  }</div>
-<div class="content">
-<h1>${title}</h1>
-${notice ? html`<p class="${notice.kind}" id="notice">${notice.text}</p>` : ''}
-${body}
-</div>
-</body>
-</html>
-`.markup;
+    : '';
+  return framed({ site: 'msnd admin', stylesheet: CONSOLE_STYLESHEET_PATH, bar }, title, body, notice);
 }
 
 export function sendConsolePage(reply: FastifyReply, status: number, title: string, body: Html, view?: ConsoleView, notice?: Notice) {
