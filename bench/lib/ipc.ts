@@ -16,6 +16,11 @@ function childCommand(script: string): { script: string; execArgv: string[] } {
   return { script: join(compiled, relative(REPO_ROOT, script)).replace(/\.ts$/, '.js'), execArgv: [] };
 }
 
+/** The file a worker thread of a child runs for SCRIPT (it inherits the child's --import tsx, if any). */
+export function threadScript(script: string): string {
+  return childCommand(script).script;
+}
+
 type Handler = (params: any) => unknown;
 
 interface RequestMessage {

@@ -1,13 +1,19 @@
 // Scenario 4: presence fan-out (MSNP5.md 9.11, 9.13, 10; sessions.md session 7). One user with 150
 // online watchers changes status; each watcher's NLN arrival is timed from the moment CHG was sent.
-// The star and all watchers live in this process, so one clock times both ends.
+// The watchers live in this process's main thread, the star in a worker thread of its own
+// (fanout-star.ts), so that its reply is not timed behind the reading of the watchers' sockets;
+// both ends are timed on the clock the threads share.
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import type { Received } from '../../src/client/received.ts';
 import { Histogram, type HistogramData } from '../lib/histogram.ts';
-import { CpuMeter } from '../lib/ipc.ts';
+import { CpuMeter, threadScript } from '../lib/ipc.ts';
 import { AddressPool, inParallel, type Credentials, type Target } from './common.ts';
+import { sharedNow, type StarAnswer, type StarRequest } from './fanout-star.ts';
 import { signIn } from './hold.ts';
 
 export interface FanoutPrepare {
@@ -45,7 +51,7 @@ export interface FanoutResult {
 
 const STATUSES = ['AWY', 'BSY', 'BRB', 'PHN', 'LUN', 'NLN'];
 
-let star: MsnpConnection | undefined;
+let star: StarThread | undefined;
 let watchers: MsnpConnection[] = [];
 const clients: { close(): void }[] = [];
 let announcedAs = '';
@@ -64,15 +70,38 @@ export async function prepareFanout(req: FanoutPrepare): Promise<{ watchers: num
     connected[i] = conn;
   });
   watchers = connected.filter((c) => c !== undefined);
-  if (req.target.kind === 'msnd') {
-    const client = await signIn(req.starTarget ?? req.target, req.star, addresses.take());
-    clients.push(client);
-    star = client.conn;
-  } else {
-    star = await MsnpConnection.connect(req.target.host, req.target.ports.ns, { localAddress: addresses.take(), inboxLimit: 10 });
-    clients.push(star);
-  }
+  star = new StarThread();
+  clients.push(star);
+  await star.open({ kind: 'open', target: req.starTarget ?? req.target, star: req.star, localAddress: addresses.take() });
   return { watchers: watchers.length, ...outcome };
+}
+
+/** The star's worker thread (fanout-star.ts), asked one thing at a time. */
+class StarThread {
+  private readonly worker = new Worker(threadScript(fileURLToPath(new URL('./fanout-star.ts', import.meta.url))));
+
+  async open(request: Extract<StarRequest, { kind: 'open' }>): Promise<void> {
+    await this.ask(request);
+  }
+
+  /** CHG from the star: when it was sent (shared clock) and how long its reply took. */
+  async change(status: string): Promise<{ sentAt: number; replyMs: number }> {
+    const answer = await this.ask({ kind: 'change', status });
+    if (answer.kind !== 'changed') throw new Error(`the star answered ${answer.kind} to a change`);
+    return answer;
+  }
+
+  private async ask(request: StarRequest): Promise<StarAnswer> {
+    this.worker.postMessage(request);
+    const [answer] = (await once(this.worker, 'message')) as [StarAnswer];
+    if (answer.kind === 'failed') throw new Error(`the star: ${answer.message}`);
+    return answer;
+  }
+
+  close(): void {
+    this.worker.postMessage({ kind: 'close' } satisfies StarRequest);
+    void this.worker.terminate();
+  }
 }
 
 async function openWatcher(target: Target, account: Credentials, localAddress: string | undefined): Promise<MsnpConnection> {
@@ -100,27 +129,31 @@ export async function runFanout(run: FanoutRun): Promise<FanoutResult> {
     const status = STATUSES[k % STATUSES.length]!;
     const seen = new Uint8Array(watchers.length);
     let arrived = 0;
-    let last = 0;
     let allArrived: () => void = () => {};
     const everyone = new Promise<void>((resolve) => (allArrived = resolve));
-    const t0 = performance.now();
+    const arrivals = new Float64Array(watchers.length);
     onArrival = (index, shown) => {
       if (shown !== status || seen[index]) return;
       seen[index] = 1;
-      last = performance.now() - t0;
-      if (counted) latency.recordMs(last);
+      arrivals[index] = sharedNow();
       if (++arrived === watchers.length) allArrived();
     };
-    const replied = star.request('CHG', status).then(() => counted && reply.recordMs(performance.now() - t0));
+    const changed = await star.change(status);
+    if (counted) reply.recordMs(changed.replyMs);
     await Promise.race([everyone, sleep(run.timeoutMs)]);
-    await replied;
+    let last = 0;
+    for (let i = 0; i < watchers.length; i++) {
+      if (!seen[i]) continue;
+      const ms = arrivals[i]! - changed.sentAt;
+      last = Math.max(last, ms);
+      if (counted) latency.recordMs(ms);
+    }
     if (counted) {
       if (arrived === watchers.length) allDelivered.recordMs(last);
       perChange.push(Math.round(last * 100) / 100);
       missing += watchers.length - arrived;
     }
     for (const w of watchers) w.drain();
-    star.drain();
     await sleep(run.gapMs);
   }
   onArrival = () => {};

@@ -120,12 +120,13 @@ async function fanoutCase(ctx: BenchContext, watcherCount: number, targetP99Ms: 
   const notes = [
     `${changes} status changes × ${watcherCount} watchers = ${changes * watcherCount} deliveries (after ${WARMUP_CHANGES} not counted); the raw baseline writes the same NLN line to ${watcherCount} subscribed connections`,
     `slowest changes (ms, until the last watcher): msnd ${slowest(msnd.perChange)}; raw ${slowest(raw.perChange)}`,
+    "the changer runs in a worker thread of the watchers' generator (its own event loop): its CHG reply is timed in that thread, each NLN from the CHG's sending on the clock the threads share (performance.timeOrigin + now); the same for msnd and raw",
   ];
   if (ctx.quick) notes.push(`quick mode: ${online} sessions online instead of ${FULL_ONLINE}`);
   return {
     id,
     title,
-    setup: `${msnd.online} sessions online (${watcherCount} watchers and the user in one generator, the rest idle in ${holders.length} others), one change every ~25 ms`,
+    setup: `${msnd.online} sessions online (${watcherCount} watchers in one generator and the user in a thread of its own there, the rest idle in ${holders.length} others), one change every ~25 ms`,
     figures: [
       { label: 'latency p50', unit: 'ms', msnd: msnd.latency.p50Ms, baseline: raw.latency.p50Ms },
       { label: 'latency p99', unit: 'ms', msnd: p99, baseline: raw.latency.p99Ms },

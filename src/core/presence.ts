@@ -28,13 +28,18 @@ export class PresenceFanout {
    * the owner's current setting, which only the owner's own session changes.
    */
   async toAllWatchers(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null): Promise<void> {
-    (await this.prepare(ownerId, handle, blp, shown))();
+    // Both at once (on a cluster the Redis round trip and the store read overlap).
+    const [seq, watchers] = await Promise.all([this.bus.presence.set(handle, shown), this.watchersOf(ownerId)]);
+    this.publish(handle, blp, shown, seq, watchers);
   }
 
   /**
-   * Records the user's presence and reads its watchers (the steps that may fail); the function it
-   * returns tells them, so that the changer's own reply can go out first. `watchers`: already read
-   * by the caller in this command (the first CHG reads the whole list anyway).
+   * Records the user's presence: the one step the changer's CHG reply must wait for (it gives the
+   * seq, and its failure means nothing changed). The function it returns reads the watchers and
+   * tells them, after the reply: a read of hundreds of watchers is not on the reply's path, and the
+   * seq keeps a watcher from showing an older event after a newer one. `watchers`: already read by
+   * the caller in this command (the first CHG reads the whole list anyway); then the telling
+   * happens at once, without waiting for anything.
    */
   async prepare(
     ownerId: number,
@@ -42,26 +47,23 @@ export class PresenceFanout {
     blp: 'AL' | 'BL',
     shown: Shown | null,
     watchers?: readonly Watcher[],
-  ): Promise<() => void> {
-    // Both at once (on a cluster the Redis round trip and the store read overlap), both settled
-    // before a failure is thrown, so that the caller's putting back of the record comes after the set.
-    const [recorded, read] = await Promise.allSettled([
-      this.bus.presence.set(handle, shown),
-      watchers ?? this.store.read((tx) => tx.watchers(ownerId)),
-    ]);
-    if (recorded.status === 'rejected') throw recorded.reason;
-    if (read.status === 'rejected') throw read.reason;
-    const seq = recorded.value;
-    const told = read.value;
-    return () => {
-      // One event per visibility, shared by the watchers it goes to (a session may keep it).
-      const visible: UserEvent = { kind: 'presence', contact: handle, seq, shown };
-      const hidden: UserEvent = shown === null ? visible : { kind: 'presence', contact: handle, seq, shown: null };
-      for (const watcher of told) {
-        const allowed = allows({ blp, viewerOnAL: watcher.onAL, viewerOnBL: watcher.onBL });
-        this.bus.routes.publish(watcher.handle, allowed ? visible : hidden);
-      }
-    };
+  ): Promise<() => Promise<void>> {
+    const seq = await this.bus.presence.set(handle, shown);
+    return async () => this.publish(handle, blp, shown, seq, watchers ?? (await this.watchersOf(ownerId)));
+  }
+
+  private watchersOf(ownerId: number): Promise<Watcher[]> {
+    return this.store.read((tx) => tx.watchers(ownerId));
+  }
+
+  private publish(handle: string, blp: 'AL' | 'BL', shown: Shown | null, seq: number, watchers: readonly Watcher[]): void {
+    // One event per visibility, shared by the watchers it goes to (a session may keep it).
+    const visible: UserEvent = { kind: 'presence', contact: handle, seq, shown };
+    const hidden: UserEvent = shown === null ? visible : { kind: 'presence', contact: handle, seq, shown: null };
+    for (const watcher of watchers) {
+      const allowed = allows({ blp, viewerOnAL: watcher.onAL, viewerOnBL: watcher.onBL });
+      this.bus.routes.publish(watcher.handle, allowed ? visible : hidden);
+    }
   }
 
   /** Re-tells one watcher after the owner changed what that watcher is allowed. */

@@ -25,17 +25,21 @@ export function presenceUpdate(s: SessionState, event: Extract<UserEvent, { kind
 /** What a CHG did: the ILN batch of the first CHG, and the telling of the watchers, left to the caller. */
 export interface StatusChange {
   initial?: InitialPresence[];
-  /** Tells the watchers; called after the changer's own reply, which thus goes out first. */
-  announce(): void;
+  /**
+   * Tells the watchers; called after the changer's own reply, which thus goes out first. It rejects
+   * when the watchers could not be read: the change has happened all the same (the reply said so),
+   * and the watchers are told at the session's next CHG, even one to the same status.
+   */
+  announce(): Promise<void>;
 }
 
-const NOTHING_TO_ANNOUNCE = (): void => {};
+const NOTHING_TO_ANNOUNCE = async (): Promise<void> => {};
 
 /**
  * CHG (MSNP5.md 9.11, 10). Returns the ILN batch when this is the session's first CHG. When it
  * throws (the store or the bus failed), the session keeps its old status and the bus record is
- * put back as well as it can be: an error answer means nothing happened. Everything that may fail
- * happens here; `announce` only hands the events to the bus.
+ * put back as well as it can be: an error answer means nothing happened. Only the presence record
+ * (and on the first CHG the ILN batch's read) precedes the reply; `announce` reads the watchers.
  */
 export async function changeStatus(s: SessionState, status: Status): Promise<StatusChange> {
   const first = !s.present;
@@ -44,19 +48,33 @@ export async function changeStatus(s: SessionState, status: Status): Promise<Sta
   // The ILN batch is read before anything is recorded, so that a failure to read it changes nothing.
   const initial = first ? await initialPresence(s) : undefined;
   let announce = NOTHING_TO_ANNOUNCE;
-  if (first || !sameShown(before, after)) {
+  if (first || s.watchersBehind || !sameShown(before, after)) {
+    let tell: () => Promise<void>;
     try {
-      announce = await s.prepareTelling(after, initial?.watchers);
+      tell = await s.prepareTelling(after, initial?.watchers);
     } catch (error) {
       // The record may have changed before the failure; the bus records it again when it recovers.
       await s.bus.presence.set(s.handle, before).catch(() => {});
       throw error;
     }
+    announce = () => tellOrFallBehind(s, tell);
   }
   s.status = status;
   if (!initial) return { announce };
   s.shownToMe.replaceAll(initial.handles, initial.memories);
   return { initial: initial.shown, announce };
+}
+
+/**
+ * Runs a CHG's telling, and remembers its failure for the next CHG. A telling told twice is no harm:
+ * each watcher writes a line only when what it shows changes.
+ */
+function tellOrFallBehind(s: SessionState, tell: () => Promise<void>): Promise<void> {
+  s.watchersBehind = false;
+  return tell().catch((error: unknown) => {
+    s.watchersBehind = true;
+    throw error;
+  });
 }
 
 /**

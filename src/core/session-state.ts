@@ -29,6 +29,8 @@ export class SessionState {
    */
   readonly shownToMe = new ShownMemories();
   readonly fanout: PresenceFanout;
+  /** A CHG's watchers were not told (their read failed after the reply): the next CHG tells them even if unchanged. */
+  watchersBehind = false;
 
   constructor(
     account: SessionAccount,
@@ -69,8 +71,8 @@ export class SessionState {
     return this.fanout.toAllWatchers(this.account.id, this.handle, this.account.blp, shown);
   }
 
-  /** Records the presence and reads the watchers; the function returned tells them (PresenceFanout.prepare). */
-  prepareTelling(shown: Shown | null, watchers?: readonly Watcher[]): Promise<() => void> {
+  /** Records the presence; the function returned reads the watchers and tells them (PresenceFanout.prepare). */
+  prepareTelling(shown: Shown | null, watchers?: readonly Watcher[]): Promise<() => Promise<void>> {
     return this.fanout.prepare(this.account.id, this.handle, this.account.blp, shown, watchers);
   }
 

@@ -67,7 +67,7 @@ export class UserSession {
   /** CHG (MSNP5.md 9.11, 10): the ILN batch on the first CHG; the watchers are told before it returns. */
   async changeStatus(status: Status): Promise<{ initial?: InitialPresence[] }> {
     const { initial, announce } = await changeStatus(this.state, status);
-    announce();
+    await this.state.afterCommit(announce());
     return initial ? { initial } : {};
   }
 

@@ -248,7 +248,7 @@ function definePostgresOutageTests(url: string): void {
   }
 
   describe('PostgreSQL unreachable', () => {
-    test('ADD and CHG are answered 601 and change nothing; a login gets 601 and the close; all is well when it is back', async () => {
+    test('ADD is answered 601 and changes nothing; a CHG happens, its watchers are told at the next CHG; a login gets 601 and the close; all is well when it is back', async () => {
       const alice = await signIn('alice');
       const bob = await signIn('bob');
       await alice.changeStatus('NLN');
@@ -258,11 +258,13 @@ function definePostgresOutageTests(url: string): void {
 
       proxy.cut();
       assert.equal((await alice.conn.request('ADD', 'FL', 'carol@example.com', 'carol')).name, '601');
-      assert.equal((await alice.conn.request('CHG', 'AWY')).name, '601');
+      // A later CHG waits only for the presence record (on the bus, here in-process), not for the
+      // watchers' read, which fails after the reply: the change happened, bob is not told yet.
+      assert.equal((await alice.conn.request('CHG', 'AWY')).line.replace(/^CHG \d+ /, 'CHG '), 'CHG AWY');
       await loginGets601(msnd.ports.ns, 'carol@example.com', 'carolpass');
 
       proxy.restore();
-      // The refused CHG left alice NLN: AWY now is a change, and bob sees it (and saw nothing before).
+      // Alice's next CHG, even to the same status, tells bob (who saw nothing before).
       await eventually(() => alice.changeStatus('AWY'));
       assert.equal((await bob.conn.next('NLN', 10_000)).line, 'NLN AWY alice@example.com alice');
       // The refused ADD did not happen: FL is empty, at the version of bob's ADD before the outage.

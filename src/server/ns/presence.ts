@@ -23,7 +23,9 @@ export async function chg(ctx: NsContext, [given]: Params<1>, trid: string): Pro
   for (const contact of initial ?? []) lines.push(initialLine(trid, contact));
   ctx.replyBatch(lines);
   ctx.conn.flush();
-  announce();
+  // Not awaited: the next command need not wait for the fan-out. A failure after the reply leaves
+  // the change made (the reply said so); the next CHG tells the watchers (changeStatus).
+  announce().catch((err: unknown) => ctx.log.warn({ err }, 'telling the watchers of a CHG failed'));
   // The first challenge comes shortly after the first CHG (MSNP5.md 9.27); start() ignores later ones.
   if (ctx.features.challenges) ctx.challenges.start();
 }
