@@ -1,6 +1,6 @@
 // Memory of the process this runs in, after full garbage collections (needs --expose-gc).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 export interface MemorySample {
   rss: number;
@@ -8,6 +8,8 @@ export interface MemorySample {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** V8's heap spaces (new, old, code, large objects…): bytes committed and bytes used by live objects */
+  spaces: Record<string, { size: number; used: number }>;
 }
 
 export async function measureMemory(): Promise<MemorySample> {
@@ -20,7 +22,11 @@ export async function measureMemory(): Promise<MemorySample> {
     gc();
   }
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  return { rss, heapUsed, heapTotal, external, arrayBuffers };
+  const spaces: MemorySample['spaces'] = {};
+  for (const space of getHeapSpaceStatistics()) {
+    spaces[space.space_name] = { size: space.space_size, used: space.space_used_size };
+  }
+  return { rss, heapUsed, heapTotal, external, arrayBuffers, spaces };
 }
 
 /** Writes a heap snapshot (after GC) to `file`. */

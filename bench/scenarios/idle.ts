@@ -58,12 +58,14 @@ export const idle: Scenario = {
       const snapshotAfter = await snapshot(server, 'after');
       const heapGrowth =
         snapshotBefore && snapshotAfter ? heapGrowthPerSession(heapGroups(snapshotBefore), heapGroups(snapshotAfter), count) : undefined;
-      const per = (key: keyof MemorySample): number => (after[key] - before[key]) / count;
+      const per = (key: Exclude<keyof MemorySample, 'spaces'>): number => (after[key] - before[key]) / count;
       return {
         sessions: count,
         signInRate: count / seconds,
         rssPerSession: per('rss'),
         heapPerSession: per('heapUsed'),
+        heapTotalPerSession: per('heapTotal'),
+        spacesPerSession: spacesPerSession(before, after, count),
         externalPerSession: per('external'),
         before,
         after,
@@ -91,6 +93,7 @@ export const idle: Scenario = {
       ratio: { label: 'RSS per session msnd ÷ raw', value: ratio },
       target: { text: `bytes per idle session ≤ ${TARGET_RATIO}× a raw idle connection`, met: ratio <= TARGET_RATIO },
       notes: [
+        `V8 heap spaces, KiB per session committed / used (msnd): ${formatSpaces(msnd.spacesPerSession)}; raw: ${formatSpaces(raw.spacesPerSession)}`,
         ...(ctx.quick ? [`quick mode: ${sessions} sessions instead of ${FULL_SESSIONS} (per-session figures are noisier)`] : []),
         ...(msnd.heapGrowth
           ? [`heap snapshots taken (--heap): the RSS figures include the snapshots' own memory\n${formatHeapGrowth(msnd.heapGrowth, 25)}`]
@@ -100,3 +103,22 @@ export const idle: Scenario = {
     };
   },
 };
+
+/** Growth of each V8 heap space per session, where it grew (committed or used). */
+function spacesPerSession(before: MemorySample, after: MemorySample, count: number): Record<string, { size: number; used: number }> {
+  const grown: Record<string, { size: number; used: number }> = {};
+  for (const [name, space] of Object.entries(after.spaces)) {
+    const was = before.spaces[name] ?? { size: 0, used: 0 };
+    const size = (space.size - was.size) / count;
+    const used = (space.used - was.used) / count;
+    if (Math.abs(size) >= 1 || Math.abs(used) >= 1) grown[name] = { size, used };
+  }
+  return grown;
+}
+
+function formatSpaces(spaces: Record<string, { size: number; used: number }>): string {
+  const kib = (bytes: number): string => (bytes / 1024).toFixed(2);
+  return Object.entries(spaces)
+    .map(([name, { size, used }]) => `${name.replace(/_space$/, '')} ${kib(size)} / ${kib(used)}`)
+    .join(', ');
+}
