@@ -23,6 +23,7 @@ import { PostgresListBatches } from './pg-list-batch.ts';
 import { PostgresListEdits } from './pg-list-edits.ts';
 import type { Database } from './schema.ts';
 import { GroupCommit } from './group-commit.ts';
+import type { ListsClock } from './lists-clock.ts';
 import { KyselyStoreTx } from './store-tx.ts';
 
 /**
@@ -49,6 +50,8 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
     secretKey: Buffer,
+    /** SQLite only: PostgreSQL is written by other nodes, which no local count sees. */
+    private readonly listsClock?: ListsClock,
   ) {
     this.kind = engine.kind;
     this.outsideTransaction = new KyselyStoreTx(db, engine);
@@ -75,6 +78,10 @@ export class KyselyStore implements Store {
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return fn(this.outsideTransaction);
+  }
+
+  listsVersion(): number | undefined {
+    return this.listsClock?.now();
   }
 
   addContact(req: ContactAdd) {
