@@ -74,9 +74,12 @@ export async function snapshot(s: SessionState, want: { phones: boolean; groups:
 }
 
 function withVisiblePhones(contacts: readonly ContactWithFacts[]): SyncEntry[] {
-  return contacts.map(({ phones, facts, ...entry }) =>
-    entry.lists.FL ? { ...entry, visiblePhones: phonesAsSeen(phones, allows(facts)) } : entry,
-  );
+  // Fields written out, not rest and spread (the slow path of object copying; bench logins --profile).
+  return contacts.map(({ contactId, handle, name, lists, groups, phones, facts }): SyncEntry => {
+    const entry: SyncEntry = { contactId, handle, name, lists, groups };
+    if (lists.FL) entry.visiblePhones = phonesAsSeen(phones, allows(facts));
+    return entry;
+  });
 }
 
 /**
