@@ -201,8 +201,9 @@ export interface Store {
   readonly admin: AdminRecords;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
-   * Several related reads in one transaction that writes nothing (SYN's snapshot): on SQLite it
-   * shares a group commit without making it wait for an fsync.
+   * Several related reads that see one state, as in a transaction, and write nothing (SYN's
+   * snapshot); `fn` may run twice (SQLite reads again in a transaction when another process
+   * committed during the first run).
    */
   snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**

@@ -24,7 +24,7 @@ export class ListsClock {
   private seenDataVersion: number;
 
   /** `dataVersion`: SQLite's `pragma data_version` on msnd's connection (moves on others' commits only). */
-  constructor(private readonly dataVersion: () => number) {
+  constructor(readonly dataVersion: () => number) {
     this.seenDataVersion = dataVersion();
   }
 
