@@ -5,8 +5,8 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { PresenceRecord, Shown } from './bus.ts';
 import type { ContactAdded } from './list-edits.ts';
 import { factsFromOwnRecord } from './presence.ts';
-import { mustAccount, type SessionState, withVersion } from './session-state.ts';
-import type { StoreTx } from './store.ts';
+import { type FactsAtSync, mustAccount, type SessionState, withVersion } from './session-state.ts';
+import type { ContactWithFacts } from './store.ts';
 import {
   allows,
   type Account,
@@ -46,22 +46,40 @@ export function phonesAsSeen(phones: Phones, allowed: boolean): Phones {
 
 /**
  * SYN and LST: one consistent snapshot of the account and its lists (MSNP5.md 9.4), with the FL
- * contacts' phones (BPR) and the groups (LSG) only for the sessions that send them.
+ * contacts' phones (BPR) and the groups (LSG) only for the sessions that send them. The contacts
+ * with their facts read for the phones are kept for the first CHG (session-presence.ts
+ * initialPresence), which reads them again unless the store proves nothing changed in between.
  */
 export async function snapshot(s: SessionState, want: { phones: boolean; groups: boolean }): Promise<SyncSnapshot> {
-  return s.store.snapshot(async (tx) => {
+  let read: FactsAtSync | undefined;
+  const result = await s.store.snapshot(async (tx) => {
     const account = await mustAccount(tx, s.account.id);
-    const contacts: SyncEntry[] = want.phones ? await contactsWithVisiblePhones(tx, account.id) : await tx.contacts(account.id);
+    let contacts: SyncEntry[];
+    if (want.phones) {
+      // Taken before the read: a change that the read might not see moves it (Store.listsVersion).
+      const version = s.store.listsVersion();
+      const withFacts = await tx.contactsWithFacts(account.id);
+      if (version !== undefined) read = { version, contacts: withFacts };
+      contacts = withVisiblePhones(withFacts);
+    } else {
+      contacts = await tx.contacts(account.id);
+    }
     const groups = want.groups ? await tx.groups(account.id) : [];
     s.account = account;
     return { account, contacts, groups };
   });
+  // Only once the snapshot's transaction has ended well, and only for a first CHG still to come.
+  s.factsAtSync = s.present ? undefined : read;
+  return result;
 }
 
-async function contactsWithVisiblePhones(tx: StoreTx, ownerId: number): Promise<SyncEntry[]> {
-  return (await tx.contactsWithFacts(ownerId)).map(({ phones, facts, ...entry }) =>
-    entry.lists.FL ? { ...entry, visiblePhones: phonesAsSeen(phones, allows(facts)) } : entry,
-  );
+function withVisiblePhones(contacts: readonly ContactWithFacts[]): SyncEntry[] {
+  // Fields written out, not rest and spread (the slow path of object copying; bench logins --profile).
+  return contacts.map(({ contactId, handle, name, lists, groups, phones, facts }): SyncEntry => {
+    const entry: SyncEntry = { contactId, handle, name, lists, groups };
+    if (lists.FL) entry.visiblePhones = phonesAsSeen(phones, allows(facts));
+    return entry;
+  });
 }
 
 /**

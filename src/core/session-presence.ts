@@ -4,7 +4,7 @@ import type { Shown, UserEvent } from './bus.ts';
 import { factsFromOwnRecord, publicShown } from './presence.ts';
 import { mustAccount, sameShown, type SessionState, type ShownMemory } from './session-state.ts';
 import { NEVER_SHOWN } from './shown-memories.ts';
-import type { Watcher } from './store.ts';
+import type { ContactWithFacts, Watcher } from './store.ts';
 import { allows, type Status } from './types.ts';
 
 export interface InitialPresence {
@@ -84,7 +84,7 @@ function tellOrFallBehind(s: SessionState, tell: () => Promise<void>): Promise<v
 async function initialPresence(
   s: SessionState,
 ): Promise<{ shown: InitialPresence[]; handles: string[]; memories: ShownMemory[]; watchers: Watcher[] }> {
-  const all = await s.store.read((tx) => tx.contactsWithFacts(s.account.id));
+  const all = factsKeptSinceSync(s) ?? (await s.store.read((tx) => tx.contactsWithFacts(s.account.id)));
   const contacts = all.filter((c) => c.lists.FL);
   const watchers = all.filter((c) => c.lists.RL).map((c) => ({ handle: c.handle, onAL: c.lists.AL, onBL: c.lists.BL }));
   const handles = contacts.map((c) => c.handle);
@@ -99,6 +99,23 @@ async function initialPresence(
     return shown === record.shown ? record : { seq: record.seq, shown };
   });
   return { shown: initial, handles, memories, watchers };
+}
+
+/**
+ * SYN's read of the contacts with their facts, if reading them again now would give the same. What
+ * the ILN batch and the watchers derive from: this user's lists and their AL/BL bits, each contact's
+ * BLP, and each contact's AL/BL bits of this user. Other users change the last two at any time (BLP,
+ * ADD and REM of this user on their AL/BL), and while this session is not yet present it is told
+ * nothing of it (presenceUpdate), so a stale read would show a contact that now blocks this user, or
+ * hide one that now allows it. Hence no time-based cache: the read is reused only when the store's
+ * lists version, taken before SYN's read, is unchanged, i.e. no write that might change any list or
+ * BLP, of any account, by any process, happened since (Store.listsVersion; PostgreSQL never proves
+ * it). Taken once: a later CHG is not a first one.
+ */
+function factsKeptSinceSync(s: SessionState): readonly ContactWithFacts[] | undefined {
+  const kept = s.factsAtSync;
+  s.factsAtSync = undefined;
+  return kept && kept.version === s.store.listsVersion() ? kept.contacts : undefined;
 }
 
 /** Records and tells this user's presence again, with a new seq (the bus lost the old record). */

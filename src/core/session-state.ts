@@ -5,7 +5,7 @@ import type { ListLimits } from './limits.ts';
 import { PresenceFanout, publicShown } from './presence.ts';
 import { sharedString } from './shared-strings.ts';
 import { ShownMemories } from './shown-memories.ts';
-import type { Store, StoreTx, Watcher } from './store.ts';
+import type { ContactWithFacts, Store, StoreTx, Watcher } from './store.ts';
 import type { Account, Status } from './types.ts';
 
 export type { ShownMemory } from './shown-memories.ts';
@@ -19,6 +19,12 @@ function kept(account: SessionAccount): SessionAccount {
   return { id, handle: sharedString(handle), friendlyName, listVersion, blp: blp === 'BL' ? 'BL' : 'AL' };
 }
 
+/** SYN's read of the contacts with their facts, and the store's lists version taken before it. */
+export interface FactsAtSync {
+  version: number;
+  contacts: readonly ContactWithFacts[];
+}
+
 /** The state of one UserSession; only the session-*.ts modules touch it, one command at a time. */
 export class SessionState {
   status: Status | undefined;
@@ -28,6 +34,8 @@ export class SessionState {
    * sequence number it came with). Only handles and presence are kept, to keep an idle session small.
    */
   readonly shownToMe = new ShownMemories();
+  /** From a SYN until the first CHG, which takes it (session-presence.ts initialPresence). */
+  factsAtSync: FactsAtSync | undefined;
   readonly fanout: PresenceFanout;
   /** A CHG's watchers were not told (their read failed after the reply): the next CHG tells them even if unchanged. */
   watchersBehind = false;

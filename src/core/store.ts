@@ -201,8 +201,9 @@ export interface Store {
   readonly admin: AdminRecords;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
-   * Several related reads in one transaction that writes nothing (SYN's snapshot): on SQLite it
-   * shares a group commit without making it wait for an fsync.
+   * Several related reads that see one state, as in a transaction, and write nothing (SYN's
+   * snapshot); `fn` may run twice (SQLite reads again in a transaction when another process
+   * committed during the first run).
    */
   snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
@@ -210,6 +211,13 @@ export interface Store {
    * without the round trips of BEGIN and COMMIT. Never for writes or for several related reads.
    */
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * A number that stays the same only while nothing that the contact lists and their privacy facts
+   * (`contactsWithFacts`) are read from can have changed: any list edit, BLP, account removal, by
+   * any user or process. Undefined where the store cannot tell (PostgreSQL, written by other nodes).
+   * Taken before a read, it lets a later equal value prove that reading again would return the same.
+   */
+  listsVersion(): number | undefined;
   /** ADD of a contact (MSNP5.md 9.8 from check 5, with the RL mirror): checks and writes in one transaction. */
   addContact(req: ContactAdd): Promise<Outcome<ContactAdded>>;
   /** REM of a contact (MSNP5.md 9.9, with the RL mirror): checks and writes in one transaction. */

@@ -20,6 +20,16 @@ export function encodeLine(name: string, ...args: (string | number)[]): Buffer {
   return Buffer.from(lineText(name, args), 'latin1');
 }
 
+/** The text of encodeLine's line, with its checks: for a batch of many lines encoded at once (encodeLines). */
+export function textLine(name: string, ...args: (string | number)[]): string {
+  return lineText(name, args);
+}
+
+/** Lines of textLine as one buffer: one allocation for a whole SYN, not one per line and a copy. */
+export function encodeLines(lines: readonly string[]): Buffer {
+  return Buffer.from(lines.join(''), 'latin1');
+}
+
 /** The line with the payload's byte length appended as last arg, then the payload bytes (MSNP5.md 3.6). */
 export function encodePayloadCommand(name: string, args: (string | number)[], payload: Buffer): Buffer {
   const text = lineText(name, [...args, payload.length]);

@@ -23,6 +23,7 @@ import { PostgresListBatches } from './pg-list-batch.ts';
 import { PostgresListEdits } from './pg-list-edits.ts';
 import type { Database } from './schema.ts';
 import { GroupCommit } from './group-commit.ts';
+import type { ListsClock } from './lists-clock.ts';
 import { KyselyStoreTx } from './store-tx.ts';
 
 /**
@@ -49,6 +50,8 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
     secretKey: Buffer,
+    /** SQLite only: PostgreSQL is written by other nodes, which no local count sees. */
+    private readonly listsClock?: ListsClock,
   ) {
     this.kind = engine.kind;
     this.outsideTransaction = new KyselyStoreTx(db, engine);
@@ -69,12 +72,32 @@ export class KyselyStore implements Store {
   }
 
   snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (this.grouped) return this.grouped.runOn((conn) => fn(new KyselyStoreTx(conn, this.engine)), false);
+    if (this.listsClock && this.grouped) return this.readsWithoutTransaction(this.listsClock, this.grouped, fn);
     return this.db.transaction().execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
+  }
+
+  /**
+   * SQLite: the reads on msnd's one connection, held for them, so that none of this process's
+   * writes comes between; no other connection's commit came between either when `data_version`
+   * did not move, and then they saw one state, as in a transaction, without its four statements
+   * (BEGIN, COMMIT and the synchronous pragmas of a group commit). Else read again in one.
+   */
+  private async readsWithoutTransaction<T>(clock: ListsClock, grouped: GroupCommit, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const seen = await this.db.connection().execute(async (conn) => {
+      const before = clock.dataVersion();
+      const value = await fn(new KyselyStoreTx(conn, this.engine));
+      return clock.dataVersion() === before ? { value } : undefined;
+    });
+    if (seen) return seen.value;
+    return grouped.runOn((conn) => fn(new KyselyStoreTx(conn, this.engine)), false);
   }
 
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return fn(this.outsideTransaction);
+  }
+
+  listsVersion(): number | undefined {
+    return this.listsClock?.now();
   }
 
   addContact(req: ContactAdd) {

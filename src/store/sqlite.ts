@@ -17,6 +17,7 @@ import {
 import type { Store } from '../core/store.ts';
 import { errorCode, type Engine, type StatementTimer, timedStatements } from './engine.ts';
 import { KyselyStore } from './kysely-store.ts';
+import { ListsClock, mayChangeLists } from './lists-clock.ts';
 import { DataDirError, makeDataDir } from './data-dir.ts';
 import { checkStoreKey } from './key-check.ts';
 import { migrateToLatest, NoStoreError, readSchemaVersion } from './migrations.ts';
@@ -52,7 +53,7 @@ export async function openSqliteStore(opts: {
   const db = await openSqliteDatabase(opts);
   try {
     const key = await checkStoreKey(db, opts.secretKey);
-    return new KyselyStore(db, sqliteEngine, key);
+    return new KyselyStore(db, sqliteEngine, key, listsClocks.get(db));
   } catch (err) {
     await db.destroy();
     throw err;
@@ -100,10 +101,21 @@ export function connectSqlite(file: string, opts: { mustExist?: boolean; onState
     database.close();
     throw err;
   }
-  return new Kysely<Database>({
-    dialect: new MsndSqliteDialect({ database: reusingStatements(database) }),
+  const clock = new ListsClock(dataVersionOf(database));
+  const db = new Kysely<Database>({
+    dialect: new MsndSqliteDialect({ database: reusingStatements(database, clock) }),
     ...timedStatements(onStatement),
   });
+  listsClocks.set(db, clock);
+  return db;
+}
+
+/** Each connection's ListsClock (lists-clock.ts), for the store made on it. */
+const listsClocks = new WeakMap<Kysely<Database>, ListsClock>();
+
+function dataVersionOf(database: BetterSqlite3.Database): () => number {
+  const statement = database.prepare('pragma data_version').pluck();
+  return () => statement.get() as number;
 }
 
 const CACHED_STATEMENTS = 500;
@@ -111,18 +123,26 @@ const CACHED_STATEMENTS = 500;
 /**
  * kysely asks better-sqlite3 to prepare every query anew; preparing was a third to a half of a
  * simple query's cost (bench/). Statements are reused per SQL text (bounded: `in (…)` lists vary in
- * length); one still iterating (a streamed query) is not handed out twice.
+ * length); one still iterating (a streamed query) is not handed out twice. Each write that may change
+ * the lists ticks `clock` (lists-clock.ts).
  */
-function reusingStatements(database: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
+function reusingStatements(database: BetterSqlite3.Database, clock: ListsClock): SqliteDatabase {
+  const statements = new Map<string, { statement: BetterSqlite3.Statement; changesLists: boolean }>();
+  const prepared = (sql: string) => {
+    const cached = statements.get(sql);
+    if (cached && !cached.statement.busy) return cached;
+    const statement = database.prepare(sql);
+    const entry = { statement, changesLists: !statement.reader && mayChangeLists(sql) };
+    if (statements.size >= CACHED_STATEMENTS) statements.clear();
+    statements.set(sql, entry);
+    return entry;
+  };
   return {
     close: () => database.close(),
+    // kysely prepares each statement right before it runs it: the clock counts it here.
     prepare(sql) {
-      const cached = statements.get(sql);
-      if (cached && !cached.busy) return cached;
-      const statement = database.prepare(sql);
-      if (statements.size >= CACHED_STATEMENTS) statements.clear();
-      statements.set(sql, statement);
+      const { statement, changesLists } = prepared(sql);
+      if (changesLists) clock.tick();
       return statement;
     },
   };

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AuditEntry, RemovedRecord, SessionNotice } from '../core/admin-store.ts';
 import type { AccountPatch, ContactWithFacts, ContactWrite, StoreTx, Watcher } from '../core/store.ts';
 import { DEFAULT_GROUP_ID } from '../core/types.ts';
-import type { Account, ContactEntry, ContactGroup, ListName, PrivacyFacts } from '../core/types.ts';
+import type { Account, ContactEntry, ContactGroup, ListMembership, ListName, PrivacyFacts } from '../core/types.ts';
 import { ACCOUNT_COLUMNS, accountChanges, nextListVersion, toAccount } from './account-rows.ts';
 import type { Engine } from './engine.ts';
 import * as hot from './hot-reads.ts';
@@ -133,8 +133,13 @@ export class KyselyStoreTx implements StoreTx {
 
   async contactsWithFacts(ownerId: number): Promise<ContactWithFacts[]> {
     const rows = await hot.contactsWithFactsOf(this.db, this.engine, ownerId);
+    // Every field written out: spreading toContactEntry's object copied it by the slow path.
     return rows.map((row) => ({
-      ...toContactEntry(row),
+      contactId: row.contact_id,
+      handle: row.handle,
+      name: row.name,
+      lists: listsOf(row),
+      groups: groupsOf(row.group_ids),
       phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
       facts: { blp: row.blp, viewerOnAL: Boolean(row.r_al), viewerOnBL: Boolean(row.r_bl) },
     }));
@@ -223,7 +228,15 @@ function toContactEntry(row: ContactRow): ContactEntry {
     contactId: row.contact_id,
     handle: row.handle,
     name: row.name,
-    lists: { FL: Boolean(row.fl), AL: Boolean(row.al), BL: Boolean(row.bl), RL: Boolean(row.rl) },
-    groups: row.group_ids === '' ? [] : row.group_ids.split(',').map(Number),
+    lists: listsOf(row),
+    groups: groupsOf(row.group_ids),
   };
+}
+
+function listsOf(row: Pick<ContactRow, 'fl' | 'al' | 'bl' | 'rl'>): ListMembership {
+  return { FL: Boolean(row.fl), AL: Boolean(row.al), BL: Boolean(row.bl), RL: Boolean(row.rl) };
+}
+
+function groupsOf(groupIds: string): number[] {
+  return groupIds === '' ? [] : groupIds.split(',').map(Number);
 }

@@ -11,10 +11,13 @@
  * where nothing may come at all, watch with expectNothing.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import type { MsnClient } from '../../src/client/client.ts';
 import type { Arg } from '../../src/client/connection.ts';
 import { isReplyTo, type Received } from '../../src/client/received.ts';
+import { SQLITE_FILE } from '../../src/store/sqlite.ts';
 import { useMsnd } from '../helpers/msnd.ts';
 
 interface User {
@@ -176,6 +179,60 @@ describe('before the first CHG a session is not present (MSNP5.md 7, 10.1)', () 
     assert.deepEqual(await flush(aliceNs), []);
     assert.equal((await send(aliceNs, 'CHG', 25, 'NLN')).line, 'CHG 25 NLN');
     assert.deepEqual(sorted(await flush(aliceNs)), sorted([`ILN 25 AWY ${bob.handle} Bobby`, iln(25, 'BRB', carol)]));
+  });
+
+  // SYN reads the contacts with their privacy facts; the first CHG reuses that read only when the
+  // store proves that nothing changed since (core/session-presence.ts factsKeptSinceSync).
+  test('the first CHG after SYN shows what SYN read when nothing changed in between', async () => {
+    const [alice, bob] = await accounts('alice', 'bob');
+    await watch(alice, bob);
+    const bobNs = await online(bob, 'BSY');
+    const aliceNs = await signIn(alice);
+    track(bobNs, aliceNs);
+    await aliceNs.sync(0);
+    assert.equal((await send(aliceNs, 'CHG', 26, 'NLN')).line, 'CHG 26 NLN');
+    assert.deepEqual(await flush(aliceNs), [iln(26, 'BSY', bob)]);
+  });
+
+  test("the first CHG after SYN follows a contact's block made in between (ADD BL on the wire)", async () => {
+    const [alice, bob] = await accounts('alice', 'bob');
+    await watch(alice, bob);
+    const bobNs = await online(bob);
+    const aliceNs = await signIn(alice);
+    track(bobNs, aliceNs);
+    await aliceNs.sync(0);
+    assert.match((await send(bobNs, 'ADD', 27, 'BL', alice.handle, alice.name)).line, /^ADD 27 BL /);
+    assert.equal((await send(aliceNs, 'CHG', 28, 'NLN')).line, 'CHG 28 NLN');
+    assert.deepEqual(await flush(aliceNs), []);
+  });
+
+  test('the first CHG after SYN follows a change of the store by another process (a BLP written by the CLI)', async () => {
+    const [alice, bob] = await accounts('alice', 'bob');
+    await watch(alice, bob);
+    const bobNs = await online(bob);
+    const aliceNs = await signIn(alice);
+    track(bobNs, aliceNs);
+    await aliceNs.sync(0);
+    const other = new BetterSqlite3(join(server.dataDir, SQLITE_FILE));
+    try {
+      other.prepare(`update accounts set blp = 'BL' where handle = ?`).run(bob.handle);
+    } finally {
+      other.close();
+    }
+    assert.equal((await send(aliceNs, 'CHG', 29, 'NLN')).line, 'CHG 29 NLN');
+    assert.deepEqual(await flush(aliceNs), []);
+  });
+
+  test('the first CHG after SYN follows a change of the lists by this server outside any session', async () => {
+    const [alice, bob] = await accounts('alice', 'bob');
+    await watch(alice, bob);
+    const bobNs = await online(bob);
+    const aliceNs = await signIn(alice);
+    track(bobNs, aliceNs);
+    await aliceNs.sync(0);
+    await setLists(bob, alice, { BL: true });
+    assert.equal((await send(aliceNs, 'CHG', 29, 'NLN')).line, 'CHG 29 NLN');
+    assert.deepEqual(await flush(aliceNs), []);
   });
 
   test('a first CHG to HDN tells watchers nothing, yet the hidden session gets its ILN batch (10.4)', async () => {

@@ -65,6 +65,33 @@ function sha256(file: string): string {
 }
 
 describe('SQLite specifics', () => {
+  test("a snapshot whose reads another process's commit came between is read again, in a transaction", async () => {
+    const dataDir = freshDataDir();
+    const store = await openSqliteStore({ dataDir, secretKey });
+    const other = new BetterSqlite3(join(dataDir, SQLITE_FILE));
+    try {
+      const account = await store.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
+      const seen: number[] = [];
+      const version = await store.snapshot(async (tx) => {
+        const first = (await tx.accountById(account.id))!.listVersion;
+        // Another process commits between the two reads, the first time only.
+        if (seen.length === 0) other.prepare('update accounts set list_version = 7 where id = ?').run(account.id);
+        const second = (await tx.accountById(account.id))!.listVersion;
+        seen.push(first, second);
+        return second;
+      });
+      assert.deepEqual(seen, [account.listVersion, 7, 7, 7]);
+      assert.equal(version, 7);
+      // Nothing came between: one run.
+      seen.length = 0;
+      await store.snapshot(async (tx) => seen.push((await tx.accountById(account.id))!.listVersion));
+      assert.deepEqual(seen, [7]);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
   test('openStore without a URL makes <dataDir>/msnd.sqlite and a secret key; data survives reopening', async () => {
     const dataDir = freshDataDir();
     const first = await openStore({ dataDir });

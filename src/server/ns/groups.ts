@@ -2,7 +2,7 @@
 // (MSNP5.md 9.8, 9.9, 9.29, 14). The rules are in core (session.ts, groups.ts).
 import type { ContactGroup } from '../../core/types.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { encodeLine } from '../../protocol/line.ts';
+import { textLine } from '../../protocol/line.ts';
 import { acceptEncoded, GROUP_NAME_MAX_BYTES, NAME_MAX_BYTES } from '../../protocol/names.ts';
 import { failure, isFailure } from '../../core/failure.ts';
 import { type Answer, close, type Params } from '../dispatcher.ts';
@@ -33,13 +33,13 @@ export function groupArgument(s: NsContext, list: string, token: string | undefi
 }
 
 /** `LSG t v i n id name 0`, one line per group (MSNP5.md 9.29; also inside SYN). */
-export function groupLines(trid: string, version: number, groups: readonly ContactGroup[]): Buffer[] {
-  return groups.map((group, index) => encodeLine('LSG', trid, version, index + 1, groups.length, group.id, group.name, 0));
+export function groupLines(trid: string, version: number, groups: readonly ContactGroup[]): string[] {
+  return groups.map((group, index) => textLine('LSG', trid, version, index + 1, groups.length, group.id, group.name, 0));
 }
 
 export async function lsg(ctx: NsContext, _args: string[], trid: string): Promise<void> {
   const { version, groups } = await ctx.user.groups();
-  ctx.replyBatch(groupLines(trid, version, groups));
+  ctx.replyLines(groupLines(trid, version, groups));
 }
 
 /** `ADG t name 0` → `ADG t v name id 0`. */

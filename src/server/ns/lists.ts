@@ -4,7 +4,7 @@ import { rateLimit } from '../../core/rate.ts';
 import type { SyncEntry } from '../../core/session.ts';
 import type { EditableList, ListName } from '../../core/types.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { encodeLine } from '../../protocol/line.ts';
+import { encodeLine, encodeLines, textLine } from '../../protocol/line.ts';
 import { acceptEncoded, isValidHandle, NAME_MAX_BYTES, normalizeHandle } from '../../protocol/names.ts';
 import { type Answer, type Close, close, type Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
@@ -29,17 +29,13 @@ export async function syn(ctx: NsContext, clientVersion: number, trid: string): 
   ctx.synced = true;
   const version = account.listVersion;
   if (clientVersion === version && version !== 0) return ctx.reply('SYN', trid, version);
-  const lines = [
-    encodeLine('SYN', trid, version),
-    encodeLine('GTC', trid, version, account.gtc),
-    encodeLine('BLP', trid, version, account.blp),
-  ];
+  const lines = [textLine('SYN', trid, version), textLine('GTC', trid, version, account.gtc), textLine('BLP', trid, version, account.blp)];
   if (features.synPhones) lines.push(...ownPhoneLines(trid, version, account.phones));
   if (features.groups) lines.push(...groupLines(trid, version, snapshot.groups));
   for (const list of ['FL', 'AL', 'BL', 'RL'] as const) {
     lines.push(...listLines(ctx, trid, list, version, contacts, features.synPhones));
   }
-  ctx.replyBatch(lines);
+  ctx.replyLines(lines);
 }
 
 /** A list name the client may ask for (LST) or edit (ADD, REM); anything else closes (9.5, 9.8, 9.9). */
@@ -53,17 +49,17 @@ export const editableList = parseListName<EditableList>(EDITABLE_LISTS);
 /** LST (MSNP5.md 9.5): the same lines as in SYN, no BPR. */
 export async function lst(ctx: NsContext, [list]: [ListName, ...string[]], trid: string): Promise<void> {
   const { account, contacts } = await ctx.user.snapshot({ phones: false, groups: false });
-  ctx.replyBatch(listLines(ctx, trid, list, account.listVersion, contacts, false));
+  ctx.replyLines(listLines(ctx, trid, list, account.listVersion, contacts, false));
 }
 
-function listLines(ctx: NsContext, trid: string, list: ListName, version: number, contacts: SyncEntry[], withPhones: boolean): Buffer[] {
+function listLines(ctx: NsContext, trid: string, list: ListName, version: number, contacts: SyncEntry[], withPhones: boolean): string[] {
   const members = contacts.filter((c) => c.lists[list]);
-  if (members.length === 0) return [encodeLine('LST', trid, list, version, 0, 0)];
+  if (members.length === 0) return [textLine('LST', trid, list, version, 0, 0)];
   return members.flatMap((entry, index) => {
     const fields = [trid, list, version, index + 1, members.length, entry.handle, entry.name];
     // MSNP7 FL lines end with the contact's groups (MSNP5.md 9.4, 9.5).
     if (list === 'FL' && ctx.features.groups) fields.push(entry.groups.join(','));
-    const lines = [encodeLine('LST', ...fields)];
+    const lines = [textLine('LST', ...fields)];
     if (withPhones && list === 'FL' && entry.visiblePhones) {
       lines.push(...contactPhoneLines(version, entry.handle, entry.visiblePhones));
     }
@@ -107,7 +103,7 @@ export async function add(
   const groupToken = group === undefined ? [] : [group];
   const lines = [encodeLine('ADD', trid, list, result.version, handle, name.wire, ...groupToken)];
   if (result.phones && ctx.synced && ctx.features.synPhones) {
-    lines.push(...contactPhoneLines(result.version, handle, result.phones));
+    lines.push(encodeLines(contactPhoneLines(result.version, handle, result.phones)));
   }
   if (result.initial) lines.push(initialLine(trid, { handle, shown: result.initial }));
   ctx.replyBatch(lines);
