@@ -20,7 +20,6 @@ import type { Engine } from './engine.ts';
 import { KyselyMailboxes } from './mailbox.ts';
 import { KyselyOutbox } from './outbox.ts';
 import { PostgresListBatches } from './pg-list-batch.ts';
-import { PostgresListEdits } from './pg-list-edits.ts';
 import type { Database } from './schema.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { ListsClock } from './lists-clock.ts';
@@ -60,7 +59,7 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlerts(db, engine);
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
-    this.listEdits = engine.kind === 'postgres' ? new PostgresListBatches(db, new PostgresListEdits(db)) : undefined;
+    this.listEdits = engine.kind === 'postgres' ? new PostgresListBatches(db) : undefined;
     const grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
     this.grouped = grouped;
     this.admin = new KyselyAdmin(db, engine, this.directory, grouped && ((write) => grouped.runOn(write, false)));

@@ -2,6 +2,7 @@ import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migratio
 import type { Engine, EngineKind } from './engine.ts';
 import { createBatchEditFunction } from './pg-list-batch.ts';
 import { createListEditFunctions } from './pg-list-edits.ts';
+import { createLockedEditFunctions } from './pg-list-locked.ts';
 
 /** A schema step; `kind` is there for the few column definitions the engines spell differently. */
 export interface MsndMigration {
@@ -22,6 +23,8 @@ export const migrations: Readonly<Record<string, MsndMigration>> = {
   '0006_list_edits': { up: async (db, kind) => (kind === 'postgres' ? createListEditFunctions(db) : undefined) },
   // PostgreSQL: concurrent ADDs and REMs committed together, one statement per batch (pg-list-batch.ts).
   '0007_list_edit_batches': { up: async (db, kind) => (kind === 'postgres' ? createBatchEditFunction(db) : undefined) },
+  // PostgreSQL: the batch's changes without a second lock and with fewer statements each (pg-list-locked.ts).
+  '0008_locked_list_edits': { up: async (db, kind) => (kind === 'postgres' ? createLockedEditFunctions(db) : undefined) },
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(migrations).length;

@@ -1,6 +1,6 @@
 // Group commit of ADD and REM on PostgreSQL: the changes asked for while batches are being
 // committed go together in the next one, one statement and one transaction, and each caller is
-// answered only after that commit. One change alone keeps its own call (pg-list-edits.ts).
+// answered only after that commit. One change alone is a batch of one.
 // Per change, a batch of 16 costs the PostgreSQL backend about a third of the CPU of 16 single
 // calls (commit, transaction start, statement set-up shared); that CPU, not the round trips, is
 // what held list changes at a quarter of the raw commit rate (issue 15).
@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Outcome } from '../core/failure.ts';
 import type { ContactAdd, ContactAdded, ContactRemove, ContactRemoved } from '../core/list-edits.ts';
 import { ServiceUnavailableError } from '../core/unavailable.ts';
-import { addedFrom, type AddRow, type PostgresListEdits, type RemoveRow, removedFrom } from './pg-list-edits.ts';
+import { addedFrom, type AddRow, type RemoveRow, removedFrom } from './pg-list-edits.ts';
 import type { Database } from './schema.ts';
 
 /** Changes in one batch at most (a bound on how long one transaction holds its accounts' locks). */
@@ -21,10 +21,12 @@ const MAX_BATCH = 64;
  */
 const MAX_IN_FLIGHT = 2;
 
-// Every account a batch touches is locked first, in id order, in one statement: two batches, or a
-// batch and a single change (which locks its two accounts the same way), cannot deadlock. The
-// changes then run in the order they came, each seeing the ones before it.
-const EDIT_CONTACTS = `
+// Every account a batch touches is locked first, in id order, in one statement: two batches (or a
+// batch and one of 0006's single calls, which lock their two accounts the same way) cannot
+// deadlock. The changes then run in the order they came, each seeing the ones before it. `add` and
+// `remove` name the per-change functions: 0006's in 0007, pg-list-locked.ts's since 0008.
+export function editContactsFunction(add: string, remove: string): string {
+  return `
 create or replace function msnd_edit_contacts(p_add boolean[], p_owner integer[], p_adder_name text[], p_list text[],
   p_handle text[], p_name text[], p_group integer[], p_fl_limit integer[], p_other_limit integer[])
 returns table (item integer, status integer, version bigint, contact_id integer, handle text,
@@ -38,17 +40,18 @@ begin
   perform 1 from accounts a where a.id = any (p_owner) or a.handle = any (p_handle) order by a.id for update;
   for i in 1 .. cardinality(p_add) loop
     if p_add[i] then
-      return query select i, a.*, null::text from msnd_add_contact(p_owner[i], p_adder_name[i], p_list[i], p_handle[i], p_name[i],
+      return query select i, a.*, null::text from ${add}(p_owner[i], p_adder_name[i], p_list[i], p_handle[i], p_name[i],
         p_group[i], p_fl_limit[i], p_other_limit[i]) a;
     else
       return query select i, r.status, r.version, r.contact_id, r.handle, null::text, null::text, null::text, null::text, null::text,
         null::boolean, null::boolean, null::boolean, null::boolean, r.fl, r.al, r.bl, r.rl, r.groups, r.reverse,
         null::text, null::boolean, null::boolean, r.membership_only, r.name
-        from msnd_remove_contact(p_owner[i], p_list[i], p_handle[i], p_group[i]) r;
+        from ${remove}(p_owner[i], p_list[i], p_handle[i], p_group[i]) r;
     end if;
   end loop;
 end $$
 `;
+}
 
 // The same bump as 0006's, in PL/pgSQL: PostgreSQL plans a non-inlined SQL function's statement
 // anew on every call, PL/pgSQL keeps the plan for the session (a fifth less backend CPU per change).
@@ -65,7 +68,7 @@ end $$
 
 /** The migration step that creates the batch function (PostgreSQL only). */
 export async function createBatchEditFunction(db: Kysely<any>): Promise<void> {
-  for (const text of [BUMP_VERSION, EDIT_CONTACTS]) await sql.raw(text).execute(db);
+  for (const text of [BUMP_VERSION, editContactsFunction('msnd_add_contact', 'msnd_remove_contact')]) await sql.raw(text).execute(db);
 }
 
 type Change =
@@ -84,10 +87,7 @@ export class PostgresListBatches {
   private committing = 0;
   private scheduled = false;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly single: PostgresListEdits,
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   add(req: ContactAdd): Promise<Outcome<ContactAdded>> {
     return new Promise((resolve, reject) => this.enqueue({ kind: 'add', req, settle: { resolve, reject } }));
@@ -123,15 +123,15 @@ export class PostgresListBatches {
   }
 
   private async commit(batch: Change[]): Promise<void> {
-    if (batch.length === 1) return this.alone(batch[0]!);
     let rows: BatchRow[];
     try {
       rows = await this.run(batch);
     } catch (err) {
-      // Nothing of the batch was committed. Store down: every change fails as it would alone.
-      // Anything else (a deadlock with some other transaction, say): each change again on its own.
-      if (err instanceof ServiceUnavailableError) for (const change of batch) change.settle.reject(err);
-      else await Promise.all(batch.map((change) => this.alone(change)));
+      // Nothing of the batch was committed. Store down, or one change alone: every change fails as
+      // it would alone. Anything else (a deadlock with some other transaction, say): each change
+      // again on its own.
+      if (err instanceof ServiceUnavailableError || batch.length === 1) for (const change of batch) change.settle.reject(err);
+      else await Promise.all(batch.map((change) => this.commit([change])));
       return;
     }
     if (rows.length !== batch.length || rows.some((row, i) => row.item !== i + 1)) {
@@ -145,15 +145,6 @@ export class PostgresListBatches {
       if (change.kind === 'add') change.settle.resolve(addedFrom(row, change.req));
       else change.settle.resolve(removedFrom(row));
     });
-  }
-
-  private async alone(change: Change): Promise<void> {
-    try {
-      if (change.kind === 'add') change.settle.resolve(await this.single.add(change.req));
-      else change.settle.resolve(await this.single.remove(change.req));
-    } catch (err) {
-      change.settle.reject(err);
-    }
   }
 
   private async run(batch: Change[]): Promise<BatchRow[]> {

@@ -1,14 +1,14 @@
 // ADD and REM of a contact on PostgreSQL in one round trip each: the steps of core/list-edits.ts
-// (addOnTx, removeOnTx) as server-side functions, each call one statement and so one transaction.
-// Eleven statements and their round trips per FL change were what kept PostgreSQL's list changes
-// at a tenth of its commit rate (issue 15). test/store/list-edits-suite.ts holds both forms to the
-// same results.
+// (addOnTx, removeOnTx) as server-side functions (migration 0006; since 0008 the store calls their
+// leaner successors, pg-list-locked.ts, through the batch function of pg-list-batch.ts), and the
+// rows they answer with as core's results. Eleven statements and their round trips per FL change
+// were what kept PostgreSQL's list changes at a tenth of its commit rate (issue 15).
+// test/store/list-edits-suite.ts holds both engines to the same results.
 import { sql, type Kysely } from 'kysely';
 import type { Outcome } from '../core/failure.ts';
-import type { ContactAdd, ContactAdded, ContactRemove, ContactRemoved } from '../core/list-edits.ts';
+import type { ContactAdd, ContactAdded, ContactRemoved } from '../core/list-edits.ts';
 import type { ContactEntry, ListMembership, YesNo } from '../core/types.ts';
 import { ErrorCode, type ErrorCodeValue } from '../protocol/errors.ts';
-import type { Database } from './schema.ts';
 
 // Shared steps: the stored form of a record (as saveContact writes it) and the version bump (8.4).
 const HELPERS = [
@@ -186,24 +186,6 @@ export interface AddRow extends EditRow {
 
 export interface RemoveRow extends EditRow {
   name: string;
-}
-
-export class PostgresListEdits {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async add(req: ContactAdd): Promise<Outcome<ContactAdded>> {
-    const { rows } = await sql<AddRow>`select * from msnd_add_contact(${req.ownerId}, ${req.adderName}, ${req.list},
-      ${req.handle.toLowerCase()}, ${req.name}, ${req.group ?? null}::integer, ${req.limits.forwardList}, ${req.limits.otherLists})`.execute(
-      this.db,
-    );
-    return addedFrom(rows[0]!, req);
-  }
-
-  async remove(req: ContactRemove): Promise<Outcome<ContactRemoved>> {
-    const { rows } = await sql<RemoveRow>`select * from msnd_remove_contact(${req.ownerId}, ${req.list}, ${req.handle.toLowerCase()},
-      ${req.group ?? null}::integer)`.execute(this.db);
-    return removedFrom(rows[0]!);
-  }
 }
 
 /** What msnd_add_contact returned, as core/list-edits.ts's addOnTx would. */
