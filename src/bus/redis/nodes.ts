@@ -1,6 +1,6 @@
 import type { GoneUser, NodeDirectory } from '../../core/bus.ts';
 import { execAll, goneUsers, type RedisLink } from './link.ts';
-import { BEAT, SWEEP, SWEEP_BATCH } from './scripts.ts';
+import { ALIVE_NODES, BEAT, SWEEP, SWEEP_BATCH } from './scripts.ts';
 
 /** What a node tells the others with its heartbeat. */
 export interface NodeInfo {
@@ -66,11 +66,11 @@ export class RedisNodes implements NodeDirectory {
 
   /** The nodes whose heartbeat key lives, with what they last announced. */
   async alive(): Promise<{ node: string; info: NodeInfo }[]> {
-    const { redis } = this.link;
-    const nodes = Object.entries(await this.link.guard(redis.hgetall(this.link.key('nodes'))));
-    if (nodes.length === 0) return [];
-    const alive = await this.link.guard(execAll(nodes.reduce((batch, [node]) => batch.exists(this.link.aliveKey(node)), redis.pipeline())));
-    return nodes.filter((_, i) => alive[i] === 1).map(([node, value]) => ({ node, info: JSON.parse(value) as NodeInfo }));
+    const { link } = this;
+    const flat = (await link.guard(link.run(ALIVE_NODES, [link.key('nodes')], [`${link.prefix}node:`]))) as string[];
+    const nodes: { node: string; info: NodeInfo }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) nodes.push({ node: flat[i]!, info: JSON.parse(flat[i + 1]!) as NodeInfo });
+    return nodes;
   }
 
   /** Writes this node's alive key and directory entry; false when the alive key had expired. */

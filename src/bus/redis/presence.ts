@@ -1,6 +1,6 @@
 import type { PresenceRecord, PresenceRecords, Shown } from '../../core/bus.ts';
-import { execAll, type RedisLink } from './link.ts';
-import { SET_PRESENCE } from './scripts.ts';
+import type { RedisLink } from './link.ts';
+import { GET_PRESENCE, SET_PRESENCE } from './scripts.ts';
 
 /** Presence records in Redis: one hash per user online (status, name, seq); an offline one goes (scripts.ts). */
 export class RedisPresence implements PresenceRecords {
@@ -16,14 +16,15 @@ export class RedisPresence implements PresenceRecords {
   async get(handles: readonly string[]): Promise<Map<string, PresenceRecord>> {
     const found = new Map<string, PresenceRecord>();
     if (handles.length === 0) return found;
-    const reads = this.link.redis.pipeline();
-    for (const handle of handles) reads.hgetall(this.link.key('presence', handle));
-    const results = await this.link.guard(execAll(reads));
+    const keys = handles.map((handle) => this.link.key('presence', handle));
+    const fields = (await this.link.guard(this.link.run(GET_PRESENCE, keys, []))) as (string | null)[];
     handles.forEach((handle, i) => {
-      const fields = results[i] as Record<string, string> | undefined;
-      if (!fields?.seq) return;
-      const shown = fields.status ? { status: fields.status as Shown['status'], name: fields.name ?? '' } : null;
-      found.set(handle, { seq: Number(fields.seq), shown });
+      const seq = fields[3 * i];
+      if (!seq) return;
+      const status = fields[3 * i + 1];
+      const name = fields[3 * i + 2];
+      const shown = status ? { status: status as Shown['status'], name: name ?? '' } : null;
+      found.set(handle, { seq: Number(seq), shown });
     });
     return found;
   }

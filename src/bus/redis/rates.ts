@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RateCounter } from '../../core/bus.ts';
-import { execAll, type RedisLink } from './link.ts';
+import type { RedisLink } from './link.ts';
+import { RATE_ADD, RATE_COUNTS } from './scripts.ts';
 
 interface Count {
   key: string;
@@ -12,7 +13,7 @@ interface Count {
 /**
  * Rates in Redis: a sorted set of event times per key (all nodes count). A count reads only
  * (ZCOUNT), and the counts asked for in one run of the event loop (the three failed-login limits of
- * a sign-in) go to Redis in one pipeline; each add trims what left the window, so a key holds at
+ * a sign-in) go to Redis in one script call; each add trims what left the window, so a key holds at
  * most one window of events even if nobody counts it (the dashboard's sign-ins).
  */
 export class RedisRates implements RateCounter {
@@ -30,25 +31,21 @@ export class RedisRates implements RateCounter {
   async add(key: string, windowMs: number): Promise<void> {
     const now = Date.now();
     const event = `${now}-${randomBytes(4).toString('hex')}`;
-    const rateKey = this.key(key);
-    await this.link.guard(
-      execAll(
-        this.link.redis
-          .multi()
-          .zremrangebyscore(rateKey, 0, now - windowMs)
-          .zadd(rateKey, now, event)
-          .pexpire(rateKey, windowMs),
-      ),
-    );
+    await this.link.guard(this.link.run(RATE_ADD, [this.key(key)], [now, event, now - windowMs, windowMs]));
   }
 
   private async countAll(): Promise<void> {
     const batch = this.counts.splice(0);
     try {
-      const reads = this.link.redis.pipeline();
       // An event counts until the window has passed over it, and not at its end: times after `since`.
-      for (const { key, since } of batch) reads.zcount(key, `(${since}`, '+inf');
-      const results = await this.link.guard(execAll(reads));
+      const keys = batch.map((count) => count.key);
+      const results = (await this.link.guard(
+        this.link.run(
+          RATE_COUNTS,
+          keys,
+          batch.map(({ since }) => `(${since}`),
+        ),
+      )) as number[];
       batch.forEach((count, i) => count.resolve(Number(results[i] ?? 0)));
     } catch (error) {
       for (const count of batch) count.reject(error);

@@ -143,3 +143,59 @@ for _, auth in ipairs(redis.call('smembers', KEYS[2])) do
   end
 end
 return {superseded, gone}`);
+
+// The presence records of several users (KEYS records): seq, status and name of each, flat and in
+// order, false where there is none. One call serves the first CHG's whole ILN batch.
+export const GET_PRESENCE = script(`
+local records = {}
+for i, key in ipairs(KEYS) do
+  local record = redis.call('hmget', key, 'seq', 'status', 'name')
+  records[3 * i - 2], records[3 * i - 1], records[3 * i] = record[1], record[2], record[3]
+end
+return records`);
+
+// The alive nodes of the directory (KEYS[1]; ARGV[1] alive-key prefix): {node, info, …}.
+export const ALIVE_NODES = script(`
+local alive = {}
+local entries = redis.call('hgetall', KEYS[1])
+for i = 1, #entries, 2 do
+  if redis.call('exists', ARGV[1] .. entries[i]) == 1 then
+    table.insert(alive, entries[i])
+    table.insert(alive, entries[i + 1])
+  end
+end
+return alive`);
+
+// One event of a rate (KEYS[1]; ARGV: time, event, start of the window, window length): what
+// left the window goes, and the key lives one window after its last event.
+export const RATE_ADD = script(`
+redis.call('zremrangebyscore', KEYS[1], 0, ARGV[3])
+redis.call('zadd', KEYS[1], ARGV[1], ARGV[2])
+redis.call('pexpire', KEYS[1], ARGV[4])
+return 0`);
+
+// Counts of several rates (KEYS; ARGV the lower bound of each, '(' + time for an open one).
+export const RATE_COUNTS = script(`
+local counts = {}
+for i, key in ipairs(KEYS) do counts[i] = redis.call('zcount', key, ARGV[i], '+inf') end
+return counts`);
+
+// A web session (KEYS: its key, its node's web-session set; ARGV: its record, its MSPAuth), or
+// with no record its removal.
+export const WEB_SESSION = script(`
+if ARGV[1] == '' then
+  redis.call('del', KEYS[1])
+  redis.call('srem', KEYS[2], ARGV[2])
+else
+  redis.call('set', KEYS[1], ARGV[1])
+  redis.call('sadd', KEYS[2], ARGV[2])
+end
+return 0`);
+
+// A web session's record while its node is alive (KEYS[1] its key; ARGV[1] alive-key prefix), else nil.
+export const LIVE_WEB_SESSION = script(`
+local value = redis.call('get', KEYS[1])
+if not value then return false end
+local node = cjson.decode(value).node
+if redis.call('exists', ARGV[1] .. node) == 1 then return value end
+return false`);

@@ -1,5 +1,6 @@
 import type { WebSession, WebSessions } from '../../core/bus.ts';
 import { execAll, type RedisLink } from './link.ts';
+import { LIVE_WEB_SESSION, WEB_SESSION } from './scripts.ts';
 
 /**
  * Web sessions in Redis: one key per MSPAuth naming its node, and a set per node of its MSPAuths
@@ -12,11 +13,10 @@ export class RedisWebSessions implements WebSessions {
   constructor(private readonly link: RedisLink) {}
 
   async register(mspAuth: string, session: WebSession): Promise<void> {
-    const { redis, nodeId } = this.link;
     this.mine.set(mspAuth, session);
-    const value = JSON.stringify({ ...session, node: nodeId });
+    const value = JSON.stringify({ ...session, node: this.link.nodeId });
     try {
-      await this.link.guard(execAll(redis.multi().set(this.link.key('web', mspAuth), value).sadd(this.link.websKey(nodeId), mspAuth)));
+      await this.write(mspAuth, value);
     } catch (error) {
       this.mine.delete(mspAuth);
       throw error;
@@ -25,17 +25,16 @@ export class RedisWebSessions implements WebSessions {
 
   async forget(mspAuth: string): Promise<void> {
     this.mine.delete(mspAuth);
-    await this.link.guard(
-      execAll(this.link.redis.multi().del(this.link.key('web', mspAuth)).srem(this.link.websKey(this.link.nodeId), mspAuth)),
-    );
+    await this.write(mspAuth, '');
   }
 
   /** Valid while its NS session lasts: not after its node is gone without signing it out. */
   async get(mspAuth: string): Promise<WebSession | undefined> {
-    const value = await this.link.guard(this.link.redis.get(this.link.key('web', mspAuth)));
+    const { link } = this;
+    const value = (await link.guard(link.run(LIVE_WEB_SESSION, [link.key('web', mspAuth)], [`${link.prefix}node:`]))) as string | null;
     if (value === null) return undefined;
-    const { node, ...session } = JSON.parse(value) as WebSession & { node: string };
-    return (await this.link.guard(this.link.redis.exists(this.link.aliveKey(node)))) === 1 ? session : undefined;
+    const { node: _node, ...session } = JSON.parse(value) as WebSession & { node: string };
+    return session;
   }
 
   /** The MSPAuths of this node's web sessions. */
@@ -51,6 +50,12 @@ export class RedisWebSessions implements WebSessions {
       writes.set(this.link.key('web', auth), JSON.stringify({ ...session, node: nodeId })).sadd(this.link.websKey(nodeId), auth);
     }
     await this.link.guard(execAll(writes));
+  }
+
+  /** Writes a web session's record (both keys in one step), or removes it when `value` is ''. */
+  private write(mspAuth: string, value: string): Promise<unknown> {
+    const { link } = this;
+    return link.guard(link.run(WEB_SESSION, [link.key('web', mspAuth), link.websKey(link.nodeId)], [value, mspAuth]));
   }
 
   /** Forgets this node's web sessions here; returns their keys, for the node to delete as it leaves. */
