@@ -137,7 +137,7 @@ function defineClusterTests(url: string): void {
 
     test('after Redis lost its data the nodes recover, and presence changes still reach the watchers', async () => {
       await dropKeys(url, prefix);
-      assert.equal(await one.bus.routes.isSignedIn('alice@example.com'), false);
+      // No check that the drop took: the 100 ms heartbeat may already have found it and recovered.
       await Promise.all([one.bus.recover(), two.bus.recover()]);
       assert.equal(await one.bus.routes.isSignedIn('alice@example.com'), true);
       await aliceOnTwo.changeStatus('PHN');
