@@ -99,11 +99,9 @@ export class RedisBus implements Bus {
     // Commands fail at once while Redis is unreachable, those in flight when the connection
     // breaks fail then and are not sent again, and none waits longer than the command timeout.
     // The subscriber keeps ioredis's defaults, so that it subscribes again by itself after a
-    // reconnect. The commands of one turn of the event loop (all sessions' together) go out as one
-    // pipeline, in one socket write: on loopback each write costs the node more than Redis's work.
+    // reconnect.
     const redis = new Redis(opts.url, {
       lazyConnect: true,
-      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
