@@ -58,7 +58,7 @@ export const idle: Scenario = {
       const snapshotAfter = await snapshot(server, 'after');
       const heapGrowth =
         snapshotBefore && snapshotAfter ? heapGrowthPerSession(heapGroups(snapshotBefore), heapGroups(snapshotAfter), count) : undefined;
-      const per = (key: Exclude<keyof MemorySample, 'spaces'>): number => (after[key] - before[key]) / count;
+      const per = (key: Exclude<keyof MemorySample, 'spaces' | 'resident'>): number => (after[key] - before[key]) / count;
       return {
         sessions: count,
         signInRate: count / seconds,
@@ -66,6 +66,7 @@ export const idle: Scenario = {
         heapPerSession: per('heapUsed'),
         heapTotalPerSession: per('heapTotal'),
         spacesPerSession: spacesPerSession(before, after, count),
+        residentPerSession: residentPerSession(before, after, count),
         externalPerSession: per('external'),
         before,
         after,
@@ -93,6 +94,7 @@ export const idle: Scenario = {
       ratio: { label: 'RSS per session msnd ÷ raw', value: ratio },
       target: { text: `bytes per idle session ≤ ${TARGET_RATIO}× a raw idle connection`, met: ratio <= TARGET_RATIO },
       notes: [
+        `resident memory by mapping, KiB per session (msnd): ${formatResident(msnd.residentPerSession)}; raw: ${formatResident(raw.residentPerSession)}`,
         `V8 heap spaces, KiB per session committed / used (msnd): ${formatSpaces(msnd.spacesPerSession)}; raw: ${formatSpaces(raw.spacesPerSession)}`,
         ...(ctx.quick ? [`quick mode: ${sessions} sessions instead of ${FULL_SESSIONS} (per-session figures are noisier)`] : []),
         ...(msnd.heapGrowth
@@ -120,5 +122,18 @@ function formatSpaces(spaces: Record<string, { size: number; used: number }>): s
   const kib = (bytes: number): string => (bytes / 1024).toFixed(2);
   return Object.entries(spaces)
     .map(([name, { size, used }]) => `${name.replace(/_space$/, '')} ${kib(size)} / ${kib(used)}`)
+    .join(', ');
+}
+
+function residentPerSession(before: MemorySample, after: MemorySample, count: number): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const [kind, bytes] of Object.entries(after.resident)) grown[kind] = (bytes - (before.resident[kind] ?? 0)) / count;
+  return grown;
+}
+
+function formatResident(resident: Record<string, number>): string {
+  return Object.entries(resident)
+    .filter(([, bytes]) => Math.abs(bytes) >= 10)
+    .map(([kind, bytes]) => `${kind} ${(bytes / 1024).toFixed(2)}`)
     .join(', ');
 }

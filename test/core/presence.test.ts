@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Account } from '../../src/core/types.ts';
+import { ServiceUnavailableError } from '../../src/core/unavailable.ts';
 import { type SignedIn, World } from './world.ts';
 
 let w: World;
@@ -40,6 +41,27 @@ describe('the one rule (MSNP5.md 10.2) and the events of 10.3', () => {
     assert.deepEqual(R.endpoint.takeShown(), [`NLN AWY ${a.x.handle} X`]);
     await X.user.changeStatus('AWY');
     assert.deepEqual(R.endpoint.events, [], 'no event is even published');
+  });
+
+  test('a CHG whose watchers cannot be read (after the reply) is made all the same; the next CHG, even to the same status, tells them', async () => {
+    const { a, X, R } = await cast();
+    await X.user.changeStatus('NLN');
+    R.endpoint.clear();
+    const read = w.store.read.bind(w.store);
+    w.store.read = async () => {
+      throw new ServiceUnavailableError('store', new Error('test: store down'));
+    };
+    try {
+      await X.user.changeStatus('AWY');
+    } finally {
+      w.store.read = read;
+    }
+    assert.equal(X.user.currentStatus, 'AWY');
+    assert.deepEqual(R.endpoint.events, [], 'not told yet');
+    await X.user.changeStatus('AWY');
+    assert.deepEqual(R.endpoint.takeShown(), [`NLN AWY ${a.x.handle} X`]);
+    await X.user.changeStatus('AWY');
+    assert.deepEqual(R.endpoint.events, [], 'caught up: the same status again tells nothing');
   });
 
   test('10.3, 10.4: CHG HDN → FLN; from HDN to a visible status → NLN', async () => {

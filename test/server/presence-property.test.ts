@@ -16,6 +16,8 @@ type Handle = (typeof USERS)[number];
 type Editable = 'FL' | 'AL' | 'BL';
 const STATUSES = ['NLN', 'BSY', 'IDL', 'AWY', 'HDN'] as const;
 const NAMES = ['First', 'Second%20Name', 'Caf%C3%A9'] as const;
+/** Rounds of pings a step may take to reach every client (settle). */
+const SETTLE_ROUNDS = 20;
 
 type Command =
   | { kind: 'add'; who: Handle; list: Editable; target: Handle }
@@ -210,11 +212,32 @@ class World {
     }
   }
 
-  /** Waits until every push caused by the step has reached every client. */
+  /**
+   * Waits until every push caused by the step has reached every client. A CHG's NLN/FLN lines
+   * follow its reply (the watchers are read after it), so a round of pings may come back first:
+   * rounds are repeated until every view equals the model, at most SETTLE_ROUNDS times (then
+   * checkViews reports the difference).
+   */
   private async settle(): Promise<void> {
     // A sign-out's FLN fan-out runs after the connection closed; give it a moment first.
     await new Promise((resolve) => setTimeout(resolve, 15));
-    await Promise.all([...this.clients.values()].map((c) => c.ping()));
+    for (let round = 0; round < SETTLE_ROUNDS; round++) {
+      await Promise.all([...this.clients.values()].map((c) => c.ping()));
+      if (this.viewsMatchModel()) return;
+    }
+  }
+
+  private viewsMatchModel(): boolean {
+    for (const [viewer, client] of this.clients) {
+      for (const contact of USERS) {
+        if (contact === viewer) continue;
+        const expected = this.model.shown(viewer, contact);
+        const actual = client.presence.get(this.real(contact));
+        if (!expected !== !actual) return false;
+        if (expected && actual && (expected.status !== actual.status || expected.name !== actual.name)) return false;
+      }
+    }
+    return true;
   }
 
   /** Every NLN/ILN line received must show what the model allows; every FLN must be an allowed offline. */
