@@ -183,36 +183,32 @@ describe('before the first CHG a session is not present (MSNP5.md 7, 10.1)', () 
 
   // SYN reads the contacts with their privacy facts; the first CHG reuses that read only when the
   // store proves that nothing changed since (core/session-presence.ts factsKeptSinceSync).
-  test('the first CHG after SYN shows what SYN read when nothing changed in between', async () => {
+  /** Alice watches Bob, who is online with `status`; Alice has signed in and synced, not yet CHG'd. */
+  async function syncedWatcherOf(status = 'NLN') {
     const [alice, bob] = await accounts('alice', 'bob');
     await watch(alice, bob);
-    const bobNs = await online(bob, 'BSY');
+    const bobNs = await online(bob, status);
     const aliceNs = await signIn(alice);
     track(bobNs, aliceNs);
     await aliceNs.sync(0);
+    return { alice, bob, aliceNs, bobNs };
+  }
+
+  test('the first CHG after SYN shows what SYN read when nothing changed in between', async () => {
+    const { bob, aliceNs } = await syncedWatcherOf('BSY');
     assert.equal((await send(aliceNs, 'CHG', 26, 'NLN')).line, 'CHG 26 NLN');
     assert.deepEqual(await flush(aliceNs), [iln(26, 'BSY', bob)]);
   });
 
   test("the first CHG after SYN follows a contact's block made in between (ADD BL on the wire)", async () => {
-    const [alice, bob] = await accounts('alice', 'bob');
-    await watch(alice, bob);
-    const bobNs = await online(bob);
-    const aliceNs = await signIn(alice);
-    track(bobNs, aliceNs);
-    await aliceNs.sync(0);
+    const { alice, aliceNs, bobNs } = await syncedWatcherOf();
     assert.match((await send(bobNs, 'ADD', 27, 'BL', alice.handle, alice.name)).line, /^ADD 27 BL /);
     assert.equal((await send(aliceNs, 'CHG', 28, 'NLN')).line, 'CHG 28 NLN');
     assert.deepEqual(await flush(aliceNs), []);
   });
 
   test('the first CHG after SYN follows a change of the store by another process (a BLP written by the CLI)', async () => {
-    const [alice, bob] = await accounts('alice', 'bob');
-    await watch(alice, bob);
-    const bobNs = await online(bob);
-    const aliceNs = await signIn(alice);
-    track(bobNs, aliceNs);
-    await aliceNs.sync(0);
+    const { bob, aliceNs } = await syncedWatcherOf();
     const other = new BetterSqlite3(join(server.dataDir, SQLITE_FILE));
     try {
       other.prepare(`update accounts set blp = 'BL' where handle = ?`).run(bob.handle);
@@ -224,12 +220,7 @@ describe('before the first CHG a session is not present (MSNP5.md 7, 10.1)', () 
   });
 
   test('the first CHG after SYN follows a change of the lists by this server outside any session', async () => {
-    const [alice, bob] = await accounts('alice', 'bob');
-    await watch(alice, bob);
-    const bobNs = await online(bob);
-    const aliceNs = await signIn(alice);
-    track(bobNs, aliceNs);
-    await aliceNs.sync(0);
+    const { alice, bob, aliceNs } = await syncedWatcherOf();
     await setLists(bob, alice, { BL: true });
     assert.equal((await send(aliceNs, 'CHG', 29, 'NLN')).line, 'CHG 29 NLN');
     assert.deepEqual(await flush(aliceNs), []);
