@@ -39,15 +39,44 @@ create or replace function msnd_groups(p_stored text) returns integer[] language
 $$`,
 ];
 
-// status: 0 done, else the error code. Then what core/list-edits.ts's ContactAdded holds.
-const ADD = `
-create or replace function msnd_add_contact(p_owner integer, p_adder_name text, p_list text, p_handle text,
+// What msnd_add_contact and msnd_remove_contact (0006) share with their successors of 0008
+// (pg-list-locked.ts): the parameters and columns, and ADD's first steps (the contact account
+// `c` by handle, the group checked) and the contact's fields it answers with. Shipped migrations are
+// made of them: changing them changes what 0006 and 0008 create.
+export const ADD_PARAMETERS = `(p_owner integer, p_adder_name text, p_list text, p_handle text,
   p_name text, p_group integer, p_fl_limit integer, p_other_limit integer,
   out status integer, out version bigint, out contact_id integer, out handle text,
   out phh text, out phw text, out phm text, out mob text, out mbe text,
   out old_fl boolean, out old_al boolean, out old_bl boolean, out old_rl boolean,
   out fl boolean, out al boolean, out bl boolean, out rl boolean, out groups integer[],
-  out reverse bigint, out blp text, out viewer_on_al boolean, out viewer_on_bl boolean, out membership_only boolean)
+  out reverse bigint, out blp text, out viewer_on_al boolean, out viewer_on_bl boolean, out membership_only boolean)`;
+export const REMOVE_PARAMETERS = `(p_owner integer, p_list text, p_handle text, p_group integer,
+  out status integer, out version bigint, out contact_id integer, out handle text, out name text,
+  out fl boolean, out al boolean, out bl boolean, out rl boolean, out groups integer[],
+  out reverse bigint, out membership_only boolean)`;
+export const ADD_LOOKUP = `  status := 0;
+  membership_only := false;
+  select * into c from accounts a where a.handle = p_handle;
+  if not found then status := ${ErrorCode.INVALID_USER}; return; end if;
+  if p_group is not null and not exists (select 1 from contact_groups g where g.account_id = p_owner and g.group_id = p_group) then
+    status := ${ErrorCode.INVALID_GROUP}; return;
+  end if;
+`;
+/** REM with a group (MSNP7): the group checked and left; `groups` becomes what is left, at least group 0. */
+export const REMOVE_FROM_GROUP = `    if not exists (select 1 from contact_groups g where g.account_id = p_owner and g.group_id = p_group) then
+      status := ${ErrorCode.INVALID_GROUP}; return;
+    end if;
+    if not (p_group = any (groups)) then status := ${ErrorCode.NOT_IN_GROUP}; return; end if;
+    groups := coalesce(array_remove(groups, p_group), '{}');
+    if cardinality(groups) = 0 then groups := array[0]; end if;
+`;
+export const ADD_CONTACT_FIELDS = `  contact_id := c.id; handle := c.handle;
+  phh := c.phh; phw := c.phw; phm := c.phm; mob := c.mob; mbe := c.mbe;
+`;
+
+// status: 0 done, else the error code. Then what core/list-edits.ts's ContactAdded holds.
+const ADD = `
+create or replace function msnd_add_contact${ADD_PARAMETERS}
 language plpgsql as $$
 declare
   c accounts%rowtype;
@@ -56,17 +85,8 @@ declare
   has_r boolean;
   has_m boolean;
 begin
-  status := 0;
-  membership_only := false;
-  select * into c from accounts a where a.handle = p_handle;
-  if not found then status := ${ErrorCode.INVALID_USER}; return; end if;
-  if p_group is not null and not exists (select 1 from contact_groups g where g.account_id = p_owner and g.group_id = p_group) then
-    status := ${ErrorCode.INVALID_GROUP}; return;
-  end if;
-  perform 1 from accounts a where a.id in (p_owner, c.id) order by a.id for update;
-  contact_id := c.id; handle := c.handle;
-  phh := c.phh; phw := c.phw; phm := c.phm; mob := c.mob; mbe := c.mbe;
-  select * into r from contacts x where x.owner_id = p_owner and x.contact_id = c.id;
+${ADD_LOOKUP}  perform 1 from accounts a where a.id in (p_owner, c.id) order by a.id for update;
+${ADD_CONTACT_FIELDS}  select * into r from contacts x where x.owner_id = p_owner and x.contact_id = c.id;
   has_r := found;
   old_fl := coalesce(r.fl, false); old_al := coalesce(r.al, false); old_bl := coalesce(r.bl, false); old_rl := coalesce(r.rl, false);
   fl := old_fl; al := old_al; bl := old_bl; rl := old_rl;
@@ -104,10 +124,7 @@ end $$
 `;
 
 const REMOVE = `
-create or replace function msnd_remove_contact(p_owner integer, p_list text, p_handle text, p_group integer,
-  out status integer, out version bigint, out contact_id integer, out handle text, out name text,
-  out fl boolean, out al boolean, out bl boolean, out rl boolean, out groups integer[],
-  out reverse bigint, out membership_only boolean)
+create or replace function msnd_remove_contact${REMOVE_PARAMETERS}
 language plpgsql as $$
 declare
   c accounts%rowtype;
@@ -126,13 +143,7 @@ begin
   contact_id := c.id; handle := c.handle; name := r.name;
   fl := r.fl; al := r.al; bl := r.bl; rl := r.rl; groups := msnd_groups(r.group_ids);
   if p_group is not null then
-    if not exists (select 1 from contact_groups g where g.account_id = p_owner and g.group_id = p_group) then
-      status := ${ErrorCode.INVALID_GROUP}; return;
-    end if;
-    if not (p_group = any (groups)) then status := ${ErrorCode.NOT_IN_GROUP}; return; end if;
-    groups := coalesce(array_remove(groups, p_group), '{}');
-    if cardinality(groups) = 0 then groups := array[0]; end if;
-    perform msnd_save_contact(p_owner, c.id, fl, al, bl, rl, name, groups);
+${REMOVE_FROM_GROUP}    perform msnd_save_contact(p_owner, c.id, fl, al, bl, rl, name, groups);
     version := msnd_bump_version(p_owner);
     membership_only := true;
     return;

@@ -8,6 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import { ErrorCode } from '../protocol/errors.ts';
 import { editContactsFunction } from './pg-list-batch.ts';
+import { ADD_CONTACT_FIELDS, ADD_LOOKUP, ADD_PARAMETERS, REMOVE_FROM_GROUP, REMOVE_PARAMETERS } from './pg-list-edits.ts';
 
 // How a record's groups are stored (msnd_save_contact's rule, 0006): only FL records have groups,
 // at least group 0. Over the function's variables fl and groups.
@@ -28,13 +29,7 @@ end $$`;
 
 // status: 0 done, else the error code; the same columns as msnd_add_contact (0006).
 const ADD_LOCKED = `
-create or replace function msnd_add_contact_locked(p_owner integer, p_adder_name text, p_list text, p_handle text,
-  p_name text, p_group integer, p_fl_limit integer, p_other_limit integer,
-  out status integer, out version bigint, out contact_id integer, out handle text,
-  out phh text, out phw text, out phm text, out mob text, out mbe text,
-  out old_fl boolean, out old_al boolean, out old_bl boolean, out old_rl boolean,
-  out fl boolean, out al boolean, out bl boolean, out rl boolean, out groups integer[],
-  out reverse bigint, out blp text, out viewer_on_al boolean, out viewer_on_bl boolean, out membership_only boolean)
+create or replace function msnd_add_contact_locked${ADD_PARAMETERS}
 language plpgsql as $$
 #variable_conflict use_variable
 declare
@@ -47,16 +42,7 @@ declare
   contact_rl integer;
   contact_last_seq integer;
 begin
-  status := 0;
-  membership_only := false;
-  select * into c from accounts a where a.handle = p_handle;
-  if not found then status := ${ErrorCode.INVALID_USER}; return; end if;
-  if p_group is not null and not exists (select 1 from contact_groups g where g.account_id = p_owner and g.group_id = p_group) then
-    status := ${ErrorCode.INVALID_GROUP}; return;
-  end if;
-  contact_id := c.id; handle := c.handle;
-  phh := c.phh; phw := c.phw; phm := c.phm; mob := c.mob; mbe := c.mbe;
-  -- One pass over the owner's records: this contact's, how many are on the list, the last seq.
+${ADD_LOOKUP}${ADD_CONTACT_FIELDS}  -- One pass over the owner's records: this contact's, how many are on the list, the last seq.
   select bool_or(x.fl) filter (where x.contact_id = c.id), bool_or(x.al) filter (where x.contact_id = c.id),
     bool_or(x.bl) filter (where x.contact_id = c.id), bool_or(x.rl) filter (where x.contact_id = c.id),
     max(x.group_ids) filter (where x.contact_id = c.id),
@@ -122,10 +108,7 @@ end $$
 `;
 
 const REMOVE_LOCKED = `
-create or replace function msnd_remove_contact_locked(p_owner integer, p_list text, p_handle text, p_group integer,
-  out status integer, out version bigint, out contact_id integer, out handle text, out name text,
-  out fl boolean, out al boolean, out bl boolean, out rl boolean, out groups integer[],
-  out reverse bigint, out membership_only boolean)
+create or replace function msnd_remove_contact_locked${REMOVE_PARAMETERS}
 language plpgsql as $$
 #variable_conflict use_variable
 declare
@@ -145,13 +128,7 @@ begin
   fl := r.fl; al := r.al; bl := r.bl; rl := r.rl;
   if p_group is not null then
     groups := msnd_groups(r.group_ids);
-    if not exists (select 1 from contact_groups g where g.account_id = p_owner and g.group_id = p_group) then
-      status := ${ErrorCode.INVALID_GROUP}; return;
-    end if;
-    if not (p_group = any (groups)) then status := ${ErrorCode.NOT_IN_GROUP}; return; end if;
-    groups := coalesce(array_remove(groups, p_group), '{}');
-    if cardinality(groups) = 0 then groups := array[0]; end if;
-    update contacts x set group_ids = ${STORED_GROUPS} where x.owner_id = p_owner and x.contact_id = c_id;
+${REMOVE_FROM_GROUP}    update contacts x set group_ids = ${STORED_GROUPS} where x.owner_id = p_owner and x.contact_id = c_id;
     select b.first_version into version from msnd_bump_versions(p_owner, null) b;
     membership_only := true;
     return;
