@@ -46,7 +46,7 @@ export class RedisRates implements RateCounter {
           batch.map(({ since }) => `(${since}`),
         ),
       )) as number[];
-      batch.forEach((count, i) => count.resolve(Number(results[i] ?? 0)));
+      for (const [i, count] of batch.entries()) count.resolve(Number(results[i] ?? 0));
     } catch (error) {
       for (const count of batch) count.reject(error);
     }
