@@ -88,7 +88,12 @@ export class RedisLink {
 
   /** A node's alive key, written with every heartbeat. */
   aliveKey(node: string): string {
-    return `${this.prefix}node:${node}`;
+    return `${this.aliveKeyPrefix}${node}`;
+  }
+
+  /** What the alive keys start with, for the scripts that check a node's (ARGV, + the node's id). */
+  get aliveKeyPrefix(): string {
+    return `${this.prefix}node:`;
   }
 
   nodeChannel(node: string): string {

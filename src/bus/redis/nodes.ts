@@ -67,7 +67,7 @@ export class RedisNodes implements NodeDirectory {
   /** The nodes whose heartbeat key lives, with what they last announced. */
   async alive(): Promise<{ node: string; info: NodeInfo }[]> {
     const { link } = this;
-    const flat = (await link.guard(link.run(ALIVE_NODES, [link.key('nodes')], [`${link.prefix}node:`]))) as string[];
+    const flat = (await link.guard(link.run(ALIVE_NODES, [link.key('nodes')], [link.aliveKeyPrefix]))) as string[];
     const nodes: { node: string; info: NodeInfo }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) nodes.push({ node: flat[i]!, info: JSON.parse(flat[i + 1]!) as NodeInfo });
     return nodes;

@@ -35,7 +35,7 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     try {
       const { link } = this;
       const keys = [link.key('route', handle), link.onlineKey(link.nodeId)];
-      const args = [link.nodeId, endpoint.sessionId, handle, `${link.prefix}node:`];
+      const args = [link.nodeId, endpoint.sessionId, handle, link.aliveKeyPrefix];
       replaced = (await link.guard(link.run(ATTACH, keys, args))) as [string, string] | null;
     } catch (error) {
       this.local.drop(handle, endpoint);
@@ -120,7 +120,7 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     const batch = this.lookups.splice(0);
     try {
       const keys = batch.map((lookup) => this.link.key('route', lookup.handle));
-      const found = (await this.link.guard(this.link.run(LIVE_ROUTES, keys, [`${this.link.prefix}node:`]))) as ([string, string] | null)[];
+      const found = (await this.link.guard(this.link.run(LIVE_ROUTES, keys, [this.link.aliveKeyPrefix]))) as ([string, string] | null)[];
       batch.forEach((lookup, i) => {
         const route = found[i];
         lookup.resolve(route ? { node: route[0], sessionId: route[1] } : undefined);

@@ -31,7 +31,7 @@ export class RedisWebSessions implements WebSessions {
   /** Valid while its NS session lasts: not after its node is gone without signing it out. */
   async get(mspAuth: string): Promise<WebSession | undefined> {
     const { link } = this;
-    const value = (await link.guard(link.run(LIVE_WEB_SESSION, [link.key('web', mspAuth)], [`${link.prefix}node:`]))) as string | null;
+    const value = (await link.guard(link.run(LIVE_WEB_SESSION, [link.key('web', mspAuth)], [link.aliveKeyPrefix]))) as string | null;
     if (value === null) return undefined;
     const { node: _node, ...session } = JSON.parse(value) as WebSession & { node: string };
     return session;
