@@ -13,14 +13,8 @@ import type { ListName } from '../core/types.ts';
 import type { KyselyDirectory } from './directory.ts';
 import type { Engine } from './engine.ts';
 import type { Database } from './schema.ts';
-import { writeSignIn, writeSignOut } from './signin-records.ts';
+import type { SignInRecords } from './signin-records.ts';
 import { KyselyStoreTx } from './store-tx.ts';
-
-/**
- * Runs bookkeeping no client waits on as a committed change (the sign-in records): on SQLite in the
- * group commit without an fsync of its own (group-commit.ts), on PostgreSQL as it comes.
- */
-export type Bookkeeping = (write: (db: Kysely<Database>) => Promise<void>) => Promise<void>;
 
 /** The administration's records (core/admin-store.ts) on kysely. */
 export class KyselyAdmin implements AdminRecords {
@@ -28,10 +22,12 @@ export class KyselyAdmin implements AdminRecords {
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
     private readonly directory: KyselyDirectory,
-    private readonly bookkeeping: Bookkeeping = (write) => write(db),
+    /** Written later on SQLite: each read of them below flushes them first. */
+    private readonly signIns: SignInRecords,
   ) {}
 
   async details(handle: string): Promise<AccountDetails | undefined> {
+    await this.signIns.flush();
     const tx = new KyselyStoreTx(this.db, this.engine);
     const account = await tx.accountByHandle(handle);
     if (!account) return undefined;
@@ -57,15 +53,16 @@ export class KyselyAdmin implements AdminRecords {
     };
   }
 
-  async recordSignIn(accountId: number, signIn: SignIn): Promise<void> {
-    await this.bookkeeping((db) => writeSignIn(db, this.engine, accountId, signIn));
+  recordSignIn(accountId: number, signIn: SignIn): Promise<void> {
+    return this.signIns.signIn(accountId, signIn);
   }
 
-  async recordSignOut(accountId: number, sessionId: string): Promise<void> {
-    await this.bookkeeping((db) => writeSignOut(db, this.engine, accountId, sessionId));
+  recordSignOut(accountId: number, sessionId: string): Promise<void> {
+    return this.signIns.signOut(accountId, sessionId);
   }
 
   async signInOf(accountId: number): Promise<SignIn | undefined> {
+    await this.signIns.flush();
     const row = await this.db.selectFrom('signins').selectAll().where('account_id', '=', accountId).executeTakeFirst();
     return row && { sessionId: row.session_id, node: row.node, dialect: row.dialect, address: row.address, since: Number(row.since) };
   }
@@ -103,6 +100,7 @@ export class KyselyAdmin implements AdminRecords {
   }
 
   async forgetNode(id: string): Promise<void> {
+    await this.signIns.flush();
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('signins').where('node', '=', id).execute();
       await trx.deleteFrom('nodes').where('id', '=', id).execute();
@@ -115,6 +113,7 @@ export class KyselyAdmin implements AdminRecords {
   }
 
   async signInsPerNode(): Promise<Map<string, number>> {
+    await this.signIns.flush();
     const rows = await this.db
       .selectFrom('signins')
       .select(['node', sql<number>`count(*)`.as('n')])

@@ -23,6 +23,7 @@ import { PostgresListBatches } from './pg-list-batch.ts';
 import type { Database } from './schema.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { ListsClock } from './lists-clock.ts';
+import { ImmediateSignIns, QueuedSignIns, type SignInRecords } from './signin-records.ts';
 import { KyselyStoreTx } from './store-tx.ts';
 
 /**
@@ -43,6 +44,7 @@ export class KyselyStore implements Store {
   private readonly grouped: GroupCommit | undefined;
   /** PostgreSQL only: ADD and REM in server-side functions, concurrent ones committed together. */
   private readonly listEdits: PostgresListBatches | undefined;
+  private readonly signIns: SignInRecords;
   private closed = false;
 
   constructor(
@@ -62,7 +64,8 @@ export class KyselyStore implements Store {
     this.listEdits = engine.kind === 'postgres' ? new PostgresListBatches(db) : undefined;
     const grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
     this.grouped = grouped;
-    this.admin = new KyselyAdmin(db, engine, this.directory, grouped && ((write) => grouped.runOn(write, false)));
+    this.signIns = grouped ? new QueuedSignIns(engine, (write) => grouped.runOn(write, false)) : new ImmediateSignIns(db, engine);
+    this.admin = new KyselyAdmin(db, engine, this.directory, this.signIns);
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -200,6 +203,7 @@ export class KyselyStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.signIns.flush();
     await this.db.destroy();
   }
 }

@@ -1,5 +1,6 @@
 // The sign-in records of `msnd user show` and `msnd status` (admin.ts), written at every sign-in and
-// sign-out: compiled once per engine (prepared.ts), and on PostgreSQL the sign-in in one statement.
+// sign-out: compiled once per engine (prepared.ts); on PostgreSQL the sign-in in one statement, on
+// SQLite the records of many sessions in one transaction (QueuedSignIns).
 import type { Kysely, QueryCreator } from 'kysely';
 import type { SignIn } from '../core/admin-store.ts';
 import type { Engine } from './engine.ts';
@@ -45,12 +46,14 @@ const bothInOne = prepared((db, _engine, ...args: SignInArgs) => {
     .onConflict((oc) => oc.column('account_id').doUpdateSet(row));
 });
 
-const signOut = prepared((db, _engine, accountId: number, sessionId: string) =>
+const vacate = prepared((db, _engine, accountId: number) => db.deleteFrom('signins').where('account_id', '=', accountId));
+
+const forgetSession = prepared((db, _engine, accountId: number, sessionId: string) =>
   db.deleteFrom('signins').where('account_id', '=', accountId).where('session_id', '=', sessionId),
 );
 
-/** Writes the sign-in on `db`: a connection, or a transaction on SQLite (two statements there). */
-export async function writeSignIn(db: Kysely<Database>, engine: Engine, accountId: number, signIn: SignIn): Promise<void> {
+/** Writes one sign-in: on PostgreSQL in one statement, on SQLite in two (`db`: a transaction there). */
+async function writeSignIn(db: Kysely<Database>, engine: Engine, accountId: number, signIn: SignIn): Promise<void> {
   const args: SignInArgs = [accountId, signIn.sessionId, signIn.node, signIn.dialect, signIn.address, signIn.since];
   if (engine.kind === 'postgres') {
     await bothInOne(db, engine, ...args);
@@ -60,6 +63,150 @@ export async function writeSignIn(db: Kysely<Database>, engine: Engine, accountI
   await currentSignIn(db, engine, ...args);
 }
 
-export async function writeSignOut(db: Kysely<Database>, engine: Engine, accountId: number, sessionId: string): Promise<void> {
-  await signOut(db, engine, accountId, sessionId);
+/** The records of sign-ins and sign-outs, written in the order asked for per account. */
+export interface SignInRecords {
+  /** Resolves once the record is written; rejects when writing it failed. */
+  signIn(accountId: number, signIn: SignIn): Promise<void>;
+  signOut(accountId: number, sessionId: string): Promise<void>;
+  /** Writes what is still waiting (before a read of the records, and at close). */
+  flush(): Promise<void>;
+}
+
+/**
+ * PostgreSQL: each record written at once, after the account's record before it (the caller does
+ * not wait for the sign-in's: without this, a sign-out could be written before its own sign-in).
+ */
+export class ImmediateSignIns implements SignInRecords {
+  private readonly last = new Map<number, Promise<void>>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
+
+  signIn(accountId: number, signIn: SignIn): Promise<void> {
+    return this.after(accountId, () => writeSignIn(this.db, this.engine, accountId, signIn));
+  }
+
+  signOut(accountId: number, sessionId: string): Promise<void> {
+    return this.after(accountId, () => forgetSession(this.db, this.engine, accountId, sessionId).then(() => {}));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.allSettled(this.last.values());
+  }
+
+  private after(accountId: number, write: () => Promise<void>): Promise<void> {
+    const written = (this.last.get(accountId) ?? Promise.resolve()).catch(() => {}).then(write);
+    this.last.set(accountId, written);
+    const forget = () => {
+      if (this.last.get(accountId) === written) this.last.delete(accountId);
+    };
+    written.then(forget, forget);
+    return written;
+  }
+}
+
+/**
+ * What one account's records since the last flush leave to write: the sessions to forget that an
+ * earlier flush may have recorded, whether the account's row goes whatever it holds (a sign-in and
+ * its own sign-out: the row that sign-in replaced goes too), its last sign-in, the session to
+ * record as current.
+ */
+interface AccountRecords {
+  forget: string[];
+  vacated: boolean;
+  last?: { since: number; address: string };
+  current?: SignIn;
+  settle: { resolve(): void; reject(err: unknown): void }[];
+}
+
+/** At most this long between a record and its write (see QueuedSignIns). */
+const SIGN_IN_FLUSH_MS = 50;
+/** A flush starts at once when this many accounts wait (a bound on one transaction's length). */
+const MAX_ACCOUNTS_PER_FLUSH = 256;
+
+/**
+ * SQLite: the records of every sign-in and sign-out of the last SIGN_IN_FLUSH_MS written in one
+ * group-committed transaction without an fsync (runOn's non-durable work), instead of one each
+ * (6 statements a sign-in, 5 a sign-out). No client waits on them; this process's readers of the
+ * records flush first (KyselyAdmin), so only another process (`msnd status`, `msnd user show`,
+ * the kick's wait) sees them late, by at most 50 ms: less than such a command takes to start.
+ * At ~500 sign-ins a second, one transaction carries some 25 sign-ins and their sign-outs.
+ */
+export class QueuedSignIns implements SignInRecords {
+  private pending = new Map<number, AccountRecords>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly write: (fn: (db: Kysely<Database>) => Promise<void>) => Promise<void>,
+  ) {}
+
+  signIn(accountId: number, signIn: SignIn): Promise<void> {
+    return this.queue(accountId, (records) => {
+      // The sign-in replaces whatever row the account had: what came before it is moot.
+      records.forget = [];
+      records.vacated = false;
+      records.last = { since: signIn.since, address: signIn.address };
+      records.current = signIn;
+    });
+  }
+
+  signOut(accountId: number, sessionId: string): Promise<void> {
+    return this.queue(accountId, (records) => {
+      if (records.current?.sessionId === sessionId) {
+        records.current = undefined;
+        records.vacated = true;
+      } else if (records.current === undefined && !records.vacated) {
+        records.forget.push(sessionId);
+      }
+      // Else the row is to hold a newer session, or none: this sign-out changes nothing.
+    });
+  }
+
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = new Map();
+    // In order: a flush asked for while one writes comes after it, as its records do.
+    this.writing = this.writing.then(() => (batch.size > 0 ? this.writeBatch(batch) : undefined));
+    return this.writing;
+  }
+
+  private queue(accountId: number, change: (records: AccountRecords) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const records = this.pending.get(accountId) ?? { forget: [], vacated: false, settle: [] };
+      this.pending.set(accountId, records);
+      change(records);
+      records.settle.push({ resolve, reject });
+      if (this.pending.size >= MAX_ACCOUNTS_PER_FLUSH) void this.flush();
+      else this.timer ??= setTimeout(() => void this.flush(), SIGN_IN_FLUSH_MS);
+    });
+  }
+
+  private async writeBatch(batch: Map<number, AccountRecords>): Promise<void> {
+    const settles = [...batch.values()].flatMap((records) => records.settle);
+    try {
+      await this.write(async (db) => {
+        for (const [accountId, records] of batch) await this.writeAccount(db, accountId, records);
+      });
+    } catch (err) {
+      for (const settle of settles) settle.reject(err);
+      return;
+    }
+    for (const settle of settles) settle.resolve();
+  }
+
+  private async writeAccount(db: Kysely<Database>, accountId: number, { forget, vacated, last, current }: AccountRecords): Promise<void> {
+    for (const sessionId of forget) await forgetSession(db, this.engine, accountId, sessionId);
+    if (vacated) await vacate(db, this.engine, accountId);
+    if (last) await lastSignIn(db, this.engine, accountId, last.since, last.address);
+    if (current) {
+      const { sessionId, node, dialect, address, since } = current;
+      await currentSignIn(db, this.engine, accountId, sessionId, node, dialect, address, since);
+    }
+  }
 }

@@ -14,6 +14,7 @@ import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrateToLatest, migrations, 
 import { openStore } from '../../src/store/open.ts';
 import { SQLITE_FILE, connectSqlite, openSqliteStore, sqliteEngine } from '../../src/store/sqlite.ts';
 import { GroupCommit } from '../../src/store/group-commit.ts';
+import { QueuedSignIns } from '../../src/store/signin-records.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { KyselyStoreTx } from '../../src/store/store-tx.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
@@ -230,6 +231,44 @@ describe('SQLite specifics', () => {
     await cli.done;
     assert.equal((await server.findAccount('a@example.com'))?.listVersion, 101);
     await server.close();
+  });
+
+  test('the sign-in records asked for meanwhile are written in one transaction; a failed write rejects each; close writes what waits', async () => {
+    const dataDir = freshDataDir();
+    const store = await openSqliteStore({ dataDir, secretKey });
+    const accounts: number[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      accounts.push((await store.createAccount({ handle: `${name}@example.com`, friendlyName: name, secret: 's', verified: true })).id);
+    }
+    const signIn = (sessionId: string) => ({ sessionId, node: 'n1', dialect: 'MSNP5', address: '10.0.0.1', since: 1 });
+    const written = store.admin.recordSignIn(accounts[0]!, signIn('s9'));
+    await store.close();
+    await written;
+
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    assert.deepEqual(await db.selectFrom('signins').select('session_id').execute(), [{ session_id: 's9' }]);
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    let transactions = 0;
+    let fail = false;
+    const records = new QueuedSignIns(sqliteEngine, (write) => {
+      transactions++;
+      return fail ? Promise.reject(new Error('disk full')) : grouped.runOn(write, false);
+    });
+    await Promise.all([...accounts.map((id, i) => records.signIn(id, signIn(`s${i}`))), records.signOut(accounts[0]!, 's0')]);
+    assert.equal(transactions, 1);
+    const rows = await db.selectFrom('signins').select('session_id').orderBy('session_id').execute();
+    assert.deepEqual(
+      rows.map((row) => row.session_id),
+      ['s1', 's2'],
+    );
+
+    fail = true;
+    const failed = await Promise.allSettled([records.signOut(accounts[1]!, 's1'), records.signOut(accounts[2]!, 's2')]);
+    assert.deepEqual(
+      failed.map((outcome) => outcome.status),
+      ['rejected', 'rejected'],
+    );
+    await db.destroy();
   });
 
   /** A new store's database on a connection of its own, and a group commit over it. */

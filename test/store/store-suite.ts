@@ -600,6 +600,48 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
     defineServiceStoreTests(withStore, (store, handle) => account(store, handle));
     defineListEditTests(withStore, (store, handle) => account(store, handle));
 
+    describe('sign-in records', () => {
+      const signIn = (sessionId: string, since: number) => ({ sessionId, node: 'n1', dialect: 'MSNP5', address: `10.0.0.${since}`, since });
+
+      test('asked for without waiting, they are written in the order asked for, per account', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          const b = await account(store, 'b@example.com');
+          await Promise.all([
+            store.admin.recordSignIn(a.id, signIn('s1', 1)),
+            store.admin.recordSignIn(b.id, signIn('s2', 2)),
+            store.admin.recordSignOut(a.id, 's1'),
+            store.admin.recordSignIn(a.id, signIn('s3', 3)),
+            store.admin.recordSignOut(b.id, 's0'),
+          ]);
+          assert.deepEqual(await store.admin.signInOf(a.id), signIn('s3', 3));
+          assert.deepEqual(await store.admin.signInOf(b.id), signIn('s2', 2));
+          assert.deepEqual((await store.admin.details('a@example.com'))?.lastSignIn, { at: 3, address: '10.0.0.3' });
+
+          // A sign-out of an older session leaves the newer one; its own sign-out forgets it.
+          await Promise.all([store.admin.recordSignOut(a.id, 's1'), store.admin.recordSignOut(b.id, 's2')]);
+          assert.deepEqual(await store.admin.signInOf(a.id), signIn('s3', 3));
+          assert.equal(await store.admin.signInOf(b.id), undefined);
+          assert.deepEqual(await store.admin.signInsPerNode(), new Map([['n1', 1]]));
+        }));
+
+      test('a sign-in and its own sign-out, not waited for, leave the last sign-in and no session; a reader sees them at once', () =>
+        withStore(async (store) => {
+          const a = await account(store, 'a@example.com');
+          await store.admin.recordSignIn(a.id, signIn('s1', 1));
+          // s2 replaces s1, whose sign-out comes after s2's sign-in.
+          const written = [
+            store.admin.recordSignIn(a.id, signIn('s2', 2)),
+            store.admin.recordSignOut(a.id, 's1'),
+            store.admin.recordSignOut(a.id, 's2'),
+          ];
+          const details = await store.admin.details('a@example.com');
+          assert.deepEqual(details?.lastSignIn, { at: 2, address: '10.0.0.2' });
+          assert.equal(details?.signIn, undefined);
+          await Promise.all(written);
+        }));
+    });
+
     describe('transactions', () => {
       test('return the value of the function', () =>
         withStore(async (store) => {

@@ -150,13 +150,16 @@ async function signIn(ctx: NsContext, trid: string, account: Account): Promise<v
   ctx.replyBatch(lines);
   ctx.server.metrics.login('ok');
   countForDashboard(ctx, true);
-  await recordSignIn(ctx, account);
+  recordSignIn(ctx, account);
   await deliverAlertsAtSignIn(ctx);
   ctx.log.info({ handle: account.handle, remote: ctx.conn.remoteAddress, dialect: ctx.dialect }, 'signed in');
 }
 
-/** The last sign-in and where the account is signed in now, for `msnd user show` (core/admin.ts). */
-async function recordSignIn(ctx: NsContext, account: Account): Promise<void> {
+/**
+ * The last sign-in and where the account is signed in now, for `msnd user show` (core/admin.ts):
+ * not waited for (the store may write it a moment later, with others: store/signin-records.ts).
+ */
+function recordSignIn(ctx: NsContext, account: Account): void {
   const signIn = {
     sessionId: ctx.sessionId,
     node: ctx.server.nodeId,
@@ -165,7 +168,7 @@ async function recordSignIn(ctx: NsContext, account: Account): Promise<void> {
     since: Date.now(),
   };
   // A record for the operator: a store that fails here must not end the sign-in that worked.
-  await ctx.server.store.admin
+  void ctx.server.store.admin
     .recordSignIn(account.id, signIn)
     .catch((err: unknown) => ctx.log.warn({ err }, 'recording the sign-in failed'));
 }

@@ -184,11 +184,14 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
         ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
         ['web session', () => bus.webSessions.forget(ctx.mspAuth)],
         ['route', () => bus.routes.detach(user.handle, this.sessionId)],
-        ['sign-in record', () => ctx.server.store.admin.recordSignOut(user.accountId, this.sessionId)],
       ];
       for (const [step, run] of steps) {
         await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
       }
+      // Not waited for, as the sign-in's is (login.ts recordSignIn); the store keeps the two in order.
+      void ctx.server.store.admin
+        .recordSignOut(user.accountId, this.sessionId)
+        .catch((err: unknown) => ctx.log.warn({ err, step: 'sign-in record' }, 'sign-out step failed'));
       bus.signals.send({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
       ctx.log.info({ handle: user.handle, remote: ctx.conn.remoteAddress, reason: ctx.conn.closeReason }, 'signed out');
     }
