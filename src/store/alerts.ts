@@ -2,14 +2,20 @@ import { sql, type Kysely } from 'kysely';
 import { UnknownRecipientError } from '../core/store.ts';
 import type { NewAlert, PendingAlert, Store } from '../core/store.ts';
 import type { Engine } from './engine.ts';
+import type { ListsClock } from './lists-clock.ts';
 import { anyPendingAlert } from './hot-reads.ts';
 import type { Database } from './schema.ts';
 
 /** Alerts (MSNP5.md 9.21) and their pending deliveries, one row per recipient. */
 export class KyselyAlerts implements Pick<Store, 'createAlert' | 'pendingAlerts' | 'claimAlert' | 'expireAlerts'> {
+  /** SQLite: the clock's reading at which no alert was pending (lists-clock.ts). */
+  private noneAt: number | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
+    /** SQLite only: proves that nothing was written since (PostgreSQL is written by other nodes). */
+    private readonly clock?: ListsClock,
   ) {}
 
   createAlert(alert: NewAlert): Promise<{ id: number; recipients: number }> {
@@ -46,8 +52,17 @@ export class KyselyAlerts implements Pick<Store, 'createAlert' | 'pendingAlerts'
     return found.sort((x, y) => x.alert.id - y.alert.id || x.accountId - y.accountId);
   }
 
+  /**
+   * Whether any alert waits for anyone: asked at every sign-in and every second. Not read again on
+   * SQLite while no write but the sign-in records happened, on this connection or any other (the
+   * CLI's `msnd alert send`), since a read that found none: the clock is read before, so a write
+   * during the read moves it.
+   */
   private async anyPendingAlert(): Promise<boolean> {
+    const at = this.clock?.now();
+    if (at !== undefined && at === this.noneAt) return false;
     const rows = await anyPendingAlert(this.db, this.engine);
+    this.noneAt = rows.length === 0 ? at : undefined;
     return rows.length > 0;
   }
 

@@ -58,7 +58,7 @@ export class KyselyStore implements Store {
     this.outsideTransaction = new KyselyStoreTx(db, engine);
     this.accounts = new KyselyAccounts(db, engine, secretKey);
     this.directory = new KyselyDirectory(db, engine);
-    this.alerts = new KyselyAlerts(db, engine);
+    this.alerts = new KyselyAlerts(db, engine, listsClock);
     this.mailboxes = new KyselyMailboxes(db);
     this.outbox = new KyselyOutbox(db);
     this.listEdits = engine.kind === 'postgres' ? new PostgresListBatches(db) : undefined;

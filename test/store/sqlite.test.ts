@@ -271,6 +271,31 @@ describe('SQLite specifics', () => {
     await db.destroy();
   });
 
+  test('an alert written by another connection after a read that found none is found; so is one written on this one', async () => {
+    const dataDir = freshDataDir();
+    const store = await openSqliteStore({ dataDir, secretKey });
+    const a = await store.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
+    assert.deepEqual(await store.pendingAlerts([a.id]), []);
+    assert.deepEqual(await store.pendingAlerts([a.id]), []);
+    const other = new BetterSqlite3(join(dataDir, SQLITE_FILE));
+    other.pragma('busy_timeout = 5000');
+    const { lastInsertRowid } = other.prepare("insert into alerts (text, url, created_at) values ('hi', 'http://x/', 1)").run();
+    other.prepare('insert into pending_alerts (account_id, alert_id) values (?, ?)').run(a.id, lastInsertRowid);
+    other.close();
+    assert.deepEqual(
+      (await store.pendingAlerts([a.id])).map((p) => p.alert.text),
+      ['hi'],
+    );
+    assert.equal(await store.claimAlert(a.id, Number(lastInsertRowid)), true);
+    assert.deepEqual(await store.pendingAlerts([a.id]), []);
+    await store.createAlert({ text: 'again', url: 'http://x/', recipients: 'all' });
+    assert.deepEqual(
+      (await store.pendingAlerts([a.id])).map((p) => p.alert.text),
+      ['again'],
+    );
+    await store.close();
+  });
+
   /** A new store's database on a connection of its own, and a group commit over it. */
   async function groupCommitOnNewStore(): Promise<{ db: Kysely<Database>; grouped: GroupCommit }> {
     const dataDir = freshDataDir();
