@@ -44,7 +44,8 @@ export function failedLogins(rates: RateCounter, address: string, handle: string
   };
 }
 
-export type LoginOutcome = Outcome<{ account: Account }>;
+/** `readAt`: the store's lists version taken before the account was read (Store.listsVersion). */
+export type LoginOutcome = Outcome<{ account: Account; readAt?: number }>;
 
 /**
  * The second USR of the MD5 scheme (MSNP5.md 6.2, 6.4). Unknown accounts and wrong passwords get
@@ -59,6 +60,7 @@ export async function authenticate(
   /** MSNP6+ clients are told `verified 0` in USR OK instead of being refused (MSNP5.md 6.4). */
   softVerification = false,
 ): Promise<LoginOutcome> {
+  const readAt = store.listsVersion();
   const credentials = await store.credentialsOf(handle);
   if (credentials === undefined || !isMd5ResponseFor(challenge, credentials.secret, response)) {
     return { error: ErrorCode.AUTHENTICATION_FAILED };
@@ -68,5 +70,5 @@ export async function authenticate(
   if (account.disabled) return { error: ErrorCode.AUTHENTICATION_FAILED };
   if (account.kid) return { error: ErrorCode.KIDS_WITHOUT_CONSENT };
   if (policy.requireVerified && !account.verified && !softVerification) return { error: ErrorCode.NOT_VERIFIED };
-  return { ok: true, account };
+  return { ok: true, account, ...(readAt !== undefined && { readAt }) };
 }

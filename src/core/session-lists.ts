@@ -53,7 +53,7 @@ export function phonesAsSeen(phones: Phones, allowed: boolean): Phones {
 export async function snapshot(s: SessionState, want: { phones: boolean; groups: boolean }): Promise<SyncSnapshot> {
   let read: FactsAtSync | undefined;
   const result = await s.store.snapshot(async (tx) => {
-    const account = await mustAccount(tx, s.account.id);
+    const account = accountKeptSinceLogin(s) ?? (await mustAccount(tx, s.account.id));
     let contacts: SyncEntry[];
     if (want.phones) {
       // Taken before the read: a change that the read might not see moves it (Store.listsVersion).
@@ -71,6 +71,16 @@ export async function snapshot(s: SessionState, want: { phones: boolean; groups:
   // Only once the snapshot's transaction has ended well, and only for a first CHG still to come.
   s.factsAtSync = s.present ? undefined : read;
   return result;
+}
+
+/**
+ * The login's read of the account, if reading it again now would give the same: no write since
+ * (the store's lists version counts every write to an account's row too). Taken once.
+ */
+function accountKeptSinceLogin(s: SessionState): Account | undefined {
+  const kept = s.accountAtLogin;
+  s.accountAtLogin = undefined;
+  return kept && kept.version === s.store.listsVersion() ? kept.account : undefined;
 }
 
 function withVisiblePhones(contacts: readonly ContactWithFacts[]): SyncEntry[] {

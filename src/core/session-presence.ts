@@ -84,6 +84,7 @@ function tellOrFallBehind(s: SessionState, tell: () => Promise<void>): Promise<v
 async function initialPresence(
   s: SessionState,
 ): Promise<{ shown: InitialPresence[]; handles: string[]; memories: ShownMemory[]; watchers: Watcher[] }> {
+  s.accountAtLogin = undefined;
   const all = factsKeptSinceSync(s) ?? (await s.store.read((tx) => tx.contactsWithFacts(s.account.id)));
   const contacts = all.filter((c) => c.lists.FL);
   const watchers = all.filter((c) => c.lists.RL).map((c) => ({ handle: c.handle, onAL: c.lists.AL, onBL: c.lists.BL }));

@@ -36,6 +36,8 @@ export class SessionState {
   readonly shownToMe = new ShownMemories();
   /** From a SYN until the first CHG, which takes it (session-presence.ts initialPresence). */
   factsAtSync: FactsAtSync | undefined;
+  /** The login's read of the whole account, until the first SYN takes it or the first CHG drops it. */
+  accountAtLogin: { version: number; account: Account } | undefined;
   readonly fanout: PresenceFanout;
   /** A CHG's watchers were not told (their read failed after the reply): the next CHG tells them even if unchanged. */
   watchersBehind = false;

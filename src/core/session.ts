@@ -34,9 +34,14 @@ export class UserSession {
     this.state = new SessionState(account, store, bus, limits);
   }
 
-  /** The session becomes present with its first status change. */
-  static async open(account: Account, store: Store, bus: Bus, limits: ListLimits): Promise<UserSession> {
-    return new UserSession(account, store, bus, limits);
+  /**
+   * The session becomes present with its first status change. `readAt`: the store's lists version
+   * taken before `account` was read, which lets the first SYN do without reading it again.
+   */
+  static async open(account: Account, store: Store, bus: Bus, limits: ListLimits, readAt?: number): Promise<UserSession> {
+    const session = new UserSession(account, store, bus, limits);
+    if (readAt !== undefined) session.state.accountAtLogin = { version: readAt, account };
+    return session;
   }
 
   get handle(): string {

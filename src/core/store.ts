@@ -213,9 +213,10 @@ export interface Store {
   read<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
    * A number that stays the same only while nothing that the contact lists and their privacy facts
-   * (`contactsWithFacts`) are read from can have changed: any list edit, BLP, account removal, by
-   * any user or process. Undefined where the store cannot tell (PostgreSQL, written by other nodes).
-   * Taken before a read, it lets a later equal value prove that reading again would return the same.
+   * (`contactsWithFacts`) are read from, nor any account's row (`accountById`), can have changed:
+   * any list edit, BLP, rename, account removal, by any user or process. Undefined where the store
+   * cannot tell (PostgreSQL, written by other nodes). Taken before a read, it lets a later equal
+   * value prove that reading again would return the same.
    */
   listsVersion(): number | undefined;
   /** ADD of a contact (MSNP5.md 9.8 from check 5, with the RL mirror): checks and writes in one transaction. */

@@ -1,7 +1,8 @@
 // SQLite's proof that the contact lists and the privacy facts have not changed (Store.listsVersion):
 // a count of the writes on msnd's connection that might change them, plus the commits of every
 // other connection to the file (the CLI, a second node), which SQLite's `data_version` counts.
-// As every write but the sign-in records counts, it proves as much of the pending alerts (alerts.ts).
+// As every write but the sign-in records counts, it proves as much of the accounts' rows (SYN's
+// reuse of the login's read) and of the pending alerts (alerts.ts).
 
 /**
  * Writes that cannot change a list, a list's membership bits or an account's BLP: transaction

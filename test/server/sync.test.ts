@@ -174,6 +174,17 @@ describe('SYN: the full dump (MSNP5.md 9.4)', () => {
     ]);
   });
 
+  test("a change to the account between the login and SYN is in the dump (the login's read of it is not reused then)", async () => {
+    const u = await freshUsers(s, { nina: 'Nina' });
+    const nina = await signIn(s, u.nina);
+    await setPhones(s, u.nina, { PHW: '555%2D0100' });
+    const dump = await synDump(nina.conn, 8, 0);
+    assert.equal(
+      dump.find((line) => line.startsWith('PRP 8 1 PHW')),
+      'PRP 8 1 PHW 555%2D0100',
+    );
+  });
+
   test('index comes before total, and RL is last even when only the RL has entries', async () => {
     const u = await freshUsers(s, { nina: 'Nina', olaf: 'Olaf', pia: 'Pia', quin: 'Quin' });
     for (const watcher of [u.olaf, u.pia, u.quin]) {

@@ -94,7 +94,7 @@ async function verify(ctx: NsContext, trid: string, response: string): Promise<A
     if (outcome.error === ErrorCode.AUTHENTICATION_FAILED) await failures.failed();
     return refuseLogin(ctx, replacing ?? loginError(ctx, outcome), `authenticate: ${outcome.error}`);
   }
-  await signIn(ctx, trid, outcome.account);
+  await signIn(ctx, trid, outcome.account, outcome.readAt);
 }
 
 /**
@@ -121,9 +121,9 @@ function countForDashboard(ctx: NsContext, ok: boolean): void {
   countLogin(ctx.server.bus.rates, ok).catch((error: unknown) => ctx.log.warn({ err: error }, 'login not counted for the dashboard'));
 }
 
-async function signIn(ctx: NsContext, trid: string, account: Account): Promise<void> {
+async function signIn(ctx: NsContext, trid: string, account: Account, readAt: number | undefined): Promise<void> {
   const { store, bus, listLimits } = ctx.server;
-  const user = await UserSession.open(account, store, bus, listLimits);
+  const user = await UserSession.open(account, store, bus, listLimits, readAt);
   // Read before the bus records the session, so that a failure leaves nothing to undo.
   const unreadMail = await initialMailMessage(ctx, account.id);
   await bus.routes.attach(account.handle, ctx.endpoint);
