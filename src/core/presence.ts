@@ -2,6 +2,15 @@ import type { Bus, GoneUser, Shown, UserEvent } from './bus.ts';
 import type { Store, Watcher } from './store.ts';
 import { allows, type ContactEntry, type PrivacyFacts, type Status } from './types.ts';
 
+/** Users whose watchers PresenceFanout keeps at most (about 1 KiB each for 20 watchers: a quarter MiB in all). */
+const RECENT_WATCHERS = 256;
+
+/** Watchers read by the caller, and the store's lists version taken before that read (undefined: no proof). */
+export interface KnownWatchers {
+  watchers: readonly Watcher[];
+  readAt: number | undefined;
+}
+
 /** What the owner is to one of its contacts, read from the owner's own record of that contact. */
 export function factsFromOwnRecord(blp: 'AL' | 'BL', record: ContactEntry | undefined): PrivacyFacts {
   return { blp, viewerOnAL: record?.lists.AL ?? false, viewerOnBL: record?.lists.BL ?? false };
@@ -18,6 +27,13 @@ export function publicShown(status: Status | undefined, name: string): Shown | n
  * compares with what it last showed and writes NLN/FLN only on a difference.
  */
 export class PresenceFanout {
+  /**
+   * The watchers the last RECENT_WATCHERS first CHGs read, for the next telling of all of them (a
+   * sign-out soon after: nothing in between wrote to the store, Store.listsVersion), instead of a
+   * read of them then. Held here, bounded, rather than by each session: an idle session keeps none.
+   */
+  private readonly recent = new Map<number, { readAt: number; watchers: readonly Watcher[] }>();
+
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
@@ -28,8 +44,9 @@ export class PresenceFanout {
    * the owner's current setting, which only the owner's own session changes.
    */
   async toAllWatchers(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null): Promise<void> {
+    const known = this.takeRecent(ownerId);
     // Both at once (on a cluster the Redis round trip and the store read overlap).
-    const [seq, watchers] = await Promise.all([this.bus.presence.set(handle, shown), this.watchersOf(ownerId)]);
+    const [seq, watchers] = await Promise.all([this.bus.presence.set(handle, shown), known ?? this.watchersOf(ownerId)]);
     this.publish(handle, blp, shown, seq, watchers);
   }
 
@@ -37,8 +54,8 @@ export class PresenceFanout {
    * Records the user's presence: the one step the changer's CHG reply must wait for (it gives the
    * seq, and its failure means nothing changed). The function it returns reads the watchers and
    * tells them, after the reply: a read of hundreds of watchers is not on the reply's path, and the
-   * seq keeps a watcher from showing an older event after a newer one. `watchers`: already read by
-   * the caller in this command (the first CHG reads the whole list anyway); then the telling
+   * seq keeps a watcher from showing an older event after a newer one. `known`: the watchers already
+   * read by the caller in this command (the first CHG reads the whole list anyway); then the telling
    * happens at once, without waiting for anything.
    */
   async prepare(
@@ -46,14 +63,30 @@ export class PresenceFanout {
     handle: string,
     blp: 'AL' | 'BL',
     shown: Shown | null,
-    watchers?: readonly Watcher[],
+    known?: KnownWatchers,
   ): Promise<() => Promise<void>> {
     const seq = await this.bus.presence.set(handle, shown);
-    return async () => this.publish(handle, blp, shown, seq, watchers ?? (await this.watchersOf(ownerId)));
+    if (known?.readAt !== undefined) this.remember(ownerId, known.readAt, known.watchers);
+    return async () => this.publish(handle, blp, shown, seq, known?.watchers ?? (await this.watchersOf(ownerId)));
   }
 
   private watchersOf(ownerId: number): Promise<Watcher[]> {
     return this.store.read((tx) => tx.watchers(ownerId));
+  }
+
+  /** Keeps a user's watchers as read when the store's lists version was `readAt` (the oldest go first). */
+  private remember(ownerId: number, readAt: number, watchers: readonly Watcher[]): void {
+    this.recent.delete(ownerId);
+    if (this.recent.size >= RECENT_WATCHERS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(ownerId, { readAt, watchers });
+  }
+
+  /** The user's watchers kept by `remember`, if reading them again now would give the same; taken once. */
+  private takeRecent(ownerId: number): readonly Watcher[] | undefined {
+    const kept = this.recent.get(ownerId);
+    if (!kept) return undefined;
+    this.recent.delete(ownerId);
+    return kept.readAt === this.store.listsVersion() ? kept.watchers : undefined;
   }
 
   private publish(handle: string, blp: 'AL' | 'BL', shown: Shown | null, seq: number, watchers: readonly Watcher[]): void {

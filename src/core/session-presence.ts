@@ -2,7 +2,7 @@
 // contacts, and whether it allows a viewer.
 import type { Shown, UserEvent } from './bus.ts';
 import { factsFromOwnRecord, publicShown } from './presence.ts';
-import { mustAccount, sameShown, type SessionState, type ShownMemory } from './session-state.ts';
+import { type FactsAtSync, mustAccount, sameShown, type SessionState, type ShownMemory } from './session-state.ts';
 import { NEVER_SHOWN } from './shown-memories.ts';
 import type { ContactWithFacts, Watcher } from './store.ts';
 import { allows, type Status } from './types.ts';
@@ -51,7 +51,7 @@ export async function changeStatus(s: SessionState, status: Status): Promise<Sta
   if (first || s.watchersBehind || !sameShown(before, after)) {
     let tell: () => Promise<void>;
     try {
-      tell = await s.prepareTelling(after, initial?.watchers);
+      tell = await s.prepareTelling(after, initial && { watchers: initial.watchers, readAt: initial.readAt });
     } catch (error) {
       // The record may have changed before the failure; the bus records it again when it recovers.
       await s.bus.presence.set(s.handle, before).catch(() => {});
@@ -83,9 +83,10 @@ function tellOrFallBehind(s: SessionState, tell: () => Promise<void>): Promise<v
  */
 async function initialPresence(
   s: SessionState,
-): Promise<{ shown: InitialPresence[]; handles: string[]; memories: ShownMemory[]; watchers: Watcher[] }> {
+): Promise<{ shown: InitialPresence[]; handles: string[]; memories: ShownMemory[]; watchers: Watcher[]; readAt?: number }> {
   s.accountAtLogin = undefined;
-  const all = factsKeptSinceSync(s) ?? (await s.store.read((tx) => tx.contactsWithFacts(s.account.id)));
+  const read = factsKeptSinceSync(s) ?? (await readFacts(s));
+  const all = read.contacts;
   const contacts = all.filter((c) => c.lists.FL);
   const watchers = all.filter((c) => c.lists.RL).map((c) => ({ handle: c.handle, onAL: c.lists.AL, onBL: c.lists.BL }));
   const handles = contacts.map((c) => c.handle);
@@ -99,7 +100,13 @@ async function initialPresence(
     if (!record) return NEVER_SHOWN;
     return shown === record.shown ? record : { seq: record.seq, shown };
   });
-  return { shown: initial, handles, memories, watchers };
+  return { shown: initial, handles, memories, watchers, ...(read.version !== undefined && { readAt: read.version }) };
+}
+
+/** The contacts with their facts, and the store's lists version taken before the read (Store.listsVersion). */
+async function readFacts(s: SessionState): Promise<{ version: number | undefined; contacts: readonly ContactWithFacts[] }> {
+  const version = s.store.listsVersion();
+  return { version, contacts: await s.store.read((tx) => tx.contactsWithFacts(s.account.id)) };
 }
 
 /**
@@ -113,10 +120,10 @@ async function initialPresence(
  * BLP, of any account, by any process, happened since (Store.listsVersion; PostgreSQL never proves
  * it). Taken once: a later CHG is not a first one.
  */
-function factsKeptSinceSync(s: SessionState): readonly ContactWithFacts[] | undefined {
+function factsKeptSinceSync(s: SessionState): FactsAtSync | undefined {
   const kept = s.factsAtSync;
   s.factsAtSync = undefined;
-  return kept && kept.version === s.store.listsVersion() ? kept.contacts : undefined;
+  return kept && kept.version === s.store.listsVersion() ? kept : undefined;
 }
 
 /** Records and tells this user's presence again, with a new seq (the bus lost the old record). */

@@ -2,10 +2,10 @@
 // by the command families of UserSession: presence, lists, groups and settings.
 import type { Bus, Shown } from './bus.ts';
 import type { ListLimits } from './limits.ts';
-import { PresenceFanout, publicShown } from './presence.ts';
+import { type KnownWatchers, PresenceFanout, publicShown } from './presence.ts';
 import { sharedString } from './shared-strings.ts';
 import { ShownMemories } from './shown-memories.ts';
-import type { ContactWithFacts, Store, StoreTx, Watcher } from './store.ts';
+import type { ContactWithFacts, Store, StoreTx } from './store.ts';
 import type { Account, Status } from './types.ts';
 
 export type { ShownMemory } from './shown-memories.ts';
@@ -82,8 +82,8 @@ export class SessionState {
   }
 
   /** Records the presence; the function returned reads the watchers and tells them (PresenceFanout.prepare). */
-  prepareTelling(shown: Shown | null, watchers?: readonly Watcher[]): Promise<() => Promise<void>> {
-    return this.fanout.prepare(this.account.id, this.handle, this.account.blp, shown, watchers);
+  prepareTelling(shown: Shown | null, known?: KnownWatchers): Promise<() => Promise<void>> {
+    return this.fanout.prepare(this.account.id, this.handle, this.account.blp, shown, known);
   }
 
   publicShown(): Shown | null {

@@ -730,6 +730,23 @@ describe('ending a session (MSNP5.md 9.26, 10.6, D-12, D-14)', () => {
     assert.deepEqual(await flush(bobNs), []);
   });
 
+  test('a watcher that came after the first CHG gets FLN at the sign-out too (the watchers read then are not reused)', async () => {
+    const [alice, bob, carol] = await accounts('alice', 'bob', 'carol');
+    await watch(bob, alice);
+    const bobNs = await online(bob);
+    const aliceNs = await online(alice);
+    const carolNs = await online(carol);
+    track(bobNs, carolNs);
+    assert.deepEqual(await flush(bobNs), [nln('NLN', alice)]);
+    const add = await send(carolNs, 'ADD', 21, 'FL', alice.handle, alice.name);
+    assert.match(add.line, /^ADD 21 FL \d+ /);
+    assert.ok((await flush(carolNs)).includes(iln(21, 'NLN', alice)));
+    assert.match((await aliceNs.conn.next('ADD')).line, /^ADD 0 RL \d+ /);
+    await signOut(aliceNs);
+    assert.equal((await carolNs.conn.next(PRESENCE)).line, fln(alice));
+    assert.equal((await bobNs.conn.next(PRESENCE)).line, fln(alice));
+  });
+
   test('a hidden user that signs out causes no FLN at all (D-12)', async () => {
     const [alice, bob] = await accounts('alice', 'bob');
     await watch(bob, alice);
