@@ -19,8 +19,8 @@ export interface ConnectionOptions {
  * per connection were a good part of what an idle session held (heap snapshots of the idle bench).
  */
 export interface ConnectionOwner {
-  /** One command: called strictly one at a time, in order. */
-  process(frame: CommandFrame): Promise<void>;
+  /** One command: called strictly one at a time, in order (a promise when it finishes later). */
+  process(frame: CommandFrame): Promise<void> | void;
   /** Whether a command line announces a payload (framer.ts). */
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
   /** Called once when the connection ends, with the reason (the server's, or `peer closed`). */
@@ -28,6 +28,9 @@ export interface ConnectionOwner {
   /** Called once, a microtask after the connection is over for the service (what `ended` resolves on). */
   connectionEnded?(): void;
 }
+
+/** Work queued behind the commands: an event from the bus, a close after a framing violation. */
+type Job = () => Promise<void> | void;
 
 interface Deferred {
   promise: Promise<void>;
@@ -51,8 +54,11 @@ export class Connection implements TransportEvents, FramerOptions {
   readonly remoteAddress: string;
   readonly maxLineBytes: number;
   private readonly framer: Framer;
-  /** Commands and events waiting to run; made by the first, dropped once run (an idle connection holds none). */
-  private work: (() => Promise<void> | void)[] | undefined;
+  /**
+   * Commands (their frames, no closure each) and events waiting to run; made by the first, dropped
+   * once run (an idle connection holds none).
+   */
+  private work: (CommandFrame | Job)[] | undefined;
   private working = false;
   /** Made only when someone waits for the queue to drain (most connections never do). */
   private idle: Promise<void> | undefined;
@@ -197,7 +203,7 @@ export class Connection implements TransportEvents, FramerOptions {
   }
 
   /** Queues work (an event from the bus) behind the commands received so far; runs it now when nothing is ahead. */
-  enqueue(job: () => Promise<void> | void): void {
+  enqueue(job: Job): void {
     (this.work ??= []).push(job);
     this.pump();
   }
@@ -256,7 +262,7 @@ export class Connection implements TransportEvents, FramerOptions {
         this.enqueue(() => this.close(frame.reason));
         return;
       }
-      (this.work ??= []).push(() => this.owner.process(frame));
+      (this.work ??= []).push(frame);
     }
     this.pump();
     this.watchPartialInput(frames.length > 0);
@@ -288,25 +294,43 @@ export class Connection implements TransportEvents, FramerOptions {
   private pump(): void {
     if (this.working) return;
     this.working = true;
-    void this.runQueue();
+    this.runQueue();
   }
 
-  private async runQueue(): Promise<void> {
+  /**
+   * Runs the queued work in order, synchronously while each piece finishes synchronously (VER, INF,
+   * PNG, a bus event): only a command that awaits something costs a turn of the microtask queue.
+   */
+  private runQueue(): void {
     for (let job = this.work?.shift(); job; job = this.work?.shift()) {
+      let running: Promise<void> | void;
       try {
-        const running = job();
-        // A job that finished synchronously (a bus event) costs no turn of the microtask queue.
-        if (running) await running;
+        running = typeof job === 'function' ? job() : this.owner.process(job);
       } catch (error) {
-        this.log.error({ err: error }, 'command failed');
-        this.close('internal error');
+        this.failed(error);
+        continue;
       }
+      if (running) return void this.runAfter(running);
     }
     this.working = false;
     this.work = undefined;
     this.markIdle?.();
     this.idle = undefined;
     this.markIdle = undefined;
+  }
+
+  private async runAfter(running: Promise<void>): Promise<void> {
+    try {
+      await running;
+    } catch (error) {
+      this.failed(error);
+    }
+    this.runQueue();
+  }
+
+  private failed(error: unknown): void {
+    this.log.error({ err: error }, 'command failed');
+    this.close('internal error');
   }
 }
 

@@ -70,7 +70,7 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
 
   // ---- the connection's owner (connection.ts) ------------------------------------------------
 
-  process(frame: CommandFrame): Promise<void> {
+  process(frame: CommandFrame): Promise<void> | void {
     return dispatcher.dispatch(this, frame);
   }
 
