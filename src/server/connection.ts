@@ -12,6 +12,11 @@ export interface ConnectionOptions {
   maxPendingWriteBytes?: number;
   /** A started command line, with its payload, must be complete this soon, or the connection is closed (none: no bound). */
   partialInputMs?: number;
+  /**
+   * The level of the `connected` line: `debug` for the DS, whose connections last a round trip or
+   * two and whose `connection closed` line, with the address, says that one came.
+   */
+  openLogLevel?: 'info' | 'debug';
 }
 
 /**
@@ -25,6 +30,8 @@ export interface ConnectionOwner {
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
   /** Called once when the connection ends, with the reason (the server's, or `peer closed`). */
   connectionEnding?(reason: string): void;
+  /** Whether the owner logs the end itself, with the reason and the address (a signed-in NS session: `signed out`). */
+  logsItsEnd?(): boolean;
   /** Called once, a microtask after the connection is over for the service (what `ended` resolves on). */
   connectionEnded?(): void;
 }
@@ -90,7 +97,8 @@ export class Connection implements TransportEvents, FramerOptions {
     this.framer = new Framer(this);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     this.partialInputMs = options.partialInputMs;
-    this.log.info({ remote: this.remoteAddress }, 'connected');
+    if (options.openLogLevel === 'debug') this.log.debug({ remote: this.remoteAddress }, 'connected');
+    else this.log.info({ remote: this.remoteAddress }, 'connected');
     transport.start(this);
   }
 
@@ -111,6 +119,7 @@ export class Connection implements TransportEvents, FramerOptions {
 
   /** The transport closed (by either side). */
   peerClosed(): void {
+    lingering.delete(this.transport);
     this.ending('peer closed');
     this.closing = true;
     this.clearTimer();
@@ -221,15 +230,14 @@ export class Connection implements TransportEvents, FramerOptions {
     this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
     this.transport.end();
     this.markEnded();
-    // A peer that never reads must not keep the socket open forever.
-    setTimeout(() => this.transport.destroy(), 5000).unref();
+    linger(this.transport);
   }
 
   /** Records why the connection ends, once: the first reason wins (the server's, before the socket closes). */
   private ending(reason: string): void {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
-    this.log.info({ remote: this.remoteAddress, reason }, 'connection closed');
+    if (!this.owner.logsItsEnd?.()) this.log.info({ remote: this.remoteAddress, reason }, 'connection closed');
     this.owner.connectionEnding?.(reason);
   }
 
@@ -331,6 +339,40 @@ export class Connection implements TransportEvents, FramerOptions {
   private failed(error: unknown): void {
     this.log.error({ err: error }, 'command failed');
     this.close('internal error');
+  }
+}
+
+/** How long an ended transport may take to flush before it is destroyed. */
+const LINGER_MS = 5000;
+
+/**
+ * The transports the server ended whose peer has not closed yet, oldest first, with when to destroy
+ * them: a peer that never reads must not keep its socket open forever. One timer for all, not one
+ * per close, whose closure kept each ended session in memory for the whole delay.
+ */
+const lingering = new Map<Transport, number>();
+let lingerTimerSet = false;
+
+function linger(transport: Transport): void {
+  lingering.set(transport, Date.now() + LINGER_MS);
+  if (!lingerTimerSet) destroyOverdueIn(LINGER_MS);
+}
+
+function destroyOverdueIn(ms: number): void {
+  lingerTimerSet = true;
+  setTimeout(destroyOverdue, ms).unref();
+}
+
+function destroyOverdue(): void {
+  lingerTimerSet = false;
+  const now = Date.now();
+  for (const [transport, deadline] of lingering) {
+    if (deadline > now) {
+      destroyOverdueIn(deadline - now);
+      return;
+    }
+    lingering.delete(transport);
+    transport.destroy();
   }
 }
 
