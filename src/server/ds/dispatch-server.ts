@@ -40,7 +40,7 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
   ) {
     this.conn = new Connection(
       transport,
-      { maxLineBytes: server.config.limits.maxLineBytes, partialInputMs: server.config.limits.partialInputMs },
+      { maxLineBytes: server.config.limits.maxLineBytes, partialInputMs: server.config.limits.partialInputMs, openLogLevel: 'debug' },
       roleLogger(server.log, 'ds'),
       this,
     );

@@ -97,6 +97,11 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
     this.metrics.connectionClosed('ns', reason);
   }
 
+  /** A signed-in session's end is its `signed out` line (signOut), with the handle besides the reason and the address. */
+  logsItsEnd(): boolean {
+    return this.context.isAuthenticated;
+  }
+
   connectionEnded(): void {
     void this.end();
   }
