@@ -97,14 +97,19 @@ export class Connection implements TransportEvents, FramerOptions {
     this.framer = new Framer(this);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     this.partialInputMs = options.partialInputMs;
-    if (options.openLogLevel === 'debug') this.log.debug({ remote: this.remoteAddress }, 'connected');
-    else this.log.info({ remote: this.remoteAddress }, 'connected');
+    const openLevel = options.openLogLevel ?? 'info';
+    if (this.logs(openLevel)) this.log[openLevel]({ remote: this.remoteAddress }, 'connected');
     transport.start(this);
   }
 
   /** This connection's log; made when used, so that an idle connection holds none. */
   get log(): ConnectionLog {
     return new ConnectionLog(this.roleLog, this.id);
+  }
+
+  /** Whether the role logs at `level` now: the lines of levels it does not log cost no fields and no ConnectionLog. */
+  private logs(level: 'debug' | 'info'): boolean {
+    return this.roleLog().isLevelEnabled(level);
   }
 
   /** The framer's question, passed to the owner. */
@@ -227,7 +232,7 @@ export class Connection implements TransportEvents, FramerOptions {
     this.work = undefined;
     this.corked = false;
     // What is still to be flushed before the end (the info line 'connection closed' says why).
-    this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
+    if (this.logs('debug')) this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
     this.transport.end();
     this.markEnded();
     linger(this.transport);
