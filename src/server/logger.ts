@@ -10,39 +10,28 @@ export function createLogger(
   time: LogTime = 'epoch',
 ): Logger {
   const timestamp = time === 'iso' ? stdTimeFunctions.isoTime : stdTimeFunctions.epochTime;
-  return pino({ level, base: { app: 'msnd' }, timestamp }, new LinesInBatches(destination ?? process.stdout));
+  return pino({ level, base: { app: 'msnd' }, timestamp }, new OneWritePerTurn(destination ?? process.stdout));
 }
 
 /** The destinations with lines still to write, written out when the process exits. */
-const unwritten = new Set<LinesInBatches>();
-
-/** How long a log line may wait for others to leave with it. */
-const BATCH_MS = 20;
-/** Lines that leave at once, without waiting the rest of BATCH_MS (a burst must not grow the buffer without bound). */
-const MAX_WAITING_LINES = 512;
+const unwritten = new Set<OneWritePerTurn>();
 
 /**
- * Log lines leave in batches, one write at most every BATCH_MS: a write per line was a system call
- * each, six per sign-in (bench logins --profile), and one per turn of the event loop still cost a
- * sign-in some 6 % of its CPU with a file stream, whose every write is a round trip through
- * libuv's thread pool (bench logins, the same code logging at info and at warn, side by side). The
- * lines keep their order; what is left when the process exits (process.exit after a last line, an
- * uncaught exception) is written then, as stdout writes synchronously on Linux (files and pipes).
- * A process killed outright loses at most the last BATCH_MS of lines.
+ * Log lines written in one turn of the event loop leave in one write: a write per line was a
+ * system call each, six per sign-in (bench logins --profile), where one turn of a busy server logs
+ * for many connections. The lines keep their order and leave before the next turn's; what is left
+ * when the process exits (process.exit after a last line) is written then, as stdout writes
+ * synchronously on Linux (files and pipes).
  */
-class LinesInBatches {
+class OneWritePerTurn {
   private lines: string[] = [];
 
   constructor(private readonly destination: NodeJS.WritableStream) {}
 
   write(line: string): boolean {
-    const waiting = this.lines.push(line);
-    if (waiting === 1) {
-      // Unref'd: a process with nothing else to do exits, and writes the lines then.
-      if (unwritten.size === 0) setTimeout(writeAll, BATCH_MS).unref();
+    if (this.lines.push(line) === 1) {
+      if (unwritten.size === 0) setImmediate(writeAll);
       unwritten.add(this);
-    } else if (waiting >= MAX_WAITING_LINES) {
-      this.writeOut();
     }
     return true;
   }
