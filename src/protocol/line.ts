@@ -25,9 +25,19 @@ export function textLine(name: string, ...args: (string | number)[]): string {
   return lineText(name, args);
 }
 
-/** Lines of textLine as one buffer: one allocation for a whole SYN, not one per line and a copy. */
-export function encodeLines(lines: readonly string[]): Buffer {
-  return Buffer.from(lines.join(''), 'latin1');
+/**
+ * One argument as a line carries it after the name: ` token`, or '' for an empty value (omitted,
+ * as in encodeLine), with encodeLine's checks. For lines built as text, a value used on many
+ * lines (a contact's handle in SYN) checked once.
+ */
+export function tokenText(value: string | number): string {
+  const token = checkedToken(value);
+  return token === '' ? '' : ` ${token}`;
+}
+
+/** Text of whole lines (textLine, tokenText) as one buffer: one allocation for a whole SYN, not one per line and a copy. */
+export function encodeText(text: string): Buffer {
+  return Buffer.from(text, 'latin1');
 }
 
 /** The line with the payload's byte length appended as last arg, then the payload bytes (MSNP5.md 3.6). */

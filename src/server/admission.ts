@@ -36,9 +36,17 @@ export interface PoolOptions {
 /** At most one warning per pool and bound in this time, however hard the flood. */
 export const SHED_LOG_INTERVAL_MS = 10_000;
 
-interface Member {
-  readonly key: string;
-  readonly conn: Sheddable;
+/** A connection in the pool, and its Admission (no closure per connection). */
+class Member implements Admission {
+  constructor(
+    readonly pool: UnauthenticatedPool,
+    readonly key: string,
+    readonly conn: Sheddable,
+  ) {}
+
+  leave(): void {
+    this.pool.remove(this);
+  }
 }
 
 /**
@@ -83,12 +91,12 @@ export class UnauthenticatedPool {
       this.stats.shedTotal++;
       this.shed(first(this.members.values()), 'total', key);
     }
-    const member: Member = { key, conn };
+    const member = new Member(this, key, conn);
     this.members.set(conn, member);
-    const set = this.byKey.get(key) ?? new Set<Member>();
-    set.add(member);
-    this.byKey.set(key, set);
-    return { leave: () => this.remove(member) };
+    const set = this.byKey.get(key);
+    if (set) set.add(member);
+    else this.byKey.set(key, new Set([member]));
+    return member;
   }
 
   /** The connection closed: it leaves the pool if it was still in it. */
@@ -97,7 +105,8 @@ export class UnauthenticatedPool {
     if (member) this.remove(member);
   }
 
-  private remove(member: Member): void {
+  /** `member` leaves the pool, if it is still in it (Member.leave). */
+  remove(member: Member): void {
     if (this.members.get(member.conn) !== member) return;
     this.members.delete(member.conn);
     const set = this.byKey.get(member.key)!;

@@ -12,6 +12,11 @@ export interface ConnectionOptions {
   maxPendingWriteBytes?: number;
   /** A started command line, with its payload, must be complete this soon, or the connection is closed (none: no bound). */
   partialInputMs?: number;
+  /**
+   * The level of the `connected` line: `debug` for the DS, whose connections last a round trip or
+   * two and whose `connection closed` line, with the address, says that one came.
+   */
+  openLogLevel?: 'info' | 'debug';
 }
 
 /**
@@ -19,15 +24,20 @@ export interface ConnectionOptions {
  * per connection were a good part of what an idle session held (heap snapshots of the idle bench).
  */
 export interface ConnectionOwner {
-  /** One command: called strictly one at a time, in order. */
-  process(frame: CommandFrame): Promise<void>;
+  /** One command: called strictly one at a time, in order (a promise when it finishes later). */
+  process(frame: CommandFrame): Promise<void> | void;
   /** Whether a command line announces a payload (framer.ts). */
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined;
   /** Called once when the connection ends, with the reason (the server's, or `peer closed`). */
   connectionEnding?(reason: string): void;
+  /** Whether the owner logs the end itself, with the reason and the address (a signed-in NS session: `signed out`). */
+  logsItsEnd?(): boolean;
   /** Called once, a microtask after the connection is over for the service (what `ended` resolves on). */
   connectionEnded?(): void;
 }
+
+/** Work queued behind the commands: an event from the bus, a close after a framing violation. */
+type Job = () => Promise<void> | void;
 
 interface Deferred {
   promise: Promise<void>;
@@ -51,8 +61,11 @@ export class Connection implements TransportEvents, FramerOptions {
   readonly remoteAddress: string;
   readonly maxLineBytes: number;
   private readonly framer: Framer;
-  /** Commands and events waiting to run; made by the first, dropped once run (an idle connection holds none). */
-  private work: (() => Promise<void> | void)[] | undefined;
+  /**
+   * Commands (their frames, no closure each) and events waiting to run; made by the first, dropped
+   * once run (an idle connection holds none).
+   */
+  private work: (CommandFrame | Job)[] | undefined;
   private working = false;
   /** Made only when someone waits for the queue to drain (most connections never do). */
   private idle: Promise<void> | undefined;
@@ -84,13 +97,19 @@ export class Connection implements TransportEvents, FramerOptions {
     this.framer = new Framer(this);
     this.maxPendingWriteBytes = options.maxPendingWriteBytes ?? 1024 * 1024;
     this.partialInputMs = options.partialInputMs;
-    this.log.info({ remote: this.remoteAddress }, 'connected');
+    const openLevel = options.openLogLevel ?? 'info';
+    if (this.logs(openLevel)) this.log[openLevel]({ remote: this.remoteAddress }, 'connected');
     transport.start(this);
   }
 
   /** This connection's log; made when used, so that an idle connection holds none. */
   get log(): ConnectionLog {
     return new ConnectionLog(this.roleLog, this.id);
+  }
+
+  /** Whether the role logs at `level` now: the lines of levels it does not log cost no fields and no ConnectionLog. */
+  private logs(level: 'debug' | 'info'): boolean {
+    return this.roleLog().isLevelEnabled(level);
   }
 
   /** The framer's question, passed to the owner. */
@@ -105,6 +124,7 @@ export class Connection implements TransportEvents, FramerOptions {
 
   /** The transport closed (by either side). */
   peerClosed(): void {
+    lingering.delete(this.transport);
     this.ending('peer closed');
     this.closing = true;
     this.clearTimer();
@@ -197,7 +217,7 @@ export class Connection implements TransportEvents, FramerOptions {
   }
 
   /** Queues work (an event from the bus) behind the commands received so far; runs it now when nothing is ahead. */
-  enqueue(job: () => Promise<void> | void): void {
+  enqueue(job: Job): void {
     (this.work ??= []).push(job);
     this.pump();
   }
@@ -212,18 +232,17 @@ export class Connection implements TransportEvents, FramerOptions {
     this.work = undefined;
     this.corked = false;
     // What is still to be flushed before the end (the info line 'connection closed' says why).
-    this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
+    if (this.logs('debug')) this.log.debug({ pending: this.transport.pendingWriteBytes }, 'closing');
     this.transport.end();
     this.markEnded();
-    // A peer that never reads must not keep the socket open forever.
-    setTimeout(() => this.transport.destroy(), 5000).unref();
+    linger(this.transport);
   }
 
   /** Records why the connection ends, once: the first reason wins (the server's, before the socket closes). */
   private ending(reason: string): void {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
-    this.log.info({ remote: this.remoteAddress, reason }, 'connection closed');
+    if (!this.owner.logsItsEnd?.()) this.log.info({ remote: this.remoteAddress, reason }, 'connection closed');
     this.owner.connectionEnding?.(reason);
   }
 
@@ -256,7 +275,7 @@ export class Connection implements TransportEvents, FramerOptions {
         this.enqueue(() => this.close(frame.reason));
         return;
       }
-      (this.work ??= []).push(() => this.owner.process(frame));
+      (this.work ??= []).push(frame);
     }
     this.pump();
     this.watchPartialInput(frames.length > 0);
@@ -288,25 +307,77 @@ export class Connection implements TransportEvents, FramerOptions {
   private pump(): void {
     if (this.working) return;
     this.working = true;
-    void this.runQueue();
+    this.runQueue();
   }
 
-  private async runQueue(): Promise<void> {
+  /**
+   * Runs the queued work in order, synchronously while each piece finishes synchronously (VER, INF,
+   * PNG, a bus event): only a command that awaits something costs a turn of the microtask queue.
+   */
+  private runQueue(): void {
     for (let job = this.work?.shift(); job; job = this.work?.shift()) {
+      let running: Promise<void> | void;
       try {
-        const running = job();
-        // A job that finished synchronously (a bus event) costs no turn of the microtask queue.
-        if (running) await running;
+        running = typeof job === 'function' ? job() : this.owner.process(job);
       } catch (error) {
-        this.log.error({ err: error }, 'command failed');
-        this.close('internal error');
+        this.failed(error);
+        continue;
       }
+      if (running) return void this.runAfter(running);
     }
     this.working = false;
     this.work = undefined;
     this.markIdle?.();
     this.idle = undefined;
     this.markIdle = undefined;
+  }
+
+  private async runAfter(running: Promise<void>): Promise<void> {
+    try {
+      await running;
+    } catch (error) {
+      this.failed(error);
+    }
+    this.runQueue();
+  }
+
+  private failed(error: unknown): void {
+    this.log.error({ err: error }, 'command failed');
+    this.close('internal error');
+  }
+}
+
+/** How long an ended transport may take to flush before it is destroyed. */
+const LINGER_MS = 5000;
+
+/**
+ * The transports the server ended whose peer has not closed yet, oldest first, with when to destroy
+ * them: a peer that never reads must not keep its socket open forever. One timer for all, not one
+ * per close, whose closure kept each ended session in memory for the whole delay.
+ */
+const lingering = new Map<Transport, number>();
+let lingerTimerSet = false;
+
+function linger(transport: Transport): void {
+  lingering.set(transport, Date.now() + LINGER_MS);
+  if (!lingerTimerSet) destroyOverdueIn(LINGER_MS);
+}
+
+function destroyOverdueIn(ms: number): void {
+  lingerTimerSet = true;
+  setTimeout(destroyOverdue, ms).unref();
+}
+
+function destroyOverdue(): void {
+  lingerTimerSet = false;
+  const now = Date.now();
+  for (const [transport, deadline] of lingering) {
+    if (deadline > now) {
+      destroyOverdueIn(deadline - now);
+      return;
+    }
+    lingering.delete(transport);
+    transport.destroy();
   }
 }
 

@@ -126,7 +126,8 @@ export class Dispatcher<Ctx, Phase extends string> {
     return row.payload(row.trid === false ? params : params.slice(1), session.context);
   }
 
-  async dispatch(session: Dispatchable<Ctx, Phase>, frame: CommandFrame): Promise<void> {
+  /** Checks a command against its row and runs it: synchronously unless its handler returns a promise. */
+  dispatch(session: Dispatchable<Ctx, Phase>, frame: CommandFrame): Promise<void> | void {
     const row = this.rowFor(session, frame.name);
     session.metrics?.commandReceived(this.role, frame.name, row !== undefined);
     if (!row) return session.close(`unknown command ${frame.name}`);
@@ -146,13 +147,24 @@ export class Dispatcher<Ctx, Phase extends string> {
     if (params.length < min || params.length > max) return session.close(`${frame.name} with ${params.length} parameters`);
     const args = row.parse ? row.parse(params) : params;
     if (isClose(args) || isFailure(args)) return this.settle(session, frame.name, trid, args);
-    let answer: Answer;
+    let answer: Answer | Promise<Answer>;
     try {
-      answer = await row.run(session.context, args, { trid, payload: frame.payload });
+      answer = row.run(session.context, args, { trid, payload: frame.payload });
     } catch (error) {
       answer = session.onError(error, frame.name);
     }
+    if (answer instanceof Promise) return this.settleLater(session, frame.name, trid, answer);
     this.settle(session, frame.name, trid, answer);
+  }
+
+  private async settleLater(session: Dispatchable<Ctx, Phase>, name: string, trid: string, pending: Promise<Answer>): Promise<void> {
+    let answer: Answer;
+    try {
+      answer = await pending;
+    } catch (error) {
+      answer = session.onError(error, name);
+    }
+    this.settle(session, name, trid, answer);
   }
 
   private settle(session: Dispatchable<Ctx, Phase>, name: string, trid: string, answer: Answer): void {

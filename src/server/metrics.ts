@@ -75,12 +75,33 @@ export function closeReasonLabel(reason: string): string {
   return reason;
 }
 
+/** Counts by two label values, as plain numbers (folded into prom-client at scrape time). */
+class CountsByPair {
+  private readonly counts = new Map<string, Map<string, number>>();
+
+  add(first: string, second: string): void {
+    let counts = this.counts.get(first);
+    if (!counts) {
+      counts = new Map();
+      this.counts.set(first, counts);
+    }
+    counts.set(second, (counts.get(second) ?? 0) + 1);
+  }
+
+  *entries(): Generator<[string, string, number]> {
+    for (const [first, counts] of this.counts) for (const [second, n] of counts) yield [first, second, n];
+  }
+}
+
 export function createMetrics(): MsndMetrics {
   const registry = new Registry();
   let sources: MetricSources | undefined;
-  // The counters of every command and message are plain numbers, folded into prom-client at
-  // scrape time: a labelled inc() per command was a visible share of the relay's CPU.
-  const commandCounts = new Map<Role, Map<string, number>>();
+  // The counters of every command, message, close and login are plain numbers, folded into
+  // prom-client at scrape time: a labelled inc() per command was a visible share of the relay's
+  // CPU, and one per connection and sign-in of the logins' (bench logins --profile).
+  const commandCounts = new CountsByPair();
+  const closeCounts = new CountsByPair();
+  const loginCounts = new Map<string, number>();
   let messageCount = 0;
   let byteCount = 0;
   let presenceCount = 0;
@@ -91,7 +112,7 @@ export function createMetrics(): MsndMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const [role, counts] of commandCounts) for (const [command, n] of counts) this.inc({ role, command }, n);
+      for (const [role, command, n] of commandCounts.entries()) this.inc({ role, command }, n);
     },
   });
   const errors = new Counter({
@@ -100,17 +121,25 @@ export function createMetrics(): MsndMetrics {
     labelNames: ['role', 'code'] as const,
     registers: [registry],
   });
-  const closed = new Counter({
+  new Counter({
     name: 'msnd_connections_closed_total',
     help: 'Client connections ended, by server role and reason',
     labelNames: ['role', 'reason'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [role, reason, n] of closeCounts.entries()) this.inc({ role, reason }, n);
+    },
   });
-  const logins = new Counter({
+  new Counter({
     name: 'msnd_logins_total',
     help: 'NS logins (USR S) by outcome: ok or the error code sent',
     labelNames: ['outcome'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [outcome, n] of loginCounts) this.inc({ outcome }, n);
+    },
   });
   new Counter({
     name: 'msnd_sb_messages_relayed_total',
@@ -244,14 +273,14 @@ export function createMetrics(): MsndMetrics {
       return Registry.merge([defaultMetrics(), registry]).metrics();
     },
     commandReceived(role, name, known) {
-      let counts = commandCounts.get(role);
-      if (!counts) commandCounts.set(role, (counts = new Map()));
-      const command = known ? label(name) : 'unknown';
-      counts.set(command, (counts.get(command) ?? 0) + 1);
+      commandCounts.add(role, known ? label(name) : 'unknown');
     },
     errorSent: (role, code) => errors.inc({ role, code: String(code) }),
-    connectionClosed: (role, reason) => closed.inc({ role, reason: closeReasonLabel(reason) }),
-    login: (outcome) => logins.inc({ outcome: String(outcome) }),
+    connectionClosed: (role, reason) => closeCounts.add(role, closeReasonLabel(reason)),
+    login(outcome) {
+      const key = String(outcome);
+      loginCounts.set(key, (loginCounts.get(key) ?? 0) + 1);
+    },
     messageRelayed(size, recipients) {
       messageCount += 1;
       byteCount += size * recipients;

@@ -9,7 +9,7 @@ import { UnauthenticatedPool, type Admission, type PoolStats } from './admission
 import type { ServerConfig } from './config.ts';
 import { createMetrics, type MsndMetrics, type Role } from './metrics.ts';
 import { LiveSettings, type ReloadOutcome } from './live-settings.ts';
-import { serveDispatch } from './ds/dispatch-server.ts';
+import { type DispatchContext, serveDispatch } from './ds/dispatch-server.ts';
 import type { NsServer } from './ns/context.ts';
 import { AdminWorker, newNodeId } from './ns/admin-notices.ts';
 import { NotificationSession } from './ns/session.ts';
@@ -199,19 +199,21 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     }
     log.info({ users: users.length }, 'users left behind by a stopped node or a lost sign-out are offline now');
   });
+  // One context for every DS connection (no closures per connection).
+  const dispatch: DispatchContext = {
+    config,
+    log,
+    metrics,
+    // In a cluster, new logins go to the least loaded node's NS (DESIGN.md "Cluster mode").
+    // Without the bus, this node's own NS, which then tells the client why it cannot sign in (601).
+    notificationAddress: async () => (await bus.nodes.leastLoaded().catch(() => undefined)) ?? `${publicHost}:${nsPort}`,
+    dispatchAddress: () => `${publicHost}:${dsPort}`,
+    webBaseUrl: () => web.baseUrl,
+  };
   serve.ds = (transport) => {
     // DS connections never sign in: they stay in the pool until they close.
     admit(loginPool, transport);
-    serveDispatch(transport, {
-      config,
-      log,
-      metrics,
-      // In a cluster, new logins go to the least loaded node's NS (DESIGN.md "Cluster mode").
-      // Without the bus, this node's own NS, which then tells the client why it cannot sign in (601).
-      notificationAddress: async () => (await bus.nodes.leastLoaded().catch(() => undefined)) ?? `${publicHost}:${nsPort}`,
-      dispatchAddress: () => `${publicHost}:${dsPort}`,
-      webBaseUrl: () => web.baseUrl,
-    });
+    serveDispatch(transport, dispatch);
   };
   const dsServer = listenFor('ds');
   dsPort = await listen(dsServer, config.host, config.dsPort);

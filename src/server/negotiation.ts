@@ -4,18 +4,21 @@ import { type Dialect, negotiate } from '../protocol/dialects.ts';
 import type { ServerConfig } from './config.ts';
 import { type Close, close } from './dispatcher.ts';
 
-type Sender = (name: string, ...args: (string | number)[]) => void;
+/** Where the answer goes: the connection (its own method, no closure per command). */
+interface Sender {
+  send(name: string, ...args: (string | number)[]): void;
+}
 
 export type VerOutcome = { dialect: Dialect } | { cvr0: true } | Close;
 
 /** VER: echo the supported sub-list in the client's order; nothing common → `VER t 0` and close. */
-export function answerVer(send: Sender, trid: string, offered: string[], config: ServerConfig): VerOutcome {
+export function answerVer(to: Sender, trid: string, offered: string[], config: ServerConfig): VerOutcome {
   const { reply, dialect, cvr0 } = negotiate(offered, config.dialects);
   if (reply.length === 0) {
-    send('VER', trid, 0);
+    to.send('VER', trid, 0);
     return close('no common dialect');
   }
-  send('VER', trid, ...reply);
+  to.send('VER', trid, ...reply);
   if (dialect) return { dialect };
   return cvr0 ? { cvr0: true } : close('no dialect');
 }
@@ -29,7 +32,7 @@ export const VERSION_QUERY_PARAMS = [6, 7] as const;
  * page and home page under its public base URL `webBaseUrl`.
  */
 export function answerVersionQuery(
-  send: Sender,
+  to: Sender,
   name: string,
   trid: string,
   params: string[],
@@ -42,5 +45,5 @@ export function answerVersionQuery(
   const downloadUrl = config.clientVersions.downloadUrl ?? webUrl(webBaseUrl, DOWNLOAD_PATH);
   const infoUrl = config.clientVersions.infoUrl ?? webUrl(webBaseUrl, '/');
   const advised = recommended || clientVersion;
-  send(name, trid, advised, advised, minimum || clientVersion, downloadUrl, infoUrl);
+  to.send(name, trid, advised, advised, minimum || clientVersion, downloadUrl, infoUrl);
 }

@@ -6,6 +6,8 @@
  * source addresses (Linux routes all of 127/8 to lo).
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { MsnClient } from '../../src/client/client.ts';
@@ -231,5 +233,19 @@ describe('while a flood holds', () => {
     assert.equal(switchboard().shedTotal, 2);
     assert.ok(warnings('switchboard').length >= 1, 'the SB pool warns under its own name');
     await alice.ping();
+  });
+});
+
+describe('a connection the server ended', () => {
+  test('is destroyed some 5 s later when its peer never closes its side', async () => {
+    const socket = connect({ host: '127.0.0.1', port: s.dsPort, allowHalfOpen: true });
+    opened.push({ close: () => socket.destroy() });
+    await once(socket, 'connect');
+    socket.write(`VER 1 MSNP5\r\nINF 2\r\nUSR 3 MD5 I ${ALICE}\r\n`);
+    socket.resume();
+    // The XFR and the server's end of the stream: the server's socket waits for this side's end.
+    await once(socket, 'end');
+    assert.equal(login().open, 1);
+    await until(() => login().open === 0, 'the server to destroy the socket', 10_000);
   });
 });

@@ -226,6 +226,10 @@ describe('logs', () => {
       assert.ok(find('login refused', { remote: '127.0.0.1', code: 911 }));
       assert.ok(find('signed out', { remote: '127.0.0.1', handle: ALICE, reason: 'OUT' }));
       assert.ok(find('connection closed', { remote: '127.0.0.1', role: 'ds', reason: 'referred' }));
+      // A DS connection's open is told by its close line; a signed-in session's close by `signed out`.
+      assert.equal(find('connected', { role: 'ds' }), undefined);
+      assert.equal(find('connection closed', { role: 'ns', reason: 'OUT' }), undefined);
+      assert.ok(find('connection closed', { role: 'ns', reason: 'USR refused with 911' }));
       assert.ok(find('admin token refused', { remote: '127.0.0.1', path: '/metrics' }));
       assert.ok(find('web request', { remote: '127.0.0.1', route: '/metrics', status: 401 }));
       assert.ok(lines.every((l) => typeof l.time === 'string' && /Z$/.test(l.time)));

@@ -40,7 +40,7 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
   ) {
     this.conn = new Connection(
       transport,
-      { maxLineBytes: server.config.limits.maxLineBytes, partialInputMs: server.config.limits.partialInputMs },
+      { maxLineBytes: server.config.limits.maxLineBytes, partialInputMs: server.config.limits.partialInputMs, openLogLevel: 'debug' },
       roleLogger(server.log, 'ds'),
       this,
     );
@@ -70,7 +70,7 @@ class DispatchConnection implements Dispatchable<DispatchConnection, DsPhase> {
 
   // ---- the connection's owner (connection.ts) ------------------------------------------------
 
-  process(frame: CommandFrame): Promise<void> {
+  process(frame: CommandFrame): Promise<void> | void {
     return dispatcher.dispatch(this, frame);
   }
 
@@ -97,7 +97,7 @@ const DS_COMMANDS: CommandTable<DispatchConnection, DsPhase> = {
 const dispatcher = new Dispatcher(DS_COMMANDS, undefined, 'ds');
 
 function ver(c: DispatchConnection, offered: string[], { trid }: { trid: string }): Answer {
-  const outcome = answerVer((...line) => c.send(...line), trid, offered, c.server.config);
+  const outcome = answerVer(c, trid, offered, c.server.config);
   if ('close' in outcome) return outcome;
   if ('cvr0' in outcome) c.phase = 'cvr0';
   else {
@@ -108,7 +108,7 @@ function ver(c: DispatchConnection, offered: string[], { trid }: { trid: string 
 
 /** CVQ (MSNP5.md 4.4): answered, then the close. */
 function cvq(c: DispatchConnection, params: string[], { trid }: { trid: string }): Close {
-  answerVersionQuery((...line) => c.send(...line), 'CVQ', trid, params, c.server.config, c.server.webBaseUrl());
+  answerVersionQuery(c, 'CVQ', trid, params, c.server.config, c.server.webBaseUrl());
   return close('CVQ answered');
 }
 

@@ -8,7 +8,7 @@ import { SlidingWindow } from '../../core/rate.ts';
 import type { UserSession } from '../../core/session.ts';
 import type { DirectoryHit, Store } from '../../core/store.ts';
 import { type Dialect, type DialectFeatures, dialectLevel, featuresOf } from '../../protocol/dialects.ts';
-import { encodeLines } from '../../protocol/line.ts';
+import { encodeText } from '../../protocol/line.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { ServerConfig } from '../config.ts';
 import type { Admission } from '../admission.ts';
@@ -168,8 +168,8 @@ export class NsContext {
     this.conn.sendBatch(lines);
   }
 
-  /** Lines of textLine, in one buffer and one write (a SYN's 149 lines). */
-  replyLines(lines: readonly string[]): void {
-    if (lines.length > 0) this.conn.write(encodeLines(lines));
+  /** Whole lines as text (textLine, tokenText), in one buffer and one write (a SYN's 149 lines). */
+  replyText(text: string): void {
+    if (text !== '') this.conn.write(encodeText(text));
   }
 }

@@ -33,13 +33,15 @@ export function groupArgument(s: NsContext, list: string, token: string | undefi
 }
 
 /** `LSG t v i n id name 0`, one line per group (MSNP5.md 9.29; also inside SYN). */
-export function groupLines(trid: string, version: number, groups: readonly ContactGroup[]): string[] {
-  return groups.map((group, index) => textLine('LSG', trid, version, index + 1, groups.length, group.id, group.name, 0));
+export function groupText(trid: string, version: number, groups: readonly ContactGroup[]): string {
+  let text = '';
+  for (const [index, group] of groups.entries()) text += textLine('LSG', trid, version, index + 1, groups.length, group.id, group.name, 0);
+  return text;
 }
 
 export async function lsg(ctx: NsContext, _args: string[], trid: string): Promise<void> {
   const { version, groups } = await ctx.user.groups();
-  ctx.replyLines(groupLines(trid, version, groups));
+  ctx.replyText(groupText(trid, version, groups));
 }
 
 /** `ADG t name 0` → `ADG t v name id 0`. */

@@ -4,17 +4,19 @@ import { rateLimit } from '../../core/rate.ts';
 import type { SyncEntry } from '../../core/session.ts';
 import type { EditableList, ListName } from '../../core/types.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { encodeLine, encodeLines, textLine } from '../../protocol/line.ts';
+import { encodeLine, encodeText, textLine, tokenText } from '../../protocol/line.ts';
 import { acceptEncoded, isValidHandle, NAME_MAX_BYTES, normalizeHandle } from '../../protocol/names.ts';
 import { type Answer, type Close, close, type Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
-import { groupArgument, groupLines } from './groups.ts';
-import { contactPhoneLines, ownPhoneLines } from './phones.ts';
+import { groupArgument, groupText } from './groups.ts';
+import { contactPhoneText, ownPhoneText } from './phones.ts';
 import { initialLine } from './presence.ts';
 
 const EDITABLE_LISTS = new Set(['FL', 'AL', 'BL']);
 const ALL_LISTS = new Set(['FL', 'AL', 'BL', 'RL']);
 const LIST_VERSION = /^\d{1,10}$/;
+/** SYN's order of the lists (MSNP5.md 9.4). */
+const SYNC_LISTS: readonly ListName[] = ['FL', 'AL', 'BL', 'RL'];
 
 /** SYN's client version: a decimal number, else close (MSNP5.md 9.4). */
 export function parseSynVersion([version]: Params<1>): number | Close {
@@ -29,13 +31,10 @@ export async function syn(ctx: NsContext, clientVersion: number, trid: string): 
   ctx.synced = true;
   const version = account.listVersion;
   if (clientVersion === version && version !== 0) return ctx.reply('SYN', trid, version);
-  const lines = [textLine('SYN', trid, version), textLine('GTC', trid, version, account.gtc), textLine('BLP', trid, version, account.blp)];
-  if (features.synPhones) lines.push(...ownPhoneLines(trid, version, account.phones));
-  if (features.groups) lines.push(...groupLines(trid, version, snapshot.groups));
-  for (const list of ['FL', 'AL', 'BL', 'RL'] as const) {
-    lines.push(...listLines(ctx, trid, list, version, contacts, features.synPhones));
-  }
-  ctx.replyLines(lines);
+  let text = textLine('SYN', trid, version) + textLine('GTC', trid, version, account.gtc) + textLine('BLP', trid, version, account.blp);
+  if (features.synPhones) text += ownPhoneText(trid, version, account.phones);
+  if (features.groups) text += groupText(trid, version, snapshot.groups);
+  ctx.replyText(text + listsText(ctx, trid, SYNC_LISTS, version, contacts, features.synPhones));
 }
 
 /** A list name the client may ask for (LST) or edit (ADD, REM); anything else closes (9.5, 9.8, 9.9). */
@@ -49,22 +48,47 @@ export const editableList = parseListName<EditableList>(EDITABLE_LISTS);
 /** LST (MSNP5.md 9.5): the same lines as in SYN, no BPR. */
 export async function lst(ctx: NsContext, [list]: [ListName, ...string[]], trid: string): Promise<void> {
   const { account, contacts } = await ctx.user.snapshot({ phones: false, groups: false });
-  ctx.replyLines(listLines(ctx, trid, list, account.listVersion, contacts, false));
+  ctx.replyText(listsText(ctx, trid, [list], account.listVersion, contacts, false));
 }
 
-function listLines(ctx: NsContext, trid: string, list: ListName, version: number, contacts: SyncEntry[], withPhones: boolean): string[] {
-  const members = contacts.filter((c) => c.lists[list]);
-  if (members.length === 0) return [textLine('LST', trid, list, version, 0, 0)];
-  return members.flatMap((entry, index) => {
-    const fields = [trid, list, version, index + 1, members.length, entry.handle, entry.name];
-    // MSNP7 FL lines end with the contact's groups (MSNP5.md 9.4, 9.5).
-    if (list === 'FL' && ctx.features.groups) fields.push(entry.groups.join(','));
-    const lines = [textLine('LST', ...fields)];
-    if (withPhones && list === 'FL' && entry.visiblePhones) {
-      lines.push(...contactPhoneLines(version, entry.handle, entry.visiblePhones));
+/**
+ * The LST lines of `lists` (MSNP5.md 9.4, 9.5), each FL contact followed by its BPR lines when
+ * `withPhones`, as one text: a contact's handle and name are checked once for all its lines.
+ */
+function listsText(
+  ctx: NsContext,
+  trid: string,
+  lists: readonly ListName[],
+  version: number,
+  contacts: readonly SyncEntry[],
+  withPhones: boolean,
+): string {
+  const head = tokenText(trid);
+  const versionText = tokenText(version);
+  const handles = contacts.map((entry) => tokenText(entry.handle));
+  const names = contacts.map((entry) => tokenText(entry.name));
+  let text = '';
+  for (const list of lists) {
+    let count = 0;
+    for (const entry of contacts) if (entry.lists[list]) count++;
+    if (count === 0) {
+      text += `LST${head} ${list}${versionText} 0 0\r\n`;
+      continue;
     }
-    return lines;
-  });
+    // MSNP7 FL lines end with the contact's groups (MSNP5.md 9.4, 9.5).
+    const withGroups = list === 'FL' && ctx.features.groups;
+    const phones = withPhones && list === 'FL';
+    let index = 0;
+    for (let i = 0; i < contacts.length; i++) {
+      const entry = contacts[i]!;
+      if (!entry.lists[list]) continue;
+      index++;
+      const groups = withGroups ? tokenText(entry.groups.join(',')) : '';
+      text += `LST${head} ${list}${versionText} ${index} ${count}${handles[i]}${names[i]}${groups}\r\n`;
+      if (phones && entry.visiblePhones) text += contactPhoneText(versionText, handles[i]!, entry.visiblePhones);
+    }
+  }
+  return text;
 }
 
 /** GTC A|N and BLP AL|BL; other values close, the current value is 218 (MSNP5.md 9.6, 9.7). */
@@ -103,7 +127,7 @@ export async function add(
   const groupToken = group === undefined ? [] : [group];
   const lines = [encodeLine('ADD', trid, list, result.version, handle, name.wire, ...groupToken)];
   if (result.phones && ctx.synced && ctx.features.synPhones) {
-    lines.push(encodeLines(contactPhoneLines(result.version, handle, result.phones)));
+    lines.push(encodeText(contactPhoneText(tokenText(result.version), tokenText(handle), result.phones)));
   }
   if (result.initial) lines.push(initialLine(trid, { handle, shown: result.initial }));
   ctx.replyBatch(lines);

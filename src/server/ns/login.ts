@@ -18,7 +18,7 @@ import { busyCode, sessionPlace } from './session-limit.ts';
 
 /** VER: the first command (MSNP5.md 4.1). CVR0 mode is served by the DS; an NS has nothing to offer such a client. */
 export function ver(ctx: NsContext, offered: string[], trid: string): Answer {
-  const outcome = answerVer((...line) => ctx.reply(...line), trid, offered, ctx.server.config);
+  const outcome = answerVer(ctx.conn, trid, offered, ctx.server.config);
   if ('close' in outcome) return outcome;
   if ('cvr0' in outcome) return close('CVR0 on the NS');
   ctx.dialect = outcome.dialect;
@@ -30,7 +30,7 @@ export function inf(ctx: NsContext, _args: string[], trid: string): void {
 }
 
 export function cvr(ctx: NsContext, params: string[], trid: string, name = 'CVR'): void {
-  answerVersionQuery((...line) => ctx.reply(...line), name, trid, params, ctx.server.config, ctx.server.webBaseUrl());
+  answerVersionQuery(ctx.conn, name, trid, params, ctx.server.config, ctx.server.webBaseUrl());
 }
 
 export function png(ctx: NsContext): void {

@@ -2,7 +2,7 @@
 import type { Phones } from '../../core/types.ts';
 import { failure } from '../../core/failure.ts';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { textLine } from '../../protocol/line.ts';
+import { textLine, tokenText } from '../../protocol/line.ts';
 import { acceptEncoded, PHONE_MAX_BYTES } from '../../protocol/names.ts';
 import { type Answer, close, type Params } from '../dispatcher.ts';
 import type { NsContext } from './context.ts';
@@ -26,11 +26,20 @@ export async function prp(ctx: NsContext, [property, rawValue]: Params<1>, trid:
 }
 
 /** The five PRP lines of SYN, values omitted when empty (MSNP5.md 9.4). */
-export function ownPhoneLines(trid: string, version: number, phones: Phones): string[] {
-  return (['PHH', 'PHW', 'PHM', 'MOB', 'MBE'] as const).map((p) => textLine('PRP', trid, version, p, phones[p]));
+export function ownPhoneText(trid: string, version: number, phones: Phones): string {
+  let text = '';
+  for (const p of ['PHH', 'PHW', 'PHM', 'MOB', 'MBE'] as const) text += textLine('PRP', trid, version, p, phones[p]);
+  return text;
 }
 
-/** The four BPR lines of one FL contact (MSNP5.md 9.15). */
-export function contactPhoneLines(version: number, handle: string, phones: Phones): string[] {
-  return (['PHH', 'PHW', 'PHM', 'MOB'] as const).map((p) => textLine('BPR', version, handle, p, phones[p]));
+/**
+ * The four BPR lines of one FL contact (MSNP5.md 9.15). `version` and `handle` as tokenText gives
+ * them: SYN checks each once for all the lines they are on.
+ */
+export function contactPhoneText(version: string, handle: string, phones: Phones): string {
+  const head = `BPR${version}${handle}`;
+  return (
+    `${head} PHH${tokenText(phones.PHH)}\r\n${head} PHW${tokenText(phones.PHW)}\r\n` +
+    `${head} PHM${tokenText(phones.PHM)}\r\n${head} MOB${tokenText(phones.MOB)}\r\n`
+  );
 }

@@ -85,9 +85,8 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
 
   // ---- the connection's owner (connection.ts) ------------------------------------------------
 
-  async process(frame: CommandFrame): Promise<void> {
-    if (this.context.phase === 'ended') return;
-    await dispatcher.dispatch(this, frame);
+  process(frame: CommandFrame): Promise<void> | void {
+    if (this.context.phase !== 'ended') return dispatcher.dispatch(this, frame);
   }
 
   payloadRule(name: string, args: readonly string[]): PayloadRule | undefined {
@@ -96,6 +95,11 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
 
   connectionEnding(reason: string): void {
     this.metrics.connectionClosed('ns', reason);
+  }
+
+  /** A signed-in session's end is its `signed out` line (signOut), with the handle besides the reason and the address. */
+  logsItsEnd(): boolean {
+    return this.context.isAuthenticated;
   }
 
   connectionEnded(): void {

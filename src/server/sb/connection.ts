@@ -90,10 +90,10 @@ export class SwitchboardConnection implements SbContext, ConnectionOwner, Dispat
     this.left(false);
   }
 
-  async process(frame: CommandFrame): Promise<void> {
+  process(frame: CommandFrame): Promise<void> | void {
     // The idle limit counts from each command (joined() started it); refreshing it allocates nothing.
     if (this.me) this.conn.refreshTimer();
-    await dispatcher.dispatch(this, frame);
+    return dispatcher.dispatch(this, frame);
   }
 
   private left(idle: boolean): void {
