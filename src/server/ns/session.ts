@@ -182,8 +182,7 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
       // happening; what did not reach the bus is put right when it recovers (RedisBus.recover).
       const steps: [string, () => Promise<void>][] = [
         ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
-        ['web session', () => bus.webSessions.forget(ctx.mspAuth)],
-        ['route', () => bus.routes.detach(user.handle, this.sessionId)],
+        ['route and web session', () => bus.routes.detach(user.handle, this.sessionId, ctx.mspAuth)],
         ['sign-in record', () => ctx.server.store.admin.recordSignOut(user.accountId, this.sessionId)],
       ];
       for (const [step, run] of steps) {
