@@ -188,7 +188,9 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
       for (const [step, run] of steps) {
         await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
       }
-      bus.signals.send({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
+      // Only a session that handed out a switchboard cookie can have switchboard connections, or
+      // cookies that must now admit nobody (D-13): the others' end need not reach every node.
+      if (ctx.issuedSwitchboardCookie) bus.signals.send({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
       ctx.log.info({ handle: user.handle, remote: ctx.conn.remoteAddress, reason: ctx.conn.closeReason }, 'signed out');
     }
     this.sessions.delete(this);
