@@ -14,6 +14,7 @@ import type {
   Signals,
   TokenStore,
   UserEvent,
+  WebLogin,
   WebSession,
   WebSessions,
 } from '../core/bus.ts';
@@ -84,11 +85,16 @@ export class MemoryRates implements RateCounter {
 export class MemoryRoutes implements Routes {
   readonly local = new LocalSessions();
 
-  async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
-    if (await this.local.vacate(handle, endpoint)) this.local.set(handle, endpoint);
+  constructor(private readonly webSessions: WebSessions) {}
+
+  async attach(handle: string, endpoint: SessionEndpoint, web?: WebLogin): Promise<void> {
+    if (!(await this.local.vacate(handle, endpoint))) return;
+    this.local.set(handle, endpoint);
+    if (web) await this.webSessions.register(web.mspAuth, { handle, loginTime: web.loginTime, sessionId: endpoint.sessionId });
   }
 
-  async detach(handle: string, sessionId: string): Promise<void> {
+  async detach(handle: string, sessionId: string, mspAuth?: string): Promise<void> {
+    if (mspAuth !== undefined) await this.webSessions.forget(mspAuth);
     this.local.release(handle, sessionId);
   }
 
@@ -191,9 +197,9 @@ export class MemorySignals implements Signals {
 
 /** The bus of a single-process msnd: maps from handle to session and presence. */
 export class MemoryBus implements Bus {
-  readonly routes = new MemoryRoutes();
-  readonly presence = new MemoryPresence();
   readonly webSessions = new MemoryWebSessions();
+  readonly routes = new MemoryRoutes(this.webSessions);
+  readonly presence = new MemoryPresence();
   readonly nodes = new SingleNode();
   readonly signals = new MemorySignals();
   readonly tokens: MemoryTokens;

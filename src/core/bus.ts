@@ -101,6 +101,12 @@ export interface WebSession {
   sessionId: string;
 }
 
+/** The web session an NS session hands out, registered with its route (Routes.attach). */
+export interface WebLogin {
+  mspAuth: string;
+  loginTime: number;
+}
+
 /** Events per key within a sliding window, counted for every node (the rate limits of MSNP5.md 14). */
 export interface RateCounter {
   /** How many events `key` had within the last `windowMs`. */
@@ -123,11 +129,15 @@ export interface TokenStore {
 export interface Routes {
   /**
    * Makes `endpoint` the user's one NS session. A previous session of the user is kicked with OTH
-   * first, and attach resolves after that session has signed out (MSNP5.md 10.6).
+   * first, and attach resolves after that session has signed out (MSNP5.md 10.6). With `web`, the
+   * session's MSPAuth is registered in the same step (as WebSessions.register would).
    */
-  attach(handle: string, endpoint: SessionEndpoint): Promise<void>;
-  /** Forgets the session if it is still the user's current one. */
-  detach(handle: string, sessionId: string): Promise<void>;
+  attach(handle: string, endpoint: SessionEndpoint, web?: WebLogin): Promise<void>;
+  /**
+   * Forgets the session if it is still the user's current one; with `mspAuth`, its web session
+   * too, in the same step (as WebSessions.forget would).
+   */
+  detach(handle: string, sessionId: string, mspAuth?: string): Promise<void>;
   /** At-most-once delivery to the user's current session; dropped when the user is offline. */
   publish(handle: string, event: UserEvent): void;
   /** Offers an invitation to the user's current session; false when offline or refused. */

@@ -199,6 +199,18 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         assert.equal(await a.webSessions.get(auth), undefined);
       }));
 
+    test("web sessions: one given with a route's attach is found on another node, and goes with its detach", () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        const alice = session();
+        const auth = `auth-${++serial}`;
+        await a.routes.attach(handle, alice, { mspAuth: auth, loginTime: 1000 });
+        assert.deepEqual(await b.webSessions.get(auth), { handle, loginTime: 1000, sessionId: alice.sessionId });
+        await a.routes.detach(handle, alice.sessionId, auth);
+        assert.equal(await b.webSessions.get(auth), undefined);
+        assert.equal(await b.routes.isSignedIn(handle), false);
+      }));
+
     test('rates: events added on any node count on every node, per key, within their window', () =>
       withNodes(async (a, b) => {
         const key = `test-rate:${++serial}`;

@@ -20,7 +20,7 @@
 import { Redis } from 'ioredis';
 import type { Bus, Signal } from '../../core/bus.ts';
 import { LocalSessions } from '../local.ts';
-import { goneUsers, RedisLink } from './link.ts';
+import { coalesceWrites, goneUsers, RedisLink } from './link.ts';
 import { type NodeMessage, NodeMessages } from './messages.ts';
 import { RedisNodes } from './nodes.ts';
 import { RedisPresence } from './presence.ts';
@@ -80,9 +80,9 @@ export class RedisBus implements Bus {
     if (expiryMs < 2 * this.heartbeatMs) throw new Error('the node expiry must be at least two heartbeats');
     this.messages = new NodeMessages(this.link, opts.requestTimeoutMs ?? 5000);
     this.nodes = new RedisNodes(this.link, { heartbeatMs: this.heartbeatMs, expiryMs }, () => this.local.size);
-    this.routes = new RedisRoutes(this.link, this.local, this.nodes, this.messages);
-    this.presence = new RedisPresence(this.link);
     this.webSessions = new RedisWebSessions(this.link);
+    this.routes = new RedisRoutes(this.link, this.local, this.nodes, this.messages, this.webSessions);
+    this.presence = new RedisPresence(this.link);
     this.signals = new RedisSignals(this.link);
     this.tokens = new RedisTokens(this.link);
     this.rates = new RedisRates(this.link);
@@ -107,6 +107,7 @@ export class RedisBus implements Bus {
       autoResendUnfulfilledCommands: false,
       commandTimeout: opts.commandTimeoutMs ?? 3000,
     });
+    redis.on('connect', () => coalesceWrites(redis.stream));
     const subscriber = new Redis(opts.url, { lazyConnect: true });
     for (const connection of [redis, subscriber]) connection.on('error', onError);
     let bus: RedisBus;

@@ -7,8 +7,7 @@ import type { RedisLink } from './link.ts';
 export type NodeRequest = Offer | { kind: 'kick'; sessionId: string };
 
 export type NodeMessage =
-  | { kind: 'event'; handle: string; event: UserEvent }
-  /** Several events for one node, in order (those sent in one run of the event loop). */
+  /** Events for sessions of the node, in order (written by the DELIVER script: scripts.ts). */
   | { kind: 'events'; events: { handle: string; event: UserEvent }[] }
   | { kind: 'request'; id: string; from: string; handle: string; request: NodeRequest }
   | { kind: 'reply'; id: string; value: boolean };
@@ -19,38 +18,19 @@ export interface NodeMessageHandler {
   answer(handle: string, request: NodeRequest): Promise<boolean>;
 }
 
-/** Messages between nodes, each node on a channel of its own; requests wait for a reply. */
+/**
+ * Requests between nodes and their replies, each node on a channel of its own. The events for a
+ * node's sessions reach its channel from RedisRoutes (DELIVER), which runs before the route lookup
+ * of any later request: one node's messages keep their order.
+ */
 export class NodeMessages {
   private readonly pending = new Map<string, (value: boolean) => void>();
-  /** Events waiting for the next publish, per node. */
-  private readonly outgoing = new Map<string, { events: { handle: string; event: UserEvent }[]; sent: Promise<void> }>();
 
   constructor(
     private readonly link: RedisLink,
     /** How long a request may take before it counts as refused. */
     private readonly requestTimeoutMs: number,
   ) {}
-
-  /**
-   * Sends an event for the node's session of `handle` (at most once). The events for one node in
-   * one run of the event loop (a fan-out) go as one message: one PUBLISH instead of one each.
-   */
-  event(node: string, handle: string, event: UserEvent): Promise<void> {
-    const queued = this.outgoing.get(node);
-    if (queued) {
-      queued.events.push({ handle, event });
-      return queued.sent;
-    }
-    const batch = { events: [{ handle, event }], sent: Promise.resolve() };
-    batch.sent = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
-      this.outgoing.delete(node);
-      const [only] = batch.events;
-      const message: NodeMessage = batch.events.length === 1 ? { kind: 'event', ...only! } : { kind: 'events', events: batch.events };
-      return this.link.guard(this.send(node, message));
-    });
-    this.outgoing.set(node, batch);
-    return batch.sent;
-  }
 
   /** Asks another node to do something for its session of `handle`; false when it does not answer in time. */
   request(node: string, handle: string, request: NodeRequest): Promise<boolean> {
@@ -63,17 +43,12 @@ export class NodeMessages {
         resolve(value);
       };
       this.pending.set(id, settle);
-      // After the events already queued for that node: one node's messages keep their order.
-      const queued = this.outgoing.get(node)?.sent.catch(() => {}) ?? Promise.resolve();
-      void queued
-        .then(() => this.link.guard(this.send(node, { kind: 'request', id, from: this.link.nodeId, handle, request })))
-        .catch(() => settle(false));
+      this.link.guard(this.send(node, { kind: 'request', id, from: this.link.nodeId, handle, request })).catch(() => settle(false));
     });
   }
 
   /** A message from this node's channel. */
   receive(message: NodeMessage, handler: NodeMessageHandler): void {
-    if (message.kind === 'event') return handler.deliver(message.handle, message.event);
     if (message.kind === 'events') {
       for (const { handle, event } of message.events) handler.deliver(handle, event);
       return;

@@ -1,13 +1,22 @@
-import type { IncomingPage, Invitation, Routes, SessionEndpoint, UserEvent } from '../../core/bus.ts';
+import type { IncomingPage, Invitation, Routes, SessionEndpoint, UserEvent, WebLogin } from '../../core/bus.ts';
 import type { LocalSessions, Offer } from '../local.ts';
 import type { RedisLink } from './link.ts';
 import type { NodeMessageHandler, NodeMessages, NodeRequest } from './messages.ts';
 import type { RedisNodes } from './nodes.ts';
-import { ATTACH, DETACH, LIVE_ROUTES } from './scripts.ts';
+import type { RedisWebSessions } from './web-sessions.ts';
+import { ATTACH, DELIVER, DETACH } from './scripts.ts';
 
 interface Route {
   node: string;
   sessionId: string;
+}
+
+/** An event for a user on another node, or a lookup of its route; both wait for the next DELIVER call. */
+interface Pending {
+  handle: string;
+  event?: UserEvent;
+  resolve?(route: Route | undefined): void;
+  reject?(error: unknown): void;
 }
 
 /**
@@ -16,8 +25,8 @@ interface Route {
  * its node's channel.
  */
 export class RedisRoutes implements Routes, NodeMessageHandler {
-  /** Route lookups waiting for the next LIVE_ROUTES call. */
-  private lookups: { handle: string; resolve(route: Route | undefined): void; reject(error: unknown): void }[] = [];
+  /** Deliveries and lookups asked for in this run of the event loop: one DELIVER call. */
+  private pending: Pending[] = [];
 
   constructor(
     private readonly link: RedisLink,
@@ -25,40 +34,50 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     readonly local: LocalSessions,
     private readonly nodes: RedisNodes,
     private readonly messages: NodeMessages,
+    private readonly webSessions: RedisWebSessions,
   ) {}
 
-  async attach(handle: string, endpoint: SessionEndpoint): Promise<void> {
+  async attach(handle: string, endpoint: SessionEndpoint, web?: WebLogin): Promise<void> {
     // As in one process: whoever holds the slot is kicked first, here or on another node.
     if (!(await this.local.vacate(handle, endpoint))) return;
     this.local.set(handle, endpoint);
+    const { link } = this;
+    const { sessionId } = endpoint;
+    const keys = [link.key('route', handle), link.onlineKey(link.nodeId)];
+    const args = [link.nodeId, sessionId, handle, link.aliveKeyPrefix];
+    if (web) {
+      const written = this.webSessions.adopt(web.mspAuth, { handle, loginTime: web.loginTime, sessionId });
+      keys.push(...written.keys);
+      args.push(...written.args);
+    }
     let replaced: [string, string] | null;
     try {
-      const { link } = this;
-      const keys = [link.key('route', handle), link.onlineKey(link.nodeId)];
-      const args = [link.nodeId, endpoint.sessionId, handle, link.aliveKeyPrefix];
       replaced = (await link.guard(link.run(ATTACH, keys, args))) as [string, string] | null;
     } catch (error) {
       this.local.drop(handle, endpoint);
+      if (web) this.webSessions.release(web.mspAuth);
       throw error;
     }
     // Its route is already this session's: the kicked one's DETACH leaves it alone (another session id).
     if (replaced) await this.messages.request(replaced[0], handle, { kind: 'kick', sessionId: replaced[1] });
   }
 
-  async detach(handle: string, sessionId: string): Promise<void> {
+  async detach(handle: string, sessionId: string, mspAuth?: string): Promise<void> {
     const current = this.local.release(handle, sessionId);
-    const { redis, nodeId } = this.link;
-    await this.link.guard(
-      this.link.run(DETACH, [this.link.key('route', handle), this.link.onlineKey(nodeId)], [sessionId, handle, current ? '1' : '0']),
-    );
+    const { link } = this;
+    const keys = [link.key('route', handle), link.onlineKey(link.nodeId)];
+    const args = [sessionId, handle, current ? '1' : '0'];
+    if (mspAuth !== undefined) {
+      keys.push(...this.webSessions.release(mspAuth));
+      args.push(mspAuth);
+    }
+    await link.guard(link.run(DETACH, keys, args));
   }
 
   publish(handle: string, event: UserEvent): void {
     if (this.local.deliver(handle, event)) return;
-    // Requests on one connection are answered in order, so events to one user keep their order.
-    void this.route(handle)
-      .then((route) => route && this.messages.event(route.node, handle, event))
-      .catch(() => {});
+    // At most once: lost with a failed call (the node recovers then, and tells presence again).
+    this.queue({ handle, event });
   }
 
   ring(handle: string, invitation: Invitation): Promise<boolean> {
@@ -109,24 +128,44 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
     return route ? this.messages.request(route.node, handle, offer) : false;
   }
 
-  /** A user's live route. Lookups asked for in one run of the event loop go to Redis as one call. */
+  /** A user's live route. */
   private route(handle: string): Promise<Route | undefined> {
-    return new Promise((resolve, reject) => {
-      if (this.lookups.push({ handle, resolve, reject }) === 1) queueMicrotask(() => void this.lookUp());
-    });
+    return new Promise((resolve, reject) => this.queue({ handle, resolve, reject }));
   }
 
-  private async lookUp(): Promise<void> {
-    const batch = this.lookups.splice(0);
+  private queue(entry: Pending): void {
+    if (this.pending.push(entry) === 1) queueMicrotask(() => void this.deliverAll());
+  }
+
+  /**
+   * One DELIVER call for the batch: Redis runs the calls of one connection in order, so events to
+   * one user keep their order, and an event goes before a request sent after it.
+   */
+  private async deliverAll(): Promise<void> {
+    const batch = this.pending.splice(0);
+    // An event shared by several users (a fan-out's) is encoded once.
+    const numbers = new Map<UserEvent, number>();
+    const events: string[] = [];
+    const eventOf = batch.map(({ event }) => {
+      if (!event) return 0;
+      let number = numbers.get(event);
+      if (number === undefined) {
+        number = events.push(JSON.stringify(event));
+        numbers.set(event, number);
+      }
+      return number;
+    });
+    const { link } = this;
     try {
-      const keys = batch.map((lookup) => this.link.key('route', lookup.handle));
-      const found = (await this.link.guard(this.link.run(LIVE_ROUTES, keys, [this.link.aliveKeyPrefix]))) as ([string, string] | null)[];
-      batch.forEach((lookup, i) => {
+      const keys = batch.map((entry) => link.key('route', entry.handle));
+      const args = [link.aliveKeyPrefix, link.nodeChannel(''), link.key('route'), events.length, ...events, ...eventOf];
+      const found = (await link.guard(link.run(DELIVER, keys, args))) as ([string, string] | null)[];
+      batch.forEach((entry, i) => {
         const route = found[i];
-        lookup.resolve(route ? { node: route[0], sessionId: route[1] } : undefined);
+        entry.resolve?.(route ? { node: route[0], sessionId: route[1] } : undefined);
       });
     } catch (error) {
-      for (const lookup of batch) lookup.reject(error);
+      for (const entry of batch) entry.reject?.(error);
     }
   }
 }

@@ -3,13 +3,36 @@ import { script } from './link.ts';
 
 /** Users of a stopped node taken per SWEEP call (one Lua call blocks Redis while it runs). */
 export const SWEEP_BATCH = 500;
-// The routes of users, each only while its node is alive (KEYS route keys; ARGV[1] alive-key
-// prefix): per key {node, session}, or nil. One call serves every lookup of a fan-out.
-export const LIVE_ROUTES = script(`
-local routes = {}
+// Route lookups and deliveries in one step (KEYS route keys; ARGV: the alive-key prefix, the
+// node-channel prefix, the route-key prefix, the number n of distinct events, those n events as
+// JSON, then per key the number of its event, 0 for a lookup only). Each user on a live node gets
+// its event; the events for one node go as one message ({kind: 'events'}, in key order) on that
+// node's channel. Returns per key its live route {node, session} for a lookup, else false. One
+// call serves a whole fan-out, and the lookups of requests asked for meanwhile.
+export const DELIVER = script(`
+local alive_prefix, channel_prefix, route_prefix, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local alive, routes, outgoing, nodes = {}, {}, {}, {}
 for i, key in ipairs(KEYS) do
   local route = redis.call('hmget', key, 'node', 'session')
-  if route[1] and redis.call('exists', ARGV[1] .. route[1]) == 1 then routes[i] = route else routes[i] = false end
+  local node = route[1]
+  if node and alive[node] == nil then alive[node] = redis.call('exists', alive_prefix .. node) == 1 end
+  local event = tonumber(ARGV[4 + n + i])
+  routes[i] = false
+  if node and alive[node] then
+    if event == 0 then
+      routes[i] = route
+    else
+      if not outgoing[node] then
+        outgoing[node] = {}
+        table.insert(nodes, node)
+      end
+      local handle = string.sub(key, #route_prefix + 1)
+      table.insert(outgoing[node], '{"handle":' .. cjson.encode(handle) .. ',"event":' .. ARGV[4 + event] .. '}')
+    end
+  end
+end
+for _, node in ipairs(nodes) do
+  redis.call('publish', channel_prefix .. node, '{"kind":"events","events":[' .. table.concat(outgoing[node], ',') .. ']}')
 end
 return routes`);
 
@@ -64,20 +87,31 @@ redis.call('persist', KEYS[1])
 return seq`);
 
 // A sign-in's route, written in one step with what it replaces (KEYS: the route, this node's online
-// set; ARGV: this node, the session, the handle, the alive-key prefix). Returns the replaced route
-// {node, session} when it was on another live node (that session is to be kicked), else nil.
+// set[, the web session's key, this node's web-session set]; ARGV: this node, the session, the
+// handle, the alive-key prefix[, the web session's record, its MSPAuth]). Returns the replaced
+// route {node, session} when it was on another live node (that session is to be kicked), else nil.
 export const ATTACH = script(`
 local old = redis.call('hmget', KEYS[1], 'node', 'session')
 redis.call('hset', KEYS[1], 'node', ARGV[1], 'session', ARGV[2])
 redis.call('sadd', KEYS[2], ARGV[3])
+if KEYS[3] then
+  redis.call('set', KEYS[3], ARGV[5])
+  redis.call('sadd', KEYS[4], ARGV[6])
+end
 if old[1] and old[1] ~= ARGV[1] and redis.call('exists', ARGV[4] .. old[1]) == 1 then return old end
 return false`);
 
 // Forgets the route only if it is still this session's (KEYS[1] route), and the user from this
-// node's online set (KEYS[2]) if the session was this node's current one (ARGV[3] = '1').
+// node's online set (KEYS[2]) if the session was this node's current one (ARGV[3] = '1'); with
+// KEYS[3] and KEYS[4] (the web session's key, this node's web-session set) and ARGV[4] (its
+// MSPAuth), the web session too.
 export const DETACH = script(`
 if redis.call('hget', KEYS[1], 'session') == ARGV[1] then redis.call('del', KEYS[1]) end
 if ARGV[3] == '1' then redis.call('srem', KEYS[2], ARGV[2]) end
+if KEYS[3] then
+  redis.call('del', KEYS[3])
+  redis.call('srem', KEYS[4], ARGV[4])
+end
 return 0`);
 
 // The heartbeat (KEYS[1] alive key, KEYS[2] node directory; ARGV lifetime, node, info). Returns

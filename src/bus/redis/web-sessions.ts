@@ -14,9 +14,8 @@ export class RedisWebSessions implements WebSessions {
 
   async register(mspAuth: string, session: WebSession): Promise<void> {
     this.mine.set(mspAuth, session);
-    const value = JSON.stringify({ ...session, node: this.link.nodeId });
     try {
-      await this.write(mspAuth, value);
+      await this.write(mspAuth, this.record(session));
     } catch (error) {
       this.mine.delete(mspAuth);
       throw error;
@@ -37,6 +36,18 @@ export class RedisWebSessions implements WebSessions {
     return session;
   }
 
+  /** Keeps a web session that RedisRoutes writes with its route; returns its keys and arguments for the script. */
+  adopt(mspAuth: string, session: WebSession): { keys: string[]; args: string[] } {
+    this.mine.set(mspAuth, session);
+    return { keys: this.keysOf(mspAuth), args: [this.record(session), mspAuth] };
+  }
+
+  /** Lets go of a web session that RedisRoutes removes with its route; returns its keys. */
+  release(mspAuth: string): string[] {
+    this.mine.delete(mspAuth);
+    return this.keysOf(mspAuth);
+  }
+
   /** The MSPAuths of this node's web sessions. */
   auths(): string[] {
     return [...this.mine.keys()];
@@ -47,7 +58,7 @@ export class RedisWebSessions implements WebSessions {
     const { redis, nodeId } = this.link;
     const writes = redis.multi();
     for (const [auth, session] of this.mine) {
-      writes.set(this.link.key('web', auth), JSON.stringify({ ...session, node: nodeId })).sadd(this.link.websKey(nodeId), auth);
+      writes.set(this.link.key('web', auth), this.record(session)).sadd(this.link.websKey(nodeId), auth);
     }
     await this.link.guard(execAll(writes));
   }
@@ -55,7 +66,17 @@ export class RedisWebSessions implements WebSessions {
   /** Writes a web session's record (both keys in one step), or removes it when `value` is ''. */
   private write(mspAuth: string, value: string): Promise<unknown> {
     const { link } = this;
-    return link.guard(link.run(WEB_SESSION, [link.key('web', mspAuth), link.websKey(link.nodeId)], [value, mspAuth]));
+    return link.guard(link.run(WEB_SESSION, this.keysOf(mspAuth), [value, mspAuth]));
+  }
+
+  /** A web session's key and its node's web-session set. */
+  private keysOf(mspAuth: string): string[] {
+    return [this.link.key('web', mspAuth), this.link.websKey(this.link.nodeId)];
+  }
+
+  /** What Redis holds of a web session of this node. */
+  private record(session: WebSession): string {
+    return JSON.stringify({ ...session, node: this.link.nodeId });
   }
 
   /** Forgets this node's web sessions here; returns their keys, for the node to delete as it leaves. */

@@ -76,6 +76,8 @@ export class NsContext {
   synced = false;
   /** IMS ON/OFF (MSNP5.md 9.22). */
   imsOn = true;
+  /** Has handed out a switchboard cookie (XFR SB, RNG): its end must reach every node's switchboards. */
+  issuedSwitchboardCookie = false;
   /** The last FND result: SDC and SND invite its entries by index (MSNP5.md 9.19). */
   lastFind: readonly DirectoryHit[] = NO_HITS;
   readonly mspAuth = randomToken(24);

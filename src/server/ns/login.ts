@@ -126,19 +126,12 @@ async function signIn(ctx: NsContext, trid: string, account: Account, readAt: nu
   const user = await UserSession.open(account, store, bus, listLimits, readAt);
   // Read before the bus records the session, so that a failure leaves nothing to undo.
   const unreadMail = await initialMailMessage(ctx, account.id);
-  await bus.routes.attach(account.handle, ctx.endpoint);
+  ctx.loginTime = Math.floor(Date.now() / 1000);
+  // MSPAuth signs the browser in while this session lasts (MSNP5.md 9.16, 12.1): registered with the route.
+  await bus.routes.attach(account.handle, ctx.endpoint, { mspAuth: ctx.mspAuth, loginTime: ctx.loginTime });
   ctx.signedInAtMs = Date.now();
-  ctx.loginTime = Math.floor(ctx.signedInAtMs / 1000);
-  try {
-    // MSPAuth signs the browser in while this session lasts (MSNP5.md 9.16, 12.1).
-    await bus.webSessions.register(ctx.mspAuth, { handle: account.handle, loginTime: ctx.loginTime, sessionId: ctx.sessionId });
-  } catch (error) {
-    await bus.routes.detach(account.handle, ctx.sessionId).catch(() => {});
-    throw error;
-  }
   if (ctx.conn.isClosing) {
-    await bus.webSessions.forget(ctx.mspAuth);
-    await bus.routes.detach(account.handle, ctx.sessionId);
+    await bus.routes.detach(account.handle, ctx.sessionId, ctx.mspAuth);
     return;
   }
   ctx.signedInAs(user);

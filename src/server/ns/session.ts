@@ -186,8 +186,7 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
       // happening; what did not reach the bus is put right when it recovers (RedisBus.recover).
       const steps: [string, () => Promise<void>][] = [
         ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
-        ['web session', () => bus.webSessions.forget(ctx.mspAuth)],
-        ['route', () => bus.routes.detach(user.handle, this.sessionId)],
+        ['route and web session', () => bus.routes.detach(user.handle, this.sessionId, ctx.mspAuth)],
       ];
       for (const [step, run] of steps) {
         await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
@@ -196,7 +195,9 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
       void ctx.server.store.admin
         .recordSignOut(user.accountId, this.sessionId)
         .catch((err: unknown) => ctx.log.warn({ err, step: 'sign-in record' }, 'sign-out step failed'));
-      bus.signals.send({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
+      // Only a session that handed out a switchboard cookie can have switchboard connections, or
+      // cookies that must now admit nobody (D-13): the others' end need not reach every node.
+      if (ctx.issuedSwitchboardCookie) bus.signals.send({ kind: 'session-ended', handle: user.handle, sessionId: this.sessionId });
       ctx.log.info({ handle: user.handle, remote: ctx.conn.remoteAddress, reason: ctx.conn.closeReason }, 'signed out');
     }
     this.sessions.delete(this);

@@ -16,6 +16,7 @@ export async function xfr(ctx: NsContext, [kind]: string[], trid: string): Promi
   if (ctx.transfers.count('xfr') >= config.limits.switchboardRequests) return failure(ErrorCode.USER_TOO_ACTIVE);
   ctx.transfers.add('xfr');
   const data = { handle: user.handle, ns: ctx.sessionId };
+  ctx.issuedSwitchboardCookie = true;
   const cookie = await bus.tokens.issue('xfr', data, config.limits.transferCookieMs);
   ctx.reply('XFR', trid, 'SB', ctx.server.switchboardAddress(), 'CKI', cookie);
 }
@@ -37,6 +38,7 @@ export async function ring(ctx: NsContext, invitation: Invitation): Promise<bool
   const status = user.currentStatus;
   if (status === undefined || status === 'HDN') return false;
   if (!(await user.allowsViewer(invitation.caller))) return false;
+  ctx.issuedSwitchboardCookie = true;
   const cookie = await ctx.server.bus.tokens.issue(
     'rng',
     { handle: user.handle, sb: invitation.sessionId, ns: ctx.sessionId },
