@@ -54,7 +54,7 @@ export async function openSqliteStore(opts: {
   const db = await openSqliteDatabase(opts);
   try {
     const key = await checkStoreKey(db, opts.secretKey);
-    return new KyselyStore(db, sqliteEngine, key, listsClocks.get(db));
+    return new KyselyStore(db, sqliteEngine, key, listsClockOf(db));
   } catch (err) {
     await db.destroy();
     throw err;
@@ -116,6 +116,10 @@ export function connectSqlite(file: string, opts: { mustExist?: boolean; onState
 
 /** Each connection's ListsClock (lists-clock.ts), for the store made on it. */
 const listsClocks = new WeakMap<Kysely<Database>, ListsClock>();
+
+export function listsClockOf(db: Kysely<Database>): ListsClock | undefined {
+  return listsClocks.get(db);
+}
 
 function dataVersionOf(database: BetterSqlite3.Database): () => number {
   const statement = database.prepare('pragma data_version').pluck();
