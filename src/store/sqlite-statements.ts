@@ -29,8 +29,9 @@ export class StatementCache {
     if (!cached || cached.statement.busy) {
       const statement = this.database.prepare(sql);
       if (this.values && statement.reader) statement.raw(true);
-      // `readonly`, not `reader`: a write with RETURNING reads too.
-      cached = { statement, changesLists: !statement.readonly && mayChangeLists(sql) };
+      // A write with RETURNING reads too (`reader`); ROLLBACK counts as read-only (`readonly`).
+      const writes = !statement.reader || !statement.readonly;
+      cached = { statement, changesLists: writes && mayChangeLists(sql) };
       if (this.statements.size >= CACHED_STATEMENTS) this.statements.clear();
       this.statements.set(sql, cached);
     }
