@@ -15,7 +15,10 @@ export interface DirectStatements {
   run(db: Kysely<Database>, sql: string, parameters: readonly unknown[], shape: RowShape): unknown[] | Promise<unknown[]>;
 }
 
-/** By the adapter of a database's handles: the database's own, its transactions' and its connections' share it. */
+/**
+ * By the adapter of a database's handles: the database's own, its transactions' and its connections'
+ * share it. A handle's executor is what kysely's `sql` templates run on (QueryExecutorProvider).
+ */
 const directByAdapter = new WeakMap<DialectAdapter, DirectStatements>();
 
 /** Prepared statements on `db` (and every handle made from it) are run by `direct` from now on. */
