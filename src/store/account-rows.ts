@@ -3,6 +3,7 @@ import type { AccountPatch, NewAccount } from '../core/store.ts';
 import { DEFAULT_PROFILE, NO_PHONES } from '../core/types.ts';
 import type { Account, Phones, Profile } from '../core/types.ts';
 import type { Engine } from './engine.ts';
+import type { SelectedValues } from './prepared.ts';
 import type { AccountsTable } from './schema.ts';
 
 const MAX_LIST_VERSION = 4294967295;
@@ -125,30 +126,56 @@ function definedColumns<F extends string>(
 }
 
 export function toAccount(row: AccountRow): Account {
+  return accountOf(ACCOUNT_COLUMNS.map((column) => row[column]) as unknown as AccountValues);
+}
+
+/** An account row's values in the order of ACCOUNT_COLUMNS. */
+export type AccountValues = SelectedValues<AccountRow, typeof ACCOUNT_COLUMNS>;
+
+/** The account of a row's values (ACCOUNT_COLUMNS order; more values after them are left alone). */
+export function accountOf(values: [...AccountValues, ...unknown[]]): Account {
+  const [
+    id,
+    handle,
+    friendlyName,
+    verified,
+    kid,
+    listVersion,
+    gtc,
+    blp,
+    PHH,
+    PHW,
+    PHM,
+    MOB,
+    MBE,
+    langPreference,
+    preferredEmail,
+    country,
+    postalCode,
+    gender,
+    age,
+    bdayPre,
+    birthday,
+    wallet,
+    createdAt,
+    disabled,
+    admin,
+    sessionsEndedAt,
+  ] = values;
   return {
-    id: row.id,
-    handle: row.handle,
-    friendlyName: row.friendly_name,
-    listVersion: Number(row.list_version),
-    gtc: row.gtc,
-    blp: row.blp,
-    phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
-    verified: Boolean(row.verified),
-    kid: Boolean(row.kid),
-    profile: {
-      langPreference: row.lang_preference,
-      preferredEmail: row.preferred_email,
-      country: row.country,
-      postalCode: row.postal_code,
-      gender: row.gender,
-      age: row.age,
-      bdayPre: row.bday_pre,
-      birthday: row.birthday,
-      wallet: row.wallet,
-    },
-    createdAt: Number(row.created_at),
-    disabled: Boolean(row.disabled),
-    admin: Boolean(row.admin),
-    sessionsEndedAt: Number(row.sessions_ended_at),
+    id,
+    handle,
+    friendlyName,
+    listVersion: Number(listVersion),
+    gtc,
+    blp,
+    phones: { PHH, PHW, PHM, MOB, MBE },
+    verified: Boolean(verified),
+    kid: Boolean(kid),
+    profile: { langPreference, preferredEmail, country, postalCode, gender, age, bdayPre, birthday, wallet },
+    createdAt: Number(createdAt),
+    disabled: Boolean(disabled),
+    admin: Boolean(admin),
+    sessionsEndedAt: Number(sessionsEndedAt),
   };
 }

@@ -59,8 +59,8 @@ export class KyselyAccounts implements Pick<Store, 'createAccount' | 'deleteAcco
   }
 
   async credentialsOf(handle: string): Promise<{ account: Account; secret: string } | undefined> {
-    const [row] = await credentialsByHandle(this.db, this.engine, handle.toLowerCase());
-    return row && { account: toAccount(row), secret: decryptSecret(this.secretKey, row.secret_enc, row.handle) };
+    const [found] = await credentialsByHandle(this.db, this.engine, handle.toLowerCase());
+    return found && { account: found.account, secret: decryptSecret(this.secretKey, found.secretEnc, found.account.handle) };
   }
 
   async setSecret(handle: string, secret: string): Promise<boolean> {

@@ -53,7 +53,7 @@ const forgetSession = prepared((db, _engine, accountId: number, sessionId: strin
 );
 
 /** Writes one sign-in: on PostgreSQL in one statement, on SQLite in two (`db`: a transaction there). */
-async function writeSignIn(db: Kysely<Database>, engine: Engine, accountId: number, signIn: SignIn): Promise<void> {
+export async function writeSignIn(db: Kysely<Database>, engine: Engine, accountId: number, signIn: SignIn): Promise<void> {
   const args: SignInArgs = [accountId, signIn.sessionId, signIn.node, signIn.dialect, signIn.address, signIn.since];
   if (engine.kind === 'postgres') {
     await bothInOne(db, engine, ...args);

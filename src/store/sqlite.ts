@@ -11,13 +11,14 @@ import {
   type DatabaseConnection,
   type Driver,
   type DialectAdapter,
-  type SqliteDatabase,
   type SqliteDialectConfig,
 } from 'kysely';
 import type { Store } from '../core/store.ts';
 import { errorCode, type Engine, type StatementTimer, timedStatements } from './engine.ts';
 import { KyselyStore } from './kysely-store.ts';
-import { ListsClock, mayChangeLists } from './lists-clock.ts';
+import { ListsClock } from './lists-clock.ts';
+import { runPreparedDirectly } from './prepared.ts';
+import { type ConnectionUse, SqliteStatements, StatementCache, reusingStatements } from './sqlite-statements.ts';
 import { DataDirError, makeDataDir } from './data-dir.ts';
 import { checkStoreKey } from './key-check.ts';
 import { migrateToLatest, NoStoreError, readSchemaVersion } from './migrations.ts';
@@ -53,7 +54,7 @@ export async function openSqliteStore(opts: {
   const db = await openSqliteDatabase(opts);
   try {
     const key = await checkStoreKey(db, opts.secretKey);
-    return new KyselyStore(db, sqliteEngine, key, listsClocks.get(db));
+    return new KyselyStore(db, sqliteEngine, key, listsClockOf(db));
   } catch (err) {
     await db.destroy();
     throw err;
@@ -102,10 +103,13 @@ export function connectSqlite(file: string, opts: { mustExist?: boolean; onState
     throw err;
   }
   const clock = new ListsClock(dataVersionOf(database));
+  const rows = new StatementCache(database, clock, false);
+  const use: ConnectionUse = { users: 0 };
   const db = new Kysely<Database>({
-    dialect: new MsndSqliteDialect({ database: reusingStatements(database, clock) }),
+    dialect: new MsndSqliteDialect({ database: reusingStatements(database, rows) }, use),
     ...timedStatements(onStatement),
   });
+  runPreparedDirectly(db, new SqliteStatements(db, database, rows, clock, use, onStatement));
   listsClocks.set(db, clock);
   return db;
 }
@@ -113,44 +117,36 @@ export function connectSqlite(file: string, opts: { mustExist?: boolean; onState
 /** Each connection's ListsClock (lists-clock.ts), for the store made on it. */
 const listsClocks = new WeakMap<Kysely<Database>, ListsClock>();
 
+export function listsClockOf(db: Kysely<Database>): ListsClock | undefined {
+  return listsClocks.get(db);
+}
+
 function dataVersionOf(database: BetterSqlite3.Database): () => number {
   const statement = database.prepare('pragma data_version').pluck();
   return () => statement.get() as number;
 }
 
-const CACHED_STATEMENTS = 500;
-
-/**
- * kysely asks better-sqlite3 to prepare every query anew; preparing was a third to a half of a
- * simple query's cost (bench/). Statements are reused per SQL text (bounded: `in (…)` lists vary in
- * length); one still iterating (a streamed query) is not handed out twice. Each write that may change
- * the lists ticks `clock` (lists-clock.ts).
- */
-function reusingStatements(database: BetterSqlite3.Database, clock: ListsClock): SqliteDatabase {
-  const statements = new Map<string, { statement: BetterSqlite3.Statement; changesLists: boolean }>();
-  const prepared = (sql: string) => {
-    const cached = statements.get(sql);
-    if (cached && !cached.statement.busy) return cached;
-    const statement = database.prepare(sql);
-    const entry = { statement, changesLists: !statement.reader && mayChangeLists(sql) };
-    if (statements.size >= CACHED_STATEMENTS) statements.clear();
-    statements.set(sql, entry);
-    return entry;
-  };
-  return {
-    close: () => database.close(),
-    // kysely prepares each statement right before it runs it: the clock counts it here.
-    prepare(sql) {
-      const { statement, changesLists } = prepared(sql);
-      if (changesLists) clock.tick();
-      return statement;
-    },
-  };
-}
-
 // A deferred transaction that reads and then writes fails at once with SQLITE_BUSY when another
 // process wrote in between (busy_timeout does not apply there); IMMEDIATE waits for the lock first.
+// It counts who uses or waits for the connection, for SqliteStatements.
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly use: ConnectionUse,
+  ) {
+    super(config);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    this.use.users++;
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.use.users--;
+    await super.releaseConnection();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
@@ -166,12 +162,15 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 }
 
 class MsndSqliteDialect extends SqliteDialect {
-  constructor(private readonly config: SqliteDialectConfig) {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly use: ConnectionUse,
+  ) {
     super(config);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.config);
+    return new ImmediateSqliteDriver(this.config, this.use);
   }
 
   override createAdapter(): DialectAdapter {

@@ -2,8 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { AuditEntry, RemovedRecord, SessionNotice } from '../core/admin-store.ts';
 import type { AccountPatch, ContactWithFacts, ContactWrite, StoreTx, Watcher } from '../core/store.ts';
 import { DEFAULT_GROUP_ID } from '../core/types.ts';
-import type { Account, ContactEntry, ContactGroup, ListMembership, ListName, PrivacyFacts } from '../core/types.ts';
+import type { Account, ContactEntry, ContactGroup, ListName, PrivacyFacts } from '../core/types.ts';
 import { ACCOUNT_COLUMNS, accountChanges, nextListVersion, toAccount } from './account-rows.ts';
+import { CONTACT_COLUMNS, toContactEntry } from './contact-rows.ts';
 import type { Engine } from './engine.ts';
 import * as hot from './hot-reads.ts';
 import type { ContactsTable, Database } from './schema.ts';
@@ -18,13 +19,13 @@ export class KyselyStoreTx implements StoreTx {
   ) {}
 
   async accountById(id: number): Promise<Account | undefined> {
-    const [row] = await hot.accountById(this.db, this.engine, id);
-    return row && toAccount(row);
+    const [account] = await hot.accountById(this.db, this.engine, id);
+    return account;
   }
 
   async accountByHandle(handle: string): Promise<Account | undefined> {
-    const [row] = await hot.accountByHandle(this.db, this.engine, handle.toLowerCase());
-    return row && toAccount(row);
+    const [account] = await hot.accountByHandle(this.db, this.engine, handle.toLowerCase());
+    return account;
   }
 
   async accountsByIds(ids: readonly number[]): Promise<Map<number, Account>> {
@@ -44,9 +45,8 @@ export class KyselyStoreTx implements StoreTx {
     return this.engine.lockAccounts(this.db, ids);
   }
 
-  async contacts(ownerId: number): Promise<ContactEntry[]> {
-    const rows = await hot.contactsOf(this.db, this.engine, ownerId);
-    return rows.map(toContactEntry);
+  contacts(ownerId: number): Promise<ContactEntry[]> {
+    return hot.contactsOf(this.db, this.engine, ownerId);
   }
 
   async contact(ownerId: number, contactId: number): Promise<ContactEntry | undefined> {
@@ -126,23 +126,12 @@ export class KyselyStoreTx implements StoreTx {
     await this.db.deleteFrom('contact_groups').where('account_id', '=', ownerId).where('group_id', '=', groupId).execute();
   }
 
-  async watchers(ownerId: number): Promise<Watcher[]> {
-    const rows = await hot.watchersOf(this.db, this.engine, ownerId);
-    return rows.map((row) => ({ handle: row.handle, onAL: Boolean(row.al), onBL: Boolean(row.bl) }));
+  watchers(ownerId: number): Promise<Watcher[]> {
+    return hot.watchersOf(this.db, this.engine, ownerId);
   }
 
-  async contactsWithFacts(ownerId: number): Promise<ContactWithFacts[]> {
-    const rows = await hot.contactsWithFactsOf(this.db, this.engine, ownerId);
-    // Every field written out: spreading toContactEntry's object copied it by the slow path.
-    return rows.map((row) => ({
-      contactId: row.contact_id,
-      handle: row.handle,
-      name: row.name,
-      lists: listsOf(row),
-      groups: groupsOf(row.group_ids),
-      phones: { PHH: row.phh, PHW: row.phw, PHM: row.phm, MOB: row.mob, MBE: row.mbe },
-      facts: { blp: row.blp, viewerOnAL: Boolean(row.r_al), viewerOnBL: Boolean(row.r_bl) },
-    }));
+  contactsWithFacts(ownerId: number): Promise<ContactWithFacts[]> {
+    return hot.contactsWithFactsOf(this.db, this.engine, ownerId);
   }
 
   async privacyTowards(viewerId: number, ownerIds: readonly number[]): Promise<Map<number, PrivacyFacts>> {
@@ -207,7 +196,7 @@ export class KyselyStoreTx implements StoreTx {
     return this.db
       .selectFrom('contacts as c')
       .innerJoin('accounts as a', 'a.id', 'c.contact_id')
-      .select(['c.contact_id', 'a.handle', 'c.name', 'c.fl', 'c.al', 'c.bl', 'c.rl', 'c.group_ids'])
+      .select(CONTACT_COLUMNS)
       .where('c.owner_id', '=', ownerId);
   }
 }
@@ -219,24 +208,4 @@ export class KyselyStoreTx implements StoreTx {
 function storedGroups({ lists, groups }: ContactWrite): string {
   if (!lists.FL) return '';
   return groups.length > 0 ? groups.join(',') : String(DEFAULT_GROUP_ID);
-}
-
-type ContactRow = Pick<ContactsTable, 'contact_id' | 'name' | 'fl' | 'al' | 'bl' | 'rl' | 'group_ids'> & { handle: string };
-
-function toContactEntry(row: ContactRow): ContactEntry {
-  return {
-    contactId: row.contact_id,
-    handle: row.handle,
-    name: row.name,
-    lists: listsOf(row),
-    groups: groupsOf(row.group_ids),
-  };
-}
-
-function listsOf(row: Pick<ContactRow, 'fl' | 'al' | 'bl' | 'rl'>): ListMembership {
-  return { FL: Boolean(row.fl), AL: Boolean(row.al), BL: Boolean(row.bl), RL: Boolean(row.rl) };
-}
-
-function groupsOf(groupIds: string): number[] {
-  return groupIds === '' ? [] : groupIds.split(',').map(Number);
 }

@@ -12,9 +12,12 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError, migrateToLatest, migrations, readSchemaVersion } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
-import { SQLITE_FILE, connectSqlite, openSqliteStore, sqliteEngine } from '../../src/store/sqlite.ts';
+import { SQLITE_FILE, connectSqlite, listsClockOf, openSqliteStore, sqliteEngine } from '../../src/store/sqlite.ts';
+import { newAccountRow } from '../../src/store/account-rows.ts';
 import { GroupCommit } from '../../src/store/group-commit.ts';
-import { QueuedSignIns } from '../../src/store/signin-records.ts';
+import { accountById } from '../../src/store/hot-reads.ts';
+import { prepared } from '../../src/store/prepared.ts';
+import { QueuedSignIns, writeSignIn } from '../../src/store/signin-records.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { KyselyStoreTx } from '../../src/store/store-tx.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
@@ -335,6 +338,78 @@ describe('SQLite specifics', () => {
       rows.map((row) => row.key),
       ['kept'],
     );
+    await db.destroy();
+  });
+});
+
+describe('SQLite: statements built once run on better-sqlite3 directly', () => {
+  /** A new store with one account, and a connection of its own to its file. */
+  async function newStoreWithAccount(opts: Parameters<typeof connectSqlite>[1] = {}) {
+    const dataDir = freshDataDir();
+    const store = await openSqliteStore({ dataDir, secretKey });
+    const account = await store.createAccount({ handle: 'a@example.com', friendlyName: 'committed', secret: 's', verified: true });
+    await store.close();
+    return { db: connectSqlite(join(dataDir, SQLITE_FILE), opts), id: account.id };
+  }
+
+  const signIn = { sessionId: 's1', node: 'n1', dialect: 'MSNP5', address: '127.0.0.1:1', since: 1000 };
+
+  test("one issued on the database while a transaction holds the connection runs after it: it neither reads that transaction's writes nor is undone with them", async () => {
+    const { db, id } = await newStoreWithAccount();
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let letGo!: () => void;
+    const release = new Promise<void>((resolve) => (letGo = resolve));
+    let readInside: string | undefined;
+    const undone = grouped.runOn(async (conn) => {
+      await conn.updateTable('accounts').set({ friendly_name: 'uncommitted' }).where('id', '=', id).execute();
+      // On the transaction's own handle: inside it.
+      readInside = (await accountById(conn, sqliteEngine, id))[0]?.friendlyName;
+      holding();
+      await release;
+      throw new Error('rolled back');
+    }, true);
+    await held;
+    const readOutside = accountById(db, sqliteEngine, id);
+    const writtenOutside = writeSignIn(db, sqliteEngine, id, signIn);
+    letGo();
+    await assert.rejects(undone, /rolled back/);
+    assert.equal(readInside, 'uncommitted');
+    assert.equal((await readOutside)[0]?.friendlyName, 'committed');
+    await writtenOutside;
+    const { rows } = await sql<{ session_id: string }>`select session_id from signins where account_id = ${id}`.execute(db);
+    assert.deepEqual(rows, [{ session_id: 's1' }]);
+    await db.destroy();
+  });
+
+  test('they feed the statement timer, failures included, and a failure keeps its error code', async () => {
+    const timed: boolean[] = [];
+    const { db } = await newStoreWithAccount({ onStatement: (_seconds, failed) => timed.push(failed) });
+    const insertAccount = prepared((db, engine, handle: string) =>
+      db.insertInto('accounts').values(newAccountRow({ handle, friendlyName: handle, secret: '', verified: true }, engine, 'sealed')),
+    );
+    await insertAccount(db, sqliteEngine, 'b@example.com');
+    const failure = await insertAccount(db, sqliteEngine, 'b@example.com').catch((err: unknown) => err);
+    assert.ok(sqliteEngine.isUniqueViolation(failure), String(failure));
+    assert.deepEqual(timed, [false, true]);
+    await db.destroy();
+  });
+
+  test('a write that may change the lists moves the lists clock; the sign-in records do not', async () => {
+    const { db, id } = await newStoreWithAccount();
+    const clock = listsClockOf(db)!;
+    const setBlp = prepared((db, _engine, blp: string) =>
+      db
+        .updateTable('accounts')
+        .set({ blp: blp as 'AL' | 'BL' })
+        .where('id', '=', id),
+    );
+    const before = clock.now();
+    await writeSignIn(db, sqliteEngine, id, signIn);
+    assert.equal(clock.now(), before);
+    await setBlp(db, sqliteEngine, 'BL');
+    assert.ok(clock.now() > before);
     await db.destroy();
   });
 });
