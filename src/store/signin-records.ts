@@ -35,6 +35,23 @@ const lastSignIn = prepared((db, _engine, accountId: number, since: number, addr
 
 const currentSignIn = prepared((db, _engine, ...args: SignInArgs) => upsertSignIn(db, ...args));
 
+/**
+ * QueuedSignIns' writes, which may reach the file after a newer record of the same account that
+ * another node (several servers may share one SQLite data directory) wrote meanwhile: the newer
+ * sign-in stays, whichever write comes last.
+ */
+const laterLastSignIn = prepared((db, _engine, accountId: number, since: number, address: string) =>
+  touchAccount(db, accountId, since, address).where((eb) => eb.or([eb('last_signin_at', 'is', null), eb('last_signin_at', '<=', since)])),
+);
+
+const laterCurrentSignIn = prepared((db, _engine, ...args: SignInArgs) => {
+  const { account_id, ...row } = signInRow(...args);
+  return db
+    .insertInto('signins')
+    .values({ account_id, ...row })
+    .onConflict((oc) => oc.column('account_id').doUpdateSet(row).where('signins.since', '<=', row.since));
+});
+
 /** PostgreSQL: the account's last sign-in and the current one in one statement (a data-modifying CTE). */
 const bothInOne = prepared((db, _engine, ...args: SignInArgs) => {
   const [accountId, , , , address, since] = args;
@@ -45,8 +62,6 @@ const bothInOne = prepared((db, _engine, ...args: SignInArgs) => {
     .values({ account_id, ...row })
     .onConflict((oc) => oc.column('account_id').doUpdateSet(row));
 });
-
-const vacate = prepared((db, _engine, accountId: number) => db.deleteFrom('signins').where('account_id', '=', accountId));
 
 const forgetSession = prepared((db, _engine, accountId: number, sessionId: string) =>
   db.deleteFrom('signins').where('account_id', '=', accountId).where('session_id', '=', sessionId),
@@ -108,15 +123,14 @@ export class ImmediateSignIns implements SignInRecords {
 }
 
 /**
- * What one account's records since the last flush leave to write: the sessions to forget that an
- * earlier flush may have recorded, whether the account's row goes whatever it holds (a sign-in and
- * its own sign-out: the row that sign-in replaced goes too), its last sign-in, the session to
- * record as current.
+ * What one account's records since the last flush leave to write: the sessions signed out (their
+ * row goes if it still holds them), its last sign-in, the session to record as current and whether
+ * it has ended since (its row written, replacing an older one, then deleted: as if written at once).
  */
 interface AccountRecords {
   forget: string[];
-  vacated: boolean;
   last?: { since: number; address: string };
+  currentEnded?: boolean;
   current?: SignIn;
   settle: { resolve(): void; reject(err: unknown): void }[];
 }
@@ -146,9 +160,7 @@ export class QueuedSignIns implements SignInRecords {
 
   signIn(accountId: number, signIn: SignIn): Promise<void> {
     return this.queue(accountId, (records) => {
-      // The sign-in replaces whatever row the account had: what came before it is moot.
-      records.forget = [];
-      records.vacated = false;
+      records.currentEnded = false;
       records.last = { since: signIn.since, address: signIn.address };
       records.current = signIn;
     });
@@ -156,13 +168,10 @@ export class QueuedSignIns implements SignInRecords {
 
   signOut(accountId: number, sessionId: string): Promise<void> {
     return this.queue(accountId, (records) => {
-      if (records.current?.sessionId === sessionId) {
-        records.current = undefined;
-        records.vacated = true;
-      } else if (records.current === undefined && !records.vacated) {
-        records.forget.push(sessionId);
-      }
-      // Else the row is to hold a newer session, or none: this sign-out changes nothing.
+      // Deleting by session id, never the account's row whatever it holds: another node may have
+      // recorded a newer session there.
+      if (records.current?.sessionId === sessionId) records.currentEnded = true;
+      else records.forget.push(sessionId);
     });
   }
 
@@ -178,7 +187,7 @@ export class QueuedSignIns implements SignInRecords {
 
   private queue(accountId: number, change: (records: AccountRecords) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const records = this.pending.get(accountId) ?? { forget: [], vacated: false, settle: [] };
+      const records = this.pending.get(accountId) ?? { forget: [], settle: [] };
       this.pending.set(accountId, records);
       change(records);
       records.settle.push({ resolve, reject });
@@ -200,13 +209,17 @@ export class QueuedSignIns implements SignInRecords {
     for (const settle of settles) settle.resolve();
   }
 
-  private async writeAccount(db: Kysely<Database>, accountId: number, { forget, vacated, last, current }: AccountRecords): Promise<void> {
+  private async writeAccount(
+    db: Kysely<Database>,
+    accountId: number,
+    { forget, last, current, currentEnded }: AccountRecords,
+  ): Promise<void> {
     for (const sessionId of forget) await forgetSession(db, this.engine, accountId, sessionId);
-    if (vacated) await vacate(db, this.engine, accountId);
-    if (last) await lastSignIn(db, this.engine, accountId, last.since, last.address);
+    if (last) await laterLastSignIn(db, this.engine, accountId, last.since, last.address);
     if (current) {
       const { sessionId, node, dialect, address, since } = current;
-      await currentSignIn(db, this.engine, accountId, sessionId, node, dialect, address, since);
+      await laterCurrentSignIn(db, this.engine, accountId, sessionId, node, dialect, address, since);
+      if (currentEnded) await forgetSession(db, this.engine, accountId, sessionId);
     }
   }
 }

@@ -396,6 +396,46 @@ describe('SQLite: statements built once run on better-sqlite3 directly', () => {
     await db.destroy();
   });
 
+  test("two servers on one data directory: a record written late never undoes the other's newer one, and none moves the lists clock", async () => {
+    const { db, id } = await newStoreWithAccount();
+    const clock = listsClockOf(db)!;
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    const node = () => new QueuedSignIns(sqliteEngine, (write) => grouped.runOn(write, false));
+    const [a, b] = [node(), node()];
+    const at = (sessionId: string, since: number) => ({ sessionId, node: sessionId, dialect: 'MSNP5', address: `10.0.0.${since}`, since });
+    const stored = async () => ({
+      row: await db.selectFrom('signins').select(['session_id', 'since']).where('account_id', '=', id).execute(),
+      last: await db
+        .selectFrom('accounts')
+        .select(['last_signin_at', 'last_signin_address'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow(),
+    });
+    const before = clock.now();
+    // b's newer sign-in reaches the file first; a's sign-in and sign-out of before it come after.
+    void b.signIn(id, at('s2', 200));
+    await b.flush();
+    void a.signIn(id, at('s1', 100));
+    void a.signOut(id, 's1');
+    await a.flush();
+    assert.deepEqual(await stored(), {
+      row: [{ session_id: 's2', since: 200 }],
+      last: { last_signin_at: 200, last_signin_address: '10.0.0.200' },
+    });
+    void a.signIn(id, at('s3', 150));
+    await a.flush();
+    assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
+    // A sign-out deletes its own session's row only.
+    void a.signOut(id, 's3');
+    await a.flush();
+    assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
+    void b.signOut(id, 's2');
+    await b.flush();
+    assert.deepEqual((await stored()).row, []);
+    assert.equal(clock.now(), before);
+    await db.destroy();
+  });
+
   test('a write that may change the lists moves the lists clock; the sign-in records do not', async () => {
     const { db, id } = await newStoreWithAccount();
     const clock = listsClockOf(db)!;
