@@ -86,9 +86,11 @@ export class KyselyStore implements Store {
    */
   private async readsWithoutTransaction<T>(clock: ListsClock, grouped: GroupCommit, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     const seen = await this.db.connection().execute(async (conn) => {
-      const before = clock.dataVersion();
+      // `before` may be a reading of earlier in this turn (ListsClock.earlierDataVersion); the one
+      // after must be taken now, after the last of the reads.
+      const before = clock.earlierDataVersion();
       const value = await fn(new KyselyStoreTx(conn, this.engine));
-      return clock.dataVersion() === before ? { value } : undefined;
+      return clock.freshDataVersion() === before ? { value } : undefined;
     });
     if (seen) return seen.value;
     return grouped.runOn((conn) => fn(new KyselyStoreTx(conn, this.engine)), false);

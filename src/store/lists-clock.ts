@@ -24,9 +24,11 @@ export function mayChangeLists(sql: string): boolean {
 export class ListsClock {
   private ticks = 0;
   private seenDataVersion: number;
+  /** A `data_version` read in this turn of the event loop; forgotten when the turn ends. */
+  private turnDataVersion: number | undefined;
 
   /** `dataVersion`: SQLite's `pragma data_version` on msnd's connection (moves on others' commits only). */
-  constructor(readonly dataVersion: () => number) {
+  constructor(private readonly dataVersion: () => number) {
     this.seenDataVersion = dataVersion();
   }
 
@@ -37,11 +39,42 @@ export class ListsClock {
 
   /** The same number only while neither msnd's connection nor any other may have changed the lists. */
   now(): number {
-    const version = this.dataVersion();
+    const version = this.earlierDataVersion();
     if (version !== this.seenDataVersion) {
       this.seenDataVersion = version;
       this.ticks++;
     }
     return this.ticks;
+  }
+
+  /**
+   * `data_version` as read now: for a reading that must come after the reads it guards (they saw
+   * one state only if nothing committed before it).
+   */
+  freshDataVersion(): number {
+    const version = this.dataVersion();
+    this.rememberForTurn(version);
+    return version;
+  }
+
+  /**
+   * `data_version` as read at some moment of this turn, at or before now: for a reading taken
+   * before reads and compared with a later one. Another connection's commit after that moment
+   * either came before the reads, which may then have seen it, and the later reading differs (a
+   * read again, never a wrong reuse), or after them, which the later reading must catch anyway.
+   * It saves running the pragma (which takes SQLite's shared-memory read locks) on every sign-in
+   * step; a turn ends when an immediate scheduled at the first reading runs.
+   */
+  earlierDataVersion(): number {
+    return this.turnDataVersion ?? this.freshDataVersion();
+  }
+
+  private rememberForTurn(version: number): void {
+    if (this.turnDataVersion === undefined) {
+      setImmediate(() => {
+        this.turnDataVersion = undefined;
+      });
+    }
+    this.turnDataVersion = version;
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout } from 'node:timers/promises';
+import { setImmediate, setTimeout } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
@@ -280,6 +280,9 @@ describe('SQLite specifics', () => {
     const a = await store.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
     assert.deepEqual(await store.pendingAlerts([a.id]), []);
     assert.deepEqual(await store.pendingAlerts([a.id]), []);
+    // Another process's commit lands in a later turn of the event loop: a reading of data_version
+    // serves the rest of the turn it was taken in (ListsClock.earlierDataVersion).
+    await setImmediate();
     const other = new BetterSqlite3(join(dataDir, SQLITE_FILE));
     other.pragma('busy_timeout = 5000');
     const { lastInsertRowid } = other.prepare("insert into alerts (text, url, created_at) values ('hi', 'http://x/', 1)").run();
