@@ -275,6 +275,24 @@ function defineRedisTests(url: string): void {
       }
     });
 
+    test("a node of the release before reaches this one's sessions with its one-event messages (a cluster upgraded node by node)", async () => {
+      const {
+        prefix,
+        buses: [b],
+        close,
+      } = await nodesOf({});
+      try {
+        const session = new FakeSession('old-1');
+        await b!.routes.attach('old@example.com', session);
+        const event = { kind: 'reverse-removed', version: 7, contact: 'x@example.com' } as const;
+        await admin.publish(`${prefix}to:${b!.nodeId}`, JSON.stringify({ kind: 'event', handle: 'old@example.com', event }));
+        await waitFor(async () => session.events.length === 1);
+        assert.deepEqual(session.events, [event]);
+      } finally {
+        await close();
+      }
+    });
+
     test('Redis holds keys for the users online, not for every account that ever signed in', async () => {
       const { prefix, buses, close } = await nodesOf({}, {});
       try {

@@ -9,6 +9,8 @@ export type NodeRequest = Offer | { kind: 'kick'; sessionId: string };
 export type NodeMessage =
   /** Events for sessions of the node, in order (written by the DELIVER script: scripts.ts). */
   | { kind: 'events'; events: { handle: string; event: UserEvent }[] }
+  /** One event: sent only by nodes of releases before DELIVER, still read while a cluster is upgraded node by node. */
+  | { kind: 'event'; handle: string; event: UserEvent }
   | { kind: 'request'; id: string; from: string; handle: string; request: NodeRequest }
   | { kind: 'reply'; id: string; value: boolean };
 
@@ -49,6 +51,7 @@ export class NodeMessages {
 
   /** A message from this node's channel. */
   receive(message: NodeMessage, handler: NodeMessageHandler): void {
+    if (message.kind === 'event') return handler.deliver(message.handle, message.event);
     if (message.kind === 'events') {
       for (const { handle, event } of message.events) handler.deliver(handle, event);
       return;
