@@ -82,7 +82,7 @@ async function rowsOf(db: Kysely<Database>, sql: string, parameters: unknown[], 
 
 /**
  * A query whose shape never changes, only its arguments (scalars: no `in (…)` lists, whose length
- * would change the SQL). `build` gets the database and placeholders to use as the arguments.
+ * would change the SQL). `build` gets the database and, for the arguments, marker strings that stand for them (`marker`).
  */
 export function prepared<Args extends readonly (string | number)[], Row>(build: Build<Args, Row>) {
   const statement = compiledOnce(build);
