@@ -17,13 +17,7 @@ export type ContactRow = Pick<ContactsTable, 'contact_id' | 'name' | 'fl' | 'al'
 type FactsRow = Pick<AccountsTable, 'blp' | 'phh' | 'phw' | 'phm' | 'mob' | 'mbe'> & { r_al: Flag | null; r_bl: Flag | null };
 
 export function toContactEntry(row: ContactRow): ContactEntry {
-  return {
-    contactId: row.contact_id,
-    handle: row.handle,
-    name: row.name,
-    lists: listsOf(row.fl, row.al, row.bl, row.rl),
-    groups: groupsOf(row.group_ids),
-  };
+  return contactEntryOf([row.contact_id, row.handle, row.name, row.fl, row.al, row.bl, row.rl, row.group_ids]);
 }
 
 export function contactEntryOf(values: SelectedValues<ContactRow, typeof CONTACT_COLUMNS>): ContactEntry {
