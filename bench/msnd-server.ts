@@ -1,7 +1,8 @@
 // The server under test, in its own process: msnd on loopback (port 0 for every listener) on a
 // store seeded beforehand by bench/run.ts. Driven over IPC: memory, cpu-mark, cpu-read, stop.
 //   node --import tsx bench/msnd-server.ts --data DIR [--store URL --pg-schema NAME] [--log FILE]
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { openSync, writeFileSync, writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { MemoryBus } from '../src/bus/memory.ts';
 import { RedisBus } from '../src/bus/redis/bus.ts';
@@ -31,7 +32,7 @@ if (!values.data) throw new Error('--data is required');
 const store = await openStore({ dataDir: values.data, url: values.store, pgSchema: values['pg-schema'] });
 const bus = values.bus ? await RedisBus.connect({ url: values.bus, prefix: values['bus-prefix']! }) : new MemoryBus();
 // msnd logs at info by default; the bench keeps that cost, writing to a file instead of a terminal.
-const log = createLogger(values['log-level'], values.log ? createWriteStream(values.log) : createWriteStream('/dev/null'));
+const log = createLogger(values['log-level'], fileAsStdout(values.log ?? '/dev/null'));
 const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0 });
 const msnd = await startMsnd({ config, store, bus, log });
 const cpu = new CpuMeter();
@@ -58,3 +59,18 @@ serveRequests(
   // signing out would race a closing store. The process exits; the OS closes every socket.
   { ports: msnd.ports, pid: process.pid, store: store.kind },
 );
+
+/**
+ * `msnd serve` logs to stdout, which Node writes synchronously when it is a file or a pipe (what
+ * `msnd serve > file` and a service manager give it): a Writable that writes the same way. An
+ * fs.WriteStream would hand each write to libuv's thread pool instead, a cost msnd never has.
+ */
+function fileAsStdout(path: string): Writable {
+  const fd = openSync(path, 'a');
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      writeSync(fd, chunk);
+      done();
+    },
+  });
+}
