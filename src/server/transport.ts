@@ -19,9 +19,6 @@ export interface Transport {
   /** Starts the flow of events; called once, by the Connection. */
   start(events: TransportEvents): void;
   write(bytes: Buffer): void;
-  /** Holds writes until uncork, so that a batch leaves in one write (a no-op where that means nothing). */
-  cork(): void;
-  uncork(): void;
   /** Flushes what was written, then closes. */
   end(): void;
   /** Closes at once, dropping what is queued. */
@@ -81,14 +78,6 @@ class SocketTransport implements Transport {
     this.socket.write(bytes);
   }
 
-  cork(): void {
-    this.socket.cork();
-  }
-
-  uncork(): void {
-    this.socket.uncork();
-  }
-
   end(): void {
     this.socket.end();
   }
@@ -128,10 +117,8 @@ export function webSocketTransport(ws: WebSocket, remoteAddress: string): Transp
       ws.on('error', (error) => events.transportError(error));
       ws.once('close', () => events.peerClosed());
     },
+    // What a turn wrote leaves as one message (connection.ts); the browser reads them as one stream anyway.
     write: (bytes) => ws.send(bytes, { binary: true }),
-    // Each write is a message of its own: the browser reads them as one stream anyway.
-    cork: () => {},
-    uncork: () => {},
     end: () => ws.close(1000),
     destroy: () => ws.terminate(),
     onClose(listener) {
