@@ -1,7 +1,8 @@
 // Scenario 7: a cluster, two msnd nodes on one Redis bus and one PostgreSQL store, beside one
 // in-process node (memory bus) on the same store in the same run: node CPU per sign-in, Redis's
 // own CPU (INFO cpu), sign-in latency, and presence fan-out from a user on one node to 150 watchers
-// on the other. Needs --store postgres://… and --redis redis://….
+// on the other; and the sign-ins again on one node alone on the Redis bus, which tells the bus's own
+// cost from that of splitting the work over two processes. Needs --store postgres://… and --redis redis://….
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -37,6 +38,7 @@ export const cluster: Scenario = {
     await seedStore(location, population);
     const redis = new Redis(redisUrl);
     const prefix = `msnd-bench-${process.pid}:`;
+    const alonePrefix = `msnd-bench-${process.pid}-alone:`;
     const phases = new Phases(ctx, redis, {
       credentials: shares(population.accounts.slice(first, first + accounts), 2),
       star: population.accounts[star]!,
@@ -48,6 +50,14 @@ export const cluster: Scenario = {
         logins: await phases.logins([node!, node!]),
         fanout: await phases.fanout(node!, node!),
       }));
+      // One node alone on the Redis bus: what the bus costs, apart from what splitting the work over
+      // two processes costs (each JIT-compiles and collects on its own, at half the load).
+      ctx.progress('cluster: one node on the Redis bus');
+      const alone = { url: redisUrl, prefix: alonePrefix };
+      const oneOnRedis = await withServers(
+        [() => startMsndServer('cluster-alone', location, { ...msndOptions(ctx), bus: alone })],
+        async ([node]) => phases.logins([node!, node!]),
+      );
       ctx.progress('cluster: two nodes on the Redis bus');
       const bus = { url: redisUrl, prefix };
       const start = (name: string) => () => startMsndServer(name, location, { ...msndOptions(ctx), bus });
@@ -65,6 +75,12 @@ export const cluster: Scenario = {
         figures: [
           { label: 'sign-ins/s', unit: '/s', msnd: clustered.logins.rate, baseline: single.logins.rate },
           { label: 'node CPU per sign-in', unit: 'ms', msnd: clustered.logins.cpuPerLoginMs, baseline: single.logins.cpuPerLoginMs },
+          {
+            label: 'node CPU per sign-in, one node on the Redis bus',
+            unit: 'ms',
+            msnd: oneOnRedis.cpuPerLoginMs,
+            baseline: single.logins.cpuPerLoginMs,
+          },
           { label: 'Redis CPU per sign-in', unit: 'ms', msnd: clustered.logins.redisPerLoginMs, baseline: single.logins.redisPerLoginMs },
           {
             label: 'Redis commands per sign-in',
@@ -103,13 +119,14 @@ export const cluster: Scenario = {
         },
         notes: [
           'msnd column: the two-node cluster (CPU summed over both nodes); baseline column: one node on the in-process bus',
+          "'one node on the Redis bus': the same sign-ins on one node alone on the Redis bus (its DS refers every login to its own NS): the bus's own cost, without that of splitting the work over two processes",
           `Redis keys left under the cluster's prefix once everyone signed out: ${clustered.keysLeft.join(', ') || 'none'} (${population.accounts.length} accounts signed in during the run)`,
           'Redis CPU and commands are those of the whole Redis server (INFO): give the bench a Redis of its own, or another user of it counts too',
         ],
-        data: { accounts, watchers: WATCHERS, single, clustered },
+        data: { accounts, watchers: WATCHERS, single, oneOnRedis, clustered },
       };
     } finally {
-      const left = await redis.keys(`${prefix}*`);
+      const left = [...(await redis.keys(`${prefix}*`)), ...(await redis.keys(`${alonePrefix}*`))];
       if (left.length > 0) await redis.del(...left);
       await redis.quit();
     }
