@@ -13,7 +13,7 @@ const LIST_NEUTRAL_WRITES = [
   /^(pragma|begin|commit|savepoint|release)\b/i,
   /^insert into "signins" /,
   /^delete from "signins" /,
-  /^update "accounts" set "last_signin_at" = \?, "last_signin_address" = \? where "id" = \?( and \("last_signin_at" is null or "last_signin_at" <= \?\))?$/,
+  /^update "accounts" set "last_signin_at" = \?, "last_signin_address" = \? where "id" = \? and \("last_signin_at" is null or "last_signin_at" <= \?\)$/,
 ];
 
 /** Whether a statement that writes might change a contact list or privacy facts. */

@@ -18,39 +18,26 @@ const signInRow = (...[accountId, sessionId, node, dialect, address, since]: Sig
   since,
 });
 
-const upsertSignIn = (db: QueryCreator<Database>, ...args: SignInArgs) => {
-  const { account_id, ...row } = signInRow(...args);
-  return db
-    .insertInto('signins')
-    .values({ account_id, ...row })
-    .onConflict((oc) => oc.column('account_id').doUpdateSet(row));
-};
-
-const touchAccount = (db: QueryCreator<Database>, accountId: number, since: number, address: string) =>
-  db.updateTable('accounts').set({ last_signin_at: since, last_signin_address: address }).where('id', '=', accountId);
-
-const lastSignIn = prepared((db, _engine, accountId: number, since: number, address: string) =>
-  touchAccount(db, accountId, since, address),
-);
-
-const currentSignIn = prepared((db, _engine, ...args: SignInArgs) => upsertSignIn(db, ...args));
-
 /**
- * QueuedSignIns' writes, which may reach the file after a newer record of the same account that
- * another node (several servers may share one SQLite data directory) wrote meanwhile: the newer
- * sign-in stays, whichever write comes last.
+ * SQLite: the account's current session, unless a later sign-in's row is there already (the writes
+ * of QueuedSignIns may reach the file after another server's newer record of the same account,
+ * several servers sharing one data directory).
  */
-const laterLastSignIn = prepared((db, _engine, accountId: number, since: number, address: string) =>
-  touchAccount(db, accountId, since, address).where((eb) => eb.or([eb('last_signin_at', 'is', null), eb('last_signin_at', '<=', since)])),
-);
-
-const laterCurrentSignIn = prepared((db, _engine, ...args: SignInArgs) => {
+const currentSignIn = prepared((db, _engine, ...args: SignInArgs) => {
   const { account_id, ...row } = signInRow(...args);
   return db
     .insertInto('signins')
     .values({ account_id, ...row })
     .onConflict((oc) => oc.column('account_id').doUpdateSet(row).where('signins.since', '<=', row.since));
 });
+
+const touchAccount = (db: QueryCreator<Database>, accountId: number, since: number, address: string) =>
+  db.updateTable('accounts').set({ last_signin_at: since, last_signin_address: address }).where('id', '=', accountId);
+
+/** SQLite: the account's last sign-in, unless a later one is recorded already (as currentSignIn). */
+const lastSignIn = prepared((db, _engine, accountId: number, since: number, address: string) =>
+  touchAccount(db, accountId, since, address).where((eb) => eb.or([eb('last_signin_at', 'is', null), eb('last_signin_at', '<=', since)])),
+);
 
 /** PostgreSQL: the account's last sign-in and the current one in one statement (a data-modifying CTE). */
 const bothInOne = prepared((db, _engine, ...args: SignInArgs) => {
@@ -67,7 +54,7 @@ const forgetSession = prepared((db, _engine, accountId: number, sessionId: strin
   db.deleteFrom('signins').where('account_id', '=', accountId).where('session_id', '=', sessionId),
 );
 
-/** Writes one sign-in: on PostgreSQL in one statement, on SQLite in two (`db`: a transaction there). */
+/** Writes one sign-in: on PostgreSQL in one statement, on SQLite in two (`db`: a transaction there), as QueuedSignIns does. */
 export async function writeSignIn(db: Kysely<Database>, engine: Engine, accountId: number, signIn: SignIn): Promise<void> {
   const args: SignInArgs = [accountId, signIn.sessionId, signIn.node, signIn.dialect, signIn.address, signIn.since];
   if (engine.kind === 'postgres') {
@@ -215,10 +202,10 @@ export class QueuedSignIns implements SignInRecords {
     { forget, last, current, currentEnded }: AccountRecords,
   ): Promise<void> {
     for (const sessionId of forget) await forgetSession(db, this.engine, accountId, sessionId);
-    if (last) await laterLastSignIn(db, this.engine, accountId, last.since, last.address);
+    if (last) await lastSignIn(db, this.engine, accountId, last.since, last.address);
     if (current) {
       const { sessionId, node, dialect, address, since } = current;
-      await laterCurrentSignIn(db, this.engine, accountId, sessionId, node, dialect, address, since);
+      await currentSignIn(db, this.engine, accountId, sessionId, node, dialect, address, since);
       if (currentEnded) await forgetSession(db, this.engine, accountId, sessionId);
     }
   }
