@@ -5,7 +5,7 @@ import { ErrorCode } from '../protocol/errors.ts';
 import type { PresenceRecord, Shown } from './bus.ts';
 import type { ContactAdded } from './list-edits.ts';
 import { factsFromOwnRecord } from './presence.ts';
-import { type FactsAtSync, mustAccount, type SessionState, withVersion } from './session-state.ts';
+import { type FactsAtSync, mustAccount, type SessionState, unchangedSince, withVersion } from './session-state.ts';
 import type { ContactWithFacts } from './store.ts';
 import {
   allows,
@@ -80,7 +80,7 @@ export async function snapshot(s: SessionState, want: { phones: boolean; groups:
 function accountKeptSinceLogin(s: SessionState): Account | undefined {
   const kept = s.accountAtLogin;
   s.accountAtLogin = undefined;
-  return kept && kept.version === s.store.listsVersion() ? kept.account : undefined;
+  return unchangedSince(kept, s.store)?.account;
 }
 
 function withVisiblePhones(contacts: readonly ContactWithFacts[]): SyncEntry[] {

@@ -2,7 +2,7 @@
 // contacts, and whether it allows a viewer.
 import type { Shown, UserEvent } from './bus.ts';
 import { factsFromOwnRecord, publicShown } from './presence.ts';
-import { type FactsAtSync, mustAccount, sameShown, type SessionState, type ShownMemory } from './session-state.ts';
+import { type FactsAtSync, mustAccount, sameShown, type SessionState, type ShownMemory, unchangedSince } from './session-state.ts';
 import { NEVER_SHOWN } from './shown-memories.ts';
 import type { ContactWithFacts, Watcher } from './store.ts';
 import { allows, type Status } from './types.ts';
@@ -123,7 +123,7 @@ async function readFacts(s: SessionState): Promise<{ version: number | undefined
 function factsKeptSinceSync(s: SessionState): FactsAtSync | undefined {
   const kept = s.factsAtSync;
   s.factsAtSync = undefined;
-  return kept && kept.version === s.store.listsVersion() ? kept : undefined;
+  return unchangedSince(kept, s.store);
 }
 
 /** Records and tells this user's presence again, with a new seq (the bus lost the old record). */

@@ -25,6 +25,14 @@ export interface FactsAtSync {
   contacts: readonly ContactWithFacts[];
 }
 
+/**
+ * A reading kept with the store's lists version taken before it: what a read now would give only
+ * while that version has not moved (Store.listsVersion; PostgreSQL never proves it).
+ */
+export function unchangedSince<Kept extends { version: number }>(kept: Kept | undefined, store: Store): Kept | undefined {
+  return kept && kept.version === store.listsVersion() ? kept : undefined;
+}
+
 /** The state of one UserSession; only the session-*.ts modules touch it, one command at a time. */
 export class SessionState {
   status: Status | undefined;
