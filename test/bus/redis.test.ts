@@ -112,6 +112,34 @@ function defineRedisTests(url: string): void {
       }
     });
 
+    test('the logins a DS refers within one heartbeat are spread by the load each node reported plus the referrals since', async () => {
+      // No heartbeat of their own during the test: the reports stay those of the announcements.
+      const { a, b, close } = await twoNodes({ heartbeatMs: 600_000 });
+      try {
+        await a.routes.attach('busy1@example.com', new FakeSession('busy-1'));
+        await a.routes.attach('busy2@example.com', new FakeSession('busy-2'));
+        a.nodes.announce('10.0.0.1:1864');
+        b.nodes.announce('10.0.0.2:1864');
+        await waitFor(async () => (await a.nodes.alive()).filter(({ info }) => info.ns !== undefined).length === 2);
+        const referred: (string | undefined)[] = [];
+        for (let i = 0; i < 6; i++) referred.push(await a.nodes.leastLoaded());
+        // b (no users) takes the first two; then they alternate, b first on ties of order.
+        const counts = (ns: string) => referred.filter((address) => address === ns).length;
+        assert.deepEqual([counts('10.0.0.1:1864'), counts('10.0.0.2:1864')], [2, 4], referred.join(' '));
+        // Another DS counts only its own referrals: b's DS sends its first one to b as well.
+        assert.equal(await b.nodes.leastLoaded(), '10.0.0.2:1864');
+        // A new report starts that node's count again: b reports 3 users (counted 3, not 3 + its 4
+        // referrals), a still counts 2 users and the 2 referrals since its report.
+        await b.routes.attach('new1@example.com', new FakeSession('new-1'));
+        await b.routes.attach('new2@example.com', new FakeSession('new-2'));
+        await b.routes.attach('new3@example.com', new FakeSession('new-3'));
+        await b.nodes.beat();
+        assert.equal(await a.nodes.leastLoaded(), '10.0.0.2:1864');
+      } finally {
+        await close();
+      }
+    });
+
     test('users of a node whose heartbeat stopped (it died) are no longer counted or reachable', async () => {
       const { a, b, close } = await twoNodes();
       try {

@@ -10,6 +10,8 @@ export interface NodeInfo {
   sb?: string;
   /** Its number of signed-in users. */
   load: number;
+  /** Counts its heartbeats (since it started): tells a new report from the last one. */
+  beat?: number;
 }
 
 /**
@@ -20,6 +22,9 @@ export class RedisNodes implements NodeDirectory {
   private readonly goneListeners: ((users: GoneUser[]) => Promise<void>)[] = [];
   private nsAddress: string | undefined;
   private sbAddress: string | undefined;
+  private beats = 0;
+  /** The referrals this node's DS made to each node since that node's last heartbeat. */
+  private referrals = new Map<string, { report: string; count: number }>();
 
   constructor(
     private readonly link: RedisLink,
@@ -35,14 +40,26 @@ export class RedisNodes implements NodeDirectory {
   }
 
   /**
-   * The node with the fewest users among those alive (DESIGN.md "Cluster mode"). Loads are as of
-   * each node's last heartbeat, so a burst of logins within one period goes to the same node.
+   * The node with the fewest users among those alive (DESIGN.md "Cluster mode"), counting with each
+   * node's load as of its last heartbeat the logins this DS referred to it since: a burst of logins
+   * within one heartbeat period is spread, not sent to one node (each DS counts only its own).
    */
   async leastLoaded(): Promise<string | undefined> {
-    let best: NodeInfo | undefined;
-    for (const { info } of await this.alive()) {
-      if (info.ns !== undefined && (!best || info.load < best.load)) best = info;
+    const counted = new Map<string, { report: string; count: number }>();
+    let best: { ns: string; load: number; referrals: { count: number } } | undefined;
+    for (const { node, info } of await this.alive()) {
+      if (info.ns === undefined) continue;
+      // A node of an older version reports no beat: its load moving tells its new reports.
+      const report = `${info.beat ?? ''}:${info.load}`;
+      const known = this.referrals.get(node);
+      const referrals = known?.report === report ? known : { report, count: 0 };
+      counted.set(node, referrals);
+      const load = info.load + referrals.count;
+      if (!best || load < best.load) best = { ns: info.ns, load, referrals };
     }
+    // Only the nodes alive now: a stopped node's count goes with it.
+    this.referrals = counted;
+    if (best) best.referrals.count++;
     return best?.ns;
   }
 
@@ -76,7 +93,7 @@ export class RedisNodes implements NodeDirectory {
   /** Writes this node's alive key and directory entry; false when the alive key had expired. */
   async beat(): Promise<boolean> {
     const { nodeId } = this.link;
-    const info: NodeInfo = { ns: this.nsAddress, sb: this.sbAddress, load: this.load() };
+    const info: NodeInfo = { ns: this.nsAddress, sb: this.sbAddress, load: this.load(), beat: ++this.beats };
     // The key lives one heartbeat less than the expiry: the others look once per heartbeat.
     const lifetime = this.timing.expiryMs - this.timing.heartbeatMs;
     const existed = await this.link.guard(
