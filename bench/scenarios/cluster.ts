@@ -210,6 +210,8 @@ class Phases {
     return {
       latency: Histogram.from(result!.latency).summary(),
       reply: Histogram.from(result!.reply).summary(),
+      /** the last watcher's NLN of each change, ms: which changes make the p99 */
+      perChange: result!.perChange,
       cpuPerChangeMs: perChange(usage.nodeCpuPct),
       redisPerChangeMs: perChange(usage.redisCpuPct),
       redisCallsPerChange: usage.redisCalls / (WARMUP_CHANGES + changes),
