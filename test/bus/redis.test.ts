@@ -35,7 +35,7 @@ function defineRedisTests(url: string): void {
     await admin.quit();
   });
 
-  async function twoNodes(options: { heartbeatMs?: number; requestTimeoutMs?: number } = {}) {
+  async function twoNodes(options: Partial<RedisBusOptions> = {}) {
     const prefix = testPrefix('bus');
     prefixes.push(prefix);
     const a = await RedisBus.connect({ url, prefix, ...options });
@@ -98,7 +98,8 @@ function defineRedisTests(url: string): void {
     });
 
     test('the least loaded alive node is the one new logins go to', async () => {
-      const { a, b, close } = await twoNodes();
+      // A reading of the directory per login: a node that stopped is seen at once.
+      const { a, b, close } = await twoNodes({ referralDirectoryMs: 0 });
       try {
         await a.routes.attach('busy1@example.com', new FakeSession('busy-1'));
         await a.routes.attach('busy2@example.com', new FakeSession('busy-2'));
@@ -114,7 +115,7 @@ function defineRedisTests(url: string): void {
 
     test('the logins a DS refers within one heartbeat are spread by the load each node reported plus the referrals since', async () => {
       // No heartbeat of their own during the test: the reports stay those of the announcements.
-      const { a, b, close } = await twoNodes({ heartbeatMs: 600_000 });
+      const { a, b, close } = await twoNodes({ heartbeatMs: 600_000, referralDirectoryMs: 0 });
       try {
         await a.routes.attach('busy1@example.com', new FakeSession('busy-1'));
         await a.routes.attach('busy2@example.com', new FakeSession('busy-2'));
@@ -135,6 +136,24 @@ function defineRedisTests(url: string): void {
         await b.routes.attach('new3@example.com', new FakeSession('new-3'));
         await b.nodes.beat();
         assert.equal(await a.nodes.leastLoaded(), '10.0.0.2:1864');
+      } finally {
+        await close();
+      }
+    });
+
+    test('a DS refers logins by one reading of the node directory for referralDirectoryMs', async () => {
+      const { a, b, close } = await twoNodes({ heartbeatMs: 600_000, referralDirectoryMs: 60_000 });
+      try {
+        await a.routes.attach('busy@example.com', new FakeSession('busy-1'));
+        a.nodes.announce('10.0.0.1:1864');
+        await waitFor(async () => (await a.nodes.alive()).some(({ info }) => info.ns !== undefined));
+        assert.equal(await a.nodes.leastLoaded(), '10.0.0.1:1864');
+        // b starts, with no users: a's DS does not see it until its reading is a minute old.
+        b.nodes.announce('10.0.0.2:1864');
+        await waitFor(async () => (await a.nodes.alive()).filter(({ info }) => info.ns !== undefined).length === 2);
+        assert.equal(await a.nodes.leastLoaded(), '10.0.0.1:1864');
+        // b's DS makes a reading of its own, in which b (no users) is the least loaded.
+        assert.equal(await b.nodes.leastLoaded(), '10.0.0.2:1864');
       } finally {
         await close();
       }

@@ -45,6 +45,11 @@ export interface RedisBusOptions {
    * then (default three heartbeats; at least two).
    */
   expiryMs?: number;
+  /**
+   * How long the DS refers logins by one reading of the node directory (default 1 s; 0: a reading
+   * per login). Each node's load in it is as of its last heartbeat anyway.
+   */
+  referralDirectoryMs?: number;
   /** How long one Redis command may take before it counts as failed (default 3 s). */
   commandTimeoutMs?: number;
   /** Connection errors (Redis reconnects by itself meanwhile). */
@@ -79,7 +84,8 @@ export class RedisBus implements Bus {
     const expiryMs = opts.expiryMs ?? this.heartbeatMs * 3;
     if (expiryMs < 2 * this.heartbeatMs) throw new Error('the node expiry must be at least two heartbeats');
     this.messages = new NodeMessages(this.link, opts.requestTimeoutMs ?? 5000);
-    this.nodes = new RedisNodes(this.link, { heartbeatMs: this.heartbeatMs, expiryMs }, () => this.local.size);
+    const timing = { heartbeatMs: this.heartbeatMs, expiryMs, referralDirectoryMs: opts.referralDirectoryMs ?? 1000 };
+    this.nodes = new RedisNodes(this.link, timing, () => this.local.size);
     this.webSessions = new RedisWebSessions(this.link);
     this.routes = new RedisRoutes(this.link, this.local, this.nodes, this.messages, this.webSessions);
     this.presence = new RedisPresence(this.link);

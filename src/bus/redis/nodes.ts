@@ -25,10 +25,12 @@ export class RedisNodes implements NodeDirectory {
   private beats = 0;
   /** The referrals this node's DS made to each node since that node's last heartbeat. */
   private referrals = new Map<string, { report: string; count: number }>();
+  /** The directory the referrals go by, and when it was read. */
+  private directory: { readAt: number; nodes: Promise<{ node: string; info: NodeInfo }[]> } | undefined;
 
   constructor(
     private readonly link: RedisLink,
-    private readonly timing: { heartbeatMs: number; expiryMs: number },
+    private readonly timing: { heartbeatMs: number; expiryMs: number; referralDirectoryMs: number },
     /** This node's number of signed-in users. */
     private readonly load: () => number,
   ) {}
@@ -42,12 +44,14 @@ export class RedisNodes implements NodeDirectory {
   /**
    * The node with the fewest users among those alive (DESIGN.md "Cluster mode"), counting with each
    * node's load as of its last heartbeat the logins this DS referred to it since: a burst of logins
-   * within one heartbeat period is spread, not sent to one node (each DS counts only its own).
+   * within one heartbeat period is spread, not sent to one node (each DS counts only its own). The
+   * directory is read once per `referralDirectoryMs` (one Redis call less per login), so a node
+   * that starts or stops is seen that much later, on top of its heartbeat's own delay.
    */
   async leastLoaded(): Promise<string | undefined> {
     const counted = new Map<string, { report: string; count: number }>();
     let best: { ns: string; load: number; referrals: { count: number } } | undefined;
-    for (const { node, info } of await this.alive()) {
+    for (const { node, info } of await this.referralDirectory()) {
       if (info.ns === undefined) continue;
       // A node of an older version reports no beat: its load moving tells its new reports.
       const report = `${info.beat ?? ''}:${info.load}`;
@@ -61,6 +65,20 @@ export class RedisNodes implements NodeDirectory {
     this.referrals = counted;
     if (best) best.referrals.count++;
     return best?.ns;
+  }
+
+  private referralDirectory(): Promise<{ node: string; info: NodeInfo }[]> {
+    const now = Date.now();
+    const kept = this.directory;
+    if (kept && now - kept.readAt < this.timing.referralDirectoryMs) return kept.nodes;
+    const nodes = this.alive();
+    // A failed reading is not kept: the next login reads again.
+    const reading = { readAt: now, nodes };
+    this.directory = reading;
+    nodes.catch(() => {
+      if (this.directory === reading) this.directory = undefined;
+    });
+    return nodes;
   }
 
   async isSwitchboard(address: string): Promise<boolean> {
