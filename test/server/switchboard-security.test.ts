@@ -173,12 +173,15 @@ describe('cookies are single-use and bound (11.2, 11.4)', () => {
 });
 
 describe('cookies expire (14: transferCookieMs, ringCookieMs)', () => {
-  useServer({ limits: { transferCookieMs: 200, ringCookieMs: 200 } });
+  // Long enough that a fresh cookie is still good however busy the machine (a 200 ms lifetime could
+  // lapse between the XFR or RNG and the USR or ANS); the waits below outlive it.
+  const COOKIE_MS = 1500;
+  useServer({ limits: { transferCookieMs: COOKIE_MS, ringCookieMs: COOKIE_MS } });
 
   test('an XFR cookie older than transferCookieMs: 911 and close; a fresh one works', async () => {
     const aliceNs = await w.online(ALICE);
     const stale = await w.xfr(aliceNs, 10);
-    await sleep(300);
+    await sleep(COOKIE_MS + 200);
     await refusedUsr(ALICE, stale);
     await acceptedUsr(ALICE, await w.xfr(aliceNs, 11));
   });
@@ -200,7 +203,7 @@ describe('cookies expire (14: transferCookieMs, ringCookieMs)', () => {
     const { alice, bobNs, sid, cookie } = await bobInvited();
     alice.send('CAL', 3, BOB);
     assert.equal(await line(alice), '215 3');
-    await sleep(300);
+    await sleep(COOKIE_MS + 200);
     await refusedAns(BOB, cookie, sid);
     assert.equal(await call(alice, 4, BOB), sid);
     const fresh = await ringOf(bobNs, sid, ALICE);
