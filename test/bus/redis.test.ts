@@ -18,7 +18,7 @@ if (url === undefined || url === '') {
   defineRedisTests(url);
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');

@@ -39,7 +39,7 @@ export function md5hex(challenge: string, password: string): string {
 }
 
 /** Takes the very next received line and checks it whole (a RegExp must match all of it). */
-export async function expectLine(conn: MsnpConnection, expected: string | RegExp, timeoutMs = 2000): Promise<Received> {
+export async function expectLine(conn: MsnpConnection, expected: string | RegExp, timeoutMs = 10_000): Promise<Received> {
   const r = await conn.next(undefined, timeoutMs);
   if (typeof expected === 'string') assert.equal(r.line, expected);
   else assert.match(r.line, expected);
@@ -50,7 +50,7 @@ export async function expectLine(conn: MsnpConnection, expected: string | RegExp
  * Waits until the server has closed the connection; the lines received before that and not yet
  * taken must be exactly `expected` (none by default: a silent close).
  */
-export async function expectClose(conn: MsnpConnection, expected: readonly string[] = [], timeoutMs = 3000): Promise<void> {
+export async function expectClose(conn: MsnpConnection, expected: readonly string[] = [], timeoutMs = 10_000): Promise<void> {
   await conn.waitClosed(timeoutMs);
   assert.deepEqual(
     conn.drain().map((r) => r.line),

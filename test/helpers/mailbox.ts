@@ -93,7 +93,7 @@ export class SmtpCatcher {
   }
 
   /** The next message in arrival order. */
-  next(timeoutMs = 5000): Promise<ReceivedMail> {
+  next(timeoutMs = 15_000): Promise<ReceivedMail> {
     return this.received.next(timeoutMs, 'e-mail');
   }
 
@@ -102,7 +102,7 @@ export class SmtpCatcher {
   }
 
   /** The first message (received or to come) to `address` whose decoded text matches; next() still sees it. */
-  async waitFor(address: string, matches: (text: string) => boolean = () => true, timeoutMs = 5000): Promise<ReceivedMail> {
+  async waitFor(address: string, matches: (text: string) => boolean = () => true, timeoutMs = 15_000): Promise<ReceivedMail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.messages.find((m) => m.to.includes(address) && matches(decodeBody(m.text)));
@@ -175,7 +175,7 @@ export class WebhookCatcher {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/pages`;
   }
 
-  next(timeoutMs = 5000): Promise<WebhookCall> {
+  next(timeoutMs = 15_000): Promise<WebhookCall> {
     return this.calls.next(timeoutMs, 'webhook call');
   }
 

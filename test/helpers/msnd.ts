@@ -25,6 +25,12 @@ export interface TestUser {
 /** The password of the accounts `users()` makes. */
 export const PASSWORD = 'secret123';
 
+/**
+ * How long the tests' clients wait for a reply they expect (the client library's default is 2 s): a
+ * bound, not a delay, long enough for a machine busy with other work (CI beside other jobs).
+ */
+export const REPLY_TIMEOUT_MS = 10_000;
+
 /** Anything a test opens and must close: an MsnClient, an MsnpConnection, a switchboard. */
 export interface Closable {
   close(): void;
@@ -177,6 +183,7 @@ export class TestMsnd {
       password,
       dialects: options.dialects,
       viaDispatch,
+      timeoutMs: REPLY_TIMEOUT_MS,
     });
   }
 
@@ -191,7 +198,7 @@ export class TestMsnd {
   /** A raw connection to the NS or DS, for wire-level tests. */
   async connect(port: 'ns' | 'ds'): Promise<MsnpConnection> {
     await this.ready();
-    return MsnpConnection.connect('127.0.0.1', port === 'ns' ? this.nsPort : this.dsPort);
+    return MsnpConnection.connect('127.0.0.1', port === 'ns' ? this.nsPort : this.dsPort, { timeoutMs: REPLY_TIMEOUT_MS });
   }
 
   private stopped: Promise<void> | undefined;

@@ -72,7 +72,7 @@ export async function askPayload(
 }
 
 /** Waits until the folder holds `count` .eml files; returns them parsed, oldest name first. */
-export async function emlFiles(dir: string, count: number, timeoutMs = 5000): Promise<{ name: string; raw: Buffer; mail: ParsedMail }[]> {
+export async function emlFiles(dir: string, count: number, timeoutMs = 15_000): Promise<{ name: string; raw: Buffer; mail: ParsedMail }[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.eml')).sort();
@@ -100,7 +100,7 @@ export async function outboxRows(s: TestMsnd): Promise<OutboxRecord[]> {
 }
 
 /** Waits until `check` holds (polling the store or the disk); fails after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);

@@ -5,7 +5,7 @@ import { MsnpConnection } from '../../src/client/connection.ts';
 import type { Received } from '../../src/client/received.ts';
 import { SwitchboardSession, nextInvitation } from '../../src/client/switchboard.ts';
 import type { ServerConfigInput } from '../../src/server/config.ts';
-import { TestMsnd } from './msnd.ts';
+import { REPLY_TIMEOUT_MS, TestMsnd } from './msnd.ts';
 
 export const ALICE = 'alice@example.com';
 export const BOB = 'bob@example.com';
@@ -133,7 +133,7 @@ export class SbWorld {
 
   /** A raw connection to the SB. */
   async sb(): Promise<MsnpConnection> {
-    const conn = await MsnpConnection.connect('127.0.0.1', this.sbPort);
+    const conn = await MsnpConnection.connect('127.0.0.1', this.sbPort, { timeoutMs: REPLY_TIMEOUT_MS });
     this.closers.push(() => conn.close());
     return conn;
   }
@@ -211,7 +211,7 @@ export function assertRelayed(r: Received, handle: string, name: string, payload
 }
 
 /** Resolves when the connection has been closed by the server; asserts nothing else arrived. */
-export async function assertClosedSilently(conn: MsnpConnection, timeoutMs = 2000): Promise<void> {
+export async function assertClosedSilently(conn: MsnpConnection, timeoutMs = 10_000): Promise<void> {
   await conn.waitClosed(timeoutMs);
   assert.equal(conn.closeReason, 'closed by server');
   assert.deepEqual(

@@ -30,7 +30,7 @@ import { readFile } from 'node:fs/promises';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import type { Received } from '../../src/client/received.ts';
 import { md5Response } from '../../src/protocol/md5.ts';
-import type { TestMsnd } from './msnd.ts';
+import { REPLY_TIMEOUT_MS, type TestMsnd } from './msnd.ts';
 
 interface Step {
   lineNo: number;
@@ -192,7 +192,7 @@ class Replay {
     if (role === 'SB') {
       const [host, port] = this.vars.get(this.sbAddress.get(name) ?? '')?.split(':') ?? [];
       if (!host || !port) throw new Error(`${name}: no @sb address captured for it`);
-      conn = await MsnpConnection.connect(host, Number(port));
+      conn = await MsnpConnection.connect(host, Number(port), { timeoutMs: REPLY_TIMEOUT_MS });
     } else if (role === 'DS' || role === 'NS') {
       conn = await this.server.connect(role === 'DS' ? 'ds' : 'ns');
     } else {

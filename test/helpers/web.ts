@@ -169,7 +169,7 @@ export function noticeOf(body: string): string | undefined {
 }
 
 /** Waits until `folder` holds an .eml file whose text matches; returns that text. */
-export async function waitForEml(folder: string, matches: (text: string) => boolean, timeoutMs = 5000): Promise<string> {
+export async function waitForEml(folder: string, matches: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const names = existsSync(folder) ? (await readdir(folder)).filter((n) => n.endsWith('.eml')) : [];
