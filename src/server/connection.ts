@@ -195,9 +195,10 @@ export class Connection implements TransportEvents, FramerOptions {
 
   write(bytes: Buffer): void {
     if (this.closing) return;
-    if (this.transport.pendingWriteBytes + this.unsentBytes + bytes.length > this.maxPendingWriteBytes) {
+    const pending = this.transport.pendingWriteBytes + this.unsentBytes;
+    if (pending + bytes.length > this.maxPendingWriteBytes) {
       // A peer that does not read must not make the server buffer without bound.
-      this.log.warn({ pending: this.transport.pendingWriteBytes }, 'dropping a peer that does not read');
+      this.log.warn({ pending }, 'dropping a peer that does not read');
       this.ending('peer does not read');
       this.closing = true;
       this.markEnded();
