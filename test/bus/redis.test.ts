@@ -26,6 +26,16 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
   }
 }
 
+/** Waits until `count` nodes have announced their NS in the node directory. */
+async function untilAnnounced(bus: RedisBus, count: number): Promise<void> {
+  await waitFor(async () => (await bus.nodes.alive()).filter(({ info }) => info.ns !== undefined).length === count);
+}
+
+/** Signs `count` users in on `bus`'s node (routes only), named `<name><i>@example.com`. */
+async function attachUsers(bus: RedisBus, name: string, count: number): Promise<void> {
+  for (let i = 1; i <= count; i++) await bus.routes.attach(`${name}${i}@example.com`, new FakeSession(`${name}-${i}`));
+}
+
 function defineRedisTests(url: string): void {
   const admin = new Redis(url);
   const prefixes: string[] = [];
@@ -101,8 +111,7 @@ function defineRedisTests(url: string): void {
       // A reading of the directory per login: a node that stopped is seen at once.
       const { a, b, close } = await twoNodes({ referralDirectoryMs: 0 });
       try {
-        await a.routes.attach('busy1@example.com', new FakeSession('busy-1'));
-        await a.routes.attach('busy2@example.com', new FakeSession('busy-2'));
+        await attachUsers(a, 'busy', 2);
         a.nodes.announce('10.0.0.1:1864');
         b.nodes.announce('10.0.0.2:1864');
         await waitFor(async () => (await a.nodes.leastLoaded()) === '10.0.0.2:1864');
@@ -117,11 +126,10 @@ function defineRedisTests(url: string): void {
       // No heartbeat of their own during the test: the reports stay those of the announcements.
       const { a, b, close } = await twoNodes({ heartbeatMs: 600_000, referralDirectoryMs: 0 });
       try {
-        await a.routes.attach('busy1@example.com', new FakeSession('busy-1'));
-        await a.routes.attach('busy2@example.com', new FakeSession('busy-2'));
+        await attachUsers(a, 'busy', 2);
         a.nodes.announce('10.0.0.1:1864');
         b.nodes.announce('10.0.0.2:1864');
-        await waitFor(async () => (await a.nodes.alive()).filter(({ info }) => info.ns !== undefined).length === 2);
+        await untilAnnounced(a, 2);
         const referred: (string | undefined)[] = [];
         for (let i = 0; i < 6; i++) referred.push(await a.nodes.leastLoaded());
         // b (no users) takes the first two; then they alternate, b first on ties of order.
@@ -131,9 +139,7 @@ function defineRedisTests(url: string): void {
         assert.equal(await b.nodes.leastLoaded(), '10.0.0.2:1864');
         // A new report starts that node's count again: b reports 3 users (counted 3, not 3 + its 4
         // referrals), a still counts 2 users and the 2 referrals since its report.
-        await b.routes.attach('new1@example.com', new FakeSession('new-1'));
-        await b.routes.attach('new2@example.com', new FakeSession('new-2'));
-        await b.routes.attach('new3@example.com', new FakeSession('new-3'));
+        await attachUsers(b, 'new', 3);
         await b.nodes.beat();
         assert.equal(await a.nodes.leastLoaded(), '10.0.0.2:1864');
       } finally {
@@ -144,13 +150,13 @@ function defineRedisTests(url: string): void {
     test('a DS refers logins by one reading of the node directory for referralDirectoryMs', async () => {
       const { a, b, close } = await twoNodes({ heartbeatMs: 600_000, referralDirectoryMs: 60_000 });
       try {
-        await a.routes.attach('busy@example.com', new FakeSession('busy-1'));
+        await attachUsers(a, 'busy', 1);
         a.nodes.announce('10.0.0.1:1864');
-        await waitFor(async () => (await a.nodes.alive()).some(({ info }) => info.ns !== undefined));
+        await untilAnnounced(a, 1);
         assert.equal(await a.nodes.leastLoaded(), '10.0.0.1:1864');
         // b starts, with no users: a's DS does not see it until its reading is a minute old.
         b.nodes.announce('10.0.0.2:1864');
-        await waitFor(async () => (await a.nodes.alive()).filter(({ info }) => info.ns !== undefined).length === 2);
+        await untilAnnounced(a, 2);
         assert.equal(await a.nodes.leastLoaded(), '10.0.0.1:1864');
         // b's DS makes a reading of its own, in which b (no users) is the least loaded.
         assert.equal(await b.nodes.leastLoaded(), '10.0.0.2:1864');
