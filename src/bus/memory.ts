@@ -7,6 +7,7 @@ import type {
   PresenceRecord,
   PresenceRecords,
   RateCounter,
+  RecordsAndSeq,
   Routes,
   SessionEndpoint,
   Shown,
@@ -146,6 +147,11 @@ export class MemoryPresence implements PresenceRecords {
       if (record) found.set(handle, record);
     }
     return found;
+  }
+
+  async getAndSet(handles: readonly string[], handle: string, shown: Shown | null): Promise<RecordsAndSeq> {
+    const records = await this.get(handles);
+    return { records, seq: await this.set(handle, shown) };
   }
 }
 

@@ -157,12 +157,23 @@ export interface Routes {
   endpoints(): SessionEndpoint[];
 }
 
+/** The records `PresenceRecords.getAndSet` read, and the seq it recorded. */
+export interface RecordsAndSeq {
+  records: Map<string, PresenceRecord>;
+  seq: number;
+}
+
 /** Each user's own presence as recorded for every node; a record outlives the session. */
 export interface PresenceRecords {
   /** Records what the user's own presence now is (null: not present or hidden) and returns its new seq. */
   set(handle: string, shown: Shown | null): Promise<number>;
   /** The records of those handles that have one. */
   get(handles: readonly string[]): Promise<Map<string, PresenceRecord>>;
+  /**
+   * `get(handles)` then `set(handle, shown)`, as one step (a session's first CHG reads its contacts'
+   * records for the ILN batch and records its own: one round trip on a cluster, not two in a row).
+   */
+  getAndSet(handles: readonly string[], handle: string, shown: Shown | null): Promise<RecordsAndSeq>;
 }
 
 /** The MSPAuth of each signed-in session, for msnd's web login page (MSNP5.md 12.1). */

@@ -1,4 +1,4 @@
-import type { Bus, GoneUser, Shown, UserEvent } from './bus.ts';
+import type { Bus, GoneUser, PresenceRecord, Shown, UserEvent } from './bus.ts';
 import type { Store, Watcher } from './store.ts';
 import { allows, type ContactEntry, type PrivacyFacts, type Status } from './types.ts';
 
@@ -66,6 +66,26 @@ export class PresenceFanout {
     known?: KnownWatchers,
   ): Promise<() => Promise<void>> {
     const seq = await this.bus.presence.set(handle, shown);
+    return this.telling(ownerId, handle, blp, shown, seq, known);
+  }
+
+  /**
+   * `prepare` for a session's first CHG, with its watchers read, which also reads the presence
+   * records of `contacts` (its ILN batch) in the same step on the bus, just before the recording.
+   */
+  async prepareReading(
+    ownerId: number,
+    handle: string,
+    blp: 'AL' | 'BL',
+    shown: Shown | null,
+    known: KnownWatchers,
+    contacts: readonly string[],
+  ): Promise<{ tell: () => Promise<void>; records: Map<string, PresenceRecord> }> {
+    const { records, seq } = await this.bus.presence.getAndSet(contacts, handle, shown);
+    return { tell: this.telling(ownerId, handle, blp, shown, seq, known), records };
+  }
+
+  private telling(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null, seq: number, known?: KnownWatchers) {
     if (known?.readAt !== undefined) this.remember(ownerId, known.readAt, known.watchers);
     return async () => this.publish(handle, blp, shown, seq, known?.watchers ?? (await this.watchersOf(ownerId)));
   }

@@ -1,6 +1,6 @@
 // A session's presence side (MSNP5.md 9.11–9.13, 10): its own status, what it is shown of its
 // contacts, and whether it allows a viewer.
-import type { Shown, UserEvent } from './bus.ts';
+import type { PresenceRecord, Shown, UserEvent } from './bus.ts';
 import { factsFromOwnRecord, publicShown } from './presence.ts';
 import { type FactsAtSync, mustAccount, sameShown, type SessionState, type ShownMemory, unchangedSince } from './session-state.ts';
 import { NEVER_SHOWN } from './shown-memories.ts';
@@ -42,27 +42,44 @@ const NOTHING_TO_ANNOUNCE = async (): Promise<void> => {};
  * (and on the first CHG the ILN batch's read) precedes the reply; `announce` reads the watchers.
  */
 export async function changeStatus(s: SessionState, status: Status): Promise<StatusChange> {
-  const first = !s.present;
+  if (!s.present) return firstStatus(s, status);
   const before = s.publicShown();
   const after = publicShown(status, s.account.friendlyName);
-  // The ILN batch is read before anything is recorded, so that a failure to read it changes nothing.
-  const initial = first ? await initialPresence(s) : undefined;
   let announce = NOTHING_TO_ANNOUNCE;
-  if (first || s.watchersBehind || !sameShown(before, after)) {
-    let tell: () => Promise<void>;
-    try {
-      tell = await s.prepareTelling(after, initial && { watchers: initial.watchers, readAt: initial.readAt });
-    } catch (error) {
-      // The record may have changed before the failure; the bus records it again when it recovers.
-      await s.bus.presence.set(s.handle, before).catch(() => {});
-      throw error;
-    }
+  if (s.watchersBehind || !sameShown(before, after)) {
+    const tell = await recordingOrPuttingBack(s, before, () => s.prepareTelling(after));
     announce = () => tellOrFallBehind(s, tell);
   }
   s.status = status;
-  if (!initial) return { announce };
-  s.shownToMe.replaceAll(initial.handles, initial.memories);
-  return { initial: initial.shown, announce };
+  return { announce };
+}
+
+/**
+ * The first CHG: the contacts and watchers are read from the store before anything is recorded,
+ * so that a failure to read them changes nothing; then the contacts' presence records are read in
+ * the step that records this user's (one round trip to a cluster's Redis).
+ */
+async function firstStatus(s: SessionState, status: Status): Promise<StatusChange> {
+  const after = publicShown(status, s.account.friendlyName);
+  const facts = await listFacts(s);
+  const { tell, records } = await recordingOrPuttingBack(s, null, () =>
+    s.prepareFirstTelling(after, { watchers: facts.watchers, readAt: facts.readAt }, facts.handles),
+  );
+  s.status = status;
+  const initial = initialPresence(facts, records);
+  s.shownToMe.replaceAll(facts.handles, initial.memories);
+  return { initial: initial.shown, announce: () => tellOrFallBehind(s, tell) };
+}
+
+/** Runs a step that records the presence; if it fails, the record is put back to `before` as well as it can be. */
+async function recordingOrPuttingBack<T>(s: SessionState, before: Shown | null, record: () => Promise<T>): Promise<T> {
+  try {
+    return await record();
+  } catch (error) {
+    // The record may have changed before the failure; the bus records it again when it recovers.
+    await s.bus.presence.set(s.handle, before).catch(() => {});
+    throw error;
+  }
 }
 
 /**
@@ -77,22 +94,34 @@ function tellOrFallBehind(s: SessionState, tell: () => Promise<void>): Promise<v
   });
 }
 
-/**
- * The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12), and what it
- * showed of each; and from the same read, the watchers (RL) to tell of this user's presence.
- */
-async function initialPresence(
-  s: SessionState,
-): Promise<{ shown: InitialPresence[]; handles: string[]; memories: ShownMemory[]; watchers: Watcher[]; readAt?: number }> {
+/** What the first CHG derives from the user's lists: its FL contacts and the watchers (RL) to tell. */
+interface ListFacts {
+  contacts: ContactWithFacts[];
+  handles: string[];
+  watchers: Watcher[];
+  /** The store's lists version taken before the read (undefined: no proof, Store.listsVersion). */
+  readAt: number | undefined;
+}
+
+async function listFacts(s: SessionState): Promise<ListFacts> {
   s.accountAtLogin = undefined;
   const read = factsKeptSinceSync(s) ?? (await readFacts(s));
   const all = read.contacts;
   const contacts = all.filter((c) => c.lists.FL);
   const watchers = all.filter((c) => c.lists.RL).map((c) => ({ handle: c.handle, onAL: c.lists.AL, onBL: c.lists.BL }));
-  const handles = contacts.map((c) => c.handle);
-  const records = await s.bus.presence.get(handles);
+  return { contacts, handles: contacts.map((c) => c.handle), watchers, readAt: read.version };
+}
+
+/**
+ * The ILN batch: every FL contact that is visible and allows this user (MSNP5.md 9.12), and what
+ * this session now shows of each.
+ */
+function initialPresence(
+  facts: ListFacts,
+  records: ReadonlyMap<string, PresenceRecord>,
+): { shown: InitialPresence[]; memories: ShownMemory[] } {
   const initial: InitialPresence[] = [];
-  const memories = contacts.map((contact): ShownMemory => {
+  const memories = facts.contacts.map((contact): ShownMemory => {
     const record = records.get(contact.handle);
     const shown = record?.shown && allows(contact.facts) ? record.shown : null;
     if (shown) initial.push({ handle: contact.handle, shown });
@@ -100,7 +129,7 @@ async function initialPresence(
     if (!record) return NEVER_SHOWN;
     return shown === record.shown ? record : { seq: record.seq, shown };
   });
-  return { shown: initial, handles, memories, watchers, ...(read.version !== undefined && { readAt: read.version }) };
+  return { shown: initial, memories };
 }
 
 /** The contacts with their facts, and the store's lists version taken before the read (Store.listsVersion). */

@@ -94,6 +94,11 @@ export class SessionState {
     return this.fanout.prepare(this.account.id, this.handle, this.account.blp, shown, known);
   }
 
+  /** prepareTelling for the first CHG, reading the ILN batch's records too (PresenceFanout.prepareReading). */
+  prepareFirstTelling(shown: Shown | null, known: KnownWatchers, contacts: readonly string[]) {
+    return this.fanout.prepareReading(this.account.id, this.handle, this.account.blp, shown, known, contacts);
+  }
+
   publicShown(): Shown | null {
     return publicShown(this.status, this.account.friendlyName);
   }

@@ -178,6 +178,38 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         assert.deepEqual(await a.presence.get([]), new Map());
       }));
 
+    test('presence: getAndSet reads the records as they were before it records its own, with the next seq', () =>
+      withNodes(async (a, b) => {
+        const me = fresh().handle;
+        const online = fresh().handle;
+        const hidden = fresh().handle;
+        const nobody = fresh().handle;
+        const onlineSeq = await a.presence.set(online, { status: 'BSY', name: 'B%20b' });
+        await b.presence.set(hidden, { status: 'NLN', name: 'H' });
+        const hiddenSeq = await b.presence.set(hidden, null);
+        const mine = await a.presence.set(me, { status: 'NLN', name: 'Me' });
+
+        const { records, seq } = await b.presence.getAndSet([online, nobody, me, hidden], me, { status: 'AWY', name: 'Me%20now' });
+        assert.ok(seq > mine);
+        const hiddenRecord = records.get(hidden);
+        assert.equal(hiddenRecord?.shown ?? null, null);
+        if (hiddenRecord) assert.equal(hiddenRecord.seq, hiddenSeq);
+        records.delete(hidden);
+        assert.deepEqual(
+          records,
+          new Map([
+            [online, { seq: onlineSeq, shown: { status: 'BSY', name: 'B%20b' } }],
+            [me, { seq: mine, shown: { status: 'NLN', name: 'Me' } }],
+          ]),
+        );
+        assert.deepEqual(await a.presence.get([me]), new Map([[me, { seq, shown: { status: 'AWY', name: 'Me%20now' } }]]));
+
+        const offline = await a.presence.getAndSet([], me, null);
+        assert.deepEqual(offline.records, new Map());
+        assert.ok(offline.seq > seq);
+        assert.equal((await b.presence.get([me])).get(me)?.shown ?? null, null);
+      }));
+
     test('tokens: issued on one node, consumed once on any; another purpose neither finds nor spends it; expiry', () =>
       withNodes(async (a, b) => {
         const token = await a.tokens.issue('xfr', { handle: 'x@example.com' }, 60_000);

@@ -66,6 +66,14 @@ local function offline(key)
   end
   return seq
 end
+-- A user's presence record (status '' for offline or hidden); returns its new seq.
+local function set_presence(key, status, name)
+  if status == '' then return offline(key) end
+  local seq = next_seq(key)
+  redis.call('hset', key, 'status', status, 'name', name)
+  redis.call('persist', key)
+  return seq
+end
 -- Forgets a user of a node that is gone (KEYS of the caller's node): its route, unless another
 -- node holds the user now, and its presence. Appends handle and new seq to gone.
 local function forget(prefix, node, handle, gone)
@@ -80,11 +88,18 @@ end
 
 // A presence change (KEYS[1] record; ARGV status and name, '' for none).
 export const SET_PRESENCE = script(`${PRESENCE_FUNCTIONS}
-if ARGV[1] == '' then return offline(KEYS[1]) end
-local seq = next_seq(KEYS[1])
-redis.call('hset', KEYS[1], 'status', ARGV[1], 'name', ARGV[2])
-redis.call('persist', KEYS[1])
-return seq`);
+return set_presence(KEYS[1], ARGV[1], ARGV[2])`);
+
+// The records of KEYS[2..] ({seq, status, name} of each, as GET_PRESENCE), then SET_PRESENCE of
+// KEYS[1] with ARGV: {its new seq, the records…}.
+export const GET_AND_SET_PRESENCE = script(`${PRESENCE_FUNCTIONS}
+local reply = {0}
+for i = 2, #KEYS do
+  local record = redis.call('hmget', KEYS[i], 'seq', 'status', 'name')
+  reply[3 * i - 4], reply[3 * i - 3], reply[3 * i - 2] = record[1], record[2], record[3]
+end
+reply[1] = set_presence(KEYS[1], ARGV[1], ARGV[2])
+return reply`);
 
 // A sign-in's route, written in one step with what it replaces (KEYS: the route, this node's online
 // set[, the web session's key, this node's web-session set]; ARGV: this node, the session, the
