@@ -13,13 +13,14 @@ import type {
   Shown,
   Signal,
   Signals,
+  Tallies,
   TokenStore,
   UserEvent,
   WebLogin,
   WebSession,
   WebSessions,
 } from '../core/bus.ts';
-import { SlidingWindow } from '../core/rate.ts';
+import { SlidingWindow, TallyBuckets } from '../core/rate.ts';
 import { sharedString } from '../core/shared-strings.ts';
 import { newCookie } from './cookie.ts';
 import { LocalSessions, LocalSignals } from './local.ts';
@@ -79,6 +80,23 @@ export class MemoryRates implements RateCounter {
     let window = this.windows.get(windowMs);
     if (!window) this.windows.set(windowMs, (window = new SlidingWindow(windowMs, this.now)));
     return window;
+  }
+}
+
+/** Tallies in one process. */
+export class MemoryTallies implements Tallies {
+  private readonly buckets: TallyBuckets;
+
+  constructor(now: () => number = Date.now) {
+    this.buckets = new TallyBuckets(now);
+  }
+
+  async add(key: string, windowMs: number): Promise<void> {
+    this.buckets.add(key, windowMs);
+  }
+
+  async count(keys: readonly string[], windowMs: number): Promise<number[]> {
+    return keys.map((key) => this.buckets.count(key, windowMs));
   }
 }
 
@@ -210,10 +228,12 @@ export class MemoryBus implements Bus {
   readonly signals = new MemorySignals();
   readonly tokens: MemoryTokens;
   readonly rates: MemoryRates;
+  readonly tallies: MemoryTallies;
 
   constructor(now: () => number = Date.now) {
     this.tokens = new MemoryTokens(now);
     this.rates = new MemoryRates(now);
+    this.tallies = new MemoryTallies(now);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type AlertRequest, sendAlert } from './alerts.ts';
 import { AdminError } from './admin.ts';
-import type { RateCounter } from './bus.ts';
+import type { Tallies } from './bus.ts';
 import type { OutboxRecord, Store } from './store.ts';
 import type { Account } from './types.ts';
 
@@ -12,13 +12,17 @@ export const SIGN_IN_WINDOW_MS = 60 * 60_000;
 const SIGN_INS_KEY = 'dashboard:sign-ins';
 const REFUSED_KEY = 'dashboard:refused-logins';
 
-/** Counts one NS login for the dashboard (on the bus, so a cluster's nodes count together). */
-export function countLogin(rates: RateCounter, ok: boolean): Promise<void> {
-  return rates.add(ok ? SIGN_INS_KEY : REFUSED_KEY, SIGN_IN_WINDOW_MS);
+/**
+ * Counts one NS login for the dashboard (on the bus, so a cluster's nodes count together), in
+ * minutes: a busy hour's sign-ins take 60 counts, not one entry each.
+ */
+export function countLogin(tallies: Tallies, ok: boolean): Promise<void> {
+  return tallies.add(ok ? SIGN_INS_KEY : REFUSED_KEY, SIGN_IN_WINDOW_MS);
 }
 
-export async function loginCounts(rates: RateCounter): Promise<{ signIns: number; refused: number }> {
-  const [signIns, refused] = await Promise.all([rates.count(SIGN_INS_KEY, SIGN_IN_WINDOW_MS), rates.count(REFUSED_KEY, SIGN_IN_WINDOW_MS)]);
+/** The logins of the last 59 to 60 minutes (the current minute and the 59 before it, Tallies). */
+export async function loginCounts(tallies: Tallies): Promise<{ signIns: number; refused: number }> {
+  const [signIns = 0, refused = 0] = await tallies.count([SIGN_INS_KEY, REFUSED_KEY], SIGN_IN_WINDOW_MS);
   return { signIns, refused };
 }
 

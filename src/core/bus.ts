@@ -115,6 +115,17 @@ export interface RateCounter {
   add(key: string, windowMs: number): Promise<void>;
 }
 
+/**
+ * Events per key over a long window, counted in buckets of a sixtieth of it (the dashboard's
+ * sign-ins of the last hour, on every node): a key holds at most 60 counts however many events
+ * there are, where a RateCounter holds each event. A count covers the current bucket and the 59
+ * before it, so it leaves out up to a sixtieth of the window, its oldest part.
+ */
+export interface Tallies {
+  add(key: string, windowMs: number): Promise<void>;
+  count(keys: readonly string[], windowMs: number): Promise<number[]>;
+}
+
 /** One-use tokens with an expiry (switchboard cookies and the like). */
 export interface TokenStore {
   issue(purpose: string, data: Record<string, string>, ttlMs: number): Promise<string>;
@@ -225,5 +236,6 @@ export interface Bus {
   readonly signals: Signals;
   readonly tokens: TokenStore;
   readonly rates: RateCounter;
+  readonly tallies: Tallies;
   close(): Promise<void>;
 }

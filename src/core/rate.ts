@@ -1,10 +1,9 @@
 import type { RateCounter } from './bus.ts';
 
 /**
- * Counts events per key within a sliding time window (rate limits of MSNP5.md 14; the admin
- * dashboard's sign-ins of the last hour). Each key's times are in the order they happened, so the
- * ones that left the window are a prefix, found by bisection and cut off in bulk: an add or a count
- * costs O(log n), not a pass over every event of the window (an hour of sign-ins on a busy node).
+ * Counts events per key within a sliding time window (rate limits of MSNP5.md 14). Each key's times
+ * are in the order they happened, so the ones that left the window are a prefix, found by bisection
+ * and cut off in bulk: an add or a count costs O(log n), not a pass over every event of the window.
  */
 export class SlidingWindow {
   private readonly events = new Map<string, number[]>();
@@ -54,6 +53,45 @@ function firstAfter(times: number[], cutoff: number): number {
     else high = mid;
   }
   return low;
+}
+
+/** Buckets a Tallies window is counted in (Tallies in bus.ts). */
+export const TALLY_BUCKETS = 60;
+
+/** The bucket `now` falls in, for a window of `windowMs`: buckets are numbered from the epoch. */
+export function tallyBucket(now: number, windowMs: number): number {
+  return Math.floor(now / (windowMs / TALLY_BUCKETS));
+}
+
+/** Tallies in one process: per window and key, the count of each bucket still counted. */
+export class TallyBuckets {
+  private readonly counts = new Map<string, Map<number, number>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  add(key: string, windowMs: number): void {
+    const bucket = tallyBucket(this.now(), windowMs);
+    const id = `${windowMs} ${key}`;
+    let buckets = this.counts.get(id);
+    if (!buckets) {
+      buckets = new Map();
+      this.counts.set(id, buckets);
+    }
+    const count = buckets.get(bucket);
+    if (count !== undefined) {
+      buckets.set(bucket, count + 1);
+      return;
+    }
+    buckets.set(bucket, 1);
+    for (const old of buckets.keys()) if (old <= bucket - TALLY_BUCKETS) buckets.delete(old);
+  }
+
+  count(key: string, windowMs: number): number {
+    const oldest = tallyBucket(this.now(), windowMs) - TALLY_BUCKETS + 1;
+    let total = 0;
+    for (const [bucket, count] of this.counts.get(`${windowMs} ${key}`) ?? []) if (bucket >= oldest) total += count;
+    return total;
+  }
 }
 
 /** One limit of one key on a rate counter: whether it is used up, and counting one more use. */

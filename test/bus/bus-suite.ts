@@ -61,7 +61,7 @@ function fresh(): { handle: string; session: (accepts?: boolean) => FakeSession 
 }
 
 async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 10_000;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -257,6 +257,26 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         await a.rates.add(brief, 1000);
         assert.equal(await b.rates.count(brief, 1000), 1);
         await eventually(async () => (await b.rates.count(brief, 1000)) === 0, 'the event out of its window');
+      }));
+
+    test('tallies: events added on any node count on every node, per key, within their window', () =>
+      withNodes(async (a, b) => {
+        const key = `test-tally:${++serial}`;
+        const other = `test-tally:${++serial}`;
+        for (let i = 0; i < 3; i++) await a.tallies.add(key, 3_600_000);
+        await b.tallies.add(key, 3_600_000);
+        await b.tallies.add(other, 3_600_000);
+        assert.deepEqual(await a.tallies.count([key, other, `${key}-none`], 3_600_000), [4, 1, 0]);
+        assert.deepEqual(await b.tallies.count([key], 3_600_000), [4]);
+        assert.deepEqual(await b.tallies.count([key], 60_000), [0], 'another window is another tally');
+        // A window of 3 s (buckets of 50 ms): its events are waited out, not slept for.
+        const brief = `test-tally:${++serial}`;
+        await a.tallies.add(brief, 3000);
+        await b.tallies.add(brief, 3000);
+        assert.ok((await b.tallies.count([brief], 3000))[0]! >= 1);
+        await eventually(async () => (await b.tallies.count([brief], 3000))[0] === 0, 'the events out of their window');
+        await a.tallies.add(brief, 3000);
+        assert.deepEqual(await b.tallies.count([brief], 3000), [1], 'a new event after the old ones left counts alone');
       }));
 
     test('a signal reaches the listeners of every node once', () =>

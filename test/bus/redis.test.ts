@@ -385,6 +385,32 @@ function defineRedisTests(url: string): void {
       }
     });
 
+    test("a tally (the dashboard's sign-ins) holds at most 60 counts, however many events, and outlives its last event by a window", async () => {
+      const {
+        prefix,
+        buses: [a, b],
+        close,
+      } = await nodesOf({}, {});
+      try {
+        const windowMs = 600; // buckets of 10 ms
+        const started = Date.now();
+        let events = 0;
+        // Events spread over more than the window, so that its first buckets have left it.
+        while (Date.now() - started < 2 * windowMs) {
+          await (events % 2 ? a! : b!).tallies.add('busy', windowMs);
+          events += 1;
+        }
+        const key = `${prefix}tally:busy`;
+        assert.ok((await admin.hlen(key)) <= 60, `${await admin.hlen(key)} buckets for ${events} events`);
+        assert.ok((await admin.pttl(key)) <= windowMs + 10);
+        const [counted] = await a!.tallies.count(['busy'], windowMs);
+        assert.ok(counted! > 0 && counted! < events, `${counted} of ${events} events counted`);
+        await waitFor(async () => (await admin.exists(key)) === 0);
+      } finally {
+        await close();
+      }
+    });
+
     test('while Redis is unreachable a call fails at once as unavailable, and it does not happen when Redis is back', async () => {
       const target = new URL(url);
       const proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryRates } from '../../src/bus/memory.ts';
-import { rateLimit, SlidingWindow } from '../../src/core/rate.ts';
+import { rateLimit, SlidingWindow, TallyBuckets } from '../../src/core/rate.ts';
 
 /** A clock the test moves by hand. */
 function clock(start = 1_000_000): { now: () => number; advance(ms: number): void } {
@@ -109,5 +109,40 @@ describe("rateLimit on the bus's rate counter (MSNP5.md 9.10, 14)", () => {
   test('a limit of 0 is always used up', async () => {
     const limit = rateLimit(new MemoryRates(clock().now), 'k', 0, 1000);
     assert.equal(await limit.usedUp(), true);
+  });
+});
+
+describe('TallyBuckets (the dashboard counts of bus.ts Tallies)', () => {
+  test('counts per key and window the events of the current bucket and the 59 before it', () => {
+    const c = clock(3_600_000 * 100); // at the start of a minute bucket of an hour's window
+    const tallies = new TallyBuckets(c.now);
+    tallies.add('a', 3_600_000);
+    tallies.add('a', 3_600_000);
+    tallies.add('b', 3_600_000);
+    assert.equal(tallies.count('a', 3_600_000), 2);
+    assert.equal(tallies.count('b', 3_600_000), 1);
+    assert.equal(tallies.count('a', 60_000), 0, 'another window is another tally');
+    c.advance(59 * 60_000 + 59_999);
+    tallies.add('a', 3_600_000);
+    assert.equal(tallies.count('a', 3_600_000), 3, 'the first bucket is still the 59th before the current one');
+    c.advance(1);
+    assert.equal(tallies.count('a', 3_600_000), 1, "the first bucket left: up to a sixtieth of the window isn't counted");
+    c.advance(60 * 60_000);
+    assert.equal(tallies.count('a', 3_600_000), 0);
+  });
+
+  test('a key keeps at most 60 buckets however many events it had', () => {
+    const c = clock();
+    const tallies = new TallyBuckets(c.now);
+    const windowMs = 60_000; // buckets of a second
+    for (let i = 0; i < 10_000; i++) {
+      tallies.add('busy', windowMs);
+      c.advance(37);
+    }
+    const buckets = (tallies as unknown as { counts: Map<string, Map<number, number>> }).counts.get(`${windowMs} busy`)!;
+    assert.ok(buckets.size <= 60, `${buckets.size} buckets`);
+    // The last 60 s held about 60,000 / 37 events, less up to one bucket's.
+    const counted = tallies.count('busy', windowMs);
+    assert.ok(counted > 1590 && counted <= 1622, `${counted} counted`);
   });
 });

@@ -3,7 +3,7 @@
 // and node-wide signals go over one shared channel. Everything here may be lost and rebuilt:
 // PostgreSQL (or the shared SQLite file) stays the only system of record. One file per part:
 // routes.ts (with messages.ts between nodes), presence.ts, web-sessions.ts, nodes.ts, signals.ts,
-// tokens.ts, rates.ts; the Lua scripts in scripts.ts.
+// tokens.ts, rates.ts, tallies.ts; the Lua scripts in scripts.ts.
 //
 // Nodes that stop: each node writes an alive key with every heartbeat, living `expiryMs -
 // heartbeatMs`; each node looks for nodes without one at every heartbeat and sweeps them (SWEEP:
@@ -25,6 +25,7 @@ import { type NodeMessage, NodeMessages } from './messages.ts';
 import { RedisNodes } from './nodes.ts';
 import { RedisPresence } from './presence.ts';
 import { RedisRates } from './rates.ts';
+import { RedisTallies } from './tallies.ts';
 import { RedisRoutes } from './routes.ts';
 import { RECONCILE } from './scripts.ts';
 import { RedisSignals } from './signals.ts';
@@ -64,6 +65,7 @@ export class RedisBus implements Bus {
   readonly signals: RedisSignals;
   readonly tokens: RedisTokens;
   readonly rates: RedisRates;
+  readonly tallies: RedisTallies;
   private readonly link: RedisLink;
   private readonly local = new LocalSessions();
   private readonly messages: NodeMessages;
@@ -92,6 +94,7 @@ export class RedisBus implements Bus {
     this.signals = new RedisSignals(this.link);
     this.tokens = new RedisTokens(this.link);
     this.rates = new RedisRates(this.link);
+    this.tallies = new RedisTallies(this.link);
   }
 
   /** This node's id in Redis (its keys and channel carry it). */

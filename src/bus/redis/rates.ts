@@ -14,7 +14,7 @@ interface Count {
  * Rates in Redis: a sorted set of event times per key (all nodes count). A count reads only
  * (ZCOUNT), and the counts asked for in one run of the event loop (the three failed-login limits of
  * a sign-in) go to Redis in one script call; each add trims what left the window, so a key holds at
- * most one window of events even if nobody counts it (the dashboard's sign-ins).
+ * most one window of events even if nobody counts it.
  */
 export class RedisRates implements RateCounter {
   private counts: Count[] = [];

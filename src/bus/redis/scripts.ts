@@ -229,6 +229,31 @@ local counts = {}
 for i, key in ipairs(KEYS) do counts[i] = redis.call('zcount', key, ARGV[i], '+inf') end
 return counts`);
 
+// One event of a tally (KEYS[1], a hash of bucket → count; ARGV: its bucket, the oldest bucket
+// still counted, the key's lifetime in ms): a new bucket drops those older than the window's and
+// renews the key's lifetime, which outlasts the window after the bucket's first event.
+export const TALLY_ADD = script(`
+if redis.call('hincrby', KEYS[1], ARGV[1], 1) == 1 then
+  local oldest = tonumber(ARGV[2])
+  for _, bucket in ipairs(redis.call('hkeys', KEYS[1])) do
+    if tonumber(bucket) < oldest then redis.call('hdel', KEYS[1], bucket) end
+  end
+  redis.call('pexpire', KEYS[1], ARGV[3])
+end
+return 0`);
+
+// The counts of tallies (KEYS), each the sum of its buckets from ARGV[1] on.
+export const TALLY_COUNTS = script(`
+local oldest, counts = tonumber(ARGV[1]), {}
+for i, key in ipairs(KEYS) do
+  local fields, total = redis.call('hgetall', key), 0
+  for j = 1, #fields, 2 do
+    if tonumber(fields[j]) >= oldest then total = total + tonumber(fields[j + 1]) end
+  end
+  counts[i] = total
+end
+return counts`);
+
 // A web session (KEYS: its key, its node's web-session set; ARGV: its record, its MSPAuth), or
 // with no record its removal.
 export const WEB_SESSION = script(`

@@ -118,7 +118,7 @@ function refuseLogin(ctx: NsContext, refusal: Failure, reason: string): Failure 
 
 /** The admin console's counts of the last hour; a bus that fails here does not fail the login. */
 function countForDashboard(ctx: NsContext, ok: boolean): void {
-  countLogin(ctx.server.bus.rates, ok).catch((error: unknown) => ctx.log.warn({ err: error }, 'login not counted for the dashboard'));
+  countLogin(ctx.server.bus.tallies, ok).catch((error: unknown) => ctx.log.warn({ err: error }, 'login not counted for the dashboard'));
 }
 
 async function signIn(ctx: NsContext, trid: string, account: Account, readAt: number | undefined): Promise<void> {

@@ -15,7 +15,7 @@ export function dashboardRoutes(scope: FastifyInstance, deps: WebDeps): void {
     const [status, online, logins, failed, relayed] = await Promise.all([
       signedIn.admin.status(),
       deps.bus.routes.onlineCount(),
-      loginCounts(deps.bus.rates),
+      loginCounts(deps.bus.tallies),
       signedIn.actions.failedOutbox(),
       relayedHere(deps),
     ]);
