@@ -75,7 +75,15 @@ export class KyselyStore implements Store {
 
   snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (this.listsClock && this.grouped) return this.readsWithoutTransaction(this.listsClock, this.grouped, fn);
-    return this.db.transaction().execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
+    // PostgreSQL: at its default READ COMMITTED each statement of a transaction sees the commits
+    // made before it began, so SYN's account (its list version) and its lists could disagree; a
+    // REPEATABLE READ transaction sees one state throughout, and being read-only it never fails
+    // to serialize. The same BEGIN … COMMIT round trips.
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute((trx) => fn(new KyselyStoreTx(trx, this.engine)));
   }
 
   /**

@@ -91,6 +91,25 @@ function definePostgresTests(url: string): void {
       }
     });
 
+    test("a snapshot's reads see one state: a commit of another connection between them is not seen (SYN's version and lists agree)", async () => {
+      const schema = await freshSchema();
+      const store = await openPostgresStore({ url, secretKey, schema });
+      try {
+        const account = await store.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
+        const raw = rawAccess(schema);
+        const seen = await store.snapshot(async (tx) => {
+          const first = (await tx.accountById(account.id))!.listVersion;
+          await raw.setListVersion(account.id, 7);
+          const second = (await tx.accountById(account.id))!.listVersion;
+          return [first, second];
+        });
+        assert.deepEqual(seen, [account.listVersion, account.listVersion]);
+        assert.equal((await store.findAccount('a@example.com'))!.listVersion, 7, 'the commit happened');
+      } finally {
+        await store.close();
+      }
+    });
+
     test('openStore picks PostgreSQL for a postgres:// URL and records the schema version', async () => {
       const schema = await freshSchema();
       const store = await openStore({ dataDir: '/nonexistent-not-used', url, secretKey, pgSchema: schema });
