@@ -172,6 +172,9 @@ export async function removeContact(
 export async function renameContact(s: SessionState, handle: string, name: string): Promise<Outcome<{ version: number }>> {
   const ownerId = s.account.id;
   const result = await s.store.transaction(async (tx): Promise<Outcome<{ version: number }>> => {
+    // The record is written back whole: the contact's ADD or REM of this user (which locks both
+    // accounts) must not change its RL bit between the read and the write (PostgreSQL).
+    await tx.lockAccounts([ownerId]);
     const contact = await tx.accountByHandle(handle);
     const record = contact && (await tx.contact(ownerId, contact.id));
     if (!record) return { error: ErrorCode.NOT_ON_LIST };

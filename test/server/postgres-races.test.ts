@@ -1,0 +1,117 @@
+/**
+ * Commands that read a record and write it back, racing another transaction on PostgreSQL (a
+ * cluster's other node, or another connection of this one), where READ COMMITTED would let the
+ * write undo the other's committed change. The other transaction is played by a raw connection
+ * doing what a contact's ADD does (msnd_add_contact: lock both accounts' rows, then set the RL bit
+ * of the owner's record), held open while msnd's command waits. Runs when MSND_TEST_POSTGRES_URL is set.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { MemoryBus } from '../../src/bus/memory.ts';
+import { MsnClient } from '../../src/client/client.ts';
+import type { Store } from '../../src/core/store.ts';
+import { parseServerConfig } from '../../src/server/config.ts';
+import { silentLogger } from '../../src/server/logger.ts';
+import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
+import { openPostgresStore } from '../../src/store/postgres.ts';
+
+const url = process.env.MSND_TEST_POSTGRES_URL;
+
+if (url === undefined || url === '') {
+  test('PostgreSQL races', { skip: 'MSND_TEST_POSTGRES_URL is not set: PostgreSQL race tests skipped' }, () => {});
+} else {
+  definePostgresRaceTests(url);
+}
+
+function definePostgresRaceTests(url: string): void {
+  const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  const other = new pg.Client({ connectionString: url });
+  let store: Store;
+  let dataDir: string;
+  let msnd: RunningMsnd;
+  const clients: MsnClient[] = [];
+
+  before(async () => {
+    await admin.connect();
+    await other.connect();
+    store = await openPostgresStore({ url, secretKey: randomBytes(32), schema });
+    for (const name of ['alice', 'bob']) {
+      await store.createAccount({ handle: `${name}@example.com`, friendlyName: name, secret: `${name}pass`, verified: true });
+    }
+    dataDir = await mkdtemp(join(tmpdir(), 'msnd-pg-races-'));
+    const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir });
+    msnd = await startMsnd({ config, store, bus: new MemoryBus(), log: silentLogger(), webKey: randomBytes(32) });
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    await msnd.stop();
+    await store.close();
+    await other.end();
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function signIn(name: string): Promise<MsnClient> {
+    const client = await MsnClient.login({
+      host: '127.0.0.1',
+      port: msnd.ports.ns,
+      viaDispatch: false,
+      handle: `${name}@example.com`,
+      password: `${name}pass`,
+      timeoutMs: 15_000,
+    });
+    clients.push(client);
+    await client.sync(0);
+    return client;
+  }
+
+  async function idOf(handle: string): Promise<number> {
+    return (await store.findAccount(handle))!.id;
+  }
+
+  /** Waits until some backend of this schema's users waits for a lock (msnd's command, blocked). */
+  async function untilALockIsAwaited(): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const { rows } = await admin.query(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid() and pid <> $1`,
+        [(other as unknown as { processID: number }).processID],
+      );
+      if (rows[0].n > 0) return;
+      if (Date.now() > deadline) throw new Error('no backend came to wait for the lock');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  describe('PostgreSQL: a command that rewrites a contact record, racing the contact', () => {
+    test("REA of a contact does not undo the contact's ADD committed while it waited (the RL bit stays)", async () => {
+      const alice = await signIn('alice');
+      await alice.add('FL', 'bob@example.com', 'bob');
+      const [aliceId, bobId] = [await idOf('alice@example.com'), await idOf('bob@example.com')];
+
+      // bob's ADD FL alice, half done: both accounts locked, in id order, as msnd_add_contact does.
+      await other.query('begin');
+      await other.query(`select 1 from ${schema}.accounts where id in ($1, $2) order by id for update`, [aliceId, bobId]);
+      const renamed = alice.conn.request('REA', 'bob@example.com', 'Bobby');
+      await untilALockIsAwaited();
+      await other.query(`update ${schema}.contacts set rl = true where owner_id = $1 and contact_id = $2`, [aliceId, bobId]);
+      await other.query('commit');
+
+      const answer = await renamed;
+      assert.equal(answer.name, 'REA', answer.line);
+      const { rows } = await admin.query(`select name, fl, rl from ${schema}.contacts where owner_id = $1 and contact_id = $2`, [
+        aliceId,
+        bobId,
+      ]);
+      assert.deepEqual(rows, [{ name: 'Bobby', fl: true, rl: true }]);
+    });
+  });
+}
