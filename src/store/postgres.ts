@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { Kysely, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { SearchPathPostgresDialect } from './postgres-introspector.ts';
@@ -7,6 +8,7 @@ import { errorCode, type Engine, type StatementTimer, timedStatements } from './
 import { KyselyStore } from './kysely-store.ts';
 import { checkStoreKey } from './key-check.ts';
 import { migrateToLatest, NoStoreError, readSchemaVersion } from './migrations.ts';
+import { isCompiledOnce } from './prepared.ts';
 import type { SecretKeySource } from './secrets.ts';
 import type { Database } from './schema.ts';
 
@@ -116,7 +118,7 @@ function reportingUnavailable(pool: pg.Pool): PostgresPool {
       return {
         // Only the (sql, parameters) form: kysely passes a cursor only when given one to stream with.
         query: ((text: string, parameters: readonly unknown[]) =>
-          client.query(text, parameters as unknown[]).catch((err: unknown) => {
+          client.query(queryConfig(text, parameters)).catch((err: unknown) => {
             throw asUnavailable(err);
           })) as unknown as PostgresPoolClient['query'],
         release: (destroy?: boolean) => client.release(destroy),
@@ -124,6 +126,24 @@ function reportingUnavailable(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement compiled once (prepared.ts) goes as a named prepared statement: pg parses it once per
+ * connection, and PostgreSQL plans it once there too (after five executions it keeps a generic plan
+ * when that costs no more), where an unnamed one is planned at every execution; planning a
+ * sign-in's three-table join took longer than running it. Its name is a digest of its text.
+ */
+function queryConfig(text: string, values: readonly unknown[]): pg.QueryConfig {
+  if (!isCompiledOnce(text)) return { text, values: values as unknown[] };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `msnd_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: values as unknown[] };
 }
 
 /** SQLSTATE class 08 (connection exception), shutdown and too-many-connections codes, and node's socket errors. */

@@ -1,8 +1,10 @@
 // Statements built and compiled once per engine, then executed with new arguments: kysely builds
 // and compiles every query anew, which was two fifths of a sign-in's CPU (bench/ --profile). The
-// SQL text is then the same each time, so better-sqlite3's statement cache (sqlite-statements.ts)
-// and PostgreSQL's plan cache see one statement. On SQLite they run on better-sqlite3 directly
-// (SqliteStatements), not through kysely's per-query machinery.
+// SQL text is then the same each time: better-sqlite3's statement cache (sqlite-statements.ts)
+// prepares it once, and on PostgreSQL it runs as a named prepared statement, parsed and planned
+// once per connection (postgres.ts; pg's unnamed statements are planned at every execution). On
+// SQLite they run on better-sqlite3 directly (SqliteStatements), not through kysely's per-query
+// machinery.
 import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely } from 'kysely';
 import type { Engine, EngineKind } from './engine.ts';
 import type { Database } from './schema.ts';
@@ -51,12 +53,24 @@ interface Compiled {
 
 type Build<Args extends readonly unknown[], Row> = (db: Kysely<Database>, engine: Engine, ...args: Args) => Compilable<Row>;
 
+/**
+ * The SQL of every statement compiled here: a fixed set, a few dozen texts, which PostgreSQL may
+ * keep prepared on each connection (a text built per query, as `in (…)` lists are, is not here).
+ */
+const compiledTexts = new Set<string>();
+
+/** Whether `sql` is the text of a statement compiled once (prepared or preparedValues). */
+export function isCompiledOnce(sql: string): boolean {
+  return compiledTexts.has(sql);
+}
+
 /** The statement `build` makes, compiled once per engine, and its parameters for `args`. */
 function compiledOnce<Args extends readonly (string | number)[]>(build: Build<Args, unknown>) {
   const byEngine = new Map<EngineKind, Compiled>();
   const compile = (db: Kysely<Database>, engine: Engine, arity: number): Compiled => {
     const markers = Array.from({ length: arity }, (_, i) => marker(i)) as unknown as Args;
     const { sql, parameters } = build(db, engine, ...markers).compile();
+    compiledTexts.add(sql);
     const slots = parameters.map((value): Slot => {
       const arg = typeof value === 'string' ? markers.indexOf(value) : -1;
       return arg >= 0 ? { arg } : { value };

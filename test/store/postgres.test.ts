@@ -7,7 +7,8 @@ import pg from 'pg';
 import { LATEST_SCHEMA_VERSION, SchemaTooNewError } from '../../src/store/migrations.ts';
 import { openStore } from '../../src/store/open.ts';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { openPostgresStore, postgresEngine } from '../../src/store/postgres.ts';
+import { accountById } from '../../src/store/hot-reads.ts';
+import { openPostgresDatabase, openPostgresStore, postgresEngine } from '../../src/store/postgres.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
 import { defineStoreSuite, type RawAccess } from './store-suite.ts';
 
@@ -107,6 +108,24 @@ function definePostgresTests(url: string): void {
         assert.equal((await store.findAccount('a@example.com'))!.listVersion, 7, 'the commit happened');
       } finally {
         await store.close();
+      }
+    });
+
+    test('a statement compiled once runs as a named prepared statement (planned once per connection); others stay unnamed', async () => {
+      const schema = await freshSchema();
+      const db = await openPostgresDatabase({ url, schema });
+      try {
+        const rows = await db.transaction().execute(async (trx) => {
+          // Twice on one connection: prepared the first time, reused the second.
+          await accountById(trx, postgresEngine, 1);
+          await accountById(trx, postgresEngine, 2);
+          return (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(trx)).rows;
+        });
+        assert.equal(rows.length, 1, JSON.stringify(rows));
+        assert.match(rows[0]!.name, /^msnd_[0-9a-f]{24}$/);
+        assert.match(rows[0]!.statement, /^select .* from "accounts" where "id" = \$1$/);
+      } finally {
+        await db.destroy();
       }
     });
 
