@@ -1,6 +1,7 @@
 // Scenario 1: full MSNP5 sign-ins through the DS, many clients in parallel (MSNP5.md 5, 6, 9.4, 9.11;
 // sessions.md session 1): VER, INF, USR I → XFR; VER, INF, USR I, USR S; SYN 0; CHG NLN. The latency
 // runs from the DS connect to the CHG reply; the client then signs out with OUT (not timed).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MsnClient } from '../../src/client/client.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { AddressPool, Window, connectorOf, errorText, type Credentials, type RunResult, type RunWindow, type Target } from './common.ts';
@@ -13,6 +14,11 @@ export interface LoginRun extends RunWindow {
   localAddresses: string[];
   /** stop after this many sign-ins even if time is left, and end the window there (a bound for tests) */
   maxLogins?: number;
+  /**
+   * Sign-ins begun per second by this generator, at most (a paced load: the clients take turns at
+   * fixed times); absent: each client begins its next sign-in as soon as the last one ends.
+   */
+  ratePerSecond?: number;
 }
 
 const MAX_ERRORS = 50;
@@ -29,8 +35,19 @@ export async function runLogins(run: LoginRun): Promise<RunResult & { syncLines:
   let syncLines = 0;
   let firstError: string | undefined;
 
+  // The time the next paced sign-in may begin (sign-ins that fall behind begin at once, not in a burst later).
+  let nextStart = performance.now();
+  const paced = async (): Promise<void> => {
+    if (run.ratePerSecond === undefined) return;
+    const now = performance.now();
+    const at = Math.max(nextStart, now);
+    nextStart = at + 1000 / run.ratePerSecond;
+    if (at > now) await sleep(at - now);
+  };
   const client = async (share: Credentials[]): Promise<void> => {
     for (let i = 0; !window.over && started < maxLogins && errors < MAX_ERRORS; i++) {
+      await paced();
+      if (window.over) break;
       started++;
       const { handle, password } = share[i % share.length]!;
       const t0 = performance.now();
