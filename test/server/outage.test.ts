@@ -11,8 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
-import { MemoryBus } from '../../src/bus/memory.ts';
 import { RedisBus } from '../../src/bus/redis/bus.ts';
 import { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
@@ -22,11 +20,11 @@ import { parseServerConfig } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/logger.ts';
 import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
 import { openStore } from '../../src/store/open.ts';
-import { openPostgresStore } from '../../src/store/postgres.ts';
 import { ServiceUnavailableError } from '../../src/core/unavailable.ts';
 import { md5hex } from '../helpers/login-wire.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
 import { askPayload, startServicesMsnd } from '../helpers/services.ts';
+import { type PostgresMsnd, startPostgresMsnd } from '../helpers/postgres-msnd.ts';
 import { TcpProxy } from '../helpers/proxy.ts';
 import { dropKeys, testPrefix } from '../helpers/redis.ts';
 
@@ -194,58 +192,24 @@ function defineRedisOutageTests(url: string): void {
 }
 
 function definePostgresOutageTests(url: string): void {
-  const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
   let proxy: TcpProxy;
-  let store: Store;
-  let dataDir: string;
-  let msnd: RunningMsnd;
-  const clients: MsnClient[] = [];
+  let running: PostgresMsnd;
+  const signIn = (name: string) => running.signIn(name);
 
   before(async () => {
-    await admin.connect();
     const target = new URL(url);
     proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
     const proxied = new URL(url);
     proxied.hostname = '127.0.0.1';
     proxied.port = String(proxy.port);
-    store = await openPostgresStore({ url: proxied.href, secretKey: randomBytes(32), schema });
-    for (const name of ['alice', 'bob', 'carol']) {
-      await store.createAccount({
-        handle: `${name}@example.com`,
-        friendlyName: canonicalEncode(name),
-        secret: `${name}pass`,
-        verified: true,
-      });
-    }
-    dataDir = await mkdtemp(join(tmpdir(), 'msnd-outage-pg-'));
-    const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir });
-    msnd = await startMsnd({ config, store, bus: new MemoryBus(), log: silentLogger(), webKey: randomBytes(32) });
+    running = await startPostgresMsnd({ url, storeUrl: proxied.href, names: ['alice', 'bob', 'carol'] });
   });
 
   after(async () => {
-    for (const client of clients) client.close();
     proxy.restore();
-    await msnd.stop();
-    await store.close();
+    await running.stop();
     await proxy.close();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-    await rm(dataDir, { recursive: true, force: true });
   });
-
-  async function signIn(name: string): Promise<MsnClient> {
-    const client = await MsnClient.login({
-      host: '127.0.0.1',
-      port: msnd.ports.ns,
-      viaDispatch: false,
-      handle: `${name}@example.com`,
-      password: `${name}pass`,
-    });
-    clients.push(client);
-    await client.sync(0);
-    return client;
-  }
 
   describe('PostgreSQL unreachable', () => {
     test('ADD is answered 601 and changes nothing; a CHG happens, its watchers are told at the next CHG; a login gets 601 and the close; all is well when it is back', async () => {
@@ -261,7 +225,7 @@ function definePostgresOutageTests(url: string): void {
       // A later CHG waits only for the presence record (on the bus, here in-process), not for the
       // watchers' read, which fails after the reply: the change happened, bob is not told yet.
       assert.equal((await alice.conn.request('CHG', 'AWY')).line.replace(/^CHG \d+ /, 'CHG '), 'CHG AWY');
-      await loginGets601(msnd.ports.ns, 'carol@example.com', 'carolpass');
+      await loginGets601(running.msnd.ports.ns, 'carol@example.com', 'carolpass');
 
       proxy.restore();
       // Alice's next CHG, even to the same status, tells bob (who saw nothing before).

@@ -6,19 +6,9 @@
  * of the owner's record), held open while msnd's command waits. Runs when MSND_TEST_POSTGRES_URL is set.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { MemoryBus } from '../../src/bus/memory.ts';
-import { MsnClient } from '../../src/client/client.ts';
-import type { Store } from '../../src/core/store.ts';
-import { parseServerConfig } from '../../src/server/config.ts';
-import { silentLogger } from '../../src/server/logger.ts';
-import { startMsnd, type RunningMsnd } from '../../src/server/msnd.ts';
-import { openPostgresStore } from '../../src/store/postgres.ts';
+import { type PostgresMsnd, startPostgresMsnd } from '../helpers/postgres-msnd.ts';
 
 const url = process.env.MSND_TEST_POSTGRES_URL;
 
@@ -29,59 +19,28 @@ if (url === undefined || url === '') {
 }
 
 function definePostgresRaceTests(url: string): void {
-  const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
   const other = new pg.Client({ connectionString: url });
-  let store: Store;
-  let dataDir: string;
-  let msnd: RunningMsnd;
-  const clients: MsnClient[] = [];
+  let running: PostgresMsnd;
 
   before(async () => {
-    await admin.connect();
     await other.connect();
-    store = await openPostgresStore({ url, secretKey: randomBytes(32), schema });
-    for (const name of ['alice', 'bob']) {
-      await store.createAccount({ handle: `${name}@example.com`, friendlyName: name, secret: `${name}pass`, verified: true });
-    }
-    dataDir = await mkdtemp(join(tmpdir(), 'msnd-pg-races-'));
-    const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0, dataDir });
-    msnd = await startMsnd({ config, store, bus: new MemoryBus(), log: silentLogger(), webKey: randomBytes(32) });
+    running = await startPostgresMsnd({ url, names: ['alice', 'bob'] });
   });
 
   after(async () => {
-    for (const client of clients) client.close();
-    await msnd.stop();
-    await store.close();
+    await running.stop();
     await other.end();
-    await admin.query(`drop schema if exists ${schema} cascade`);
-    await admin.end();
-    await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function signIn(name: string): Promise<MsnClient> {
-    const client = await MsnClient.login({
-      host: '127.0.0.1',
-      port: msnd.ports.ns,
-      viaDispatch: false,
-      handle: `${name}@example.com`,
-      password: `${name}pass`,
-      timeoutMs: 15_000,
-    });
-    clients.push(client);
-    await client.sync(0);
-    return client;
-  }
-
   async function idOf(handle: string): Promise<number> {
-    return (await store.findAccount(handle))!.id;
+    return (await running.store.findAccount(handle))!.id;
   }
 
   /** Waits until some backend of this schema's users waits for a lock (msnd's command, blocked). */
   async function untilALockIsAwaited(): Promise<void> {
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const { rows } = await admin.query(
+      const { rows } = await running.admin.query(
         `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid() and pid <> $1`,
         [(other as unknown as { processID: number }).processID],
       );
@@ -93,7 +52,8 @@ function definePostgresRaceTests(url: string): void {
 
   describe('PostgreSQL: a command that rewrites a contact record, racing the contact', () => {
     test("REA of a contact does not undo the contact's ADD committed while it waited (the RL bit stays)", async () => {
-      const alice = await signIn('alice');
+      const { schema, admin } = running;
+      const alice = await running.signIn('alice');
       await alice.add('FL', 'bob@example.com', 'bob');
       const [aliceId, bobId] = [await idOf('alice@example.com'), await idOf('bob@example.com')];
 
