@@ -3,7 +3,7 @@
 import type { Bus } from './bus.ts';
 import { factsFromOwnRecord } from './presence.ts';
 import type { Store, StoreTx } from './store.ts';
-import { allows, type Account, type PhoneProperty, type YesNo } from './types.ts';
+import { allows, type Account, type ContactEntry, type PhoneProperty, type YesNo } from './types.ts';
 
 export type PhoneSetting = PhoneProperty | 'MOB';
 
@@ -28,10 +28,13 @@ interface Watcher {
  */
 export async function changePhone(store: Store, bus: Bus, accountId: number, property: PhoneSetting, value: string): Promise<PhoneChange> {
   const outcome = await store.transaction(async (tx) => {
+    const records = await lockWithWatchers(tx, accountId);
+    // Read once the account is locked: an MBE turned off meanwhile (setMobileEnabled, another
+    // connection on PostgreSQL) is seen, and MOB Y is not stored beside MBE N.
     const account = await mustAccount(tx, accountId);
     // MOB Y without MBE Y is stored as N (MSNP5.md 9.14, NINA Setting Details).
     const stored = property === 'MOB' && account.phones.MBE !== 'Y' ? 'N' : value;
-    const watchers = await storeAndBump(tx, account, { [property]: stored });
+    const watchers = await storeAndBump(tx, account, records, { [property]: stored });
     return { version: watchers.version, stored, watchers: watchers.list, me: await mustAccount(tx, accountId) };
   });
   tellWatchers(bus, outcome.me.handle, outcome.watchers, property, outcome.stored);
@@ -53,13 +56,19 @@ export async function setMobileEnabled(store: Store, bus: Bus, accountId: number
   return (await changePhone(store, bus, accountId, 'MOB', 'N')).account;
 }
 
+/** The owner's RL records, with the owner's and those watchers' accounts locked (in id order). */
+async function lockWithWatchers(tx: StoreTx, ownerId: number): Promise<ContactEntry[]> {
+  const records = (await tx.contacts(ownerId)).filter((r) => r.lists.RL);
+  await tx.lockAccounts([ownerId, ...records.map((r) => r.contactId)]);
+  return records;
+}
+
 async function storeAndBump(
   tx: StoreTx,
   account: Account,
+  records: readonly ContactEntry[],
   phones: Partial<Account['phones']>,
 ): Promise<{ version: number; list: Watcher[] }> {
-  const records = (await tx.contacts(account.id)).filter((r) => r.lists.RL);
-  await tx.lockAccounts([account.id, ...records.map((r) => r.contactId)]);
   await tx.updateAccount(account.id, { phones });
   const version = await tx.bumpVersion(account.id);
   const list: Watcher[] = [];

@@ -74,4 +74,27 @@ function definePostgresRaceTests(url: string): void {
       assert.deepEqual(rows, [{ name: 'Bobby', fl: true, rl: true }]);
     });
   });
+
+  describe('PostgreSQL: PRP racing a change of the same account', () => {
+    test('PRP MOB Y that waited for an MBE turned off meanwhile stores MOB N (MSNP5.md 9.14: no MOB Y without MBE Y)', async () => {
+      const { schema, admin } = running;
+      const bobId = await idOf('bob@example.com');
+      await admin.query(`update ${schema}.accounts set mbe = 'Y' where id = $1`, [bobId]);
+      const bob = await running.signIn('bob');
+
+      // An operator turns MSN Mobile off for bob (as setMobileEnabled does), half done: bob's row locked.
+      await other.query('begin');
+      await other.query(`select 1 from ${schema}.accounts where id = $1 for update`, [bobId]);
+      const answered = bob.conn.request('PRP', 'MOB', 'Y');
+      await untilALockIsAwaited();
+      await other.query(`update ${schema}.accounts set mbe = 'N', mob = 'N' where id = $1`, [bobId]);
+      await other.query('commit');
+
+      const answer = await answered;
+      assert.equal(answer.name, 'PRP', answer.line);
+      assert.equal(answer.args.at(-1), 'N', answer.line);
+      const { rows } = await admin.query(`select mbe, mob from ${schema}.accounts where id = $1`, [bobId]);
+      assert.deepEqual(rows, [{ mbe: 'N', mob: 'N' }]);
+    });
+  });
 }
