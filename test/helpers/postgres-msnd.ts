@@ -26,6 +26,20 @@ export interface PostgresMsnd {
   stop(): Promise<void>;
 }
 
+/** Signs `name` (<name>@example.com, password <name>pass) in straight at the NS on `nsPort` and syncs its lists. */
+export async function signInAt(nsPort: number, name: string): Promise<MsnClient> {
+  const client = await MsnClient.login({
+    host: '127.0.0.1',
+    port: nsPort,
+    viaDispatch: false,
+    handle: `${name}@example.com`,
+    password: `${name}pass`,
+    timeoutMs: 15_000,
+  });
+  await client.sync(0);
+  return client;
+}
+
 /** `storeUrl`: where msnd reaches the database (a proxy in front of `url`, say); `url` by default. */
 export async function startPostgresMsnd(opts: { url: string; storeUrl?: string; names: readonly string[] }): Promise<PostgresMsnd> {
   const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
@@ -50,16 +64,8 @@ export async function startPostgresMsnd(opts: { url: string; storeUrl?: string; 
     msnd,
     admin,
     async signIn(name) {
-      const client = await MsnClient.login({
-        host: '127.0.0.1',
-        port: msnd.ports.ns,
-        viaDispatch: false,
-        handle: `${name}@example.com`,
-        password: `${name}pass`,
-        timeoutMs: 15_000,
-      });
+      const client = await signInAt(msnd.ports.ns, name);
       clients.push(client);
-      await client.sync(0);
       return client;
     },
     async stop() {

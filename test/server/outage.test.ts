@@ -24,7 +24,7 @@ import { ServiceUnavailableError } from '../../src/core/unavailable.ts';
 import { md5hex } from '../helpers/login-wire.ts';
 import { TestMsnd } from '../helpers/msnd.ts';
 import { askPayload, startServicesMsnd } from '../helpers/services.ts';
-import { type PostgresMsnd, startPostgresMsnd } from '../helpers/postgres-msnd.ts';
+import { type PostgresMsnd, signInAt, startPostgresMsnd } from '../helpers/postgres-msnd.ts';
 import { TcpProxy } from '../helpers/proxy.ts';
 import { dropKeys, testPrefix } from '../helpers/redis.ts';
 
@@ -150,15 +150,8 @@ function defineRedisOutageTests(url: string): void {
   });
 
   async function signIn(name: string): Promise<MsnClient> {
-    const client = await MsnClient.login({
-      host: '127.0.0.1',
-      port: msnd.ports.ns,
-      viaDispatch: false,
-      handle: `${name}@example.com`,
-      password: `${name}pass`,
-    });
+    const client = await signInAt(msnd.ports.ns, name);
     clients.push(client);
-    await client.sync(0);
     return client;
   }
 
