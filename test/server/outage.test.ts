@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RedisBus } from '../../src/bus/redis/bus.ts';
-import { MsnClient } from '../../src/client/client.ts';
+import type { MsnClient } from '../../src/client/client.ts';
 import { MsnpConnection } from '../../src/client/connection.ts';
 import type { Store } from '../../src/core/store.ts';
 import { canonicalEncode } from '../../src/protocol/names.ts';
