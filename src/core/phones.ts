@@ -56,11 +56,26 @@ export async function setMobileEnabled(store: Store, bus: Bus, accountId: number
   return (await changePhone(store, bus, accountId, 'MOB', 'N')).account;
 }
 
-/** The owner's RL records, with the owner's and those watchers' accounts locked (in id order). */
+/**
+ * The owner's RL records, with the owner's and those watchers' accounts locked. The records are read
+ * again once the locks are held: a contact whose ADD of the owner committed while this waited (an
+ * ADD holds both accounts' locks, list-edits.ts) is a watcher too, and must get its BPR and its
+ * version bump. With the owner locked no further one can come. A newcomer is locked after the
+ * others, out of id order: that deadlocks only with a transaction that took the newcomer's lock
+ * since its ADD and now waits for one of ours, and PostgreSQL then fails one of the two (error 500),
+ * where before the newcomer silently missed the change.
+ */
 async function lockWithWatchers(tx: StoreTx, ownerId: number): Promise<ContactEntry[]> {
-  const records = (await tx.contacts(ownerId)).filter((r) => r.lists.RL);
-  await tx.lockAccounts([ownerId, ...records.map((r) => r.contactId)]);
+  const known = await watcherRecords(tx, ownerId);
+  await tx.lockAccounts([ownerId, ...known.map((r) => r.contactId)]);
+  const records = await watcherRecords(tx, ownerId);
+  const newcomers = records.filter((r) => !known.some((k) => k.contactId === r.contactId));
+  if (newcomers.length > 0) await tx.lockAccounts(newcomers.map((r) => r.contactId));
   return records;
+}
+
+async function watcherRecords(tx: StoreTx, ownerId: number): Promise<ContactEntry[]> {
+  return (await tx.contacts(ownerId)).filter((r) => r.lists.RL);
 }
 
 async function storeAndBump(

@@ -24,7 +24,7 @@ function definePostgresRaceTests(url: string): void {
 
   before(async () => {
     await other.connect();
-    running = await startPostgresMsnd({ url, names: ['alice', 'bob'] });
+    running = await startPostgresMsnd({ url, names: ['alice', 'bob', 'carol', 'dave'] });
   });
 
   after(async () => {
@@ -95,6 +95,38 @@ function definePostgresRaceTests(url: string): void {
       assert.equal(answer.args.at(-1), 'N', answer.line);
       const { rows } = await admin.query(`select mbe, mob from ${schema}.accounts where id = $1`, [bobId]);
       assert.deepEqual(rows, [{ mbe: 'N', mob: 'N' }]);
+    });
+
+    test('PRP that waited for a contact adding the owner bumps that new watcher too and sends it the BPR', async () => {
+      const { schema, admin } = running;
+      const [carolId, daveId] = [await idOf('carol@example.com'), await idOf('dave@example.com')];
+      const carol = await running.signIn('carol');
+      const dave = await running.signIn('dave');
+
+      // dave's ADD FL carol, half done: both accounts locked, in id order, as msnd_add_contact does,
+      // and both records written; carol's PRP reads her watchers meanwhile and waits for her lock.
+      await other.query('begin');
+      await other.query(`select 1 from ${schema}.accounts where id in ($1, $2) order by id for update`, [carolId, daveId]);
+      await other.query(
+        `insert into ${schema}.contacts (owner_id, contact_id, fl, al, bl, rl, name, group_ids, seq) values
+           ($1, $2, true, false, false, false, 'carol', '0', 1), ($2, $1, false, false, false, true, 'dave', '', 1)`,
+        [daveId, carolId],
+      );
+      const { rows: bumped } = await other.query(
+        `update ${schema}.accounts set list_version = list_version + 1 where id = $1 returning list_version`,
+        [daveId],
+      );
+      const daveVersion = Number(bumped[0].list_version);
+      const answered = carol.conn.request('PRP', 'PHH', '555%200100');
+      await untilALockIsAwaited();
+      await other.query('commit');
+
+      const answer = await answered;
+      assert.equal(answer.name, 'PRP', answer.line);
+      const bpr = await dave.conn.next('BPR');
+      assert.deepEqual(bpr.args, [String(daveVersion + 1), 'carol@example.com', 'PHH', '555%200100'], bpr.line);
+      const { rows } = await admin.query(`select list_version from ${schema}.accounts where id = $1`, [daveId]);
+      assert.equal(Number(rows[0].list_version), daveVersion + 1);
     });
   });
 }
