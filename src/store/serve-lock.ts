@@ -1,6 +1,6 @@
 // One `msnd serve` per store unless clustered (--bus): a second server on the same store would split
 // the network (each half sees the other's users offline). The lock dies with its process.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -76,7 +76,10 @@ export function lockSqliteStore(dataDir: string): ServeLock {
       write();
     },
     release: async () => {
-      if (lock.open) lock.close();
+      if (!lock.open) return;
+      // Removed while the lock is still held, so that it cannot be the next holder's file.
+      if (readInfo(infoFile)?.pid === process.pid) rmSync(infoFile, { force: true });
+      lock.close();
     },
   };
 }

@@ -120,7 +120,9 @@ describe('one server per store (SQLite)', () => {
         return true;
       },
     );
+    assert.equal(JSON.parse(readFileSync(join(dir, 'msnd.pid'), 'utf8')).pid, process.pid);
     await first.release();
+    assert.equal(existsSync(join(dir, 'msnd.pid')), false, 'a stopped server leaves no msnd.pid behind');
     const second = lockSqliteStore(dir);
     await second.release();
   });
