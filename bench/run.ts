@@ -1,11 +1,5 @@
-// msnd benchmarks: `npm run bench` (full) or `npm run bench -- --quick` (under two minutes).
-//   --only logins,relay,idle,fanout,lists,user-import,cluster   run some scenarios
-//   --store postgres://…                   list changes on PostgreSQL too (a schema of its own, dropped after)
-//   --redis redis://…                      with --store: the cluster scenario (two nodes on the Redis bus)
-//   --profile                              msnd runs under --cpu-prof; a summary of each profile is printed
-//   --heap                                 the idle scenario diffs heap snapshots of msnd: what a session holds
-//   --msnd-node-options="FLAGS"            extra node flags for msnd's process (e.g. "--trace-gc")
-//   --keep                                 keep the scratch directory (.tmp/bench-…)
+// msnd benchmarks: `npm run bench` (full) or `npm run bench -- --quick` (under two minutes); the
+// options are in USAGE below (`npm run bench -- --help`).
 // Every scenario runs msnd and a raw node:net baseline in the same run, each in its own process,
 // driven by load generator processes (bench/loadgen.ts). Results: bench/results/<time>.json.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,18 +24,21 @@ const SCENARIOS: Scenario[] = [logins, relay, idle, fanout, listChanges, userImp
 const GENERATORS = 4;
 const LOADGEN = new URL('./loadgen.ts', import.meta.url).pathname;
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    store: { type: 'string' },
-    redis: { type: 'string' },
-    profile: { type: 'boolean', default: false },
-    heap: { type: 'boolean', default: false },
-    'msnd-node-options': { type: 'string' },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run bench -- [options]
+  --quick                                under two minutes (smaller populations, shorter windows)
+  --only ${SCENARIOS.map((s) => s.id).join(',')}   run some scenarios
+  --store postgres://…                   list changes on PostgreSQL too (a schema of its own, dropped after)
+  --redis redis://…                      with --store: the cluster scenario (two nodes on the Redis bus)
+  --profile                              msnd runs under --cpu-prof; a summary of each profile is printed
+  --heap                                 the idle scenario diffs heap snapshots of msnd: what a session holds
+  --msnd-node-options="FLAGS"            extra node flags for msnd's process (e.g. "--trace-gc")
+  --keep                                 keep the scratch directory (.tmp/bench-…)`;
+
+const { values } = parseOptions();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const only = values.only?.split(',').map((s) => s.trim());
 const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
 if (unknown.length > 0) {
@@ -180,4 +177,25 @@ function msndShare(summary: ReturnType<typeof summariseProfile>): number {
 
 function benchSchemas(): BenchContext['pgSchemas'] {
   return { msnd: `msnd_bench_${process.pid}`, raw: `msnd_bench_raw_${process.pid}`, cluster: `msnd_bench_cluster_${process.pid}` };
+}
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        store: { type: 'string' },
+        redis: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        heap: { type: 'boolean', default: false },
+        'msnd-node-options': { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
 }
