@@ -41,7 +41,8 @@ export async function registerSecurity(app: FastifyInstance, deps: WebDeps): Pro
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: CSRF_COOKIE,
-    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true },
+    // Secure on an https service, as the session cookie (browser.ts): never sent over plain http.
+    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true, secure: deps.settings.baseUrl.startsWith('https:') },
   });
   app.get(STYLESHEET_PATH, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),

@@ -158,7 +158,9 @@ describe('/signin', () => {
       assert.equal((await agent.get(path)).status, 200, path);
     }
     assert.equal((await agent.get('/signin')).status, 303, 'a signed-in browser is sent on');
-    await agent.get('/signout');
+    const signOut = await agent.get('/signout');
+    assert.equal((await agent.get('/password')).status, 200, 'the GET only asks');
+    assert.equal((await agent.post('/signout', { form_token: formToken(signOut.body) })).status, 200);
     assert.equal((await agent.get('/password')).status, 401);
   });
 
@@ -472,5 +474,22 @@ describe('rate limits', () => {
     await smtp.waitFor(who.handle, () => mails().length >= 2);
     assert.ok(mails().every((m) => decodeBody(m.text).includes('/reset?token=')));
     assert.ok(!smtp.messages.some((m) => m.to.includes(ghost)), 'no mail to an address without an account');
+  });
+});
+
+describe('a service whose public address is https', () => {
+  test('sends HSTS, and its CSRF cookie, like its session cookie, is Secure', async () => {
+    const secure = await TestMsnd.start({ webUrl: 'https://messenger.example.test' });
+    try {
+      const visitor = new WebAgent(webBase(secure));
+      const form = await visitor.get('/signin');
+      assert.equal(form.headers['strict-transport-security'], 'max-age=31536000');
+      const csrfCookie = form.setCookie.find((c) => c.startsWith('msnd_csrf='));
+      assert.ok(csrfCookie, form.setCookie.join('\n'));
+      assert.match(csrfCookie, /; Secure/);
+      assert.match(csrfCookie, /HttpOnly/);
+    } finally {
+      await secure.stop();
+    }
   });
 });
