@@ -9,6 +9,7 @@ import { hmac, sameText } from './keys.ts';
 
 export const SESSION_COOKIE = 'msnd_web';
 export const SIGNIN_PATH = '/signin';
+export const SIGNOUT_PATH = '/signout';
 
 /** A signed-in browser: the account, and the token its forms must carry. */
 export interface Member {

@@ -87,6 +87,8 @@ describe("a member's own pages in headless Chromium", { skip }, () => {
     }
     await page.goto(base);
     await page.click('a[href="/signout"]');
+    await page.click('#signout');
+    await page.waitForSelector('#signed-out');
     assert.match((await page.textContent('h1')) ?? '', /Signed out/);
     await page.goto(`${base}/profile`);
     assert.match((await page.textContent('h1')) ?? '', /Sign-in required/);

@@ -230,10 +230,19 @@ describe('the session cookie and form token', () => {
     assert.equal(await server.store.secretOf(handle), 'new-secret');
   });
 
-  test('/signout clears the cookie', async () => {
+  test('/signout asks on GET and clears the cookie on a POST with the form token; without the token it clears nothing', async () => {
     const { client, password } = await signedIn('uma');
     const answer = await post(hiddenForm(client, password, PASSWORD_PAGE));
-    const out = await httpGet(`${base}/signout`, sessionCookie(answer.setCookie));
+    const cookie = sessionCookie(answer.setCookie);
+    const asked = await httpGet(`${base}/signout`, cookie);
+    assert.equal(asked.status, 200);
+    assert.deepEqual(asked.setCookie, [], 'a GET (a link or an image on another site) signs nobody out');
+    assert.match(asked.body, /<form method="post" action="\/signout">/);
+    const forged = await httpPostForm(`${base}/signout`, { form_token: 'not-the-token' }, cookie);
+    assert.equal(forged.status, 403);
+    assert.deepEqual(forged.setCookie, []);
+    assert.equal((await httpGet(`${base}/password`, cookie)).status, 200, 'still signed in');
+    const out = await httpPostForm(`${base}/signout`, { form_token: formToken(asked.body) }, cookie);
     assert.equal(out.status, 200);
     assert.match(out.setCookie.join('\n'), /msnd_web=;/);
   });

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DOWNLOAD_PATH, SERVICE_PAGES } from '../../core/web-pages.ts';
 import type { Account } from '../../core/types.ts';
 import { percentDecode } from '../../protocol/names.ts';
-import { memberOf, SIGNIN_PATH, signOutBrowser } from '../browser.ts';
+import { formTokenMatches, memberOf, SIGNIN_PATH, SIGNOUT_PATH, signOutBrowser } from '../browser.ts';
 import type { WebDeps } from '../deps.ts';
-import { sendPage } from '../forms.ts';
+import { EXPIRED_FORM, formFields, sendPage } from '../forms.ts';
 import { html } from '../html.ts';
 import { DELETE_PATH, FORGOT_PATH } from './members.ts';
 
@@ -28,10 +28,34 @@ ${mail}
     return sendPage(reply, 200, 'Your account', body, { signedIn: member.account.handle });
   });
 
-  app.get('/signout', async (_request, reply) => {
-    signOutBrowser(reply);
-    return sendPage(reply, 200, 'Signed out', html`<p>You are signed out of these pages. <a href="/">Home</a></p>`);
+  // A GET only asks: a link or an image on another site must not sign the browser out. The POST
+  // carries the session's form token (browser.ts), as every signed-in form does.
+  app.get(SIGNOUT_PATH, async (request, reply) => {
+    const member = await memberOf(deps, request);
+    if (!member) return signedOut(reply);
+    const body = html`<p>Sign out of these pages? MSN Messenger stays signed in.</p>
+<form method="post" action="${SIGNOUT_PATH}">
+<input type="hidden" name="form_token" value="${member.formToken}">
+<p><input type="submit" id="signout" value="Sign out"></p>
+</form>`;
+    return sendPage(reply, 200, 'Sign out', body, { signedIn: member.account.handle });
   });
+  app.post(SIGNOUT_PATH, async (request, reply) => {
+    const member = await memberOf(deps, request);
+    if (!member) return signedOut(reply);
+    if (!formTokenMatches(member, formFields(request))) {
+      return sendPage(reply, 403, 'Sign out', html`<p><a href="${SIGNOUT_PATH}">Sign out</a></p>`, {
+        signedIn: member.account.handle,
+        notice: EXPIRED_FORM,
+      });
+    }
+    signOutBrowser(reply);
+    return signedOut(reply);
+  });
+}
+
+function signedOut(reply: FastifyReply): FastifyReply {
+  return sendPage(reply, 200, 'Signed out', html`<p id="signed-out">You are signed out of these pages. <a href="/">Home</a></p>`);
 }
 
 function welcome() {
