@@ -41,8 +41,17 @@ export async function registerSecurity(app: FastifyInstance, deps: WebDeps): Pro
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: CSRF_COOKIE,
-    // Secure on an https service, as the session cookie (browser.ts): never sent over plain http.
-    cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true, secure: deps.settings.baseUrl.startsWith('https:') },
+    cookieOpts: {
+      path: '/',
+      sameSite: 'lax',
+      httpOnly: true,
+      signed: true,
+      // Secure on an https service, as the session cookie (browser.ts). A getter: the plugin copies
+      // these options at each cookie it sets, so a reload that changes the web URL applies at once.
+      get secure() {
+        return deps.settings.baseUrl.startsWith('https:');
+      },
+    },
   });
   app.get(STYLESHEET_PATH, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),

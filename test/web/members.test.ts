@@ -478,7 +478,7 @@ describe('rate limits', () => {
 });
 
 describe('a service whose public address is https', () => {
-  test('sends HSTS, and its CSRF cookie, like its session cookie, is Secure', async () => {
+  test('sends HSTS, and its CSRF cookie, like its session cookie, is Secure (on a plain-http service it is not)', async () => {
     const secure = await TestMsnd.start({ webUrl: 'https://messenger.example.test' });
     try {
       const visitor = new WebAgent(webBase(secure));
@@ -488,6 +488,10 @@ describe('a service whose public address is https', () => {
       assert.ok(csrfCookie, form.setCookie.join('\n'));
       assert.match(csrfCookie, /; Secure/);
       assert.match(csrfCookie, /HttpOnly/);
+      const plain = await new WebAgent(base).get('/signin');
+      const plainCookie = plain.setCookie.find((c) => c.startsWith('msnd_csrf='));
+      assert.doesNotMatch(plainCookie ?? '', /Secure/, 'a plain-http service must keep its forms working');
+      assert.ok(plainCookie);
     } finally {
       await secure.stop();
     }
