@@ -27,6 +27,7 @@ const SETTING_PATHS: Record<string, string[]> = {
   metricsPort: ['metricsPort'],
   metricsHost: ['metricsHost'],
   webUrl: ['webUrl'],
+  trustProxy: ['trustProxy'],
   adminToken: ['adminToken'],
   smtp: ['smtp'],
   mailFrom: ['mailFrom'],
@@ -92,6 +93,10 @@ export function settingOptions(): Option[] {
       'MSND_METRICS_HOST',
     ),
     new Option('--web-url <url>', 'public base URL of the web server (default: http://public-host:http-port)').env('MSND_WEB_URL'),
+    new Option(
+      '--trust-proxy <list>',
+      'comma-separated reverse proxies in front of the web server (addresses, CIDRs, loopback): their X-Forwarded-For is the client address (default: none)',
+    ).env('MSND_TRUST_PROXY'),
     new Option('--admin-token <token>', 'bearer token of the web admin API (at least 16 characters; none: API off)').env(
       'MSND_ADMIN_TOKEN',
     ),
@@ -159,6 +164,11 @@ export function settingSources(command: Command): SettingsSources {
       value = String(value)
         .split(',')
         .map((d) => d.trim().toUpperCase());
+    if (name === 'trustProxy')
+      value = String(value)
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
     if (name === 'requireVerified') value = value === true || String(value) === 'true';
     overrides.push({ path, value, source });
   }

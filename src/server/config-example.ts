@@ -19,6 +19,8 @@ export const SETTING_DOCS: Record<string, string> = {
   metricsHost: 'Address of the metricsPort listener; the default is this machine only (--metrics-host, MSND_METRICS_HOST).',
   webUrl:
     'Public base URL of the web server, for URL replies and e-mailed links; unset: http://publicHost:httpPort (--web-url, MSND_WEB_URL). E.g. webUrl = "https://chat.example.com"',
+  trustProxy:
+    'Reverse proxies in front of the web server: addresses, CIDRs or loopback/linklocal/uniquelocal; a request from one counts from the address its X-Forwarded-For names (limits, lockouts, logs); empty: none is trusted (--trust-proxy, MSND_TRUST_PROXY). E.g. trustProxy = ["127.0.0.1"]',
   adminToken:
     'Bearer token of the web admin API, at least 16 characters; unset: the admin API is off (--admin-token, MSND_ADMIN_TOKEN). Keep this file private if you set it.',
   dataDir: 'Data directory: SQLite store, secret.key, outbox of .eml files (--data, MSND_DATA).',

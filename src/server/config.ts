@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isClientIdToken, queryLineBytes } from '../protocol/challenge.ts';
 import { ALL_DIALECTS, type Dialect } from '../protocol/dialects.ts';
@@ -20,6 +21,24 @@ const versionToken = z.string().regex(/^[\x21-\x7e]*$/, 'must be one word of vis
 /** Every dialect msnd speaks (MSNP5.md 4.1); the client's order decides which one a session uses. */
 export const DEFAULT_DIALECTS: Dialect[] = [...ALL_DIALECTS];
 
+/** proxy-addr's names for address ranges (what Fastify's trustProxy accepts besides addresses). */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, an address/prefix (CIDR) or a range name: one entry of trustProxy. */
+const proxyAddress = z.string().refine(isProxyAddress, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an IP address, an address/prefix (e.g. 10.0.0.0/8) or one of ${PROXY_RANGES.join(', ')}`,
+});
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
 /** pino's levels; `silent` logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -40,6 +59,12 @@ export const serverConfigSchema = z
     metricsPort: port.optional(),
     /** Where that listener binds: loopback unless the operator opens it. */
     metricsHost: z.string().min(1).default('127.0.0.1'),
+    /**
+     * Reverse proxies in front of the web server (addresses, CIDRs or range names): a request from one
+     * of them counts from the address its X-Forwarded-For names (rate limits, lockouts, logs, the web
+     * Messenger's per-address limits). Empty: every request counts from its connection's address.
+     */
+    trustProxy: z.array(proxyAddress).default([]),
     /** Bearer token of the web server's admin API; without one the admin API is disabled (404). */
     adminToken: z.string().min(16).optional(),
     /** Data directory: e-mails and pages without a gateway go to `<dataDir>/outbox` as .eml files. */

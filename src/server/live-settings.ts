@@ -19,6 +19,7 @@ export const RESTART_SETTINGS: readonly string[] = [
   'httpPort',
   'metricsPort',
   'metricsHost',
+  'trustProxy',
   'logTime',
   'dataDir',
   'store',

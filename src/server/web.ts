@@ -93,6 +93,9 @@ function webSettings(config: ServerConfig, baseUrl: () => string, dispatchAddres
     get partnerServices() {
       return partnerServices(config);
     },
+    get trustProxy() {
+      return config.trustProxy;
+    },
     get adminToken() {
       return config.adminToken;
     },

@@ -32,7 +32,9 @@ const WEBSOCKET_MESSAGE_LIMIT_BYTES = 64 * 1024;
 
 export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   // No fastify request logging: URLs carry tokens (verification links), which are never logged.
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+  // request.ip, which every limit and log line uses, is then the client behind a trusted proxy.
+  const { trustProxy } = deps.settings;
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, trustProxy: trustProxy.length > 0 ? [...trustProxy] : false });
   // One line per request with the route's pattern (never the URL with its query), status and address.
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(no route)';

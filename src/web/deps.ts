@@ -16,6 +16,8 @@ export interface WebSettings {
   webmail: string | undefined;
   /** The operator's pages for the URL services msnd does not run (Net2Phone, chat rooms), if any. */
   partnerServices: Partial<Record<PartnerService, string>>;
+  /** Reverse proxies whose X-Forwarded-For names the client (read once, when the app is built). */
+  trustProxy: readonly string[];
   /** Bearer token of the admin API; undefined disables it. */
   adminToken: string | undefined;
   /** A URL auto-login form older than this signs nobody in (MSNP5.md 9.16). */

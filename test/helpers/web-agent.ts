@@ -16,6 +16,8 @@ export class WebAgent {
     readonly base: string,
     /** The local address to connect from (any 127.x.y.z on Linux); default: the system's choice. */
     private readonly localAddress?: string,
+    /** Sent with every request (e.g. X-Forwarded-For, as a reverse proxy adds it). */
+    private readonly extraHeaders: Record<string, string> = {},
   ) {}
 
   /** The Cookie header this agent sends. */
@@ -47,7 +49,7 @@ export class WebAgent {
 
   private send(method: string, path: string, body?: string): Promise<AgentAnswer> {
     const url = new URL(path, this.base);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.extraHeaders };
     if (this.cookies.size > 0) headers.cookie = this.cookieHeader;
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     return new Promise((resolve, reject) => {

@@ -113,6 +113,17 @@ describe('configuration file', () => {
     assert.ok(message.includes(`${path}: limits.forwardList: Invalid input: expected number, received string`), message);
   });
 
+  test('trustProxy takes addresses, address/prefix ranges and range names; anything else is refused by name', () => {
+    const good = ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback', 'uniquelocal'];
+    assert.deepEqual(parseServerConfig({ trustProxy: good }).trustProxy, good);
+    assert.deepEqual(parseServerConfig({}).trustProxy, [], 'no proxy is trusted unless named');
+    for (const bad of ['10.0.0.0/33', '::1/129', 'proxy.example.com', '1.2.3.4/8/1', '10.0.0.0/', '']) {
+      const message = problem({ overrides: [{ path: ['trustProxy'], value: ['127.0.0.1', bad], source: '--trust-proxy' }] });
+      assert.ok(message.includes(`trustProxy.1: ${JSON.stringify(bad)} is not an IP address`), message);
+      assert.ok(message.endsWith('(from --trust-proxy)'), message);
+    }
+  });
+
   test('a bad value from a flag or variable names that source, not the file', () => {
     const path = file('maxSessions = 5\n');
     const message = problem({ file: path, overrides: [{ path: ['logLevel'], value: 'loud', source: '--log-level' }] });

@@ -477,6 +477,41 @@ describe('rate limits', () => {
   });
 });
 
+describe('behind a reverse proxy (trustProxy)', () => {
+  let proxied: TestMsnd;
+  const limits = {
+    failedLoginsPerAddressAndAccount: 3,
+    failedLoginsPerAccount: 50,
+    failedLoginsPerAddress: 50,
+    failedLoginWindowMs: 600_000,
+  };
+  before(async () => {
+    proxied = await TestMsnd.start({ trustProxy: ['127.0.0.1', '127.0.0.5'], limits });
+  });
+  after(() => proxied?.stop());
+
+  /** A sign-in through a proxy at `proxy` for the client `client` (its X-Forwarded-For). */
+  const attempt = (server: TestMsnd, proxy: string, client: string, handle: string, password: string) =>
+    new WebAgent(webBase(server), proxy, { 'x-forwarded-for': client }).submit('/signin', '/signin', { handle, password });
+
+  test('a trusted proxy: the lockout counts the client its X-Forwarded-For names, not the proxy', async () => {
+    const who = await account('pia', undefined, proxied);
+    for (let i = 0; i < 3; i++) assertRefusedSignin(await attempt(proxied, '127.0.0.5', '198.51.100.7', who.handle, 'guess'));
+    assert.equal((await attempt(proxied, '127.0.0.5', '198.51.100.7', who.handle, who.password)).status, 429);
+    assert.equal(
+      (await attempt(proxied, '127.0.0.5', '198.51.100.8', who.handle, who.password)).status,
+      303,
+      'another client behind the proxy',
+    );
+  });
+
+  test('a peer that is not a trusted proxy cannot choose its address with X-Forwarded-For', async () => {
+    const who = await account('pol', undefined, proxied);
+    for (let i = 0; i < 3; i++) assertRefusedSignin(await attempt(proxied, '127.0.0.6', `198.51.100.${10 + i}`, who.handle, 'guess'));
+    assert.equal((await attempt(proxied, '127.0.0.6', '198.51.100.20', who.handle, who.password)).status, 429);
+  });
+});
+
 describe('a service whose public address is https', () => {
   test('sends HSTS, and its CSRF cookie, like its session cookie, is Secure (on a plain-http service it is not)', async () => {
     const secure = await TestMsnd.start({ webUrl: 'https://messenger.example.test' });
