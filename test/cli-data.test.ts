@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { MsnClient } from '../src/client/client.ts';
+import { cliActor } from '../src/cli/admin.ts';
 import { openStore } from '../src/store/open.ts';
 import { BIN, msnd, serve } from './helpers/cli.ts';
 
@@ -487,6 +488,19 @@ describe('msnd user import', () => {
     );
     assert.equal(good.status, 0, good.stderr);
     assert.match(good.stdout, /imported 2 account\(s\); 0 row\(s\) refused/);
+    // Audited as `msnd user add` is: one `add` per account created, by the CLI's user.
+    const audit = msnd(['audit', '--data', dataDir]);
+    assert.equal(audit.status, 0, audit.stderr);
+    assert.deepEqual(
+      audit.stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t').slice(1)),
+      [
+        [cliActor(), 'add', 'j1@example.com', 'import'],
+        [cliActor(), 'add', 'j2@example.com', 'import'],
+      ],
+    );
     const bad = userImport(
       dataDir,
       join(root, `users-bad-${dirs}.jsonl`),

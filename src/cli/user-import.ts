@@ -6,6 +6,7 @@ import type { NewAccount } from '../core/store.ts';
 import { createAccountsBatch } from '../store/bulk-accounts.ts';
 import { checkStoreKey } from '../store/key-check.ts';
 import { openStoreDatabase, SecretKeySource } from '../store/open.ts';
+import { cliActor } from './admin.ts';
 import { dataOption, initOption, storeOption } from './options.ts';
 import { checkedHandle, friendlyNameFor } from './users.ts';
 
@@ -27,6 +28,7 @@ export function userImportCommand(): Command {
       // Like every command but serve: no store is created by accident (--init makes one), and the key must open it.
       const store = await openStoreDatabase({ dataDir: options.data, url: options.store, mustExist: options.init !== true });
       const secretKey = await checkStoreKey(store.db, SecretKeySource.resolve({ dataDir: options.data }));
+      const actor = cliActor();
       let created = 0;
       let refused = 0;
       const refuse = (line: number, reason: string) => {
@@ -40,6 +42,7 @@ export function userImportCommand(): Command {
           store,
           secretKey,
           batch.map((b) => b.account),
+          { actor, at: Date.now() },
         );
         created += outcome.created.length;
         const firstLine = new Map<string, number>();

@@ -12,12 +12,24 @@ export interface BatchOutcome {
   existing: string[];
 }
 
+/** Who the audit log names for the accounts created, and when (as `msnd user add` writes them). */
+export interface BatchAudit {
+  actor: string;
+  at: number;
+}
+
 /**
- * Creates the accounts (each with its group 0, as createAccount does) in one transaction. A handle
- * that exists already is skipped, not an error: `on conflict do nothing` keeps the transaction alive
- * on PostgreSQL, where a failed statement would abort it.
+ * Creates the accounts (each with its group 0, as createAccount does) and their audit entries
+ * (`add`, detail `import`) in one transaction. A handle that exists already is skipped, not an
+ * error: `on conflict do nothing` keeps the transaction alive on PostgreSQL, where a failed
+ * statement would abort it.
  */
-export async function createAccountsBatch(store: StoreDatabase, secretKey: Buffer, inputs: readonly NewAccount[]): Promise<BatchOutcome> {
+export async function createAccountsBatch(
+  store: StoreDatabase,
+  secretKey: Buffer,
+  inputs: readonly NewAccount[],
+  audit: BatchAudit,
+): Promise<BatchOutcome> {
   if (inputs.length === 0) return { created: [], existing: [] };
   const seen = new Set<string>();
   const existing: string[] = [];
@@ -42,6 +54,10 @@ export async function createAccountsBatch(store: StoreDatabase, secretKey: Buffe
       await trx
         .insertInto('contact_groups')
         .values(inserted.map((row) => ({ account_id: row.id, group_id: DEFAULT_GROUP_ID, name: DEFAULT_GROUP_NAME })))
+        .execute();
+      await trx
+        .insertInto('audit_log')
+        .values(inserted.map((row) => ({ at: audit.at, actor: audit.actor, action: 'add', target: row.handle, detail: 'import' })))
         .execute();
     }
     const created = new Set(inserted.map((row) => row.handle));
