@@ -79,15 +79,10 @@ export class Admin {
     if (input.password === '') throw new AdminError('the password must not be empty');
     const friendlyName = encodedName(input.name ?? handle);
     try {
-      const account = await this.store.createAccount({
-        handle,
-        friendlyName,
-        secret: input.password,
-        verified: input.verified,
-        admin: input.admin,
-      });
-      await this.audit('add', handle, input.admin ? 'admin' : '');
-      return account;
+      return await this.store.createAccount(
+        { handle, friendlyName, secret: input.password, verified: input.verified, admin: input.admin },
+        this.entry('add', handle, input.admin ? 'admin' : ''),
+      );
     } catch (error) {
       if (error instanceof AccountExistsError) throw new AdminError(`${handle} already exists`);
       throw error;
@@ -98,8 +93,7 @@ export class Admin {
   async setPassword(handle: string, password: string): Promise<void> {
     const target = checkedHandle(handle);
     if (password === '') throw new AdminError('the password must not be empty');
-    if (!(await this.store.setSecret(target, password))) throw noAccount(target);
-    await this.audit('passwd', target, '');
+    if (!(await this.store.setSecret(target, password, this.entry('passwd', target, '')))) throw noAccount(target);
   }
 
   /** `msnd user show`: the account, and where it is signed in when its node is live. */
@@ -278,10 +272,6 @@ export class Admin {
       if (this.now() >= deadline) return { session, ended: false };
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
-
-  private async audit(action: string, target: string, detail: string): Promise<void> {
-    await this.store.transaction((tx) => tx.appendAudit(this.entry(action, target, detail)));
   }
 
   private entry(action: string, target: string, detail: string) {

@@ -225,15 +225,16 @@ export interface Store {
   removeContact(req: ContactRemove): Promise<Outcome<ContactRemoved>>;
   findAccount(handle: string): Promise<Account | undefined>;
   listAccounts(): Promise<Account[]>;
-  /** Creates the account with its group 0. Throws AccountExistsError. */
-  createAccount(input: NewAccount): Promise<Account>;
+  /** Creates the account with its group 0 (and `audit`, in the same transaction). Throws AccountExistsError. */
+  createAccount(input: NewAccount, audit?: AuditEntry): Promise<Account>;
   /** Removes the account and every record of it on others' lists (bumping their versions). */
   deleteAccount(handle: string): Promise<boolean>;
   /** The decrypted MD5-scheme secret, or undefined when there is no such account. */
   secretOf(handle: string): Promise<string | undefined>;
   /** The account and its decrypted secret in one read (a login needs both). */
   credentialsOf(handle: string): Promise<{ account: Account; secret: string } | undefined>;
-  setSecret(handle: string, secret: string): Promise<boolean>;
+  /** Sets the secret (and appends `audit`, in the same transaction); false when there is no such account. */
+  setSecret(handle: string, secret: string, audit?: AuditEntry): Promise<boolean>;
 
   directoryEntry(accountId: number): Promise<DirectoryEntry | undefined>;
   /** Creates or replaces the account's entry; null removes it. */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditEntry } from '../core/admin-store.ts';
 import { AccountExistsError } from '../core/store.ts';
 import type { NewAccount, Store } from '../core/store.ts';
 import { DEFAULT_GROUP_ID, DEFAULT_GROUP_NAME } from '../core/types.ts';
@@ -18,7 +19,7 @@ export class KyselyAccounts implements Pick<Store, 'createAccount' | 'deleteAcco
     private readonly secretKey: Buffer,
   ) {}
 
-  async createAccount(input: NewAccount): Promise<Account> {
+  async createAccount(input: NewAccount, audit?: AuditEntry): Promise<Account> {
     const handle = input.handle.toLowerCase();
     const secretEnc = encryptSecret(this.secretKey, input.secret, handle);
     try {
@@ -28,7 +29,9 @@ export class KyselyAccounts implements Pick<Store, 'createAccount' | 'deleteAcco
           .values(newAccountRow({ ...input, handle }, this.engine, secretEnc))
           .returning(ACCOUNT_COLUMNS)
           .executeTakeFirstOrThrow();
-        await new KyselyStoreTx(trx, this.engine).saveGroup(row.id, { id: DEFAULT_GROUP_ID, name: DEFAULT_GROUP_NAME });
+        const tx = new KyselyStoreTx(trx, this.engine);
+        await tx.saveGroup(row.id, { id: DEFAULT_GROUP_ID, name: DEFAULT_GROUP_NAME });
+        if (audit) await tx.appendAudit(audit);
         return toAccount(row);
       });
     } catch (err) {
@@ -63,13 +66,19 @@ export class KyselyAccounts implements Pick<Store, 'createAccount' | 'deleteAcco
     return found && { account: found.account, secret: decryptSecret(this.secretKey, found.secretEnc, found.account.handle) };
   }
 
-  async setSecret(handle: string, secret: string): Promise<boolean> {
+  async setSecret(handle: string, secret: string, audit?: AuditEntry): Promise<boolean> {
     const lower = handle.toLowerCase();
-    const result = await this.db
-      .updateTable('accounts')
-      .set({ secret_enc: encryptSecret(this.secretKey, secret, lower) })
-      .where('handle', '=', lower)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const update = (db: Kysely<Database>) =>
+      db
+        .updateTable('accounts')
+        .set({ secret_enc: encryptSecret(this.secretKey, secret, lower) })
+        .where('handle', '=', lower)
+        .executeTakeFirst();
+    if (!audit) return (await update(this.db)).numUpdatedRows > 0n;
+    return this.db.transaction().execute(async (trx) => {
+      if ((await update(trx)).numUpdatedRows === 0n) return false;
+      await new KyselyStoreTx(trx, this.engine).appendAudit(audit);
+      return true;
+    });
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditEntry } from '../core/admin-store.ts';
 import type {
   DirectoryEntry,
   DirectoryQuery,
@@ -128,8 +129,8 @@ export class KyselyStore implements Store {
     return this.outsideTransaction.listAccounts();
   }
 
-  createAccount(input: NewAccount) {
-    return this.accounts.createAccount(input);
+  createAccount(input: NewAccount, audit?: AuditEntry) {
+    return this.accounts.createAccount(input, audit);
   }
   deleteAccount(handle: string) {
     return this.accounts.deleteAccount(handle);
@@ -140,8 +141,8 @@ export class KyselyStore implements Store {
   credentialsOf(handle: string) {
     return this.accounts.credentialsOf(handle);
   }
-  setSecret(handle: string, secret: string) {
-    return this.accounts.setSecret(handle, secret);
+  setSecret(handle: string, secret: string, audit?: AuditEntry) {
+    return this.accounts.setSecret(handle, secret, audit);
   }
 
   directoryEntry(accountId: number) {

@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { authenticate } from '../../src/core/accounts.ts';
 import { Admin, AdminError, NODE_STALE_MS } from '../../src/core/admin.ts';
-import type { NodeReport } from '../../src/core/admin-store.ts';
+import type { AuditEntry, NodeReport } from '../../src/core/admin-store.ts';
 import type { Store } from '../../src/core/store.ts';
 import { ErrorCode } from '../../src/protocol/errors.ts';
 import { md5Hex } from '../../src/protocol/md5.ts';
@@ -172,6 +172,29 @@ for (const [engine, open] of engines) {
       );
       await admin.addAccount({ handle: 'dave@example.com', password: 'new', verified: true, admin: false });
       await assert.rejects(admin.deleteAccount('nobody@example.com'), new AdminError('no account nobody@example.com'));
+    });
+
+    test('add and passwd are audited in the transaction of the change: an entry that cannot be written undoes it', async () => {
+      const store = await withAccounts(open, []);
+      const admin = new Admin(store, { actor: 'cli:root' });
+      await admin.addAccount({ handle: 'hana@example.com', password: 'one', verified: true, admin: true });
+      await admin.setPassword('hana@example.com', 'two');
+      await assert.rejects(admin.setPassword('nobody@example.com', 'x'), /no account nobody@example\.com/);
+      assert.deepEqual(
+        (await admin.auditLog()).map((e) => [e.actor, e.action, e.target, e.detail]),
+        [
+          ['cli:root', 'add', 'hana@example.com', 'admin'],
+          ['cli:root', 'passwd', 'hana@example.com', ''],
+        ],
+      );
+      // An audit entry the store refuses (no actor: NOT NULL) fails the change with it.
+      const unwritable = { at: 1, actor: null, action: 'add', target: 'ivo@example.com', detail: '' } as unknown as AuditEntry;
+      await assert.rejects(
+        store.createAccount({ handle: 'ivo@example.com', friendlyName: 'ivo', secret: 's', verified: true }, unwritable),
+      );
+      assert.equal(await store.findAccount('ivo@example.com'), undefined);
+      await assert.rejects(store.setSecret('hana@example.com', 'three', { ...unwritable, target: 'hana@example.com' }));
+      assert.equal(await store.secretOf('hana@example.com'), 'two');
     });
 
     test('rename, verify, the admin role; bad input is refused and writes nothing', async () => {
