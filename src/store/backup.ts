@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SQLITE_FILE } from './sqlite.ts';
+import { assertSqliteLoads } from './sqlite-binding.ts';
 
 export interface BackupResult {
   source: string;
@@ -21,6 +22,7 @@ export async function backupSqlite(dataDir: string, outDir: string): Promise<Bac
   if (!existsSync(source)) throw new Error(`no msnd data in ${dataDir} (no ${SQLITE_FILE})`);
   const copy = join(outDir, SQLITE_FILE);
   if (existsSync(copy)) throw new Error(`${copy} already exists: give a new directory`);
+  assertSqliteLoads();
   mkdirSync(outDir, { recursive: true, mode: 0o700 });
   const partial = `${copy}.partial-${process.pid}`;
   const db = new BetterSqlite3(source, { fileMustExist: true });

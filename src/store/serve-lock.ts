@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { DataDirError, makeDataDir } from './data-dir.ts';
+import { assertSqliteLoads } from './sqlite-binding.ts';
 
 /** What a running server says about itself, for the message that refuses a second one. */
 export interface ServerInfo {
@@ -47,6 +48,7 @@ export const LOCK_INFO_FILE = 'msnd.pid';
  * connection of its own while the process lives; `<dataDir>/msnd.pid` says who holds it.
  */
 export function lockSqliteStore(dataDir: string): ServeLock {
+  assertSqliteLoads();
   makeDataDir(dataDir);
   const infoFile = join(dataDir, LOCK_INFO_FILE);
   let lock: BetterSqlite3.Database;

@@ -20,6 +20,7 @@ import { ListsClock } from './lists-clock.ts';
 import { runPreparedDirectly } from './prepared.ts';
 import { type ConnectionUse, SqliteStatements, StatementCache, reusingStatements } from './sqlite-statements.ts';
 import { DataDirError, makeDataDir } from './data-dir.ts';
+import { assertSqliteLoads } from './sqlite-binding.ts';
 import { checkStoreKey } from './key-check.ts';
 import { migrateToLatest, NoStoreError, readSchemaVersion } from './migrations.ts';
 import type { SecretKeySource } from './secrets.ts';
@@ -67,6 +68,7 @@ export async function openSqliteDatabase(opts: {
   create?: boolean;
   onStatement?: StatementTimer;
 }): Promise<Kysely<Database>> {
+  assertSqliteLoads();
   const file = join(opts.dataDir, SQLITE_FILE);
   const create = opts.create ?? true;
   if (create) makeDataDir(opts.dataDir);
