@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 
 /** What the pool closes to make room: a connection's socket. */
 export interface Sheddable {
-  destroy(): void;
+  destroy(reason: string): void;
 }
 
 /** A connection's place in a pool: `leave` when it has signed in or is closed (either, or both, any number of times). */
@@ -32,6 +32,12 @@ export interface PoolOptions {
   /** Clock for the log's rate limit (tests). */
   now?: () => number;
 }
+
+/** What a shed connection's own 'connection closed' line gives as its reason. */
+const SHED_REASONS = {
+  address: 'shed: too many connections before login from its address',
+  total: 'shed: too many connections before login',
+} as const;
 
 /** At most one warning per pool and bound in this time, however hard the flood. */
 export const SHED_LOG_INTERVAL_MS = 10_000;
@@ -120,7 +126,7 @@ export class UnauthenticatedPool {
     const fromAddress = this.byKey.get(newcomer)?.size ?? 0;
     const open = this.members.size;
     this.remove(member);
-    member.conn.destroy();
+    member.conn.destroy(SHED_REASONS[limit]);
     const state = this.logState[limit];
     state.unlogged++;
     const now = this.now();

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Framer, type Frame, type FramerOptions, type PayloadRule } from '../protocol/framer.ts';
 import { encodeLine, encodePayloadCommand } from '../protocol/line.ts';
 import { ConnectionLog } from './logger.ts';
-import type { Transport, TransportEvents } from './transport.ts';
+import { destroyReasonOf, type Transport, type TransportEvents } from './transport.ts';
 
 export type CommandFrame = Extract<Frame, { type: 'command' }>;
 
@@ -131,7 +131,7 @@ export class Connection implements TransportEvents, FramerOptions {
   peerClosed(): void {
     lingering.delete(this.transport);
     this.unsent = undefined;
-    this.ending('peer closed');
+    this.ending(destroyReasonOf(this.transport) ?? 'peer closed');
     this.closing = true;
     this.clearTimer();
     this.clearPartialTimer();

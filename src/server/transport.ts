@@ -21,13 +21,29 @@ export interface Transport {
   write(bytes: Buffer): void;
   /** Flushes what was written, then closes. */
   end(): void;
-  /** Closes at once, dropping what is queued. */
-  destroy(): void;
+  /** Closes at once, dropping what is queued; `reason`, if any, is why (destroyReasonOf). */
+  destroy(reason?: string): void;
   /**
    * Called once when the stream is closed, before the Connection hears of it. One listener per
    * transport (the server's, which all its transports share: no closure per connection).
    */
   onClose(listener: (transport: Transport) => void): void;
+}
+
+/**
+ * Why a transport was destroyed by the server without its Connection knowing (a connection shed by
+ * an admission pool), for the Connection's 'connection closed' line. Rare: a WeakMap, not a
+ * property that every transport would carry.
+ */
+const destroyReasons = new WeakMap<Transport, string>();
+
+function noteDestroyReason(transport: Transport, reason: string | undefined): void {
+  if (reason !== undefined) destroyReasons.set(transport, reason);
+}
+
+/** The reason given to `destroy`, if the transport was destroyed with one. */
+export function destroyReasonOf(transport: Transport): string | undefined {
+  return destroyReasons.get(transport);
 }
 
 /**
@@ -82,7 +98,8 @@ class SocketTransport implements Transport {
     this.socket.end();
   }
 
-  destroy(): void {
+  destroy(reason?: string): void {
+    noteDestroyReason(this, reason);
     this.socket.destroy();
   }
 
@@ -120,7 +137,10 @@ export function webSocketTransport(ws: WebSocket, remoteAddress: string): Transp
     // What a turn wrote leaves as one message (connection.ts); the browser reads them as one stream anyway.
     write: (bytes) => ws.send(bytes, { binary: true }),
     end: () => ws.close(1000),
-    destroy: () => ws.terminate(),
+    destroy(reason) {
+      noteDestroyReason(this, reason);
+      ws.terminate();
+    },
     onClose(listener) {
       ws.once('close', () => listener(this));
     },

@@ -45,6 +45,9 @@ afterEach(async () => {
 const login = (): PoolStats => s.msnd.stats.login;
 const switchboard = (): PoolStats => s.msnd.stats.switchboard;
 
+/** The reasons of the 'connection closed' lines logged so far. */
+const closeReasons = (): unknown[] => logs.filter((l) => l.msg === 'connection closed').map((l) => l.reason);
+
 /** Every connection the pool has taken in so far, while nothing in it signs in or closes by itself. */
 const taken = (pool: PoolStats): number => pool.open + pool.shedPerAddress + pool.shedTotal;
 
@@ -135,6 +138,9 @@ describe('connections before login: the per-address bound', () => {
       [warning.limit, warning.address, warning.fromAddress, warning.perAddress, warning.total],
       ['address', '127.0.0.1', PER_ADDRESS, PER_ADDRESS, TOTAL],
     );
+    // Each shed connection's own line says why it closed (it was not its peer).
+    await until(() => closeReasons().length >= 4, "the shed connections' lines");
+    assert.deepEqual(closeReasons(), Array(4).fill('shed: too many connections before login from its address'));
   });
 
   test('other addresses keep their connections', async () => {
@@ -158,6 +164,8 @@ describe('connections before login: the total bound', () => {
     const [warning] = warnings('login');
     assert.equal(warning?.msg, 'too many connections before login: closed the oldest');
     assert.deepEqual([warning.limit, warning.address, warning.open], ['total', '127.0.0.5', TOTAL]);
+    await until(() => closeReasons().length >= 3, "the shed connections' lines");
+    assert.deepEqual(closeReasons(), Array(3).fill('shed: too many connections before login'));
   });
 });
 
