@@ -20,6 +20,7 @@ import { signupRoutes } from './routes/signup.ts';
 import { memberRoutes } from './routes/members.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { isCsrfFailure, registerSecurity } from './security.ts';
+import { clientAddress } from './client-address.ts';
 
 /** Forms are small; anything bigger is refused before it is parsed. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -32,14 +33,14 @@ const WEBSOCKET_MESSAGE_LIMIT_BYTES = 64 * 1024;
 
 export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   // No fastify request logging: URLs carry tokens (verification links), which are never logged.
-  // request.ip, which every limit and log line uses, is then the client behind a trusted proxy.
+  // request.ip, which every limit and log line uses (client-address.ts), is then the client behind a trusted proxy.
   const { trustProxy } = deps.settings;
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES, trustProxy: trustProxy.length > 0 ? [...trustProxy] : false });
   // One line per request with the route's pattern (never the URL with its query), status and address.
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(no route)';
     deps.log.info(
-      { method: request.method, route, status: reply.statusCode, remote: request.ip, ms: Math.round(reply.elapsedTime) },
+      { method: request.method, route, status: reply.statusCode, remote: clientAddress(request), ms: Math.round(reply.elapsedTime) },
       'web request',
     );
   });

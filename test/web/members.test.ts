@@ -505,6 +505,15 @@ describe('behind a reverse proxy (trustProxy)', () => {
     );
   });
 
+  test('a forwarded "address" that is not one counts as the proxy itself, whatever it is', async () => {
+    const who = await account('pam', undefined, proxied);
+    const junk = ['garbage', 'x y z', 'a'.repeat(5000), '::ffff:zz'];
+    for (const client of junk.slice(0, 3)) assertRefusedSignin(await attempt(proxied, '127.0.0.5', client, who.handle, 'guess'));
+    // All three counted against 127.0.0.5 (the connection), so a fourth text is locked out with them.
+    assert.equal((await attempt(proxied, '127.0.0.5', junk[3]!, who.handle, who.password)).status, 429);
+    assert.equal((await attempt(proxied, '127.0.0.5', '198.51.100.30', who.handle, who.password)).status, 303);
+  });
+
   test('a peer that is not a trusted proxy cannot choose its address with X-Forwarded-For', async () => {
     const who = await account('pol', undefined, proxied);
     for (let i = 0; i < 3; i++) assertRefusedSignin(await attempt(proxied, '127.0.0.6', `198.51.100.${10 + i}`, who.handle, 'guess'));

@@ -10,6 +10,7 @@ import { formFields, type Notice } from '../forms.ts';
 import { html, input, row } from '../html.ts';
 import { sendConsolePage } from './layout.ts';
 import { adminOf, signInAdmin, signOutAdmin } from './session.ts';
+import { clientAddress } from '../client-address.ts';
 
 const REFUSED: Notice = { kind: 'error', text: 'Sign-in refused: wrong handle or password, or the account is not an administrator.' };
 const LOCKED: Notice = { kind: 'error', text: 'Too many failed sign-ins. Please wait a while and try again.' };
@@ -45,19 +46,20 @@ async function signIn(deps: WebDeps, request: FastifyRequest, reply: FastifyRepl
   const password = fields.password ?? '';
   if (!isValidHandle(given) || password === '') return signinForm(reply, 401, given, REFUSED);
   const handle = normalizeHandle(given);
-  const failures = failedLogins(deps.bus.rates, request.ip, handle, deps.settings.failedLogins);
+  const remote = clientAddress(request);
+  const failures = failedLogins(deps.bus.rates, remote, handle, deps.settings.failedLogins);
   if (await failures.lockedOut()) {
-    deps.log.warn({ web: 'admin', handle, remote: request.ip }, 'admin sign-in locked out');
+    deps.log.warn({ web: 'admin', handle, remote }, 'admin sign-in locked out');
     return signinForm(reply, 429, handle, LOCKED);
   }
   const account = await consoleAccount(deps.store, handle, password);
   if (!account) {
     await failures.failed();
-    deps.log.info({ web: 'admin', handle, remote: request.ip }, 'admin sign-in refused');
+    deps.log.info({ web: 'admin', handle, remote }, 'admin sign-in refused');
     return signinForm(reply, 401, handle, REFUSED);
   }
   signInAdmin(deps, reply, account);
-  await new ConsoleActions(deps.store, `web:${account.handle}`, deps.now).signedIn(request.ip);
-  deps.log.info({ web: 'admin', handle, remote: request.ip }, 'admin signed in');
+  await new ConsoleActions(deps.store, `web:${account.handle}`, deps.now).signedIn(remote);
+  deps.log.info({ web: 'admin', handle, remote }, 'admin signed in');
   return reply.redirect('/admin/', 303);
 }

@@ -10,6 +10,7 @@ import { ADMIN_PATH } from '../admin/session.ts';
 import { consoleSigninRoutes } from '../admin/signin.ts';
 import type { WebDeps } from '../deps.ts';
 import { html } from '../html.ts';
+import { clientAddress } from '../client-address.ts';
 
 export function adminConsoleRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.get(CONSOLE_STYLESHEET_PATH, async (_request, reply) =>
@@ -19,7 +20,10 @@ export function adminConsoleRoutes(app: FastifyInstance, deps: WebDeps): void {
     async (scope) => {
       scope.setErrorHandler(async (error: { statusCode?: number; code?: string }, request, reply) => {
         if (error.code === 'FST_CSRF_MISSING_SECRET' || error.code === 'FST_CSRF_INVALID_TOKEN') {
-          deps.log.warn({ web: 'admin', remote: request.ip, path: request.routeOptions.url, reason: error.code }, 'admin form refused');
+          deps.log.warn(
+            { web: 'admin', remote: clientAddress(request), path: request.routeOptions.url, reason: error.code },
+            'admin form refused',
+          );
           const body = html`<p>This form has expired or did not come from this console. <a href="/admin/">Open the console again</a>.</p>`;
           return sendConsolePage(reply, 403, 'Form refused', body);
         }

@@ -7,6 +7,7 @@ import { announceNewMail, reportMailbox } from '../../core/mail-notices.ts';
 import { isValidHandle } from '../../protocol/names.ts';
 import type { WebDeps } from '../deps.ts';
 import { sameText } from '../keys.ts';
+import { clientAddress } from '../client-address.ts';
 
 export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
   app.post('/admin/alerts', async (request, reply) => {
@@ -66,7 +67,7 @@ async function admitted(deps: WebDeps, request: FastifyRequest, reply: FastifyRe
   }
   const given = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
   if (sameText(given, token)) return true;
-  deps.log.warn({ web: 'admin', remote: request.ip, path: request.routeOptions.url }, 'admin token refused');
+  deps.log.warn({ web: 'admin', remote: clientAddress(request), path: request.routeOptions.url }, 'admin token refused');
   await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'admin token required' });
   return false;
 }

@@ -9,6 +9,7 @@ import { html, input, row } from '../html.ts';
 import { checkPassword, deleteMemberAccount } from '../members.ts';
 import { checkCsrf, csrfField } from '../security.ts';
 import { redirectTarget } from '../signin.ts';
+import { clientAddress } from '../client-address.ts';
 
 export const DELETE_PATH = '/account/delete';
 export const FORGOT_PATH = '/forgot';
@@ -60,9 +61,9 @@ async function signIn(deps: WebDeps, request: FastifyRequest, reply: FastifyRepl
   const next = nextPath(deps, fields);
   // A handle holds no space (MSNP5.md 3.1): whatever is not one is counted under one key.
   const handle = isValidHandle(typed) ? normalizeHandle(typed) : '(not a handle)';
-  const check = await checkPassword(deps, request.ip, handle, fields.password ?? '');
+  const check = await checkPassword(deps, clientAddress(request), handle, fields.password ?? '');
   if (!check.ok) {
-    deps.log.info({ web: 'signin', remote: request.ip, lockedOut: check.lockedOut }, 'web sign-in refused');
+    deps.log.info({ web: 'signin', remote: clientAddress(request), lockedOut: check.lockedOut }, 'web sign-in refused');
     return check.lockedOut ? showSignin(reply, 429, typed, next, LOCKED_OUT) : showSignin(reply, 401, typed, next, SIGNIN_FAILED);
   }
   await signInBrowser(deps, reply, check.account);
@@ -87,7 +88,7 @@ async function deleteAccount(deps: WebDeps, request: FastifyRequest, reply: Fast
   const fields = formFields(request);
   if (!formTokenMatches(member, fields)) return showDelete(reply, member, 403, EXPIRED_FORM);
   const { handle } = member.account;
-  const check = await checkPassword(deps, request.ip, handle, fields.password ?? '');
+  const check = await checkPassword(deps, clientAddress(request), handle, fields.password ?? '');
   if (!check.ok) {
     return check.lockedOut
       ? showDelete(reply, member, 429, LOCKED_OUT)

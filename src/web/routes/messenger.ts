@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { messengerScript } from '../bundle.ts';
 import type { MsnpRole, WebDeps } from '../deps.ts';
+import { clientAddress } from '../client-address.ts';
 
 export const MESSENGER_PATH = '/messenger';
 
@@ -34,7 +35,7 @@ export function messengerRoutes(app: FastifyInstance, deps: WebDeps): void {
   });
   for (const [role, path] of Object.entries(MESSENGER_SOCKET_PATHS) as [MsnpRole, string][]) {
     app.get<{ Querystring: { at?: string } }>(path, { websocket: true }, (socket, request) =>
-      gateway(role, socket, request.ip, typeof request.query.at === 'string' ? request.query.at : undefined),
+      gateway(role, socket, clientAddress(request), typeof request.query.at === 'string' ? request.query.at : undefined),
     );
   }
 }

@@ -14,6 +14,7 @@ import { hmac, readLink, sameText, signLink } from '../keys.ts';
 import { endLiveSessions } from '../members.ts';
 import { checkCsrf, csrfField } from '../security.ts';
 import { FORGOT_PATH } from './members.ts';
+import { clientAddress } from '../client-address.ts';
 
 export const RESET_PATH = '/reset';
 const RESET_PURPOSE = 'password-reset';
@@ -51,7 +52,7 @@ async function forgot(deps: WebDeps, request: FastifyRequest, reply: FastifyRepl
   // Counted alike for addresses with and without an account, so that the limit reveals nothing either.
   const { resetMails, resetLinkMs } = deps.settings;
   const limits = [
-    rateLimit(deps.bus.rates, `reset-mail:${request.ip}`, resetMails, resetLinkMs),
+    rateLimit(deps.bus.rates, `reset-mail:${clientAddress(request)}`, resetMails, resetLinkMs),
     rateLimit(deps.bus.rates, `reset-mail-account:${handle}`, resetMails, resetLinkMs),
   ];
   if ((await Promise.all(limits.map((l) => l.usedUp()))).some(Boolean)) {

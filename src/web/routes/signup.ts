@@ -10,6 +10,7 @@ import { formFields, passwordProblem, sendPage, type Fields } from '../forms.ts'
 import { html, input, row } from '../html.ts';
 import { readLink, signLink } from '../keys.ts';
 import { FORGOT_PATH } from './members.ts';
+import { clientAddress } from '../client-address.ts';
 
 const VERIFY_PURPOSE = 'verify';
 
@@ -65,7 +66,7 @@ async function signUp(deps: WebDeps, limiter: SignupLimiter, request: FastifyReq
   const fields = formFields(request);
   const checked = checkSignup(deps, fields);
   if ('problem' in checked) return showSignup(reply, 400, fields, checked.problem);
-  if (!limiter.take(request.ip, deps.now()))
+  if (!limiter.take(clientAddress(request), deps.now()))
     return showSignup(reply, 429, fields, 'Too many sign-ups from your address. Please try later.');
   try {
     const account = await deps.store.createAccount({ ...checked, verified: false });
