@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -58,7 +58,30 @@ describe('nothing is created by accident', () => {
     assert.notEqual(proc.status, 0);
     assert.match(proc.stderr, /cannot create data directory \/proc\/sys\/x/);
   });
+
+  test('a Redis bus that cannot be reached stops serve with one line naming --bus, before any store is made', async () => {
+    const port = await closedPort();
+    const dataDir = join(root, 'no-bus');
+    const refused = run(['serve', '--data', dataDir, ...PORTS, '--bus', `redis://user:secret@127.0.0.1:${port}`]);
+    assert.equal(refused.status, 1);
+    assert.equal(
+      refused.stderr.trim().split('\n').at(-1),
+      `msnd: cannot use the Redis bus at redis://user:PASSWORD@127.0.0.1:${port} (--bus, MSND_BUS or bus in the configuration file): ` +
+        `connect ECONNREFUSED 127.0.0.1:${port}; start Redis there or correct the URL (without --bus, msnd runs as one process)`,
+    );
+    assert.doesNotMatch(refused.stderr, /secret|"level"/, 'no password, no log lines with stack traces');
+    assert.equal(existsSync(dataDir), false);
+  });
 });
+
+/** A loopback port that nothing listens on (one the system just gave out and took back). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('key check', () => {
   let dataDir: string;

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
+import type { Store } from '../core/store.ts';
 import { ALL_DIALECTS } from '../protocol/dialects.ts';
 import { LOG_LEVELS, type ServerConfig } from '../server/config.ts';
 import { loadSettings, type SettingOverride, type SettingsSources } from '../server/config-file.ts';
@@ -225,17 +226,38 @@ function parseRedisUrl(value: string): string {
   return value;
 }
 
-/** In one process the bus is a set of maps; with --bus, this process is one node of a cluster. */
+/**
+ * In one process the bus is a set of maps; with --bus, this process is one node of a cluster. A
+ * Redis that cannot be reached at start stops `serve` with one line naming the setting (the
+ * connection's own errors are logged only once it has been up).
+ */
 async function openBus(url: string | undefined, prefix: string, limits: ServerConfig['limits'], log: Logger): Promise<Bus> {
   if (url === undefined) return new (await import('../bus/memory.ts')).MemoryBus();
   const { RedisBus } = await import('../bus/redis/bus.ts');
-  const bus = await RedisBus.connect({
-    url,
-    prefix,
-    heartbeatMs: limits.nodeHeartbeatMs,
-    expiryMs: limits.nodeExpiryMs,
-    onError: (err) => log.warn({ err }, 'redis connection'),
-  });
+  let started = false;
+  // ioredis rejects the connect with "Connection is closed."; the cause came in an error event.
+  let firstError: Error | undefined;
+  let bus: Awaited<ReturnType<typeof RedisBus.connect>>;
+  try {
+    bus = await RedisBus.connect({
+      url,
+      prefix,
+      heartbeatMs: limits.nodeHeartbeatMs,
+      expiryMs: limits.nodeExpiryMs,
+      onError: (err) => {
+        if (started) log.warn({ err }, 'redis connection');
+        else firstError ??= err;
+      },
+    });
+  } catch (err) {
+    const cause = (firstError ?? (err as Error)).message.replace(/\.$/, '');
+    throw new Error(
+      `cannot use the Redis bus at ${maskPassword(url)} (--bus, MSND_BUS or bus in the configuration file): ${cause}; ` +
+        'start Redis there or correct the URL (without --bus, msnd runs as one process)',
+      { cause: err },
+    );
+  }
+  started = true;
   log.info({ node: bus.nodeId }, 'cluster node on the Redis bus');
   return bus;
 }
@@ -261,16 +283,24 @@ async function serve(sources: SettingsSources): Promise<void> {
   const keySource = SecretKeySource.resolve({ dataDir: config.dataDir });
   // One registry for the whole process: the store's statements are timed from the first one.
   const metrics = createMetrics();
-  const store = await openStore({ dataDir: config.dataDir, url: storeUrl, secretKey: keySource, onStatement: metrics.storeStatement });
+  // The bus first: a Redis that cannot be reached stops the start before a store is made or opened.
+  const bus = await openBus(config.bus, config.busPrefix, config.limits, log);
+  let store: Store;
+  try {
+    store = await openStore({ dataDir: config.dataDir, url: storeUrl, secretKey: keySource, onStatement: metrics.storeStatement });
+  } catch (err) {
+    await bus.close();
+    throw err;
+  }
   if (config.bus === undefined && storeUrl !== undefined) {
     try {
       lock = await lockPostgresStore({ url: storeUrl, onLost: (err) => log.error({ err }, 'lost the connection holding the store lock') });
     } catch (err) {
       await store.close();
+      await bus.close();
       throw err;
     }
   }
-  const bus = await openBus(config.bus, config.busPrefix, config.limits, log);
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
   const msnd = await startMsnd({ config, store, bus, log, webKey: keySource.load()!, metrics });
   process.on('SIGHUP', () => reload(sources, msnd, log));
