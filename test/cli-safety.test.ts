@@ -74,6 +74,33 @@ describe('nothing is created by accident', () => {
   });
 });
 
+describe('a listener that cannot listen', () => {
+  test('a port in use stops serve naming the listener, the address and the option; the lock is released', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const dataDir = join(root, 'port-in-use');
+      for (const [option, name] of [
+        ['--http-port', 'web server'],
+        ['--ds-port', 'Dispatch Server'],
+      ] as const) {
+        // PORTS (all 0) with this one's port taken
+        const ports = PORTS.map((value, i) => (i > 0 && PORTS[i - 1] === option ? String(port) : value));
+        const refused = run(['serve', '--data', dataDir, ...ports]);
+        assert.equal(refused.status, 1, refused.stderr);
+        assert.equal(
+          refused.stderr.trim().split('\n').at(-1),
+          `msnd: the ${name} cannot listen on 127.0.0.1:${port}: the port is in use (by another program, or another of msnd’s listeners); choose another with ${option}`,
+        );
+        assert.equal(existsSync(join(dataDir, 'msnd.pid')), false, 'the lock was released');
+      }
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+});
+
 /** A loopback port that nothing listens on (one the system just gave out and took back). */
 async function closedPort(): Promise<number> {
   const server = createServer();

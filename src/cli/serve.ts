@@ -302,7 +302,16 @@ async function serve(sources: SettingsSources): Promise<void> {
     }
   }
   // The web's cookie and link keys are derived from the server key, so they survive a restart.
-  const msnd = await startMsnd({ config, store, bus, log, webKey: keySource.load()!, metrics });
+  let msnd: RunningMsnd;
+  try {
+    msnd = await startMsnd({ config, store, bus, log, webKey: keySource.load()!, metrics });
+  } catch (err) {
+    // A listener that could not listen (listen.ts): what was opened is closed, the lock released.
+    await bus.close();
+    await store.close();
+    await lock?.release();
+    throw err;
+  }
   process.on('SIGHUP', () => reload(sources, msnd, log));
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

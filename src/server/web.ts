@@ -7,6 +7,7 @@ import { startWeb, type RunningWeb } from '../web/app.ts';
 import type { MessengerGateway, MetricsScrape, OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
 import { deriveWebKeys } from '../web/keys.ts';
 import type { ServerConfig } from './config.ts';
+import { listenFailure } from './listen.ts';
 
 export interface WebServerParts {
   config: ServerConfig;
@@ -65,7 +66,11 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
     unready: () => unready(parts.store, parts.bus),
     ...(parts.messenger && { messenger: parts.messenger }),
   };
-  const web = await startWeb(deps, config.host, config.httpPort);
+  const web = await startWeb(deps, config.host, config.httpPort).catch((err: NodeJS.ErrnoException) => {
+    throw err.syscall === 'listen'
+      ? listenFailure({ name: 'web server', portOption: '--http-port', hostOption: '--host' }, config.host, config.httpPort, err)
+      : err;
+  });
   ownUrl = `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;
   return {
     ...web,
