@@ -69,7 +69,8 @@ async function lockWithWatchers(tx: StoreTx, ownerId: number): Promise<ContactEn
   const known = await watcherRecords(tx, ownerId);
   await tx.lockAccounts([ownerId, ...known.map((r) => r.contactId)]);
   const records = await watcherRecords(tx, ownerId);
-  const newcomers = records.filter((r) => !known.some((k) => k.contactId === r.contactId));
+  const knownIds = new Set(known.map((r) => r.contactId));
+  const newcomers = records.filter((r) => !knownIds.has(r.contactId));
   if (newcomers.length > 0) await tx.lockAccounts(newcomers.map((r) => r.contactId));
   return records;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { Kysely, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { SearchPathPostgresDialect } from './postgres-introspector.ts';
@@ -8,7 +7,7 @@ import { errorCode, type Engine, type StatementTimer, timedStatements } from './
 import { KyselyStore } from './kysely-store.ts';
 import { checkStoreKey } from './key-check.ts';
 import { migrateToLatest, NoStoreError, readSchemaVersion } from './migrations.ts';
-import { isCompiledOnce } from './prepared.ts';
+import { compiledOnceName } from './prepared.ts';
 import type { SecretKeySource } from './secrets.ts';
 import type { Database } from './schema.ts';
 
@@ -128,8 +127,6 @@ function reportingUnavailable(pool: pg.Pool): PostgresPool {
   };
 }
 
-const statementNames = new Map<string, string>();
-
 /**
  * A statement compiled once (prepared.ts) goes as a named prepared statement: pg parses it once per
  * connection, and PostgreSQL plans it once there too (after five executions it keeps a generic plan
@@ -137,13 +134,8 @@ const statementNames = new Map<string, string>();
  * sign-in's three-table join took longer than running it. Its name is a digest of its text.
  */
 function queryConfig(text: string, values: readonly unknown[]): pg.QueryConfig {
-  if (!isCompiledOnce(text)) return { text, values: values as unknown[] };
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `msnd_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return { name, text, values: values as unknown[] };
+  const name = compiledOnceName(text);
+  return name === undefined ? { text, values: values as unknown[] } : { name, text, values: values as unknown[] };
 }
 
 /** SQLSTATE class 08 (connection exception), shutdown and too-many-connections codes, and node's socket errors. */

@@ -5,6 +5,7 @@
 // once per connection (postgres.ts; pg's unnamed statements are planned at every execution). On
 // SQLite they run on better-sqlite3 directly (SqliteStatements), not through kysely's per-query
 // machinery.
+import { createHash } from 'node:crypto';
 import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely } from 'kysely';
 import type { Engine, EngineKind } from './engine.ts';
 import type { Database } from './schema.ts';
@@ -54,14 +55,15 @@ interface Compiled {
 type Build<Args extends readonly unknown[], Row> = (db: Kysely<Database>, engine: Engine, ...args: Args) => Compilable<Row>;
 
 /**
- * The SQL of every statement compiled here: a fixed set, a few dozen texts, which PostgreSQL may
- * keep prepared on each connection (a text built per query, as `in (…)` lists are, is not here).
+ * The SQL of every statement compiled here, with a name for it (a digest of the text): a fixed set,
+ * a few dozen texts, which PostgreSQL may keep prepared on each connection (a text built per query,
+ * as `in (…)` lists are, is not here).
  */
-const compiledTexts = new Set<string>();
+const compiledNames = new Map<string, string>();
 
-/** Whether `sql` is the text of a statement compiled once (prepared or preparedValues). */
-export function isCompiledOnce(sql: string): boolean {
-  return compiledTexts.has(sql);
+/** The name of `sql` if it is the text of a statement compiled once (prepared or preparedValues). */
+export function compiledOnceName(sql: string): string | undefined {
+  return compiledNames.get(sql);
 }
 
 /** The statement `build` makes, compiled once per engine, and its parameters for `args`. */
@@ -70,7 +72,7 @@ function compiledOnce<Args extends readonly (string | number)[]>(build: Build<Ar
   const compile = (db: Kysely<Database>, engine: Engine, arity: number): Compiled => {
     const markers = Array.from({ length: arity }, (_, i) => marker(i)) as unknown as Args;
     const { sql, parameters } = build(db, engine, ...markers).compile();
-    compiledTexts.add(sql);
+    if (!compiledNames.has(sql)) compiledNames.set(sql, `msnd_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
     const slots = parameters.map((value): Slot => {
       const arg = typeof value === 'string' ? markers.indexOf(value) : -1;
       return arg >= 0 ? { arg } : { value };
