@@ -93,11 +93,48 @@ describe('a listener that cannot listen', () => {
           refused.stderr.trim().split('\n').at(-1),
           `msnd: the ${name} cannot listen on 127.0.0.1:${port}: the port is in use (by another program, or another of msnd’s listeners); choose another with ${option}`,
         );
-        assert.equal(existsSync(join(dataDir, 'msnd.pid')), false, 'the lock was released');
+        assert.equal(existsSync(dataDir), false, 'a first start that cannot listen creates no data directory');
       }
+      // Where msnd served before: the same refusal, the lock released, the store as it was.
+      const served = join(root, 'served-before');
+      const before = await serve(served);
+      before.child.kill('SIGTERM');
+      assert.equal(await before.exit, 0);
+      const files = readdirSync(served).sort();
+      const refused = run(['serve', '--data', served, ...PORTS.slice(0, -1), String(port)]);
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(
+        refused.stderr.trim().split('\n').at(-1)!,
+        /^msnd: the web server cannot listen on 127\.0\.0\.1:\d+: the port is in use/,
+      );
+      assert.deepEqual(readdirSync(served).sort(), files, 'nothing added or left behind (no msnd.pid)');
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+
+  test('two of its own listeners on one port stop serve naming the second, before anything is created', async () => {
+    const port = await closedPort();
+    const dataDir = join(root, 'one-port-twice');
+    const refused = run([
+      'serve',
+      '--data',
+      dataDir,
+      '--ds-port',
+      String(port),
+      '--ns-port',
+      String(port),
+      '--sb-port',
+      '0',
+      '--http-port',
+      '0',
+    ]);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.equal(
+      refused.stderr.trim().split('\n').at(-1),
+      `msnd: the Notification Server cannot listen on 127.0.0.1:${port}: the port is in use (by another program, or another of msnd’s listeners); choose another with --ns-port`,
+    );
+    assert.equal(existsSync(dataDir), false);
   });
 });
 
@@ -182,6 +219,10 @@ describe('one server per data directory', () => {
         ),
       );
       assert.match(second.stderr, /--bus redis:\/\//);
+      // The same ports as the first's too: still named as the first's data directory, not as a port in use.
+      const samePorts = run(['serve', '--data', dataDir, ...PORTS.slice(0, 2), '--ns-port', String(first.ports.ns), ...PORTS.slice(4)]);
+      assert.notEqual(samePorts.status, 0);
+      assert.match(samePorts.stderr, new RegExp(`another msnd serve \\(pid ${first.child.pid} on`));
     } finally {
       first.child.kill('SIGKILL');
       await first.exit;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { Bus } from '../core/bus.ts';
@@ -268,18 +270,37 @@ async function serve(sources: SettingsSources): Promise<void> {
   const config = loadSettings(sources);
   // The server's modules are loaded once the settings are known to be valid: a refused start (and
   // `msnd config`, which shares the options) costs a fifth of the CPU of loading them all.
-  const [{ createLogger }, { createMetrics }, { startMsnd }, { openStore, SecretKeySource }, { lockPostgresStore, lockSqliteStore }] =
-    await Promise.all([
-      import('../server/logger.ts'),
-      import('../server/metrics.ts'),
-      import('../server/msnd.ts'),
-      import('../store/open.ts'),
-      import('../store/serve-lock.ts'),
-    ]);
+  const [
+    { createLogger },
+    { createMetrics },
+    { startMsnd },
+    { probeListeners },
+    { openStore, SecretKeySource },
+    { LOCK_FILE, lockPostgresStore, lockSqliteStore },
+  ] = await Promise.all([
+    import('../server/logger.ts'),
+    import('../server/metrics.ts'),
+    import('../server/msnd.ts'),
+    import('../server/listen.ts'),
+    import('../store/open.ts'),
+    import('../store/serve-lock.ts'),
+  ]);
   const log = createLogger(config.logLevel, undefined, config.logTime);
   const storeUrl = config.store === '' ? undefined : config.store;
   // Without a bus this process is the whole service: one per store, or the network splits in two.
-  let lock: ServeLock | undefined = config.bus === undefined && storeUrl === undefined ? lockSqliteStore(config.dataDir) : undefined;
+  const locksDataDir = config.bus === undefined && storeUrl === undefined;
+  // Where msnd has served before, a second msnd is named as the holder of the data directory before
+  // its ports are found taken; elsewhere the ports are tried first, so that a port in use leaves no
+  // new data directory behind.
+  let lock: ServeLock | undefined =
+    locksDataDir && existsSync(join(config.dataDir, LOCK_FILE)) ? lockSqliteStore(config.dataDir) : undefined;
+  try {
+    await probeListeners(config);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+  if (locksDataDir) lock ??= lockSqliteStore(config.dataDir);
   const keySource = SecretKeySource.resolve({ dataDir: config.dataDir });
   // One registry for the whole process: the store's statements are timed from the first one.
   const metrics = createMetrics();

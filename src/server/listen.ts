@@ -1,5 +1,21 @@
 // Listening on the configured ports, and saying which listener could not, on what, and why.
-import type { AddressInfo, Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
+import type { ServerConfig } from './config.ts';
+
+/** A listener as an operator names it: what it serves, and the options of its port and address. */
+export interface NamedListener {
+  name: string;
+  portOption: string;
+  hostOption: string;
+}
+
+export const LISTENERS = {
+  ds: { name: 'Dispatch Server', portOption: '--ds-port', hostOption: '--host' },
+  ns: { name: 'Notification Server', portOption: '--ns-port', hostOption: '--host' },
+  sb: { name: 'Switchboard', portOption: '--sb-port', hostOption: '--host' },
+  web: { name: 'web server', portOption: '--http-port', hostOption: '--host' },
+  metrics: { name: 'metrics listener', portOption: '--metrics-port', hostOption: '--metrics-host' },
+} as const satisfies Record<string, NamedListener>;
 
 /** Listens; a listener that cannot says which one, on what, and the setting that chose it. */
 export function listen(server: Server, host: string, port: number, listener: NamedListener): Promise<number> {
@@ -13,11 +29,31 @@ export function listen(server: Server, host: string, port: number, listener: Nam
   });
 }
 
-/** A listener as an operator names it: what it serves, and the options of its port and address. */
-export interface NamedListener {
-  name: string;
-  portOption: string;
-  hostOption: string;
+/**
+ * Listens on every fixed port of `config` for a moment, all at once (two of msnd's own listeners on
+ * one port fail too), then lets go: `msnd serve` calls it before it makes or opens anything, so
+ * that a port in use stops a first start without leaving a new data directory or store behind.
+ * A program that takes a port between this and the real listen still stops the start (listen).
+ */
+export async function probeListeners(config: ServerConfig): Promise<void> {
+  const planned: [NamedListener, string, number | undefined][] = [
+    [LISTENERS.ds, config.host, config.dsPort],
+    [LISTENERS.ns, config.host, config.nsPort],
+    [LISTENERS.sb, config.host, config.sbPort],
+    [LISTENERS.web, config.host, config.httpPort],
+    [LISTENERS.metrics, config.metricsHost, config.metricsPort],
+  ];
+  const held: Server[] = [];
+  try {
+    for (const [listener, host, port] of planned) {
+      if (port === undefined || port === 0) continue;
+      const server = createServer();
+      await listen(server, host, port, listener);
+      held.push(server);
+    }
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 /** Why `listener` could not listen on host:port, in the operator's words. */

@@ -7,7 +7,7 @@ import { startWeb, type RunningWeb } from '../web/app.ts';
 import type { MessengerGateway, MetricsScrape, OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
 import { deriveWebKeys } from '../web/keys.ts';
 import type { ServerConfig } from './config.ts';
-import { listenFailure } from './listen.ts';
+import { LISTENERS, listenFailure } from './listen.ts';
 
 export interface WebServerParts {
   config: ServerConfig;
@@ -67,9 +67,7 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
     ...(parts.messenger && { messenger: parts.messenger }),
   };
   const web = await startWeb(deps, config.host, config.httpPort).catch((err: NodeJS.ErrnoException) => {
-    throw err.syscall === 'listen'
-      ? listenFailure({ name: 'web server', portOption: '--http-port', hostOption: '--host' }, config.host, config.httpPort, err)
-      : err;
+    throw err.syscall === 'listen' ? listenFailure(LISTENERS.web, config.host, config.httpPort, err) : err;
   });
   ownUrl = `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;
   return {
