@@ -27,8 +27,7 @@ interface Watcher {
  * see (D-10: blocked watchers get the line without the number).
  */
 export async function changePhone(store: Store, bus: Bus, accountId: number, property: PhoneSetting, value: string): Promise<PhoneChange> {
-  const outcome = await store.transaction(async (tx) => {
-    const records = await lockWithWatchers(tx, accountId);
+  const outcome = await withWatchersLocked(store, accountId, async (tx, records) => {
     // Read once the account is locked: an MBE turned off meanwhile (setMobileEnabled, another
     // connection on PostgreSQL) is seen, and MOB Y is not stored beside MBE N.
     const account = await mustAccount(tx, accountId);
@@ -56,22 +55,43 @@ export async function setMobileEnabled(store: Store, bus: Bus, accountId: number
   return (await changePhone(store, bus, accountId, 'MOB', 'N')).account;
 }
 
+/** Tries of a transaction that found new watchers after its locks (see lockWithWatchers). */
+const WATCHER_LOCK_TRIES = 3;
+
+/** Thrown inside the transaction to roll it back and try again with the new watchers locked in order. */
+class NewWatchers extends Error {}
+
+/** Runs `fn` in a transaction holding the locks of the owner and of its watchers (lockWithWatchers). */
+async function withWatchersLocked<T>(store: Store, ownerId: number, fn: (tx: StoreTx, records: ContactEntry[]) => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await store.transaction(async (tx) => fn(tx, await lockWithWatchers(tx, ownerId, tries < WATCHER_LOCK_TRIES)));
+    } catch (err) {
+      if (!(err instanceof NewWatchers)) throw err;
+    }
+  }
+}
+
 /**
- * The owner's RL records, with the owner's and those watchers' accounts locked. The records are read
- * again once the locks are held: a contact whose ADD of the owner committed while this waited (an
- * ADD holds both accounts' locks, list-edits.ts) is a watcher too, and must get its BPR and its
- * version bump. With the owner locked no further one can come. A newcomer is locked after the
- * others, out of id order: that deadlocks only with a transaction that took the newcomer's lock
- * since its ADD and now waits for one of ours, and PostgreSQL then fails one of the two (error 500),
- * where before the newcomer silently missed the change.
+ * The owner's RL records, with the owner's and those watchers' accounts locked (in id order, as
+ * every transaction that locks several accounts does). The records are read again once the locks
+ * are held: a contact whose ADD of the owner committed while this waited (an ADD holds both
+ * accounts' locks, list-edits.ts) is a watcher too, and must get its BPR and its version bump. Such
+ * a newcomer's lock was not taken in order: the transaction is rolled back and tried again with it
+ * among the others (`retry`); on the last try it is locked after them, which deadlocks only with a
+ * transaction that took the newcomer's lock since its ADD and now waits for one of ours (PostgreSQL
+ * then fails one of the two: error 500). With the owner locked no further newcomer can come.
  */
-async function lockWithWatchers(tx: StoreTx, ownerId: number): Promise<ContactEntry[]> {
+async function lockWithWatchers(tx: StoreTx, ownerId: number, retry: boolean): Promise<ContactEntry[]> {
   const known = await watcherRecords(tx, ownerId);
   await tx.lockAccounts([ownerId, ...known.map((r) => r.contactId)]);
   const records = await watcherRecords(tx, ownerId);
   const knownIds = new Set(known.map((r) => r.contactId));
   const newcomers = records.filter((r) => !knownIds.has(r.contactId));
-  if (newcomers.length > 0) await tx.lockAccounts(newcomers.map((r) => r.contactId));
+  if (newcomers.length > 0) {
+    if (retry) throw new NewWatchers();
+    await tx.lockAccounts(newcomers.map((r) => r.contactId));
+  }
   return records;
 }
 

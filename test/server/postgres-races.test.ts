@@ -24,7 +24,7 @@ function definePostgresRaceTests(url: string): void {
 
   before(async () => {
     await other.connect();
-    running = await startPostgresMsnd({ url, names: ['alice', 'bob', 'carol', 'dave'] });
+    running = await startPostgresMsnd({ url, names: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'george'] });
   });
 
   after(async () => {
@@ -46,6 +46,19 @@ function definePostgresRaceTests(url: string): void {
       );
       if (rows[0].n > 0) return;
       if (Date.now() > deadline) throw new Error('no backend came to wait for the lock');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Waits until `count` backends of this database's users, msnd's or this test's, wait for a lock. */
+  async function untilLocksAreAwaited(count: number): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const { rows } = await running.admin.query(
+        `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+      );
+      if (rows[0].n >= count) return;
+      if (Date.now() > deadline) throw new Error(`fewer than ${count} backends came to wait for a lock`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -127,6 +140,57 @@ function definePostgresRaceTests(url: string): void {
       assert.deepEqual(bpr.args, [String(daveVersion + 1), 'carol@example.com', 'PHH', '555%200100'], bpr.line);
       const { rows } = await admin.query(`select list_version from ${schema}.accounts where id = $1`, [daveId]);
       assert.equal(Number(rows[0].list_version), daveVersion + 1);
+    });
+
+    test('PRP that finds a new watcher locked by another transaction waiting for one of its watchers tries again: no deadlock, no 500', async () => {
+      const { schema } = running;
+      const [erinId, frankId, georgeId] = [
+        await idOf('erin@example.com'),
+        await idOf('frank@example.com'),
+        await idOf('george@example.com'),
+      ];
+      assert.ok(erinId < frankId && frankId < georgeId, 'accounts are locked in id order');
+      const erin = await running.signIn('erin');
+      const frank = await running.signIn('frank');
+      const george = await running.signIn('george');
+      await george.add('FL', 'erin@example.com', 'erin');
+      const second = new pg.Client({ connectionString: url });
+      await second.connect();
+      try {
+        // frank's ADD FL erin, half done (both locked in id order, both records written), while
+        // erin's PRP locks erin and george, its watcher, and waits for erin.
+        await other.query('begin');
+        await other.query(`select 1 from ${schema}.accounts where id in ($1, $2) order by id for update`, [erinId, frankId]);
+        await other.query(
+          `insert into ${schema}.contacts (owner_id, contact_id, fl, al, bl, rl, name, group_ids, seq) values
+             ($1, $2, true, false, false, false, 'erin', '0', 1), ($2, $1, false, false, false, true, 'frank', '', 2)`,
+          [frankId, erinId],
+        );
+        const answered = erin.conn.request('PRP', 'PHH', '555%200101');
+        await untilLocksAreAwaited(1);
+        // Another transaction, in id order too, takes frank's lock after the ADD, then george's.
+        await second.query('begin');
+        const frankLocked = second.query(`select 1 from ${schema}.accounts where id = $1 for update`, [frankId]);
+        await untilLocksAreAwaited(2);
+        await other.query('commit');
+        await frankLocked;
+        // PRP now holds erin's lock, found frank among the watchers, and waits for frank's.
+        await untilLocksAreAwaited(1);
+        await second.query(`select 1 from ${schema}.accounts where id = $1 for update`, [georgeId]);
+        await second.query('commit');
+
+        const answer = await answered;
+        assert.equal(answer.name, 'PRP', answer.line);
+        for (const watcher of [frank, george]) {
+          // george's ADD of erin brought the BPR lines of her phones as they were then (no PHH).
+          let bpr = await watcher.conn.next('BPR');
+          while (!(bpr.args[2] === 'PHH' && bpr.args.length === 4)) bpr = await watcher.conn.next('BPR');
+          assert.deepEqual(bpr.args.slice(1), ['erin@example.com', 'PHH', '555%200101'], bpr.line);
+        }
+      } finally {
+        await second.query('rollback').catch(() => {});
+        await second.end();
+      }
     });
   });
 }
