@@ -6,7 +6,7 @@ import type { PresenceRecord, Shown } from './bus.ts';
 import type { ContactAdded } from './list-edits.ts';
 import { factsFromOwnRecord } from './presence.ts';
 import { type FactsAtSync, mustAccount, type SessionState, unchangedSince, withVersion } from './session-state.ts';
-import type { ContactWithFacts } from './store.ts';
+import type { ContactWithFacts, Store } from './store.ts';
 import {
   allows,
   type Account,
@@ -51,6 +51,7 @@ export function phonesAsSeen(phones: Phones, allowed: boolean): Phones {
  * initialPresence), which reads them again unless the store proves nothing changed in between.
  */
 export async function snapshot(s: SessionState, want: { phones: boolean; groups: boolean }): Promise<SyncSnapshot> {
+  if (s.store.listsAtOnce) return snapshotAtOnce(s, s.store.listsAtOnce, want);
   let read: FactsAtSync | undefined;
   const result = await s.store.snapshot(async (tx) => {
     const account = accountKeptSinceLogin(s) ?? (await mustAccount(tx, s.account.id));
@@ -71,6 +72,22 @@ export async function snapshot(s: SessionState, want: { phones: boolean; groups:
   // Only once the snapshot's transaction has ended well, and only for a first CHG still to come.
   s.factsAtSync = s.present ? undefined : read;
   return result;
+}
+
+/** The snapshot in one read (Store.listsAtOnce: PostgreSQL); the first CHG reads the contacts again. */
+async function snapshotAtOnce(
+  s: SessionState,
+  listsAtOnce: NonNullable<Store['listsAtOnce']>,
+  want: { phones: boolean; groups: boolean },
+): Promise<SyncSnapshot> {
+  const read = await listsAtOnce(s.account.id);
+  if (!read) throw new Error(`account ${s.account.id} vanished during a snapshot`);
+  s.account = read.account;
+  s.factsAtSync = undefined;
+  const contacts = want.phones
+    ? withVisiblePhones(read.contacts)
+    : read.contacts.map(({ contactId, handle, name, lists, groups }): SyncEntry => ({ contactId, handle, name, lists, groups }));
+  return { account: read.account, contacts, groups: want.groups ? read.groups : [] };
 }
 
 /**

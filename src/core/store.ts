@@ -195,6 +195,13 @@ export interface StoreBacklog {
   pendingAlerts: number;
 }
 
+/** An account with its contacts (and their facts) and its groups, read together (Store.listsAtOnce). */
+export interface ListsAtOnce {
+  account: Account;
+  contacts: ContactWithFacts[];
+  groups: ContactGroup[];
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** What the administration keeps (core/admin-store.ts). */
@@ -206,6 +213,13 @@ export interface Store {
    * committed during the first run).
    */
   snapshot<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: what SYN's snapshot reads (the account, its contacts with their facts, its
+   * groups) in one statement, which sees one state by itself: one round trip where `snapshot` takes
+   * four. Undefined when the account is gone. Absent on SQLite, whose `snapshot` needs no
+   * transaction and may reuse the sign-in's read of the account.
+   */
+  readonly listsAtOnce?: (accountId: number) => Promise<ListsAtOnce | undefined>;
   /**
    * Reads outside a transaction: for one statement, which sees one consistent state by itself,
    * without the round trips of BEGIN and COMMIT. Never for writes or for several related reads.

@@ -26,6 +26,7 @@ import { GroupCommit } from './group-commit.ts';
 import type { ListsClock } from './lists-clock.ts';
 import { ImmediateSignIns, QueuedSignIns, type SignInRecords } from './signin-records.ts';
 import { KyselyStoreTx } from './store-tx.ts';
+import { listsAtOnce, listsAtOnceOf } from './hot-reads.ts';
 
 /**
  * Store on kysely; the engine-specific parts come in through `engine`. Each family of the Store
@@ -34,6 +35,7 @@ import { KyselyStoreTx } from './store-tx.ts';
  */
 export class KyselyStore implements Store {
   readonly kind: Store['kind'];
+  readonly listsAtOnce: Store['listsAtOnce'];
   readonly admin: KyselyAdmin;
   private readonly outsideTransaction: KyselyStoreTx;
   private readonly accounts: KyselyAccounts;
@@ -56,6 +58,7 @@ export class KyselyStore implements Store {
     private readonly listsClock?: ListsClock,
   ) {
     this.kind = engine.kind;
+    if (engine.kind === 'postgres') this.listsAtOnce = async (id) => listsAtOnceOf(await listsAtOnce(db, engine, id));
     this.outsideTransaction = new KyselyStoreTx(db, engine);
     this.accounts = new KyselyAccounts(db, engine, secretKey);
     this.directory = new KyselyDirectory(db, engine);

@@ -474,6 +474,47 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           );
         }));
 
+      test('listsAtOnce (PostgreSQL only): the account, contactsWithFacts and groups as a snapshot reads them; undefined for no account', () =>
+        withStore(async (store) => {
+          if (store.kind === 'sqlite') {
+            assert.equal(store.listsAtOnce, undefined);
+            return;
+          }
+          const listsAtOnce = store.listsAtOnce!;
+          // Names with what JSON escapes, and a contact whose own record of the owner is missing.
+          const owner = await store.createAccount({
+            handle: 'owner@example.com',
+            friendlyName: 'O\\w"n%20é😀',
+            secret: 's',
+            verified: true,
+          });
+          const friend = await account(store, 'friend@example.com');
+          const stranger = await account(store, 'stranger@example.com');
+          const alone = await account(store, 'alone@example.com');
+          await store.transaction(async (tx) => {
+            await tx.updateAccount(owner.id, { blp: 'BL', gtc: 'N', phones: { PHH: '1%20(555)', MBE: 'Y' } });
+            await tx.updateAccount(friend.id, { phones: { PHM: '555', MOB: 'Y' } });
+            await tx.saveGroup(owner.id, { id: 3, name: 'Tab\there "q"' });
+            await tx.saveContact(owner.id, friend.id, entry('f\\"\u00e9', lists('FL', 'AL', 'RL'), [0, 3]));
+            await tx.saveContact(owner.id, stranger.id, entry('s', lists('BL')));
+            await tx.saveContact(friend.id, owner.id, entry('o', lists('FL', 'AL', 'RL')));
+            await tx.bumpVersion(owner.id);
+          });
+          const expected = await store.transaction(async (tx) => ({
+            account: await tx.accountById(owner.id),
+            contacts: await tx.contactsWithFacts(owner.id),
+            groups: await tx.groups(owner.id),
+          }));
+          assert.equal(expected.contacts.length, 2);
+          assert.deepEqual(await listsAtOnce(owner.id), expected);
+          assert.deepEqual(await listsAtOnce(alone.id), {
+            account: await store.read((tx) => tx.accountById(alone.id)),
+            contacts: [],
+            groups: [{ id: 0, name: 'Other%20Contacts' }],
+          });
+          assert.equal(await listsAtOnce(alone.id + 1000), undefined);
+        }));
+
       test('contactsWithFacts of FL contacts: phones and what the owner is to each contact', () =>
         withStore(async (store) => {
           const owner = await account(store, 'owner@example.com');
