@@ -24,7 +24,7 @@ import { PostgresListBatches } from './pg-list-batch.ts';
 import type { Database } from './schema.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { ListsClock } from './lists-clock.ts';
-import { ImmediateSignIns, QueuedSignIns, type SignInRecords } from './signin-records.ts';
+import { postgresSignInBatches, QueuedSignIns, type SignInRecords, sqliteSignInBatches } from './signin-records.ts';
 import { KyselyStoreTx } from './store-tx.ts';
 import { listsAtOnce, listsAtOnceOf } from './hot-reads.ts';
 
@@ -68,7 +68,9 @@ export class KyselyStore implements Store {
     this.listEdits = engine.kind === 'postgres' ? new PostgresListBatches(db) : undefined;
     const grouped = engine.kind === 'sqlite' ? new GroupCommit(db, (conn) => new KyselyStoreTx(conn, engine)) : undefined;
     this.grouped = grouped;
-    this.signIns = grouped ? new QueuedSignIns(engine, (write) => grouped.runOn(write, false)) : new ImmediateSignIns(db, engine);
+    this.signIns = new QueuedSignIns(
+      grouped ? sqliteSignInBatches(engine, (write) => grouped.runOn(write, false)) : postgresSignInBatches(db),
+    );
     this.admin = new KyselyAdmin(db, engine, this.directory, this.signIns);
   }
 

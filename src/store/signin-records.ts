@@ -1,7 +1,7 @@
 // The sign-in records of `msnd user show` and `msnd status` (admin.ts), written at every sign-in and
-// sign-out: compiled once per engine (prepared.ts); on PostgreSQL the sign-in in one statement, on
-// SQLite the records of many sessions in one transaction (QueuedSignIns).
-import type { Kysely, QueryCreator } from 'kysely';
+// sign-out: the records of many sessions written together (QueuedSignIns), on SQLite as statements
+// compiled once (prepared.ts) in one transaction, on PostgreSQL in one statement.
+import { type Kysely, type QueryCreator, sql } from 'kysely';
 import type { SignIn } from '../core/admin-store.ts';
 import type { Engine } from './engine.ts';
 import { prepared } from './prepared.ts';
@@ -39,30 +39,15 @@ const lastSignIn = prepared((db, _engine, accountId: number, since: number, addr
   touchAccount(db, accountId, since, address).where((eb) => eb.or([eb('last_signin_at', 'is', null), eb('last_signin_at', '<=', since)])),
 );
 
-/** PostgreSQL: the account's last sign-in and the current one in one statement (a data-modifying CTE). */
-const bothInOne = prepared((db, _engine, ...args: SignInArgs) => {
-  const [accountId, , , , address, since] = args;
-  const { account_id, ...row } = signInRow(...args);
-  return db
-    .with('touched', (cte) => touchAccount(cte, accountId, since, address).returning('id'))
-    .insertInto('signins')
-    .values({ account_id, ...row })
-    .onConflict((oc) => oc.column('account_id').doUpdateSet(row));
-});
-
 const forgetSession = prepared((db, _engine, accountId: number, sessionId: string) =>
   db.deleteFrom('signins').where('account_id', '=', accountId).where('session_id', '=', sessionId),
 );
 
-/** Writes one sign-in: on PostgreSQL in one statement, on SQLite in two (`db`: a transaction there), as QueuedSignIns does. */
+/** SQLite: writes one sign-in, the account's last and its current (`db`: a transaction, as sqliteSignInBatches runs it). */
 export async function writeSignIn(db: Kysely<Database>, engine: Engine, accountId: number, signIn: SignIn): Promise<void> {
-  const args: SignInArgs = [accountId, signIn.sessionId, signIn.node, signIn.dialect, signIn.address, signIn.since];
-  if (engine.kind === 'postgres') {
-    await bothInOne(db, engine, ...args);
-    return;
-  }
-  await lastSignIn(db, engine, accountId, signIn.since, signIn.address);
-  await currentSignIn(db, engine, ...args);
+  const { sessionId, node, dialect, address, since } = signIn;
+  await lastSignIn(db, engine, accountId, since, address);
+  await currentSignIn(db, engine, accountId, sessionId, node, dialect, address, since);
 }
 
 /** The records of sign-ins and sign-outs, written in the order asked for per account. */
@@ -75,48 +60,13 @@ export interface SignInRecords {
 }
 
 /**
- * PostgreSQL: each record written at once, after the account's record before it (the caller does
- * not wait for the sign-in's: without this, a sign-out could be written before its own sign-in).
- */
-export class ImmediateSignIns implements SignInRecords {
-  private readonly last = new Map<number, Promise<void>>();
-
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly engine: Engine,
-  ) {}
-
-  signIn(accountId: number, signIn: SignIn): Promise<void> {
-    return this.after(accountId, () => writeSignIn(this.db, this.engine, accountId, signIn));
-  }
-
-  signOut(accountId: number, sessionId: string): Promise<void> {
-    return this.after(accountId, () => forgetSession(this.db, this.engine, accountId, sessionId).then(() => {}));
-  }
-
-  async flush(): Promise<void> {
-    await Promise.allSettled(this.last.values());
-  }
-
-  private after(accountId: number, write: () => Promise<void>): Promise<void> {
-    const written = (this.last.get(accountId) ?? Promise.resolve()).catch(() => {}).then(write);
-    this.last.set(accountId, written);
-    const forget = () => {
-      if (this.last.get(accountId) === written) this.last.delete(accountId);
-    };
-    written.then(forget, forget);
-    return written;
-  }
-}
-
-/**
  * What one account's records since the last flush leave to write: the sessions signed out (their
- * row goes if it still holds them), its last sign-in, the session to record as current and whether
- * it has ended since (its row written, replacing an older one, then deleted: as if written at once).
+ * row goes if it still holds them), the latest sign-in (the account's last, and the session to
+ * record as current) and whether it has ended since (its row written, replacing an older one, then
+ * deleted: as if written at once).
  */
-interface AccountRecords {
+export interface AccountRecords {
   forget: string[];
-  last?: { since: number; address: string };
   currentEnded?: boolean;
   current?: SignIn;
   settle: { resolve(): void; reject(err: unknown): void }[];
@@ -127,28 +77,28 @@ const SIGN_IN_FLUSH_MS = 50;
 /** A flush starts at once when this many accounts wait (a bound on one transaction's length). */
 const MAX_ACCOUNTS_PER_FLUSH = 256;
 
+/** Writes the records of a flush, all or none; `batch`: by account, in the order they were asked for. */
+export type WriteSignInBatch = (batch: ReadonlyMap<number, AccountRecords>) => Promise<void>;
+
 /**
- * SQLite: the records of every sign-in and sign-out of the last SIGN_IN_FLUSH_MS written in one
- * group-committed transaction without an fsync (runOn's non-durable work), instead of one each
- * (6 statements a sign-in, 5 a sign-out). No client waits on them; this process's readers of the
- * records flush first (KyselyAdmin), so only another process (`msnd status`, `msnd user show`,
- * the kick's wait) sees them late, by at most 50 ms: less than such a command takes to start.
- * At ~500 sign-ins a second, one transaction carries some 25 sign-ins and their sign-outs.
+ * The records of every sign-in and sign-out of the last SIGN_IN_FLUSH_MS written together
+ * (`writeBatch`: sqliteSignInBatches, postgresSignInBatches), instead of one write each (on SQLite
+ * 6 statements a sign-in, 5 a sign-out; on PostgreSQL a round trip each, two a session). No client
+ * waits on them; this process's readers of the records flush first (KyselyAdmin), so only another
+ * process (`msnd status`, `msnd user show`, the kick's wait, another node) sees them late, by at
+ * most 50 ms: less than such a command takes to start. At ~500 sign-ins a second, one batch
+ * carries some 25 sign-ins and their sign-outs.
  */
 export class QueuedSignIns implements SignInRecords {
   private pending = new Map<number, AccountRecords>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly write: (fn: (db: Kysely<Database>) => Promise<void>) => Promise<void>,
-  ) {}
+  constructor(private readonly writeBatch: WriteSignInBatch) {}
 
   signIn(accountId: number, signIn: SignIn): Promise<void> {
     return this.queue(accountId, (records) => {
       records.currentEnded = false;
-      records.last = { since: signIn.since, address: signIn.address };
       records.current = signIn;
     });
   }
@@ -168,7 +118,7 @@ export class QueuedSignIns implements SignInRecords {
     const batch = this.pending;
     this.pending = new Map();
     // In order: a flush asked for while one writes comes after it, as its records do.
-    this.writing = this.writing.then(() => (batch.size > 0 ? this.writeBatch(batch) : undefined));
+    this.writing = this.writing.then(() => (batch.size > 0 ? this.commit(batch) : undefined));
     return this.writing;
   }
 
@@ -183,30 +133,89 @@ export class QueuedSignIns implements SignInRecords {
     });
   }
 
-  private async writeBatch(batch: Map<number, AccountRecords>): Promise<void> {
+  private async commit(batch: Map<number, AccountRecords>): Promise<void> {
     const settles = [...batch.values()].flatMap((records) => records.settle);
     try {
-      await this.write(async (db) => {
-        for (const [accountId, records] of batch) await this.writeAccount(db, accountId, records);
-      });
+      await this.writeBatch(batch);
     } catch (err) {
       for (const settle of settles) settle.reject(err);
       return;
     }
     for (const settle of settles) settle.resolve();
   }
+}
 
-  private async writeAccount(
-    db: Kysely<Database>,
-    accountId: number,
-    { forget, last, current, currentEnded }: AccountRecords,
-  ): Promise<void> {
-    for (const sessionId of forget) await forgetSession(db, this.engine, accountId, sessionId);
-    if (last) await lastSignIn(db, this.engine, accountId, last.since, last.address);
-    if (current) {
-      const { sessionId, node, dialect, address, since } = current;
-      await currentSignIn(db, this.engine, accountId, sessionId, node, dialect, address, since);
-      if (currentEnded) await forgetSession(db, this.engine, accountId, sessionId);
+/**
+ * SQLite: a batch as the single-row statements of each account, in one group-committed transaction
+ * without an fsync (`write`: GroupCommit.runOn's non-durable work).
+ */
+export function sqliteSignInBatches(
+  engine: Engine,
+  write: (fn: (db: Kysely<Database>) => Promise<void>) => Promise<void>,
+): WriteSignInBatch {
+  return (batch) =>
+    write(async (db) => {
+      for (const [accountId, records] of batch) await writeAccount(db, engine, accountId, records);
+    });
+}
+
+async function writeAccount(db: Kysely<Database>, engine: Engine, accountId: number, records: AccountRecords): Promise<void> {
+  for (const sessionId of records.forget) await forgetSession(db, engine, accountId, sessionId);
+  if (!records.current) return;
+  await writeSignIn(db, engine, accountId, records.current);
+  if (records.currentEnded) await forgetSession(db, engine, accountId, records.current.sessionId);
+}
+
+/**
+ * PostgreSQL: a batch in one transaction of two statements: the accounts locked in id order (as
+ * every transaction that locks several accounts does, so that this one cannot deadlock with a list
+ * edit or another node's batch), then every record in one statement. That statement touches each
+ * row once, as a statement must: per account either its current session written (over the row
+ * unless a later sign-in's is there, as currentSignIn; its older sessions' sign-outs need no
+ * delete then) or the row deleted if it holds a session signed out, or one older than a current
+ * session that has ended since (written then deleted: as if written at once).
+ */
+export function postgresSignInBatches(db: Kysely<Database>): WriteSignInBatch {
+  return (batch) => {
+    const ids = [...batch.keys()];
+    const forgotten: [number[], string[]] = [[], []];
+    const ended: [number[], number[]] = [[], []];
+    const last: [number[], number[], string[]] = [[], [], []];
+    const current: [number[], string[], string[], string[], string[], number[]] = [[], [], [], [], [], []];
+    for (const [accountId, records] of batch) {
+      // The last sign-in is the latest session's, ended or not.
+      if (records.current) push(last, accountId, records.current.since, records.current.address);
+      const live = records.current && !records.currentEnded ? records.current : undefined;
+      if (live) {
+        push(current, accountId, live.sessionId, live.node, live.dialect, live.address, live.since);
+        continue;
+      }
+      for (const sessionId of records.forget) push(forgotten, accountId, sessionId);
+      if (records.current) push(ended, accountId, records.current.since);
     }
-  }
+    return db.transaction().execute(async (trx) => {
+      await sql`select 1 from accounts where id = any (${ids}::integer[]) order by id for update`.execute(trx);
+      await sql`with gone as (
+          delete from signins s
+          where (s.account_id, s.session_id) in (select * from unnest(${forgotten[0]}::integer[], ${forgotten[1]}::text[]))
+            or exists (select 1 from unnest(${ended[0]}::integer[], ${ended[1]}::bigint[]) e (account_id, since)
+              where e.account_id = s.account_id and s.since <= e.since)
+        ), touched as (
+          update accounts a set last_signin_at = l.since, last_signin_address = l.address
+          from unnest(${last[0]}::integer[], ${last[1]}::bigint[], ${last[2]}::text[]) l (id, since, address)
+          where a.id = l.id and (a.last_signin_at is null or a.last_signin_at <= l.since)
+        )
+        insert into signins (account_id, session_id, node, dialect, address, since)
+        select * from unnest(${current[0]}::integer[], ${current[1]}::text[], ${current[2]}::text[], ${current[3]}::text[],
+          ${current[4]}::text[], ${current[5]}::bigint[])
+        on conflict (account_id) do update set session_id = excluded.session_id, node = excluded.node, dialect = excluded.dialect,
+          address = excluded.address, since = excluded.since
+        where signins.since <= excluded.since`.execute(trx);
+    });
+  };
+}
+
+/** Appends one row's values to the columns of `columns`. */
+function push<T extends unknown[][]>(columns: T, ...values: { [K in keyof T]: T[K][number] }): void {
+  columns.forEach((column, i) => column.push(values[i]));
 }

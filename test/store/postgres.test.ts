@@ -9,6 +9,7 @@ import { openStore } from '../../src/store/open.ts';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { accountById } from '../../src/store/hot-reads.ts';
 import { openPostgresDatabase, openPostgresStore, postgresEngine } from '../../src/store/postgres.ts';
+import { postgresSignInBatches, QueuedSignIns } from '../../src/store/signin-records.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
 import { defineStoreSuite, type RawAccess } from './store-suite.ts';
 
@@ -107,6 +108,64 @@ function definePostgresTests(url: string): void {
         assert.deepEqual(seen, [account.listVersion, account.listVersion]);
         assert.equal((await store.findAccount('a@example.com'))!.listVersion, 7, 'the commit happened');
       } finally {
+        await store.close();
+      }
+    });
+
+    test("sign-in records of two nodes, batched: a batch written late never undoes the other's newer record; a sign-out deletes its own session only", async () => {
+      const schema = await freshSchema();
+      const store = await openPostgresStore({ url, secretKey, schema });
+      const db = await openPostgresDatabase({ url, schema });
+      try {
+        const { id } = await store.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
+        const [a, b] = [new QueuedSignIns(postgresSignInBatches(db)), new QueuedSignIns(postgresSignInBatches(db))];
+        const at = (sessionId: string, since: number) => ({
+          sessionId,
+          node: sessionId,
+          dialect: 'MSNP5',
+          address: `10.0.0.${since}`,
+          since,
+        });
+        const stored = async () => ({
+          row: await db.selectFrom('signins').select(['session_id', 'since']).where('account_id', '=', id).execute(),
+          last: await db
+            .selectFrom('accounts')
+            .select(['last_signin_at', 'last_signin_address'])
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow(),
+        });
+        // b's newer sign-in is written first; a's sign-in and sign-out of before it come after.
+        void b.signIn(id, at('s2', 200));
+        await b.flush();
+        void a.signIn(id, at('s1', 100));
+        void a.signOut(id, 's1');
+        await a.flush();
+        assert.deepEqual(await stored(), {
+          row: [{ session_id: 's2', since: 200 }],
+          last: { last_signin_at: 200, last_signin_address: '10.0.0.200' },
+        });
+        void a.signIn(id, at('s3', 150));
+        await a.flush();
+        assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
+        void a.signOut(id, 's3');
+        await a.flush();
+        assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
+        // In one batch: b's s2 signed out, s4 signed in (kept), s0 of long ago signed out.
+        void b.signOut(id, 's2');
+        void b.signIn(id, at('s4', 300));
+        void b.signOut(id, 's0');
+        await b.flush();
+        assert.deepEqual(await stored(), {
+          row: [{ session_id: 's4', since: 300 }],
+          last: { last_signin_at: 300, last_signin_address: '10.0.0.300' },
+        });
+        // A session signed in and out within one batch, over an older one: no row is left.
+        void a.signIn(id, at('s5', 400));
+        void a.signOut(id, 's5');
+        await a.flush();
+        assert.deepEqual(await stored(), { row: [], last: { last_signin_at: 400, last_signin_address: '10.0.0.400' } });
+      } finally {
+        await db.destroy();
         await store.close();
       }
     });

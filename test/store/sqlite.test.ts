@@ -17,7 +17,7 @@ import { newAccountRow } from '../../src/store/account-rows.ts';
 import { GroupCommit } from '../../src/store/group-commit.ts';
 import { accountById } from '../../src/store/hot-reads.ts';
 import { prepared } from '../../src/store/prepared.ts';
-import { QueuedSignIns, writeSignIn } from '../../src/store/signin-records.ts';
+import { QueuedSignIns, sqliteSignInBatches, writeSignIn } from '../../src/store/signin-records.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { KyselyStoreTx } from '../../src/store/store-tx.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
@@ -253,10 +253,12 @@ describe('SQLite specifics', () => {
     const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
     let transactions = 0;
     let fail = false;
-    const records = new QueuedSignIns(sqliteEngine, (write) => {
-      transactions++;
-      return fail ? Promise.reject(new Error('disk full')) : grouped.runOn(write, false);
-    });
+    const records = new QueuedSignIns(
+      sqliteSignInBatches(sqliteEngine, (write) => {
+        transactions++;
+        return fail ? Promise.reject(new Error('disk full')) : grouped.runOn(write, false);
+      }),
+    );
     await Promise.all([...accounts.map((id, i) => records.signIn(id, signIn(`s${i}`))), records.signOut(accounts[0]!, 's0')]);
     assert.equal(transactions, 1);
     const rows = await db.selectFrom('signins').select('session_id').orderBy('session_id').execute();
@@ -403,7 +405,7 @@ describe('SQLite: statements built once run on better-sqlite3 directly', () => {
     const { db, id } = await newStoreWithAccount();
     const clock = listsClockOf(db)!;
     const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
-    const node = () => new QueuedSignIns(sqliteEngine, (write) => grouped.runOn(write, false));
+    const node = () => new QueuedSignIns(sqliteSignInBatches(sqliteEngine, (write) => grouped.runOn(write, false)));
     const [a, b] = [node(), node()];
     const at = (sessionId: string, since: number) => ({ sessionId, node: sessionId, dialect: 'MSNP5', address: `10.0.0.${since}`, since });
     const stored = async () => ({
