@@ -411,6 +411,33 @@ function defineRedisTests(url: string): void {
       }
     });
 
+    test("a node's events of one moment reach Redis as one count; each add resolves once it is there; closing writes what is left", async () => {
+      const {
+        prefix,
+        buses: [a, b],
+        close,
+      } = await nodesOf({}, {});
+      const watcher = admin.duplicate();
+      const monitor = await watcher.monitor();
+      const key = `${prefix}tally:batched`;
+      const increments: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args[0]?.toLowerCase() === 'hincrby' && args[1] === key) increments.push(args[3]!);
+      });
+      try {
+        await Promise.all(Array.from({ length: 100 }, () => a!.tallies.add('batched', 3_600_000)));
+        assert.deepEqual(await b!.tallies.count(['batched'], 3_600_000), [100], 'every event is in Redis once its add resolved');
+        assert.ok(increments.length <= 2, `${increments.length} increments (${increments.join(', ')}) for 100 events`);
+        void a!.tallies.add('batched', 3_600_000);
+        await a!.close();
+        assert.deepEqual(await b!.tallies.count(['batched'], 3_600_000), [101], 'written at close');
+      } finally {
+        monitor.disconnect();
+        watcher.disconnect();
+        await close();
+      }
+    });
+
     test('while Redis is unreachable a call fails at once as unavailable, and it does not happen when Redis is back', async () => {
       const target = new URL(url);
       const proxy = await TcpProxy.start(target.hostname, Number(target.port || 6379));

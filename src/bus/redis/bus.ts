@@ -207,6 +207,8 @@ export class RedisBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
+    // The events counted since the last write: a tally's failure is its callers' (they were told).
+    await this.tallies.flush().catch(() => {});
     const webKeys = this.webSessions.clear();
     this.local.clear();
     this.messages.close();

@@ -229,11 +229,13 @@ local counts = {}
 for i, key in ipairs(KEYS) do counts[i] = redis.call('zcount', key, ARGV[i], '+inf') end
 return counts`);
 
-// One event of a tally (KEYS[1], a hash of bucket → count; ARGV: its bucket, the oldest bucket
-// still counted, the key's lifetime in ms): a new bucket drops those older than the window's and
-// renews the key's lifetime, which outlasts the window after the bucket's first event.
+// Events of a tally (KEYS[1], a hash of bucket → count; ARGV: their bucket, the oldest bucket
+// still counted, the key's lifetime in ms, how many: 1 when absent, as a node of before sends it):
+// a new bucket drops those older than the window's and renews the key's lifetime, which outlasts
+// the window after the bucket's first events.
 export const TALLY_ADD = script(`
-if redis.call('hincrby', KEYS[1], ARGV[1], 1) == 1 then
+local added = tonumber(ARGV[4] or '1')
+if redis.call('hincrby', KEYS[1], ARGV[1], added) == added then
   local oldest = tonumber(ARGV[2])
   for _, bucket in ipairs(redis.call('hkeys', KEYS[1])) do
     if tonumber(bucket) < oldest then redis.call('hdel', KEYS[1], bucket) end
