@@ -27,7 +27,7 @@ const LOADGEN = new URL('./loadgen.ts', import.meta.url).pathname;
 const USAGE = `usage: npm run bench -- [options]
   --quick                                under two minutes (smaller populations, shorter windows)
   --only ${SCENARIOS.map((s) => s.id).join(',')}   run some scenarios
-  --store postgres://…                   list changes on PostgreSQL too (a schema of its own, dropped after)
+  --store postgres://…                   sign-ins and list changes on PostgreSQL too (schemas of their own, dropped after)
   --redis redis://…                      with --store: the cluster scenario (two nodes on the Redis bus)
   --profile                              msnd runs under --cpu-prof; a summary of each profile is printed
   --heap                                 the idle scenario diffs heap snapshots of msnd: what a session holds
@@ -67,7 +67,7 @@ const report: RunReport = {
   startedAt: started.toISOString(),
   mode: values.quick ? 'quick' : 'full',
   machine: machineInfo(await busyPercent()),
-  stores: values.store ? ['sqlite', 'postgres (list changes)'] : ['sqlite'],
+  stores: values.store ? ['sqlite', 'postgres (sign-ins, list changes)'] : ['sqlite'],
   profiled: values.profile,
   scenarios: [],
   failures: [],
@@ -154,7 +154,7 @@ function printProfiles(dir: string, scenarios: ScenarioResult[]): void {
   console.log(
     `\nCPU profiles of msnd (${dir}); missed targets: ${
       scenarios
-        .filter((s) => !s.target.met)
+        .filter((s) => s.target.met === false)
         .map((s) => s.id)
         .join(', ') || 'none'
     }`,
@@ -176,7 +176,12 @@ function msndShare(summary: ReturnType<typeof summariseProfile>): number {
 }
 
 function benchSchemas(): BenchContext['pgSchemas'] {
-  return { msnd: `msnd_bench_${process.pid}`, raw: `msnd_bench_raw_${process.pid}`, cluster: `msnd_bench_cluster_${process.pid}` };
+  return {
+    msnd: `msnd_bench_${process.pid}`,
+    raw: `msnd_bench_raw_${process.pid}`,
+    cluster: `msnd_bench_cluster_${process.pid}`,
+    logins: `msnd_bench_logins_${process.pid}`,
+  };
 }
 
 function parseOptions() {

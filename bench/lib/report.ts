@@ -92,7 +92,7 @@ export function formatScenario(index: number, s: ScenarioResult): string {
     out.push(`   ${label(name)}${cell(formatNumber(f.msnd))}${cell(formatNumber(f.baseline))}${cell(`${formatNumber(ratio)}×`)}`);
   }
   out.push(`   ${s.ratio.label}: ${formatNumber(s.ratio.value)}×`);
-  out.push(`   target: ${s.target.text} → ${s.target.met ? 'MET' : 'MISSED'}`);
+  out.push(`   target: ${s.target.text}${s.target.met === undefined ? '' : ` → ${s.target.met ? 'MET' : 'MISSED'}`}`);
   for (const note of s.notes) out.push(`   note: ${note}`);
   return out.join('\n');
 }
@@ -108,7 +108,9 @@ export function formatReport(report: RunReport): string {
   const body = report.scenarios.map((s, i) => formatScenario(i + 1, s));
   const summary = ['summary:'];
   for (const s of report.scenarios) {
-    summary.push(`   ${s.target.met ? 'MET   ' : 'MISSED'} ${s.id.padEnd(16)} ${s.target.text} (${formatNumber(s.ratio.value)}×)`);
+    summary.push(
+      `   ${s.target.met === undefined ? 'INFO  ' : s.target.met ? 'MET   ' : 'MISSED'} ${s.id.padEnd(16)} ${s.target.text} (${formatNumber(s.ratio.value)}×)`,
+    );
   }
   for (const f of report.failures) summary.push(`   FAILED ${f.id.padEnd(16)} ${f.error.split('\n')[0]}`);
   return [head.join('\n'), ...body, summary.join('\n')].join('\n\n');

@@ -17,7 +17,7 @@ export interface BenchContext {
   /** Redis URL given with --redis (the cluster scenario) */
   redisUrl?: string;
   /** schemas of this run in that database (dropped at the end) */
-  pgSchemas: { msnd: string; raw: string; cluster: string };
+  pgSchemas: { msnd: string; raw: string; cluster: string; logins: string };
   /** with --profile: where msnd's CPU profiles go */
   profileDir?: string;
   /** with --heap: where the idle scenario writes heap snapshots of msnd (before and after its sessions) */
@@ -43,7 +43,8 @@ export interface ScenarioResult {
   figures: Figure[];
   /** the ratio the target is about: msnd ÷ baseline */
   ratio: { label: string; value: number };
-  target: { text: string; met: boolean };
+  /** `met` undefined: a figure shown for reference, with no target of its own */
+  target: { text: string; met?: boolean };
   notes: string[];
   /** everything measured, for the JSON file */
   data: Record<string, unknown>;

@@ -4,10 +4,21 @@ import type { RunResult, RunWindow } from '../load/common.ts';
 import { cannedReplies } from '../lib/canned.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { PopulationBuilder } from '../lib/population.ts';
-import { seedStore } from '../lib/seed.ts';
+import { seedStore, type StoreLocation } from '../lib/seed.ts';
 import { overWebSocket } from '../load/common.ts';
 import { startMsndServer, startRawServer, type ServerUnderTest } from '../lib/servers.ts';
-import { check, cpuPerOp, measured, shares, sum, msndOptions, withServer, type BenchContext, type Scenario } from './context.ts';
+import {
+  check,
+  cpuPerOp,
+  measured,
+  shares,
+  sum,
+  msndOptions,
+  withServer,
+  type BenchContext,
+  type Scenario,
+  type ScenarioResult,
+} from './context.ts';
 
 /** Issue 15 §1: msnd's server CPU per full sign-in at most this many times the raw baseline's. */
 const TARGET_CPU_RATIO = 2.5;
@@ -59,31 +70,34 @@ export const logins: Scenario = {
         syncLines: results[0]!.syncLines,
       };
     };
-    ctx.progress('logins: msnd and the raw baseline, taking turns');
-    const turns = await withServer(
-      () => startMsndServer('logins', { dataDir }, msndOptions(ctx)),
-      (msndServer) =>
-        withServer(
-          () => startRawServer('logins', ctx.workDir, cannedReplies(population, 0)),
-          async (rawServer) => {
-            await drive(msndServer, { warmupMs: warmup, durationMs: 1000 });
-            await drive(rawServer, { warmupMs: warmup, durationMs: 1000 });
-            const msnd: LoginWindow[] = [];
-            const raw: LoginWindow[] = [];
-            for (let round = 0; round < rounds; round++) {
-              ctx.progress(`logins: round ${round + 1} of ${rounds}`);
-              if (round % 2 === 0) {
-                msnd.push(await drive(msndServer, window));
-                raw.push(await drive(rawServer, window));
-              } else {
-                raw.push(await drive(rawServer, window));
-                msnd.push(await drive(msndServer, window));
+    // msnd on `store` and the raw baseline, warmed up, then taking turns window by window.
+    const takeTurns = (name: string, store: StoreLocation) =>
+      withServer(
+        () => startMsndServer(name, store, msndOptions(ctx)),
+        (msndServer) =>
+          withServer(
+            () => startRawServer(name, ctx.workDir, cannedReplies(population, 0)),
+            async (rawServer) => {
+              await drive(msndServer, { warmupMs: warmup, durationMs: 1000 });
+              await drive(rawServer, { warmupMs: warmup, durationMs: 1000 });
+              const msnd: LoginWindow[] = [];
+              const raw: LoginWindow[] = [];
+              for (let round = 0; round < rounds; round++) {
+                ctx.progress(`${name}: round ${round + 1} of ${rounds}`);
+                if (round % 2 === 0) {
+                  msnd.push(await drive(msndServer, window));
+                  raw.push(await drive(rawServer, window));
+                } else {
+                  raw.push(await drive(rawServer, window));
+                  msnd.push(await drive(msndServer, window));
+                }
               }
-            }
-            return { msnd, raw };
-          },
-        ),
-    );
+              return { msnd, raw };
+            },
+          ),
+      );
+    ctx.progress('logins: msnd and the raw baseline, taking turns');
+    const turns = await takeTurns('logins', { dataDir });
     ctx.progress("logins: msnd over WebSocket (the web Messenger's transport)");
     const overWs = await withServer(
       () => startMsndServer('logins-ws', { dataDir }, msndOptions(ctx)),
@@ -100,7 +114,7 @@ export const logins: Scenario = {
     const roundRatios = turns.msnd.map((m, i) => m.cpuPerLoginMs / turns.raw[i]!.cpuPerLoginMs);
     const ratio = median(roundRatios);
     const cpuPerLogin = { msnd: msnd.cpuPerLoginMs, baseline: raw.cpuPerLoginMs };
-    return {
+    const tcp: ScenarioResult = {
       id: 'logins',
       title: this.title,
       setup: `${accounts} accounts, ${generators.length}×${perGenerator} clients in parallel; after ${warmup / 1000} s of warm-up each, ${rounds} rounds of a ${window.durationMs / 1000} s window each (msnd and raw taking turns; figures: medians of the windows, ratio: median of the rounds' ratios); SYN answer ${msnd.syncLines} lines`,
@@ -134,6 +148,36 @@ export const logins: Scenario = {
         overWebSocket: overWs,
       },
     };
+    if (!ctx.pgUrl) return tcp;
+    // The same sign-ins on a PostgreSQL store, for reference: the target is about the default store.
+    const pgStore: StoreLocation = { dataDir: join(ctx.workDir, 'logins-postgres'), url: ctx.pgUrl, pgSchema: ctx.pgSchemas.logins };
+    ctx.progress(`logins (postgres): seeding ${accounts} accounts with 20 contacts each`);
+    await seedStore(pgStore, population);
+    const pgTurns = await takeTurns('logins-postgres', pgStore);
+    const pgMsnd = medianWindow(pgTurns.msnd);
+    const pgRaw = medianWindow(pgTurns.raw);
+    const pgRatios = pgTurns.msnd.map((m, i) => m.cpuPerLoginMs / pgTurns.raw[i]!.cpuPerLoginMs);
+    const postgres: ScenarioResult = {
+      id: 'logins-postgres',
+      title: `${this.title}, on a PostgreSQL store`,
+      setup: `as logins, msnd on PostgreSQL (the raw baseline has no store)`,
+      figures: [
+        { label: 'logins/s', unit: '/s', msnd: pgMsnd.rate, baseline: pgRaw.rate },
+        { label: 'latency p50', unit: 'ms', msnd: pgMsnd.latency.p50Ms, baseline: pgRaw.latency.p50Ms },
+        { label: 'latency p99', unit: 'ms', msnd: pgMsnd.latency.p99Ms, baseline: pgRaw.latency.p99Ms },
+        { label: 'server CPU', unit: '%', msnd: pgMsnd.serverCpuPct, baseline: pgRaw.serverCpuPct },
+        { label: 'server CPU per login', unit: 'ms', msnd: pgMsnd.cpuPerLoginMs, baseline: pgRaw.cpuPerLoginMs },
+        { label: 'generators CPU', unit: '%', msnd: pgMsnd.generatorCpuPct, baseline: pgRaw.generatorCpuPct },
+      ],
+      ratio: { label: 'server CPU per login msnd on PostgreSQL ÷ raw', value: median(pgRatios) },
+      target: { text: "none (for reference: the target is the default store's)" },
+      notes: [
+        `rounds' ratios: ${pgRatios.map((r) => r.toFixed(2)).join(', ')}`,
+        "server CPU is msnd's process only: PostgreSQL's own backends are not counted",
+      ],
+      data: { rounds: pgTurns, msnd: pgMsnd, baseline: pgRaw },
+    };
+    return [tcp, postgres];
   },
 };
 
