@@ -173,7 +173,8 @@ async function writeAccount(db: Kysely<Database>, engine: Engine, accountId: num
  * row once, as a statement must: per account either its current session written (over the row
  * unless a later sign-in's is there, as currentSignIn; its older sessions' sign-outs need no
  * delete then) or the row deleted if it holds a session signed out, or one older than a current
- * session that has ended since (written then deleted: as if written at once).
+ * session that has ended since (written then deleted: as if written at once). An account removed
+ * meanwhile gets no row (its locked row cannot go away until the commit), and fails no one else's.
  */
 export function postgresSignInBatches(db: Kysely<Database>): WriteSignInBatch {
   return (batch) => {
@@ -206,8 +207,9 @@ export function postgresSignInBatches(db: Kysely<Database>): WriteSignInBatch {
           where a.id = l.id and (a.last_signin_at is null or a.last_signin_at <= l.since)
         )
         insert into signins (account_id, session_id, node, dialect, address, since)
-        select * from unnest(${current[0]}::integer[], ${current[1]}::text[], ${current[2]}::text[], ${current[3]}::text[],
-          ${current[4]}::text[], ${current[5]}::bigint[])
+        select v.* from unnest(${current[0]}::integer[], ${current[1]}::text[], ${current[2]}::text[], ${current[3]}::text[],
+          ${current[4]}::text[], ${current[5]}::bigint[]) v (account_id, session_id, node, dialect, address, since)
+        where exists (select 1 from accounts a where a.id = v.account_id)
         on conflict (account_id) do update set session_id = excluded.session_id, node = excluded.node, dialect = excluded.dialect,
           address = excluded.address, since = excluded.since
         where signins.since <= excluded.since`.execute(trx);

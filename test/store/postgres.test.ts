@@ -164,6 +164,13 @@ function definePostgresTests(url: string): void {
         void a.signOut(id, 's5');
         await a.flush();
         assert.deepEqual(await stored(), { row: [], last: { last_signin_at: 400, last_signin_address: '10.0.0.400' } });
+        // An account removed before its sign-in is written gets no row, and fails no one else's.
+        const gone = await store.createAccount({ handle: 'gone@example.com', friendlyName: 'g', secret: 's', verified: true });
+        const signedIn = [a.signIn(gone.id, at('s6', 500)), a.signIn(id, at('s7', 500))];
+        assert.equal(await store.deleteAccount('gone@example.com'), true);
+        await Promise.all(signedIn);
+        assert.deepEqual((await stored()).row, [{ session_id: 's7', since: 500 }]);
+        assert.deepEqual(await db.selectFrom('signins').select('account_id').where('account_id', '=', gone.id).execute(), []);
       } finally {
         await db.destroy();
         await store.close();
