@@ -21,13 +21,27 @@ const signInRow = (...[accountId, sessionId, node, dialect, address, since]: Sig
 /**
  * SQLite: the account's current session, unless a later sign-in's row is there already (the writes
  * of QueuedSignIns may reach the file after another server's newer record of the same account,
- * several servers sharing one data directory).
+ * several servers sharing one data directory), or the account was removed meanwhile (its row would
+ * fail the whole batch).
  */
 const currentSignIn = prepared((db, _engine, ...args: SignInArgs) => {
   const { account_id, ...row } = signInRow(...args);
   return db
     .insertInto('signins')
-    .values({ account_id, ...row })
+    .columns(['account_id', 'session_id', 'node', 'dialect', 'address', 'since'])
+    .expression(
+      db
+        .selectFrom('accounts')
+        .select((eb) => [
+          eb.val(account_id).as('account_id'),
+          eb.val(row.session_id).as('session_id'),
+          eb.val(row.node).as('node'),
+          eb.val(row.dialect).as('dialect'),
+          eb.val(row.address).as('address'),
+          eb.val(row.since).as('since'),
+        ])
+        .where('id', '=', account_id),
+    )
     .onConflict((oc) => oc.column('account_id').doUpdateSet(row).where('signins.since', '<=', row.since));
 });
 

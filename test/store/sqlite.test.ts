@@ -441,6 +441,28 @@ describe('SQLite: statements built once run on better-sqlite3 directly', () => {
     await db.destroy();
   });
 
+  test("an account removed by another process before its sign-in is written gets no row, and fails no one else's record", async () => {
+    const dataDir = freshDataDir();
+    const store = await openSqliteStore({ dataDir, secretKey });
+    const kept = await store.createAccount({ handle: 'kept@example.com', friendlyName: 'k', secret: 's', verified: true });
+    const gone = await store.createAccount({ handle: 'gone@example.com', friendlyName: 'g', secret: 's', verified: true });
+    await store.close();
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
+    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
+    const records = new QueuedSignIns(sqliteSignInBatches(sqliteEngine, (write) => grouped.runOn(write, false)));
+    const written = [records.signIn(gone.id, { ...signIn, sessionId: 'g1' }), records.signIn(kept.id, { ...signIn, sessionId: 'k1' })];
+    // `msnd user delete` in another process, while the records wait.
+    const other = new BetterSqlite3(join(dataDir, SQLITE_FILE));
+    other.pragma('foreign_keys = ON');
+    other.prepare('delete from accounts where id = ?').run(gone.id);
+    other.close();
+    await Promise.all(written);
+    assert.deepEqual(await db.selectFrom('signins').select(['account_id', 'session_id']).execute(), [
+      { account_id: kept.id, session_id: 'k1' },
+    ]);
+    await db.destroy();
+  });
+
   test('a write that may change the lists moves the lists clock; the sign-in records do not', async () => {
     const { db, id } = await newStoreWithAccount();
     const clock = listsClockOf(db)!;
