@@ -11,6 +11,7 @@ import { accountById } from '../../src/store/hot-reads.ts';
 import { openPostgresDatabase, openPostgresStore, postgresEngine } from '../../src/store/postgres.ts';
 import { postgresSignInBatches, QueuedSignIns } from '../../src/store/signin-records.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
+import { checkTwoNodesRecords } from './signin-batches.ts';
 import { defineStoreSuite, type RawAccess } from './store-suite.ts';
 
 const url = process.env.MSND_TEST_POSTGRES_URL;
@@ -117,60 +118,15 @@ function definePostgresTests(url: string): void {
       const store = await openPostgresStore({ url, secretKey, schema });
       const db = await openPostgresDatabase({ url, schema });
       try {
-        const { id } = await store.createAccount({ handle: 'a@example.com', friendlyName: 'a', secret: 's', verified: true });
-        const [a, b] = [new QueuedSignIns(postgresSignInBatches(db)), new QueuedSignIns(postgresSignInBatches(db))];
-        const at = (sessionId: string, since: number) => ({
-          sessionId,
-          node: sessionId,
-          dialect: 'MSNP5',
-          address: `10.0.0.${since}`,
-          since,
+        const account = (handle: string) => store.createAccount({ handle, friendlyName: 'a', secret: 's', verified: true });
+        const { id } = await account('a@example.com');
+        const doomed = await account('gone@example.com');
+        await checkTwoNodesRecords({
+          db,
+          id,
+          nodes: [new QueuedSignIns(postgresSignInBatches(db)), new QueuedSignIns(postgresSignInBatches(db))],
+          doomed: { id: doomed.id, remove: async () => assert.equal(await store.deleteAccount('gone@example.com'), true) },
         });
-        const stored = async () => ({
-          row: await db.selectFrom('signins').select(['session_id', 'since']).where('account_id', '=', id).execute(),
-          last: await db
-            .selectFrom('accounts')
-            .select(['last_signin_at', 'last_signin_address'])
-            .where('id', '=', id)
-            .executeTakeFirstOrThrow(),
-        });
-        // b's newer sign-in is written first; a's sign-in and sign-out of before it come after.
-        void b.signIn(id, at('s2', 200));
-        await b.flush();
-        void a.signIn(id, at('s1', 100));
-        void a.signOut(id, 's1');
-        await a.flush();
-        assert.deepEqual(await stored(), {
-          row: [{ session_id: 's2', since: 200 }],
-          last: { last_signin_at: 200, last_signin_address: '10.0.0.200' },
-        });
-        void a.signIn(id, at('s3', 150));
-        await a.flush();
-        assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
-        void a.signOut(id, 's3');
-        await a.flush();
-        assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
-        // In one batch: b's s2 signed out, s4 signed in (kept), s0 of long ago signed out.
-        void b.signOut(id, 's2');
-        void b.signIn(id, at('s4', 300));
-        void b.signOut(id, 's0');
-        await b.flush();
-        assert.deepEqual(await stored(), {
-          row: [{ session_id: 's4', since: 300 }],
-          last: { last_signin_at: 300, last_signin_address: '10.0.0.300' },
-        });
-        // A session signed in and out within one batch, over an older one: no row is left.
-        void a.signIn(id, at('s5', 400));
-        void a.signOut(id, 's5');
-        await a.flush();
-        assert.deepEqual(await stored(), { row: [], last: { last_signin_at: 400, last_signin_address: '10.0.0.400' } });
-        // An account removed before its sign-in is written gets no row, and fails no one else's.
-        const gone = await store.createAccount({ handle: 'gone@example.com', friendlyName: 'g', secret: 's', verified: true });
-        const signedIn = [a.signIn(gone.id, at('s6', 500)), a.signIn(id, at('s7', 500))];
-        assert.equal(await store.deleteAccount('gone@example.com'), true);
-        await Promise.all(signedIn);
-        assert.deepEqual((await stored()).row, [{ session_id: 's7', since: 500 }]);
-        assert.deepEqual(await db.selectFrom('signins').select('account_id').where('account_id', '=', gone.id).execute(), []);
       } finally {
         await db.destroy();
         await store.close();

@@ -18,6 +18,7 @@ import { GroupCommit } from '../../src/store/group-commit.ts';
 import { accountById } from '../../src/store/hot-reads.ts';
 import { prepared } from '../../src/store/prepared.ts';
 import { QueuedSignIns, sqliteSignInBatches, writeSignIn } from '../../src/store/signin-records.ts';
+import { checkTwoNodesRecords } from './signin-batches.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { KyselyStoreTx } from '../../src/store/store-tx.ts';
 import { checkGroupsMigration } from './groups-migration.ts';
@@ -401,65 +402,28 @@ describe('SQLite: statements built once run on better-sqlite3 directly', () => {
     await db.destroy();
   });
 
-  test("two servers on one data directory: a record written late never undoes the other's newer one, and none moves the lists clock", async () => {
-    const { db, id } = await newStoreWithAccount();
+  test("two servers on one data directory: a record written late never undoes the other's newer one, an account removed by another process fails no one's record, and none moves the lists clock", async () => {
+    const dataDir = freshDataDir();
+    const store = await openSqliteStore({ dataDir, secretKey });
+    const account = (handle: string) => store.createAccount({ handle, friendlyName: 'a', secret: 's', verified: true });
+    const { id } = await account('a@example.com');
+    const doomed = await account('gone@example.com');
+    await store.close();
+    const db = connectSqlite(join(dataDir, SQLITE_FILE));
     const clock = listsClockOf(db)!;
     const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
     const node = () => new QueuedSignIns(sqliteSignInBatches(sqliteEngine, (write) => grouped.runOn(write, false)));
-    const [a, b] = [node(), node()];
-    const at = (sessionId: string, since: number) => ({ sessionId, node: sessionId, dialect: 'MSNP5', address: `10.0.0.${since}`, since });
-    const stored = async () => ({
-      row: await db.selectFrom('signins').select(['session_id', 'since']).where('account_id', '=', id).execute(),
-      last: await db
-        .selectFrom('accounts')
-        .select(['last_signin_at', 'last_signin_address'])
-        .where('id', '=', id)
-        .executeTakeFirstOrThrow(),
-    });
+    // `msnd user delete` in another process, while a record of the account waits.
+    const remove = async () => {
+      const other = new BetterSqlite3(join(dataDir, SQLITE_FILE));
+      other.pragma('foreign_keys = ON');
+      other.prepare('delete from accounts where id = ?').run(doomed.id);
+      other.close();
+    };
     const before = clock.now();
-    // b's newer sign-in reaches the file first; a's sign-in and sign-out of before it come after.
-    void b.signIn(id, at('s2', 200));
-    await b.flush();
-    void a.signIn(id, at('s1', 100));
-    void a.signOut(id, 's1');
-    await a.flush();
-    assert.deepEqual(await stored(), {
-      row: [{ session_id: 's2', since: 200 }],
-      last: { last_signin_at: 200, last_signin_address: '10.0.0.200' },
-    });
-    void a.signIn(id, at('s3', 150));
-    await a.flush();
-    assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
-    // A sign-out deletes its own session's row only.
-    void a.signOut(id, 's3');
-    await a.flush();
-    assert.deepEqual((await stored()).row, [{ session_id: 's2', since: 200 }]);
-    void b.signOut(id, 's2');
-    await b.flush();
-    assert.deepEqual((await stored()).row, []);
-    assert.equal(clock.now(), before);
-    await db.destroy();
-  });
-
-  test("an account removed by another process before its sign-in is written gets no row, and fails no one else's record", async () => {
-    const dataDir = freshDataDir();
-    const store = await openSqliteStore({ dataDir, secretKey });
-    const kept = await store.createAccount({ handle: 'kept@example.com', friendlyName: 'k', secret: 's', verified: true });
-    const gone = await store.createAccount({ handle: 'gone@example.com', friendlyName: 'g', secret: 's', verified: true });
-    await store.close();
-    const db = connectSqlite(join(dataDir, SQLITE_FILE));
-    const grouped = new GroupCommit(db, (conn) => new KyselyStoreTx(conn, sqliteEngine));
-    const records = new QueuedSignIns(sqliteSignInBatches(sqliteEngine, (write) => grouped.runOn(write, false)));
-    const written = [records.signIn(gone.id, { ...signIn, sessionId: 'g1' }), records.signIn(kept.id, { ...signIn, sessionId: 'k1' })];
-    // `msnd user delete` in another process, while the records wait.
-    const other = new BetterSqlite3(join(dataDir, SQLITE_FILE));
-    other.pragma('foreign_keys = ON');
-    other.prepare('delete from accounts where id = ?').run(gone.id);
-    other.close();
-    await Promise.all(written);
-    assert.deepEqual(await db.selectFrom('signins').select(['account_id', 'session_id']).execute(), [
-      { account_id: kept.id, session_id: 'k1' },
-    ]);
+    await checkTwoNodesRecords({ db, id, nodes: [node(), node()], doomed: { id: doomed.id, remove } }, () =>
+      assert.equal(clock.now(), before),
+    );
     await db.destroy();
   });
 
