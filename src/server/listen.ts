@@ -9,7 +9,7 @@ export interface NamedListener {
   hostOption: string;
 }
 
-export const LISTENERS = {
+const NAMES = {
   ds: { name: 'Dispatch Server', portOption: '--ds-port', hostOption: '--host' },
   ns: { name: 'Notification Server', portOption: '--ns-port', hostOption: '--host' },
   sb: { name: 'Switchboard', portOption: '--sb-port', hostOption: '--host' },
@@ -17,12 +17,35 @@ export const LISTENERS = {
   metrics: { name: 'metrics listener', portOption: '--metrics-port', hostOption: '--metrics-host' },
 } as const satisfies Record<string, NamedListener>;
 
+/** A listener with the address and port the settings give it (port 0: any free one). */
+export interface ListenerAddress extends NamedListener {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where each of msnd's listeners listens: the one place that msnd.ts and web.ts listen from and
+ * probeListeners tries. The metrics listener only with --metrics-port.
+ */
+export function listenerAddresses(config: ServerConfig): Record<'ds' | 'ns' | 'sb' | 'web', ListenerAddress> & {
+  metrics?: ListenerAddress;
+} {
+  const { host } = config;
+  return {
+    ds: { ...NAMES.ds, host, port: config.dsPort },
+    ns: { ...NAMES.ns, host, port: config.nsPort },
+    sb: { ...NAMES.sb, host, port: config.sbPort },
+    web: { ...NAMES.web, host, port: config.httpPort },
+    ...(config.metricsPort !== undefined && { metrics: { ...NAMES.metrics, host: config.metricsHost, port: config.metricsPort } }),
+  };
+}
+
 /** Listens; a listener that cannot says which one, on what, and the setting that chose it. */
-export function listen(server: Server, host: string, port: number, listener: NamedListener): Promise<number> {
+export function listen(server: Server, at: ListenerAddress): Promise<number> {
   return new Promise((resolve, reject) => {
-    const refused = (err: Error): void => reject(listenFailure(listener, host, port, err));
+    const refused = (err: Error): void => reject(listenFailure(at, err));
     server.once('error', refused);
-    server.listen(port, host, () => {
+    server.listen(at.port, at.host, () => {
       server.off('error', refused);
       resolve((server.address() as AddressInfo).port);
     });
@@ -36,19 +59,12 @@ export function listen(server: Server, host: string, port: number, listener: Nam
  * A program that takes a port between this and the real listen still stops the start (listen).
  */
 export async function probeListeners(config: ServerConfig): Promise<void> {
-  const planned: [NamedListener, string, number | undefined][] = [
-    [LISTENERS.ds, config.host, config.dsPort],
-    [LISTENERS.ns, config.host, config.nsPort],
-    [LISTENERS.sb, config.host, config.sbPort],
-    [LISTENERS.web, config.host, config.httpPort],
-    [LISTENERS.metrics, config.metricsHost, config.metricsPort],
-  ];
   const held: Server[] = [];
   try {
-    for (const [listener, host, port] of planned) {
-      if (port === undefined || port === 0) continue;
+    for (const at of Object.values(listenerAddresses(config))) {
+      if (at.port === 0) continue;
       const server = createServer();
-      await listen(server, host, port, listener);
+      await listen(server, at);
       held.push(server);
     }
   } finally {
@@ -56,16 +72,17 @@ export async function probeListeners(config: ServerConfig): Promise<void> {
   }
 }
 
-/** Why `listener` could not listen on host:port, in the operator's words. */
-export function listenFailure(listener: NamedListener, host: string, port: number, err: Error): Error {
+/** Why a listener could not listen on its host and port, in the operator's words. */
+export function listenFailure(at: ListenerAddress, err: Error): Error {
+  const { host, port } = at;
   const code = (err as NodeJS.ErrnoException).code;
   const [why, fix] =
     code === 'EADDRINUSE'
-      ? ['the port is in use (by another program, or another of msnd’s listeners)', `choose another with ${listener.portOption}`]
+      ? ['the port is in use (by another program, or another of msnd’s listeners)', `choose another with ${at.portOption}`]
       : code === 'EACCES'
-        ? ['not allowed (ports below 1024 need privileges)', `choose another with ${listener.portOption}`]
+        ? ['not allowed (ports below 1024 need privileges)', `choose another with ${at.portOption}`]
         : code === 'EADDRNOTAVAIL'
-          ? ['this machine has no such address', `give one of its own with ${listener.hostOption}`]
-          : [err.message, `check ${listener.hostOption} and ${listener.portOption}`];
-  return new Error(`the ${listener.name} cannot listen on ${host}:${port}: ${why}; ${fix}`, { cause: err });
+          ? ['this machine has no such address', `give one of its own with ${at.hostOption}`]
+          : [err.message, `check ${at.hostOption} and ${at.portOption}`];
+  return new Error(`the ${at.name} cannot listen on ${host}:${port}: ${why}; ${fix}`, { cause: err });
 }

@@ -19,7 +19,7 @@ import { Switchboard } from './sb/board.ts';
 import { MSND_VERSION } from './version.ts';
 import { socketTransport, type Transport, webSocketTransport } from './transport.ts';
 import { startWebServer } from './web.ts';
-import { LISTENERS, listen } from './listen.ts';
+import { listen, listenerAddresses } from './listen.ts';
 
 export interface BoundPorts {
   ds: number;
@@ -123,7 +123,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   const switchboard = new Switchboard({ config, log, store, bus, metrics, address: () => `${publicHost}:${sbPort}` });
   serve.sb = (transport) => switchboard.accept(transport, admit(switchboardPool, transport));
   const sbServer = listenFor('sb');
-  const sbPort = await listen(sbServer, config.host, config.sbPort, LISTENERS.sb);
+  const sbPort = await listen(sbServer, listenerAddresses(config).sb);
   const sessions = new Set<NotificationSession>();
   const nodeId = newNodeId();
   // Made once the listeners are up (its report names them); the web console's actions reach it through this.
@@ -187,7 +187,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   };
   serve.ns = (transport) => new NotificationSession(transport, ns, sessions, admit(loginPool, transport));
   const nsServer = listenFor('ns');
-  const nsPort = await listen(nsServer, config.host, config.nsPort, LISTENERS.ns);
+  const nsPort = await listen(nsServer, listenerAddresses(config).ns);
   bus.nodes.announce(`${publicHost}:${nsPort}`, `${publicHost}:${sbPort}`);
   // Users of a cluster node that stopped (swept by this node), or whose sign-out did not reach the
   // bus: their watchers see them go (MSNP5.md 10.6).
@@ -217,7 +217,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     serveDispatch(transport, dispatch);
   };
   const dsServer = listenFor('ds');
-  dsPort = await listen(dsServer, config.host, config.dsPort, LISTENERS.ds);
+  dsPort = await listen(dsServer, listenerAddresses(config).ds);
   // GET /metrics without a token on a listener of its own (loopback by default), for a scraper on this machine or network.
   const metricsServer =
     config.metricsPort === undefined
@@ -235,7 +235,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
             },
           );
         });
-  const metricsPort = metricsServer && (await listen(metricsServer, config.metricsHost, config.metricsPort!, LISTENERS.metrics));
+  const metricsPort = metricsServer && (await listen(metricsServer, listenerAddresses(config).metrics!));
   // Alerts link to the web server: the poller starts once it is up.
   workers.startAlertPoller();
   const startedAt = Date.now();

@@ -7,7 +7,7 @@ import { startWeb, type RunningWeb } from '../web/app.ts';
 import type { MessengerGateway, MetricsScrape, OutgoingMail, WebDeps, WebSettings } from '../web/deps.ts';
 import { deriveWebKeys } from '../web/keys.ts';
 import type { ServerConfig } from './config.ts';
-import { LISTENERS, listenFailure } from './listen.ts';
+import { listenFailure, listenerAddresses } from './listen.ts';
 
 export interface WebServerParts {
   config: ServerConfig;
@@ -66,8 +66,9 @@ export async function startWebServer(parts: WebServerParts): Promise<RunningWebS
     unready: () => unready(parts.store, parts.bus),
     ...(parts.messenger && { messenger: parts.messenger }),
   };
-  const web = await startWeb(deps, config.host, config.httpPort).catch((err: NodeJS.ErrnoException) => {
-    throw err.syscall === 'listen' ? listenFailure(LISTENERS.web, config.host, config.httpPort, err) : err;
+  const at = listenerAddresses(config).web;
+  const web = await startWeb(deps, at.host, at.port).catch((err: NodeJS.ErrnoException) => {
+    throw err.syscall === 'listen' ? listenFailure(at, err) : err;
   });
   ownUrl = `http://${hostForUrl(config.publicHost ?? config.host)}:${web.port}`;
   return {
