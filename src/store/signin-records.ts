@@ -233,5 +233,5 @@ export function postgresSignInBatches(db: Kysely<Database>): WriteSignInBatch {
 
 /** Appends one row's values to the columns of `columns`. */
 function push<T extends unknown[][]>(columns: T, ...values: { [K in keyof T]: T[K][number] }): void {
-  columns.forEach((column, i) => column.push(values[i]));
+  for (const [i, column] of columns.entries()) column.push(values[i]);
 }
