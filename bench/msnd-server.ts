@@ -1,5 +1,5 @@
 // The server under test, in its own process: msnd on loopback (port 0 for every listener) on a
-// store seeded beforehand by bench/run.ts. Driven over IPC: memory, cpu-mark, cpu-read, stop.
+// store seeded beforehand by bench/run.ts. Driven over IPC: memory, cpu-mark, cpu-read, gc-read, stop.
 //   node --import tsx bench/msnd-server.ts --data DIR [--store URL --pg-schema NAME] [--log FILE]
 import { openSync, writeFileSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -10,6 +10,7 @@ import { parseServerConfig } from '../src/server/config.ts';
 import { createLogger } from '../src/server/logger.ts';
 import { startMsnd } from '../src/server/msnd.ts';
 import { openStore } from '../src/store/open.ts';
+import { GcPauses } from './lib/gc-pauses.ts';
 import { CpuMeter, serveRequests } from './lib/ipc.ts';
 import { heapSnapshot, measureMemory } from './lib/memory.ts';
 
@@ -36,6 +37,7 @@ const log = createLogger(values['log-level'], fileAsStdout(values.log ?? '/dev/n
 const config = parseServerConfig({ host: '127.0.0.1', dsPort: 0, nsPort: 0, sbPort: 0, httpPort: 0 });
 const msnd = await startMsnd({ config, store, bus, log });
 const cpu = new CpuMeter();
+const gcPauses = new GcPauses();
 const windows: [number, number][] = [];
 let windowStart = 0;
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
@@ -47,12 +49,15 @@ serveRequests(
     'cpu-mark': () => {
       windowStart = monotonicUs();
       cpu.reset();
+      gcPauses.reset();
     },
     'cpu-read': () => {
       windows.push([windowStart, monotonicUs()]);
       if (values['window-file']) writeFileSync(values['window-file'], JSON.stringify(windows));
       return cpu.percent();
     },
+    /** the GC's pauses since the last cpu-mark */
+    'gc-read': () => gcPauses.read(),
     online: () => bus.routes.onlineCount(),
   },
   // No graceful stop: with 10⁴ sessions it would only time the sign-out fan-out, and sessions still

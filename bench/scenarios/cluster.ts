@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { RunResult } from '../load/common.ts';
 import type { FanoutResult } from '../load/fanout.ts';
+import type { GcPauseSummary } from '../lib/gc-pauses.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { PopulationBuilder } from '../lib/population.ts';
 import { seedStore, type StoreLocation } from '../lib/seed.ts';
 import { startMsndServer, type ServerUnderTest } from '../lib/servers.ts';
+import { mainThreadWakeups, measureWakeupCost, type WakeupCost } from '../lib/wakeups.ts';
 import { check, cpuPerOp, msndOptions, resetGenerators, shares, sum, type BenchContext, type Scenario } from './context.ts';
 
 const TARGET_CPU_RATIO = 1.2;
@@ -75,6 +77,8 @@ export const cluster: Scenario = {
         fanout: await phases.fanout(a!, b!),
         keysLeft: await keysOnceAllSignedOut(redis, prefix, a!),
       }));
+      ctx.progress("cluster: this machine's cost of waking a process");
+      const wakeupCost = await measureWakeupCost(ctx.quick);
       const ratio = clustered.logins.cpuPerLoginMs / single.logins.cpuPerLoginMs;
       const p99 = clustered.fanout.latency.p99Ms;
       return {
@@ -90,6 +94,18 @@ export const cluster: Scenario = {
             msnd: oneOnRedis.cpuPerLoginMs,
             baseline: single.logins.cpuPerLoginMs,
           },
+          {
+            label: 'node wake-ups per sign-in',
+            unit: 'wake-ups',
+            msnd: clustered.logins.wakeupsPerLogin,
+            baseline: single.logins.wakeupsPerLogin,
+          },
+          {
+            label: 'node wake-ups per sign-in, one node on the Redis bus',
+            unit: 'wake-ups',
+            msnd: oneOnRedis.wakeupsPerLogin,
+            baseline: single.logins.wakeupsPerLogin,
+          },
           { label: 'Redis CPU per sign-in', unit: 'ms', msnd: clustered.logins.redisPerLoginMs, baseline: single.logins.redisPerLoginMs },
           {
             label: 'Redis commands per sign-in',
@@ -102,6 +118,12 @@ export const cluster: Scenario = {
           { label: 'fan-out p50', unit: 'ms', msnd: clustered.fanout.latency.p50Ms, baseline: single.fanout.latency.p50Ms },
           { label: 'fan-out p99', unit: 'ms', msnd: p99, baseline: single.fanout.latency.p99Ms },
           { label: 'CHG reply p99', unit: 'ms', msnd: clustered.fanout.reply.p99Ms, baseline: single.fanout.reply.p99Ms },
+          {
+            label: 'longest GC pause of a node during the fan-out',
+            unit: 'ms',
+            msnd: clustered.fanout.longestGcPauseMs,
+            baseline: single.fanout.longestGcPauseMs,
+          },
           {
             label: 'node CPU per status change',
             unit: 'ms',
@@ -131,6 +153,8 @@ export const cluster: Scenario = {
           "'one node on the Redis bus': the same sign-ins on one node alone on the Redis bus (its DS refers every login to its own NS): the bus's own cost, without that of splitting the work over two processes",
           `Redis keys left under the cluster's prefix once everyone signed out: ${clustered.keysLeft.join(', ') || 'none'} (${population.accounts.length} accounts signed in during the run)`,
           'Redis CPU and commands are those of the whole Redis server (INFO): give the bench a Redis of its own, or another user of it counts too',
+          "wake-ups: the times the nodes' main threads slept and were woken (voluntary context switches), summed over the nodes",
+          wakeupNote(wakeupCost, clustered.logins, single.logins),
           ...[
             ['one in-process node', single.logins.rate],
             ['one node on the Redis bus', oneOnRedis.rate],
@@ -142,7 +166,7 @@ export const cluster: Scenario = {
                 `${phase} fell behind the paced load: ${(rate as number).toFixed(0)} sign-ins/s of ${PACED_SIGN_INS_PER_SECOND}`,
             ),
         ],
-        data: { accounts, watchers: WATCHERS, single, oneOnRedis, clustered },
+        data: { accounts, watchers: WATCHERS, single, oneOnRedis, clustered, wakeupCost },
       };
     } finally {
       const left = [...(await redis.keys(`${prefix}*`)), ...(await redis.keys(`${alonePrefix}*`))];
@@ -151,6 +175,23 @@ export const cluster: Scenario = {
     }
   },
 };
+
+/**
+ * What waking costs on this machine (a bare echo server), and how much of the cluster's extra CPU per
+ * sign-in its extra wake-ups would explain at the price of a wake-up after a short sleep (two nodes,
+ * each at half the load, find fewer events waiting when they wake than one node does).
+ */
+function wakeupNote(cost: WakeupCost, clustered: { wakeupsPerLogin: number; cpuPerLoginMs: number }, single: typeof clustered): string {
+  const extraWakeups = clustered.wakeupsPerLogin - single.wakeupsPerLogin;
+  const estimateMs = (extraWakeups * (cost.afterShortSleepUs - cost.batchedUs)) / 1000;
+  const us = (value: number) => value.toFixed(0);
+  return (
+    `waking a process on this machine: a bare Node echo server spends ${us(cost.batchedUs)} µs of CPU per request when requests come several to a wake-up, ` +
+    `${us(cost.afterShortSleepUs)} µs when each wakes it after ~1 ms asleep, ${us(cost.afterLongSleepUs)} µs after ~10 ms; ` +
+    `the cluster's ${extraWakeups.toFixed(1)} extra wake-ups per sign-in at the 1 ms price: ~${estimateMs.toFixed(2)} ms ` +
+    `of the ${(clustered.cpuPerLoginMs - single.cpuPerLoginMs).toFixed(2)} ms it spends more per sign-in than one in-process node`
+  );
+}
 
 interface People {
   credentials: { handle: string; password: string }[][];
@@ -194,14 +235,16 @@ class Phases {
     const latency = new Histogram();
     for (const r of results) latency.merge(r.latency);
     const rate = (sum(results.map((r) => r.count)) / window.durationMs) * 1000;
+    const signIns = rate * (window.durationMs / 1000);
     return {
       rate,
+      wakeupsPerLogin: usage.nodeWakeups / signIns,
       latency: latency.summary(),
       nodeCpuPct: usage.nodeCpuPct,
       redisCpuPct: usage.redisCpuPct,
       cpuPerLoginMs: cpuPerOp(usage.nodeCpuPct, rate, 1000),
       redisPerLoginMs: cpuPerOp(usage.redisCpuPct, rate, 1000),
-      redisCallsPerLogin: usage.redisCalls / (rate * (window.durationMs / 1000)),
+      redisCallsPerLogin: usage.redisCalls / signIns,
     };
   }
 
@@ -238,6 +281,7 @@ class Phases {
       reply: Histogram.from(result!.reply).summary(),
       /** the last watcher's NLN of each change, ms: which changes make the p99 */
       perChange: result!.perChange,
+      longestGcPauseMs: usage.longestGcPauseMs,
       cpuPerChangeMs: perChange(usage.nodeCpuPct),
       redisPerChangeMs: perChange(usage.redisCpuPct),
       redisCallsPerChange: usage.redisCalls / (WARMUP_CHANGES + changes),
@@ -247,16 +291,21 @@ class Phases {
   /** CPU of the nodes (summed, % of one core) and of Redis while `during` runs. */
   private async measure(nodes: ServerUnderTest[], during: () => Promise<unknown>) {
     const servers = [...new Set(nodes)];
+    const wakeups = () => sum(servers.map((s) => mainThreadWakeups(s.child.pid) ?? Number.NaN));
     await Promise.all(servers.map((s) => s.child.request('cpu-mark')));
+    const wakeupsBefore = wakeups();
     const redisBefore = await redisUsage(this.redis);
     const t0 = performance.now();
     await during();
     const nodeCpuPct = sum(await Promise.all(servers.map((s) => s.child.request<number>('cpu-read'))));
+    const nodeWakeups = wakeups() - wakeupsBefore;
+    const gc = await Promise.all(servers.map((s) => s.child.request<GcPauseSummary>('gc-read')));
+    const longestGcPauseMs = Math.max(...gc.map((pauses) => pauses.longestMs));
     const wallMs = performance.now() - t0;
     const redisAfter = await redisUsage(this.redis);
     const redisCpuPct = ((redisAfter.cpuS - redisBefore.cpuS) * 100_000) / wallMs;
     // Less the two INFO calls of this measurement.
-    return { nodeCpuPct, redisCpuPct, redisCalls: redisAfter.calls - redisBefore.calls - 1, wallMs };
+    return { nodeCpuPct, nodeWakeups, longestGcPauseMs, redisCpuPct, redisCalls: redisAfter.calls - redisBefore.calls - 1, wallMs };
   }
 }
 

@@ -13,6 +13,8 @@ import { Histogram } from '../../bench/lib/histogram.ts';
 import { PopulationBuilder, type Population } from '../../bench/lib/population.ts';
 import { seedStore } from '../../bench/lib/seed.ts';
 import { startMsndServer, startRawServer, type ServerUnderTest } from '../../bench/lib/servers.ts';
+import { mainThreadWakeups, measureWakeupCost } from '../../bench/lib/wakeups.ts';
+import { GcPauses } from '../../bench/lib/gc-pauses.ts';
 
 /** SYN, GTC, BLP, 5 PRP; 20 × (LST FL + 4 BPR); 20 LST AL; LST BL 0 0; 20 LST RL (MSNP5.md 9.4). */
 const SYN_LINES_FOR_20_CONTACTS = 1 + 2 + 5 + 20 * 5 + 20 + 1 + 20;
@@ -133,5 +135,41 @@ describe('load generator against msnd and the raw baseline', () => {
   test('a message payload has exactly the size asked for', () => {
     assert.equal(messagePayload(200).length, 200);
     assert.throws(() => messagePayload(50), /at least/);
+  });
+});
+
+describe('wake-ups', () => {
+  test("a thread's wake-ups grow when it sleeps, and a pid that is gone or unknown reads as none", async () => {
+    const before = mainThreadWakeups(process.pid);
+    if (process.platform !== 'linux') return assert.equal(before, undefined);
+    assert.ok(before !== undefined && Number.isInteger(before));
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(mainThreadWakeups(process.pid)! >= before + 3);
+    assert.equal(mainThreadWakeups(undefined), undefined);
+    assert.equal(mainThreadWakeups(2 ** 30), undefined);
+  });
+
+  test('the echo server answers every request and its CPU per request is measured for each pattern', async () => {
+    const cost = await measureWakeupCost(true);
+    for (const [pattern, us] of Object.entries(cost)) assert.ok(Number.isFinite(us) && us > 0, `${pattern}: ${us}`);
+  });
+});
+
+describe('GC pauses', () => {
+  test('pauses are counted after a reset, the longest within the total', async () => {
+    const pauses = new GcPauses();
+    pauses.reset();
+    let kept: unknown[] = [];
+    // Allocate until the observer reports a collection (entries come a turn of the loop later).
+    for (let round = 0; round < 1000 && pauses.read().count === 0; round++) {
+      kept = Array.from({ length: 10_000 }, (_, i) => ({ i, text: `item ${i}` }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.ok(kept.length > 0);
+    const read = pauses.read();
+    assert.ok(read.count > 0, 'no collection observed');
+    assert.ok(read.longestMs > 0 && read.longestMs <= read.totalMs);
+    pauses.reset();
+    assert.deepEqual(pauses.read(), { count: 0, totalMs: 0, longestMs: 0 });
   });
 });
