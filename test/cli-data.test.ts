@@ -161,6 +161,15 @@ function withKeyOf(source: string, target: string): string {
   return target;
 }
 
+/** Which of `tables` have planner statistics (pg_stats rows, written by ANALYZE), sorted. */
+async function tablesWithStatistics(client: pg.Client, schema: string, tables: string[]): Promise<string[]> {
+  const { rows } = await client.query<{ tablename: string }>(
+    'select distinct tablename from pg_stats where schemaname = $1 and tablename = any($2) order by tablename',
+    [schema, tables],
+  );
+  return rows.map((row) => row.tablename);
+}
+
 describe('msnd export / import', () => {
   test('SQLite → SQLite through a pipe keeps every row, the id sequences and the passwords', async () => {
     const source = freshDir('source');
@@ -197,6 +206,11 @@ describe('msnd export / import', () => {
       const keyDir = withKeyOf(source, freshDir('key'));
       const there = pipe(['export', '--data', source], ['import', '--store', pgUrl, '--data', keyDir]);
       assert.equal(there.status, 0, there.stderr);
+      assert.deepEqual(await tablesWithStatistics(admin, schema, ['accounts', 'contacts', 'contact_groups']), [
+        'accounts',
+        'contact_groups',
+        'contacts',
+      ]);
       assert.deepEqual(
         await dumpPostgres(admin, schema),
         Object.fromEntries(Object.entries(dumpSqlite(source)).filter(([t]) => t !== 'sqlite_sequence')),
@@ -431,6 +445,31 @@ describe('msnd backup', () => {
 });
 
 describe('msnd user import', () => {
+  const url = process.env.MSND_TEST_POSTGRES_URL;
+  test('into PostgreSQL: the accounts are created and the planner has statistics of them at once', {
+    skip: url ? false : 'MSND_TEST_POSTGRES_URL is not set',
+  }, async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
+    await admin.query(`create schema ${schema}`);
+    try {
+      const pgUrl = `${url}${url!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+      const dir = freshDir('pg-user-import');
+      const file = join(dir, '..', `${dirs}-pg-users.csv`);
+      writeFileSync(file, csvOf(Array.from({ length: 50 }, (_, i) => [`member${i}@example.com`, `pw${i}`, `Member%20${i}`, 'true'])));
+      const imported = msnd(['user', 'import', file, '--store', pgUrl, '--data', dir, '--init']);
+      assert.equal(imported.status, 0, imported.stderr);
+      assert.match(imported.stdout, /imported 50 account\(s\); 0 row\(s\) refused/);
+      const { rows } = await admin.query(`select count(*)::int as n from ${schema}.accounts`);
+      assert.equal(rows[0].n, 50);
+      assert.deepEqual(await tablesWithStatistics(admin, schema, ['accounts', 'contact_groups']), ['accounts', 'contact_groups']);
+    } finally {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    }
+  });
+
   test('CSV: good rows are created in batches, each bad row is reported with its line and the rest go on', async () => {
     const dataDir = freshDir('users');
     const rows = Array.from({ length: 1203 }, (_, i) => [`bulk${i}@example.com`, `pw${i}`, `Bulk ${i}`, '']);

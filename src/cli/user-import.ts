@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import type { NewAccount } from '../core/store.ts';
-import { createAccountsBatch } from '../store/bulk-accounts.ts';
+import { createAccountsBatch, IMPORTED_TABLES, refreshPlannerStatistics } from '../store/bulk-accounts.ts';
 import { checkStoreKey } from '../store/key-check.ts';
 import { openStoreDatabase, SecretKeySource } from '../store/open.ts';
 import { cliActor } from './admin.ts';
@@ -89,6 +89,7 @@ export function userImportCommand(): Command {
           if (batch.length >= BATCH) await flush();
         }
         await flush();
+        if (created > 0) await refreshPlannerStatistics(store, IMPORTED_TABLES);
       } finally {
         lines.close();
         await store.close();

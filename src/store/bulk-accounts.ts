@@ -1,9 +1,13 @@
 // `msnd user import`: many accounts created in one transaction per batch.
+import { sql } from 'kysely';
 import type { NewAccount } from '../core/store.ts';
 import { DEFAULT_GROUP_ID, DEFAULT_GROUP_NAME } from '../core/types.ts';
 import { newAccountRow } from './account-rows.ts';
 import type { StoreDatabase } from './open.ts';
 import { encryptSecret } from './secrets.ts';
+
+/** The tables a batch writes that sign-ins read (the audit log is read only by `msnd audit`). */
+export const IMPORTED_TABLES = ['accounts', 'contact_groups'] as const;
 
 export interface BatchOutcome {
   /** Handles created. */
@@ -64,4 +68,17 @@ export async function createAccountsBatch(
     for (const row of rows) if (!created.has(row.handle)) existing.push(row.handle);
     return { created: rows.map((row) => row.handle).filter((h) => created.has(h)), existing };
   });
+}
+
+/**
+ * After many rows arrive at once (`msnd import`, `msnd user import`): PostgreSQL's planner statistics
+ * of those tables taken now, as pg_restore's documentation advises. Without them the first plans of
+ * a new store are made blind (a sign-in's contact-list join became a hash join over every account,
+ * several times the CPU, in the benchmark before it ran ANALYZE) until autovacuum gets to the
+ * tables, a minute or so later, or never where it is off. SQLite: nothing; msnd's SQLite store runs
+ * without statistics tables, and adding them would change its plans from those it is tested with.
+ */
+export async function refreshPlannerStatistics(store: StoreDatabase, tables: readonly string[]): Promise<void> {
+  if (store.engine.kind !== 'postgres' || tables.length === 0) return;
+  await sql`analyze ${sql.join(tables.map((table) => sql.table(table)))}`.execute(store.db);
 }

@@ -1,5 +1,6 @@
 // `msnd export` / `msnd import`: the whole store as JSON lines, read and written page by page.
 import { type Kysely, sql } from 'kysely';
+import { refreshPlannerStatistics } from './bulk-accounts.ts';
 import type { StoreDatabase } from './open.ts';
 import { LATEST_SCHEMA_VERSION } from './migrations.ts';
 import { decryptSecret } from './secrets.ts';
@@ -193,9 +194,19 @@ export interface ImportSummary {
 
 /**
  * Reads an export into an empty store, all in one transaction: a bad line, a key that does not
- * open the secrets, or a stream cut before its trailer leaves the store as it was.
+ * open the secrets, or a stream cut before its trailer leaves the store as it was. Then the
+ * planner's statistics of the new rows (refreshPlannerStatistics).
  */
 export async function importStore(store: StoreDatabase, lines: AsyncIterable<string>, opts: ImportOptions): Promise<ImportSummary> {
+  const summary = await importInOneTransaction(store, lines, opts);
+  await refreshPlannerStatistics(
+    store,
+    EXPORTED_TABLES.map((table) => table.name),
+  );
+  return summary;
+}
+
+async function importInOneTransaction(store: StoreDatabase, lines: AsyncIterable<string>, opts: ImportOptions): Promise<ImportSummary> {
   const { engine } = store;
   return store.db.transaction().execute(async (trx) => {
     const db = trx as unknown as Kysely<any>;
