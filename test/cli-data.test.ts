@@ -161,6 +161,24 @@ function withKeyOf(source: string, target: string): string {
   return target;
 }
 
+const postgresUrl = process.env.MSND_TEST_POSTGRES_URL;
+const onPostgres = { skip: postgresUrl ? false : 'MSND_TEST_POSTGRES_URL is not set' };
+
+/** Runs `fn` with a schema of its own on the test PostgreSQL (a URL whose search_path is it), dropped after. */
+async function inPostgresSchema(fn: (admin: pg.Client, schema: string, pgUrl: string) => Promise<void>): Promise<void> {
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
+  await admin.query(`create schema ${schema}`);
+  try {
+    const separator = postgresUrl!.includes('?') ? '&' : '?';
+    await fn(admin, schema, `${postgresUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  } finally {
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  }
+}
+
 /** Which of `tables` have planner statistics (pg_stats rows, written by ANALYZE), sorted. */
 async function tablesWithStatistics(client: pg.Client, schema: string, tables: string[]): Promise<string[]> {
   const { rows } = await client.query<{ tablename: string }>(
@@ -191,16 +209,8 @@ describe('msnd export / import', () => {
     }
   });
 
-  const url = process.env.MSND_TEST_POSTGRES_URL;
-  test('SQLite → PostgreSQL → SQLite: every row of every table comes back the same', {
-    skip: url ? false : 'MSND_TEST_POSTGRES_URL is not set',
-  }, async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
-    await admin.query(`create schema ${schema}`);
-    try {
-      const pgUrl = `${url}${url!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  test('SQLite → PostgreSQL → SQLite: every row of every table comes back the same', onPostgres, async () => {
+    await inPostgresSchema(async (admin, schema, pgUrl) => {
       const source = freshDir('source');
       await seed(source);
       const keyDir = withKeyOf(source, freshDir('key'));
@@ -230,10 +240,7 @@ describe('msnd export / import', () => {
       } finally {
         await store.close();
       }
-    } finally {
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.end();
-    }
+    });
   });
 
   test('an export under another key is refused and nothing is imported', async () => {
@@ -445,16 +452,8 @@ describe('msnd backup', () => {
 });
 
 describe('msnd user import', () => {
-  const url = process.env.MSND_TEST_POSTGRES_URL;
-  test('into PostgreSQL: the accounts are created and the planner has statistics of them at once', {
-    skip: url ? false : 'MSND_TEST_POSTGRES_URL is not set',
-  }, async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    const schema = `msnd_test_${randomBytes(6).toString('hex')}`;
-    await admin.query(`create schema ${schema}`);
-    try {
-      const pgUrl = `${url}${url!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  test('into PostgreSQL: the accounts are created and the planner has statistics of them at once', onPostgres, async () => {
+    await inPostgresSchema(async (admin, schema, pgUrl) => {
       const dir = freshDir('pg-user-import');
       const file = join(dir, '..', `${dirs}-pg-users.csv`);
       writeFileSync(file, csvOf(Array.from({ length: 50 }, (_, i) => [`member${i}@example.com`, `pw${i}`, `Member%20${i}`, 'true'])));
@@ -464,10 +463,7 @@ describe('msnd user import', () => {
       const { rows } = await admin.query(`select count(*)::int as n from ${schema}.accounts`);
       assert.equal(rows[0].n, 50);
       assert.deepEqual(await tablesWithStatistics(admin, schema, ['accounts', 'contact_groups']), ['accounts', 'contact_groups']);
-    } finally {
-      await admin.query(`drop schema ${schema} cascade`);
-      await admin.end();
-    }
+    });
   });
 
   test('CSV: good rows are created in batches, each bad row is reported with its line and the rest go on', async () => {
