@@ -16,6 +16,7 @@ import {
   msndOptions,
   withServer,
   type BenchContext,
+  type Figure,
   type Scenario,
   type ScenarioResult,
 } from './context.ts';
@@ -107,24 +108,14 @@ export const logins: Scenario = {
         return drive(ws, { warmupMs: window.warmupMs, durationMs: window.durationMs * rounds });
       },
     );
-    const msnd = medianWindow(turns.msnd);
-    const raw = medianWindow(turns.raw);
+    const { msnd, raw, roundRatios, ratio } = summariseTurns(turns);
     check(msnd.syncLines === raw.syncLines, `SYN answers differ: msnd ${msnd.syncLines} lines, raw ${raw.syncLines}`);
-    // The ratio of each round (its two windows side by side), and their median.
-    const roundRatios = turns.msnd.map((m, i) => m.cpuPerLoginMs / turns.raw[i]!.cpuPerLoginMs);
-    const ratio = median(roundRatios);
-    const cpuPerLogin = { msnd: msnd.cpuPerLoginMs, baseline: raw.cpuPerLoginMs };
     const tcp: ScenarioResult = {
       id: 'logins',
       title: this.title,
       setup: `${accounts} accounts, ${generators.length}×${perGenerator} clients in parallel; after ${warmup / 1000} s of warm-up each, ${rounds} rounds of a ${window.durationMs / 1000} s window each (msnd and raw taking turns; figures: medians of the windows, ratio: median of the rounds' ratios); SYN answer ${msnd.syncLines} lines`,
       figures: [
-        { label: 'logins/s', unit: '/s', msnd: msnd.rate, baseline: raw.rate },
-        { label: 'latency p50', unit: 'ms', msnd: msnd.latency.p50Ms, baseline: raw.latency.p50Ms },
-        { label: 'latency p99', unit: 'ms', msnd: msnd.latency.p99Ms, baseline: raw.latency.p99Ms },
-        { label: 'server CPU', unit: '%', msnd: msnd.serverCpuPct, baseline: raw.serverCpuPct },
-        { label: 'server CPU per login', unit: 'ms', ...cpuPerLogin },
-        { label: 'generators CPU', unit: '%', msnd: msnd.generatorCpuPct, baseline: raw.generatorCpuPct },
+        ...windowFigures(msnd, raw),
         // The web Messenger's transport: the same msnd reached through WebSockets, beside TCP as its baseline.
         { label: 'logins/s over WebSocket (baseline: msnd over TCP)', unit: '/s', msnd: overWs.rate, baseline: msnd.rate },
         { label: 'latency p99 over WebSocket (baseline: TCP)', unit: 'ms', msnd: overWs.latency.p99Ms, baseline: msnd.latency.p99Ms },
@@ -154,22 +145,13 @@ export const logins: Scenario = {
     ctx.progress(`logins (postgres): seeding ${accounts} accounts with 20 contacts each`);
     await seedStore(pgStore, population);
     const pgTurns = await takeTurns('logins-postgres', pgStore);
-    const pgMsnd = medianWindow(pgTurns.msnd);
-    const pgRaw = medianWindow(pgTurns.raw);
-    const pgRatios = pgTurns.msnd.map((m, i) => m.cpuPerLoginMs / pgTurns.raw[i]!.cpuPerLoginMs);
+    const { msnd: pgMsnd, raw: pgRaw, roundRatios: pgRatios, ratio: pgRatio } = summariseTurns(pgTurns);
     const postgres: ScenarioResult = {
       id: 'logins-postgres',
       title: `${this.title}, on a PostgreSQL store`,
       setup: `as logins, msnd on PostgreSQL (the raw baseline has no store)`,
-      figures: [
-        { label: 'logins/s', unit: '/s', msnd: pgMsnd.rate, baseline: pgRaw.rate },
-        { label: 'latency p50', unit: 'ms', msnd: pgMsnd.latency.p50Ms, baseline: pgRaw.latency.p50Ms },
-        { label: 'latency p99', unit: 'ms', msnd: pgMsnd.latency.p99Ms, baseline: pgRaw.latency.p99Ms },
-        { label: 'server CPU', unit: '%', msnd: pgMsnd.serverCpuPct, baseline: pgRaw.serverCpuPct },
-        { label: 'server CPU per login', unit: 'ms', msnd: pgMsnd.cpuPerLoginMs, baseline: pgRaw.cpuPerLoginMs },
-        { label: 'generators CPU', unit: '%', msnd: pgMsnd.generatorCpuPct, baseline: pgRaw.generatorCpuPct },
-      ],
-      ratio: { label: 'server CPU per login msnd on PostgreSQL ÷ raw', value: median(pgRatios) },
+      figures: windowFigures(pgMsnd, pgRaw),
+      ratio: { label: 'server CPU per login msnd on PostgreSQL ÷ raw', value: pgRatio },
       target: { text: "none (for reference: the target is the default store's)" },
       notes: [
         `rounds' ratios: ${pgRatios.map((r) => r.toFixed(2)).join(', ')}`,
@@ -188,6 +170,27 @@ interface LoginWindow {
   cpuPerLoginMs: number;
   generatorCpuPct: number;
   syncLines: number;
+}
+
+/**
+ * msnd's and the baseline's median windows, the ratio of each round (its two windows side by side)
+ * and the median of those ratios.
+ */
+function summariseTurns(turns: { msnd: LoginWindow[]; raw: LoginWindow[] }) {
+  const roundRatios = turns.msnd.map((m, i) => m.cpuPerLoginMs / turns.raw[i]!.cpuPerLoginMs);
+  return { msnd: medianWindow(turns.msnd), raw: medianWindow(turns.raw), roundRatios, ratio: median(roundRatios) };
+}
+
+/** The figures of msnd's median window beside the baseline's. */
+function windowFigures(msnd: LoginWindow, raw: LoginWindow): Figure[] {
+  return [
+    { label: 'logins/s', unit: '/s', msnd: msnd.rate, baseline: raw.rate },
+    { label: 'latency p50', unit: 'ms', msnd: msnd.latency.p50Ms, baseline: raw.latency.p50Ms },
+    { label: 'latency p99', unit: 'ms', msnd: msnd.latency.p99Ms, baseline: raw.latency.p99Ms },
+    { label: 'server CPU', unit: '%', msnd: msnd.serverCpuPct, baseline: raw.serverCpuPct },
+    { label: 'server CPU per login', unit: 'ms', msnd: msnd.cpuPerLoginMs, baseline: raw.cpuPerLoginMs },
+    { label: 'generators CPU', unit: '%', msnd: msnd.generatorCpuPct, baseline: raw.generatorCpuPct },
+  ];
 }
 
 function median(values: readonly number[]): number {
