@@ -72,6 +72,8 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   // Every part reads `config` when it acts, so a reload reaches it (live-settings.ts).
   const settings = new LiveSettings(initial);
   const config = settings.view;
+  // Listeners are not reloaded: where they listen is read once.
+  const addresses = listenerAddresses(config);
   const transports = new Set<Transport>();
   // Two pools, so that a flood of the DS or NS never crowds out a signed-in user's switchboard. No
   // server.maxConnections: it would count signed-in sessions too (--max-sessions bounds those), and
@@ -123,7 +125,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   const switchboard = new Switchboard({ config, log, store, bus, metrics, address: () => `${publicHost}:${sbPort}` });
   serve.sb = (transport) => switchboard.accept(transport, admit(switchboardPool, transport));
   const sbServer = listenFor('sb');
-  const sbPort = await listen(sbServer, listenerAddresses(config).sb);
+  const sbPort = await listen(sbServer, addresses.sb);
   const sessions = new Set<NotificationSession>();
   const nodeId = newNodeId();
   // Made once the listeners are up (its report names them); the web console's actions reach it through this.
@@ -187,7 +189,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
   };
   serve.ns = (transport) => new NotificationSession(transport, ns, sessions, admit(loginPool, transport));
   const nsServer = listenFor('ns');
-  const nsPort = await listen(nsServer, listenerAddresses(config).ns);
+  const nsPort = await listen(nsServer, addresses.ns);
   bus.nodes.announce(`${publicHost}:${nsPort}`, `${publicHost}:${sbPort}`);
   // Users of a cluster node that stopped (swept by this node), or whose sign-out did not reach the
   // bus: their watchers see them go (MSNP5.md 10.6).
@@ -217,7 +219,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
     serveDispatch(transport, dispatch);
   };
   const dsServer = listenFor('ds');
-  dsPort = await listen(dsServer, listenerAddresses(config).ds);
+  dsPort = await listen(dsServer, addresses.ds);
   // GET /metrics without a token on a listener of its own (loopback by default), for a scraper on this machine or network.
   const metricsServer =
     config.metricsPort === undefined
@@ -235,7 +237,7 @@ export async function startMsnd({ config: initial, store, bus, log, webKey, ...p
             },
           );
         });
-  const metricsPort = metricsServer && (await listen(metricsServer, listenerAddresses(config).metrics!));
+  const metricsPort = metricsServer && (await listen(metricsServer, addresses.metrics!));
   // Alerts link to the web server: the poller starts once it is up.
   workers.startAlertPoller();
   const startedAt = Date.now();
