@@ -2,7 +2,9 @@
 // in-process node (memory bus) on the same store in the same run: node CPU per sign-in, Redis's
 // own CPU (INFO cpu), sign-in latency, and presence fan-out from a user on one node to 150 watchers
 // on the other; and the sign-ins again on one node alone on the Redis bus, which tells the bus's own
-// cost from that of splitting the work over two processes. Needs --store postgres://… and --redis redis://….
+// cost from that of splitting the work over two processes; and on the in-process node at half the
+// load, which tells how much of that split is each node's lighter load. Needs --store postgres://…
+// and --redis redis://….
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -59,6 +61,8 @@ export const cluster: Scenario = {
       ctx.progress('cluster: one in-process node (memory bus)');
       const single = await withServers([() => startMsndServer('cluster-single', location, msndOptions(ctx))], async ([node]) => ({
         logins: await phases.logins([node!, node!]),
+        // Each node of the cluster carries half the sign-ins: the in-process node at that load.
+        halfLoad: await phases.logins([node!, node!], PACED_SIGN_INS_PER_SECOND / 2, { warm: true }),
         fanout: await phases.fanout(node!, node!),
       }));
       // One node alone on the Redis bus: what the bus costs, apart from what splitting the work over
@@ -92,6 +96,12 @@ export const cluster: Scenario = {
             label: 'node CPU per sign-in, one node on the Redis bus',
             unit: 'ms',
             msnd: oneOnRedis.cpuPerLoginMs,
+            baseline: single.logins.cpuPerLoginMs,
+          },
+          {
+            label: `node CPU per sign-in, the in-process node at half the load (${PACED_SIGN_INS_PER_SECOND / 2}/s, each cluster node's)`,
+            unit: 'ms',
+            msnd: single.halfLoad.cpuPerLoginMs,
             baseline: single.logins.cpuPerLoginMs,
           },
           {
@@ -154,17 +164,18 @@ export const cluster: Scenario = {
           `Redis keys left under the cluster's prefix once everyone signed out: ${clustered.keysLeft.join(', ') || 'none'} (${population.accounts.length} accounts signed in during the run)`,
           'Redis CPU and commands are those of the whole Redis server (INFO): give the bench a Redis of its own, or another user of it counts too',
           "wake-ups: the times the nodes' main threads slept and were woken (voluntary context switches), summed over the nodes",
+          `at each node's load: two nodes ÷ the in-process node at ${PACED_SIGN_INS_PER_SECOND / 2} sign-ins/s: ${(clustered.logins.cpuPerLoginMs / single.halfLoad.cpuPerLoginMs).toFixed(2)}× (the in-process node itself costs ${(single.halfLoad.cpuPerLoginMs / single.logins.cpuPerLoginMs).toFixed(2)}× as much per sign-in at half the load as at the full one)`,
           wakeupNote(wakeupCost, clustered.logins, single.logins),
-          ...[
-            ['one in-process node', single.logins.rate],
-            ['one node on the Redis bus', oneOnRedis.rate],
-            ['two nodes', clustered.logins.rate],
-          ]
-            .filter(([, rate]) => (rate as number) < 0.95 * PACED_SIGN_INS_PER_SECOND)
-            .map(
-              ([phase, rate]) =>
-                `${phase} fell behind the paced load: ${(rate as number).toFixed(0)} sign-ins/s of ${PACED_SIGN_INS_PER_SECOND}`,
-            ),
+          ...(
+            [
+              ['one in-process node', single.logins.rate, PACED_SIGN_INS_PER_SECOND],
+              ['one in-process node at half the load', single.halfLoad.rate, PACED_SIGN_INS_PER_SECOND / 2],
+              ['one node on the Redis bus', oneOnRedis.rate, PACED_SIGN_INS_PER_SECOND],
+              ['two nodes', clustered.logins.rate, PACED_SIGN_INS_PER_SECOND],
+            ] as const
+          )
+            .filter(([, rate, paced]) => rate < 0.95 * paced)
+            .map(([phase, rate, paced]) => `${phase} fell behind the paced load: ${rate.toFixed(0)} sign-ins/s of ${paced}`),
         ],
         data: { accounts, watchers: WATCHERS, single, oneOnRedis, clustered, wakeupCost },
       };
@@ -206,12 +217,15 @@ class Phases {
     private readonly people: People,
   ) {}
 
-  /** Sign-ins through the DS: generator g on node g (both on the one node in-process). */
-  async logins(nodes: ServerUnderTest[]) {
+  /**
+   * Sign-ins through the DS, `signInsPerSecond` begun in all: generator g on node g (both on the one
+   * node in-process). `warm`: the nodes ran sign-ins just before, so a few seconds settle the new rate.
+   */
+  async logins(nodes: ServerUnderTest[], signInsPerSecond = PACED_SIGN_INS_PER_SECOND, { warm = false } = {}) {
     const { ctx } = this;
     // As in `logins`, after the JIT has settled: two nodes, each at half the load, take longer (in a
     // run of 5 s windows, 20 s against 10 s for one node).
-    const window = ctx.quick ? { warmupMs: 1000, durationMs: 5000 } : { warmupMs: 20_000, durationMs: 15_000 };
+    const window = ctx.quick ? { warmupMs: 1000, durationMs: 5000 } : { warmupMs: warm ? 5000 : 20_000, durationMs: 15_000 };
     const runs = nodes.map((node, g) =>
       ctx.generators[g]!.request<RunResult>(
         'logins',
@@ -220,7 +234,7 @@ class Phases {
           accounts: this.people.credentials[g],
           concurrency: 12,
           localAddresses: ctx.localAddresses(g),
-          ratePerSecond: PACED_SIGN_INS_PER_SECOND / nodes.length,
+          ratePerSecond: signInsPerSecond / nodes.length,
           ...window,
         },
         window.warmupMs + window.durationMs + 60_000,
