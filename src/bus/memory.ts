@@ -4,6 +4,7 @@ import type {
   IncomingPage,
   Invitation,
   NodeDirectory,
+  OfflineNotice,
   PresenceRecord,
   PresenceRecords,
   RateCounter,
@@ -234,6 +235,14 @@ export class MemoryBus implements Bus {
     this.tokens = new MemoryTokens(now);
     this.rates = new MemoryRates(now);
     this.tallies = new MemoryTallies(now);
+  }
+
+  async leave(handle: string, sessionId: string, mspAuth: string | undefined, offline?: OfflineNotice): Promise<void> {
+    if (offline) {
+      const event: UserEvent = { kind: 'presence', contact: handle, seq: await this.presence.set(handle, null), shown: null };
+      for (const watcher of offline.watchers) this.routes.publish(watcher, event);
+    }
+    await this.routes.detach(handle, sessionId, mspAuth);
   }
 
   async close(): Promise<void> {

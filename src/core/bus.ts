@@ -237,5 +237,17 @@ export interface Bus {
   readonly tokens: TokenStore;
   readonly rates: RateCounter;
   readonly tallies: Tallies;
+  /**
+   * A session's sign-out on the bus, as one step: with `offline`, the user's presence recorded
+   * offline and each of `offline.watchers` sent the offline event with the new seq (as
+   * PresenceRecords.set then Routes.publish); then the session forgotten (as Routes.detach). On a
+   * cluster one round trip, where the three took two.
+   */
+  leave(handle: string, sessionId: string, mspAuth: string | undefined, offline?: OfflineNotice): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Who is told that a user signing out is offline (Bus.leave): its watchers, or none when it was hidden. */
+export interface OfflineNotice {
+  watchers: readonly string[];
 }

@@ -90,6 +90,12 @@ export class PresenceFanout {
     return async () => this.publish(handle, blp, shown, seq, known?.watchers ?? (await this.watchersOf(ownerId)));
   }
 
+  /** The handles of the user's watchers, to tell of its sign-out (Bus.leave): those kept, if still current. */
+  async watcherHandles(ownerId: number): Promise<string[]> {
+    const watchers = this.takeRecent(ownerId) ?? (await this.watchersOf(ownerId));
+    return watchers.map((watcher) => watcher.handle);
+  }
+
   private watchersOf(ownerId: number): Promise<Watcher[]> {
     return this.store.read((tx) => tx.watchers(ownerId));
   }

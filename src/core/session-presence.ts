@@ -1,6 +1,6 @@
 // A session's presence side (MSNP5.md 9.11–9.13, 10): its own status, what it is shown of its
 // contacts, and whether it allows a viewer.
-import type { PresenceRecord, Shown, UserEvent } from './bus.ts';
+import type { OfflineNotice, PresenceRecord, Shown, UserEvent } from './bus.ts';
 import { factsFromOwnRecord, publicShown } from './presence.ts';
 import { type FactsAtSync, mustAccount, sameShown, type SessionState, type ShownMemory, unchangedSince } from './session-state.ts';
 import { NEVER_SHOWN } from './shown-memories.ts';
@@ -160,15 +160,36 @@ export async function republishPresence(s: SessionState): Promise<void> {
   if (s.present) await s.tellWatchers(s.publicShown());
 }
 
-/** Signs the user out: watchers are told it is offline (MSNP5.md 10.6). */
-export async function signOut(s: SessionState): Promise<void> {
-  if (s.present && publicShown(s.status, s.account.friendlyName)) {
+/**
+ * Signs the user out and the session off the bus, in one step there (Bus.leave): watchers are told
+ * it is offline (MSNP5.md 10.6), unless it was not present or `keepPresence` (a newer session
+ * elsewhere owns the presence). If the watchers cannot be read, the presence is still recorded
+ * offline and the session forgotten, and then the read's error is thrown.
+ */
+export async function signOut(s: SessionState, sessionId: string, options: SignOutOptions = {}): Promise<void> {
+  let offline: OfflineNotice | undefined;
+  let unread: { error: unknown } | undefined;
+  if (s.present && !options.keepPresence) {
+    // Hidden: its watchers see it offline already; only the record changes.
+    const told = publicShown(s.status, s.account.friendlyName) !== null;
     s.status = undefined;
-    await s.tellWatchers(null);
-  } else if (s.present) {
-    s.status = undefined;
-    await s.bus.presence.set(s.handle, null);
+    const watchers = told
+      ? await s.watcherHandles().catch((error: unknown) => {
+          unread = { error };
+          return [];
+        })
+      : [];
+    offline = { watchers };
   }
+  await s.bus.leave(s.handle, sessionId, options.mspAuth, offline);
+  if (unread) throw unread.error;
+}
+
+export interface SignOutOptions {
+  /** The session's web sign-in, forgotten with it. */
+  mspAuth?: string;
+  /** The presence belongs to a newer session (kicked with OTH by one elsewhere): leave it alone. */
+  keepPresence?: boolean;
 }
 
 /** Whether this user allows `viewer` (for switchboard invitations). */

@@ -89,6 +89,11 @@ export class SessionState {
     return this.fanout.toAllWatchers(this.account.id, this.handle, this.account.blp, shown);
   }
 
+  /** Everyone to tell when this user signs out (PresenceFanout.watcherHandles). */
+  watcherHandles(): Promise<string[]> {
+    return this.fanout.watcherHandles(this.account.id);
+  }
+
   /** Records the presence; the function returned reads the watchers and tells them (PresenceFanout.prepare). */
   prepareTelling(shown: Shown | null, known?: KnownWatchers): Promise<() => Promise<void>> {
     return this.fanout.prepare(this.account.id, this.handle, this.account.blp, shown, known);

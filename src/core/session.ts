@@ -14,6 +14,7 @@ import {
   republishPresence,
   type StatusChange,
   signOut,
+  type SignOutOptions,
 } from './session-presence.ts';
 import { renameSelf, setBlp, setGtc, setPhone, takeName } from './session-settings.ts';
 import { SessionState } from './session-state.ts';
@@ -86,9 +87,9 @@ export class UserSession {
     return republishPresence(this.state);
   }
 
-  /** Signs the user out: watchers are told it is offline (MSNP5.md 10.6). */
-  signOut(): Promise<void> {
-    return signOut(this.state);
+  /** Signs the user out and session `sessionId` off the bus: watchers are told it is offline (MSNP5.md 10.6). */
+  signOut(sessionId: string, options?: SignOutOptions): Promise<void> {
+    return signOut(this.state, sessionId, options);
   }
 
   /** SYN and LST (MSNP5.md 9.4): one consistent snapshot of the account and its lists. */

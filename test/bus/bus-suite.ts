@@ -243,6 +243,66 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         assert.equal(await b.routes.isSignedIn(handle), false);
       }));
 
+    test('leave: the presence goes offline with the next seq, every watcher online anywhere is told, after what was published before, and the route and web session go', () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        const alice = session();
+        const here = fresh();
+        const there = fresh();
+        const watcherHere = here.session();
+        const watcherThere = there.session();
+        const offlineWatcher = fresh().handle;
+        const auth = `auth-${++serial}`;
+        await a.routes.attach(handle, alice, { mspAuth: auth, loginTime: 1000 });
+        await a.routes.attach(here.handle, watcherHere);
+        await b.routes.attach(there.handle, watcherThere);
+        const online = await a.presence.set(handle, { status: 'NLN', name: 'A' });
+
+        const before: UserEvent = { kind: 'reverse-removed', version: 7, contact: handle };
+        a.routes.publish(there.handle, before);
+        await a.leave(handle, alice.sessionId, auth, { watchers: [here.handle, there.handle, offlineWatcher] });
+
+        await eventually(() => watcherThere.events.length === 2, 'the watcher on the other node told');
+        const [first, told] = watcherThere.events;
+        assert.deepEqual(first, before);
+        assert.equal(told?.kind, 'presence');
+        const { seq } = told as Extract<UserEvent, { kind: 'presence' }>;
+        assert.ok(seq > online);
+        assert.deepEqual(told, { kind: 'presence', contact: handle, seq, shown: null });
+        await eventually(() => watcherHere.events.length === 1, 'the watcher on this node told');
+        assert.deepEqual(watcherHere.events, [told]);
+        assert.equal((await b.presence.get([handle])).get(handle)?.shown ?? null, null);
+        assert.ok((await b.presence.set(handle, { status: 'NLN', name: 'A' })) > seq, 'seq keeps growing');
+        assert.equal(await b.routes.isSignedIn(handle), false);
+        assert.equal(await b.webSessions.get(auth), undefined);
+        assert.deepEqual(alice.events, []);
+      }));
+
+    test('leave without an offline notice keeps the presence (a newer session owns it); one of an old session keeps the route', () =>
+      withNodes(async (a, b) => {
+        const { handle, session } = fresh();
+        const first = session();
+        const watcher = fresh();
+        const watching = watcher.session();
+        await b.routes.attach(watcher.handle, watching);
+        await a.routes.attach(handle, first);
+        const seq = await a.presence.set(handle, { status: 'BSY', name: 'A' });
+
+        await b.leave(handle, 'an older session', undefined);
+        assert.equal(await a.routes.isSignedIn(handle), true);
+        await a.leave(handle, first.sessionId, undefined);
+        assert.equal(await b.routes.isSignedIn(handle), false);
+        assert.deepEqual(await b.presence.get([handle]), new Map([[handle, { seq, shown: { status: 'BSY', name: 'A' } }]]));
+
+        // Hidden: the record goes offline, and nobody is told.
+        await a.routes.attach(handle, session());
+        const hidden = session();
+        await a.routes.attach(handle, hidden);
+        await a.leave(handle, hidden.sessionId, undefined, { watchers: [] });
+        assert.equal((await b.presence.get([handle])).get(handle)?.shown ?? null, null);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(watching.events, []);
+      }));
     test('rates: events added on any node count on every node, per key, within their window', () =>
       withNodes(async (a, b) => {
         const key = `test-rate:${++serial}`;

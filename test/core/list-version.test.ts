@@ -85,7 +85,7 @@ const rows: Row[] = [
   { event: 'O first CHG', when: (c) => c.O.changeStatus('NLN'), steps: [0, 0, 0] },
   { event: 'O CHG to another status', given: (c) => c.O.changeStatus('NLN'), when: (c) => c.O.changeStatus('BSY'), steps: [0, 0, 0] },
   { event: 'O CHG HDN', given: (c) => c.O.changeStatus('NLN'), when: (c) => c.O.changeStatus('HDN'), steps: [0, 0, 0] },
-  { event: 'O signs out', given: (c) => c.O.changeStatus('NLN'), when: (c) => c.O.signOut(), steps: [0, 0, 0] },
+  { event: 'O signs out', given: (c) => c.O.changeStatus('NLN'), when: (c) => c.O.signOut('session of O'), steps: [0, 0, 0] },
   // A refused request changes nothing (MSNP5.md 3.3): 215, 216, 218, 219, 205.
   {
     event: 'O ADD AL X again (215)',

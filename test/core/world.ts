@@ -59,7 +59,7 @@ export class RecordingEndpoint implements SessionEndpoint {
 
   async kick(reason: 'OTH' | 'SSD'): Promise<void> {
     this.kicks.push(reason);
-    await this.user?.signOut();
+    await this.user?.signOut(this.sessionId);
   }
 
   async republishPresence(): Promise<void> {
@@ -148,10 +148,9 @@ export class World {
     return signed;
   }
 
-  /** The end of an NS session as server/ns/session.ts does it: sign out, then leave the bus. */
+  /** The end of an NS session as server/ns/session.ts does it: signed out and off the bus in one step. */
   async signOut({ user, endpoint }: SignedIn): Promise<void> {
-    await user.signOut();
-    await this.bus.routes.detach(user.handle, endpoint.sessionId);
+    await user.signOut(endpoint.sessionId);
   }
 
   async version(account: Account): Promise<number> {

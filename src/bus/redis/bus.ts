@@ -18,7 +18,7 @@
 // happened, so after any failure the node recovers as after a reconnect (its routes, web sessions
 // and presence written again) once Redis answers again.
 import { Redis } from 'ioredis';
-import type { Bus, Signal } from '../../core/bus.ts';
+import type { Bus, OfflineNotice, Signal } from '../../core/bus.ts';
 import { LocalSessions } from '../local.ts';
 import { coalesceWrites, goneUsers, RedisLink } from './link.ts';
 import { type NodeMessage, NodeMessages } from './messages.ts';
@@ -190,6 +190,10 @@ export class RedisBus implements Bus {
     if (this.sweeping) return;
     this.sweeping = true;
     await this.nodes.sweepStoppedNodes().finally(() => (this.sweeping = false));
+  }
+
+  leave(handle: string, sessionId: string, mspAuth: string | undefined, offline?: OfflineNotice): Promise<void> {
+    return this.routes.leave(handle, sessionId, mspAuth, offline);
   }
 
   private receive(channel: string, text: string): void {

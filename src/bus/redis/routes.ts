@@ -1,10 +1,10 @@
-import type { IncomingPage, Invitation, Routes, SessionEndpoint, UserEvent, WebLogin } from '../../core/bus.ts';
+import type { IncomingPage, Invitation, OfflineNotice, Routes, SessionEndpoint, UserEvent, WebLogin } from '../../core/bus.ts';
 import type { LocalSessions, Offer } from '../local.ts';
 import type { RedisLink } from './link.ts';
 import type { NodeMessageHandler, NodeMessages, NodeRequest } from './messages.ts';
 import type { RedisNodes } from './nodes.ts';
 import type { RedisWebSessions } from './web-sessions.ts';
-import { ATTACH, DELIVER, DETACH } from './scripts.ts';
+import { ATTACH, DELIVER, DETACH, LEAVE } from './scripts.ts';
 
 interface Route {
   node: string;
@@ -72,6 +72,36 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
       args.push(mspAuth);
     }
     await link.guard(link.run(DETACH, keys, args));
+  }
+
+  /** Bus.leave: the watchers elsewhere are told in the LEAVE call, those here once it gave the seq. */
+  async leave(handle: string, sessionId: string, mspAuth: string | undefined, offline?: OfflineNotice): Promise<void> {
+    const current = this.local.release(handle, sessionId);
+    const { link, local } = this;
+    const keys = [link.key('route', handle), link.onlineKey(link.nodeId), link.key('presence', handle)];
+    const args = [
+      sessionId,
+      handle,
+      current ? '1' : '0',
+      offline ? '1' : '0',
+      link.aliveKeyPrefix,
+      link.nodeChannel(''),
+      link.key('route'),
+      mspAuth === undefined ? '0' : '1',
+    ];
+    if (mspAuth !== undefined) {
+      keys.push(...this.webSessions.release(mspAuth));
+      args.push(mspAuth);
+    }
+    const here = offline?.watchers.filter((watcher) => local.has(watcher)) ?? [];
+    for (const watcher of offline?.watchers ?? []) if (!local.has(watcher)) keys.push(link.key('route', watcher));
+    // Events queued before this step reach Redis before it (it runs one connection's calls in order).
+    if (this.pending.length > 0) void this.deliverAll();
+    const seq = Number(await link.guard(link.run(LEAVE, keys, args)));
+    if (!offline) return;
+    const event: UserEvent = { kind: 'presence', contact: handle, seq, shown: null };
+    // A watcher here that has moved meanwhile is looked up as any other publish.
+    for (const watcher of here) this.publish(watcher, event);
   }
 
   publish(handle: string, event: UserEvent): void {
@@ -143,6 +173,8 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
    */
   private async deliverAll(): Promise<void> {
     const batch = this.pending.splice(0);
+    // Sent already (leave sends what was queued before it).
+    if (batch.length === 0) return;
     // An event shared by several users (a fan-out's) is encoded once.
     const numbers = new Map<UserEvent, number>();
     const events: string[] = [];

@@ -129,6 +129,45 @@ if KEYS[3] then
 end
 return 0`);
 
+// A session's sign-out (Bus.leave) in one step. KEYS: its route, this node's online set, its
+// presence record[, the web session's key, this node's web-session set], then the routes of the
+// watchers to tell that are not on this node. ARGV: the session, the handle, '1' if the session
+// was this node's current one, '1' to record the user offline and tell the watchers, the alive-key
+// prefix, the node-channel prefix, the route-key prefix, '1' with a web session[, its MSPAuth].
+// The watchers on live nodes get the offline event with the new seq, one message per node (as
+// DELIVER sends them); then the route and the web session go as DETACH does. Returns the seq, or 0.
+export const LEAVE = script(`${PRESENCE_FUNCTIONS}
+local session, handle, current, tell = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local alive_prefix, channel_prefix, route_prefix, web = ARGV[5], ARGV[6], ARGV[7], ARGV[8] == '1'
+local seq = 0
+if tell then
+  seq = offline(KEYS[3])
+  local event = '{"kind":"presence","contact":' .. cjson.encode(handle) .. ',"seq":' .. string.format('%d', seq) .. ',"shown":null}'
+  local alive, outgoing, nodes = {}, {}, {}
+  for i = (web and 6 or 4), #KEYS do
+    local node = redis.call('hget', KEYS[i], 'node')
+    if node and alive[node] == nil then alive[node] = redis.call('exists', alive_prefix .. node) == 1 end
+    if node and alive[node] then
+      if not outgoing[node] then
+        outgoing[node] = {}
+        table.insert(nodes, node)
+      end
+      local watcher = string.sub(KEYS[i], #route_prefix + 1)
+      table.insert(outgoing[node], '{"handle":' .. cjson.encode(watcher) .. ',"event":' .. event .. '}')
+    end
+  end
+  for _, node in ipairs(nodes) do
+    redis.call('publish', channel_prefix .. node, '{"kind":"events","events":[' .. table.concat(outgoing[node], ',') .. ']}')
+  end
+end
+if redis.call('hget', KEYS[1], 'session') == session then redis.call('del', KEYS[1]) end
+if current == '1' then redis.call('srem', KEYS[2], handle) end
+if web then
+  redis.call('del', KEYS[4])
+  redis.call('srem', KEYS[5], ARGV[9])
+end
+return seq`);
+
 // The heartbeat (KEYS[1] alive key, KEYS[2] node directory; ARGV lifetime, node, info). Returns
 // whether the alive key still existed: 0 means that other nodes may have swept this one.
 export const BEAT = script(`

@@ -182,15 +182,11 @@ export class NotificationSession implements SessionEndpoint, ConnectionOwner, Di
     await ctx.conn.drained();
     if (wasAuthenticated && user) {
       const { bus } = ctx.server;
-      // Each step on its own: one that fails (the bus is down) must not keep the others from
-      // happening; what did not reach the bus is put right when it recovers (RedisBus.recover).
-      const steps: [string, () => Promise<void>][] = [
-        ['presence', () => (this.presenceOwnedElsewhere ? Promise.resolve() : user.signOut())],
-        ['route and web session', () => bus.routes.detach(user.handle, this.sessionId, ctx.mspAuth)],
-      ];
-      for (const [step, run] of steps) {
-        await run().catch((err: unknown) => ctx.log.warn({ err, step }, 'sign-out step failed'));
-      }
+      // Presence, route and web session in one step on the bus (Bus.leave); what did not reach it
+      // (the bus is down) is put right when it recovers (RedisBus.recover).
+      await user
+        .signOut(this.sessionId, { mspAuth: ctx.mspAuth, keepPresence: this.presenceOwnedElsewhere })
+        .catch((err: unknown) => ctx.log.warn({ err, step: 'presence, route and web session' }, 'sign-out step failed'));
       // Not waited for, as the sign-in's is (login.ts recordSignIn); the store keeps the two in order.
       void ctx.server.store.admin
         .recordSignOut(user.accountId, this.sessionId)
