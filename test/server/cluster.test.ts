@@ -147,6 +147,20 @@ function defineClusterTests(url: string): void {
       );
     });
 
+    test('a sign-out on one node reaches its watcher on the other as FLN, and it signs in again there at once', async () => {
+      const isCarol = (name: string) => (r: { name: string; args: string[] }) => r.name === name && r.args.includes('carol@example.com');
+      await bobOnTwo.add('FL', 'carol@example.com');
+      for (let round = 0; round < 2; round++) {
+        const carol = await signIn(one, 'carol');
+        await carol.changeStatus('NLN');
+        assert.equal((await bobOnTwo.conn.next(isCarol('NLN'), 3000)).line, 'NLN NLN carol@example.com carol');
+        await carol.signOut();
+        assert.equal((await bobOnTwo.conn.next(isCarol('FLN'), 3000)).line, 'FLN carol@example.com');
+        assert.equal(await two.bus.routes.isSignedIn('carol@example.com'), false);
+      }
+      await bobOnTwo.remove('FL', 'carol@example.com');
+    });
+
     test('failed logins from one address count on every node (911 after 3 in a minute)', async () => {
       const attempt = (node: Node, password: string) =>
         MsnClient.login({ host: '127.0.0.1', port: node.msnd.ports.ns, viaDispatch: false, handle: 'carol@example.com', password });
