@@ -28,9 +28,10 @@ export function publicShown(status: Status | undefined, name: string): Shown | n
  */
 export class PresenceFanout {
   /**
-   * The watchers the last RECENT_WATCHERS first CHGs read, for the next telling of all of them (a
-   * sign-out soon after: nothing in between wrote to the store, Store.listsVersion), instead of a
-   * read of them then. Held here, bounded, rather than by each session: an idle session keeps none.
+   * The watchers of the last RECENT_WATCHERS users told, with the lists version they were read at,
+   * for their next telling (a status change or the sign-out) while nothing wrote to the store in
+   * between (Store.listsVersion), instead of a read of them then. Held here, bounded, rather than by
+   * each session: an idle session keeps none.
    */
   private readonly recent = new Map<number, { readAt: number; watchers: readonly Watcher[] }>();
 
@@ -44,9 +45,8 @@ export class PresenceFanout {
    * the owner's current setting, which only the owner's own session changes.
    */
   async toAllWatchers(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null): Promise<void> {
-    const known = this.takeRecent(ownerId);
     // Both at once (on a cluster the Redis round trip and the store read overlap).
-    const [seq, watchers] = await Promise.all([this.bus.presence.set(handle, shown), known ?? this.watchersOf(ownerId)]);
+    const [seq, watchers] = await Promise.all([this.bus.presence.set(handle, shown), this.currentWatchers(ownerId)]);
     this.publish(handle, blp, shown, seq, watchers);
   }
 
@@ -87,13 +87,29 @@ export class PresenceFanout {
 
   private telling(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null, seq: number, known?: KnownWatchers) {
     if (known?.readAt !== undefined) this.remember(ownerId, known.readAt, known.watchers);
-    return async () => this.publish(handle, blp, shown, seq, known?.watchers ?? (await this.watchersOf(ownerId)));
+    return async () => this.publish(handle, blp, shown, seq, known?.watchers ?? (await this.currentWatchers(ownerId)));
   }
 
   /** The handles of the user's watchers, to tell of its sign-out (Bus.leave): those kept, if still current. */
   async watcherHandles(ownerId: number): Promise<string[]> {
     const watchers = this.takeRecent(ownerId) ?? (await this.watchersOf(ownerId));
     return watchers.map((watcher) => watcher.handle);
+  }
+
+  /**
+   * The user's watchers: those kept, if reading them again now would give the same, else read now
+   * and kept (with the lists version taken before the read: a write during it makes them stale).
+   */
+  private async currentWatchers(ownerId: number): Promise<readonly Watcher[]> {
+    const version = this.store.listsVersion();
+    const kept = this.recent.get(ownerId);
+    if (kept && kept.readAt === version) {
+      this.remember(ownerId, version, kept.watchers);
+      return kept.watchers;
+    }
+    const watchers = await this.watchersOf(ownerId);
+    if (version !== undefined) this.remember(ownerId, version, watchers);
+    return watchers;
   }
 
   private watchersOf(ownerId: number): Promise<Watcher[]> {

@@ -43,9 +43,33 @@ describe('the one rule (MSNP5.md 10.2) and the events of 10.3', () => {
     assert.deepEqual(R.endpoint.events, [], 'no event is even published');
   });
 
+  test('a status change after a list change tells the watchers as they are then: one gone here, one added by another connection', async () => {
+    const { a, X, R, V } = await cast();
+    await X.user.changeStatus('NLN');
+    await X.user.changeStatus('BSY');
+    R.endpoint.clear();
+    V.endpoint.clear();
+    await V.user.remove('FL', a.x.handle);
+    V.endpoint.clear();
+    await X.user.changeStatus('AWY');
+    assert.deepEqual(R.endpoint.takeShown(), [`NLN AWY ${a.x.handle} X`]);
+    assert.deepEqual(V.endpoint.take('presence'), [], 'V no longer watches X');
+
+    w.addWatcherFromAnotherConnection(a.x, a.v);
+    await new Promise((resolve) => setImmediate(resolve));
+    await X.user.changeStatus('PHN');
+    assert.deepEqual(
+      V.endpoint.take('presence').map((event) => [event.contact, event.shown?.status]),
+      [[a.x.handle, 'PHN']],
+    );
+    assert.deepEqual(R.endpoint.takeShown(), [`NLN PHN ${a.x.handle} X`]);
+  });
+
   test('a CHG whose watchers cannot be read (after the reply) is made all the same; the next CHG, even to the same status, tells them', async () => {
     const { a, X, R } = await cast();
     await X.user.changeStatus('NLN');
+    // A list change, so that the watchers kept at the first CHG no longer hold and are read again.
+    await R.user.add('AL', a.v.handle, 'V');
     R.endpoint.clear();
     const read = w.store.read.bind(w.store);
     w.store.read = async () => {

@@ -171,6 +171,20 @@ export class World {
     this.raw.prepare('update accounts set list_version = ? where id = ?').run(version, account.id);
   }
 
+  /**
+   * Puts `watcher` on the owner's RL from another connection to the file, as another process (the
+   * CLI, a second node) would write it: nothing in this process hears of it but SQLite's data_version.
+   */
+  addWatcherFromAnotherConnection(owner: Account, watcher: Account): void {
+    this.raw
+      .prepare(
+        `insert into contacts (owner_id, contact_id, fl, al, bl, rl, name, group_ids, seq)
+         values (?, ?, 0, 0, 0, 1, ?, '', (select coalesce(max(seq), 0) + 1 from contacts where owner_id = ?))
+         on conflict (owner_id, contact_id) do update set rl = 1`,
+      )
+      .run(owner.id, watcher.id, watcher.handle, owner.id);
+  }
+
   async close(): Promise<void> {
     this.raw.close();
     await this.bus.close();
