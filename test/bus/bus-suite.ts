@@ -303,6 +303,7 @@ export function defineBusSuite(name: string, nodes: () => Promise<BusNodes>): vo
         await new Promise((resolve) => setTimeout(resolve, 50));
         assert.deepEqual(watching.events, []);
       }));
+
     test('rates: events added on any node count on every node, per key, within their window', () =>
       withNodes(async (a, b) => {
         const key = `test-rate:${++serial}`;
