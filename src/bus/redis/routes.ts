@@ -4,7 +4,7 @@ import type { RedisLink } from './link.ts';
 import type { NodeMessageHandler, NodeMessages, NodeRequest } from './messages.ts';
 import type { RedisNodes } from './nodes.ts';
 import type { RedisWebSessions } from './web-sessions.ts';
-import { ATTACH, DELIVER, DETACH, LEAVE } from './scripts.ts';
+import { ATTACH, DELIVER, LEAVE } from './scripts.ts';
 
 interface Route {
   node: string;
@@ -58,23 +58,18 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
       if (web) this.webSessions.release(web.mspAuth);
       throw error;
     }
-    // Its route is already this session's: the kicked one's DETACH leaves it alone (another session id).
+    // Its route is already this session's: the kicked one's LEAVE leaves it alone (another session id).
     if (replaced) await this.messages.request(replaced[0], handle, { kind: 'kick', sessionId: replaced[1] });
   }
 
-  async detach(handle: string, sessionId: string, mspAuth?: string): Promise<void> {
-    const current = this.local.release(handle, sessionId);
-    const { link } = this;
-    const keys = [link.key('route', handle), link.onlineKey(link.nodeId)];
-    const args = [sessionId, handle, current ? '1' : '0'];
-    if (mspAuth !== undefined) {
-      keys.push(...this.webSessions.release(mspAuth));
-      args.push(mspAuth);
-    }
-    await link.guard(link.run(DETACH, keys, args));
+  detach(handle: string, sessionId: string, mspAuth?: string): Promise<void> {
+    return this.leave(handle, sessionId, mspAuth);
   }
 
-  /** Bus.leave: the watchers elsewhere are told in the LEAVE call, those here once it gave the seq. */
+  /**
+   * Bus.leave (and, without `offline`, detach): one LEAVE call, which tells the watchers on other
+   * nodes; those here are told once it has given the seq.
+   */
   async leave(handle: string, sessionId: string, mspAuth: string | undefined, offline?: OfflineNotice): Promise<void> {
     const current = this.local.release(handle, sessionId);
     const { link, local } = this;
@@ -93,8 +88,11 @@ export class RedisRoutes implements Routes, NodeMessageHandler {
       keys.push(...this.webSessions.release(mspAuth));
       args.push(mspAuth);
     }
-    const here = offline?.watchers.filter((watcher) => local.has(watcher)) ?? [];
-    for (const watcher of offline?.watchers ?? []) if (!local.has(watcher)) keys.push(link.key('route', watcher));
+    const here: string[] = [];
+    for (const watcher of offline?.watchers ?? []) {
+      if (local.has(watcher)) here.push(watcher);
+      else keys.push(link.key('route', watcher));
+    }
     // Events queued before this step reach Redis before it (it runs one connection's calls in order).
     if (this.pending.length > 0) void this.deliverAll();
     const seq = Number(await link.guard(link.run(LEAVE, keys, args)));

@@ -3,37 +3,53 @@ import { script } from './link.ts';
 
 /** Users of a stopped node taken per SWEEP call (one Lua call blocks Redis while it runs). */
 export const SWEEP_BATCH = 500;
+// Deliveries to users on other nodes, shared by DELIVER and LEAVE: a route counts while its node's
+// alive key exists (looked up once per node), and the events for one node go as one message
+// ({kind: 'events'}, in the order posted) on that node's channel.
+const DELIVERY_FUNCTIONS = `
+local alive, outgoing, nodes = {}, {}, {}
+-- The route {node, session} of KEYS-style route key, if its node is alive; else nil.
+local function live_route(key, alive_prefix)
+  local route = redis.call('hmget', key, 'node', 'session')
+  local node = route[1]
+  if not node then return nil end
+  if alive[node] == nil then alive[node] = redis.call('exists', alive_prefix .. node) == 1 end
+  if alive[node] then return route end
+  return nil
+end
+local function post(node, handle, event)
+  if not outgoing[node] then
+    outgoing[node] = {}
+    table.insert(nodes, node)
+  end
+  table.insert(outgoing[node], '{"handle":' .. cjson.encode(handle) .. ',"event":' .. event .. '}')
+end
+local function send_posted(channel_prefix)
+  for _, node in ipairs(nodes) do
+    redis.call('publish', channel_prefix .. node, '{"kind":"events","events":[' .. table.concat(outgoing[node], ',') .. ']}')
+  end
+end
+`;
+
 // Route lookups and deliveries in one step (KEYS route keys; ARGV: the alive-key prefix, the
 // node-channel prefix, the route-key prefix, the number n of distinct events, those n events as
 // JSON, then per key the number of its event, 0 for a lookup only). Each user on a live node gets
-// its event; the events for one node go as one message ({kind: 'events'}, in key order) on that
-// node's channel. Returns per key its live route {node, session} for a lookup, else false. One
-// call serves a whole fan-out, and the lookups of requests asked for meanwhile.
-export const DELIVER = script(`
+// its event. Returns per key its live route {node, session} for a lookup, else false. One call
+// serves a whole fan-out, and the lookups of requests asked for meanwhile.
+export const DELIVER = script(`${DELIVERY_FUNCTIONS}
 local alive_prefix, channel_prefix, route_prefix, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local alive, routes, outgoing, nodes = {}, {}, {}, {}
+local routes = {}
 for i, key in ipairs(KEYS) do
-  local route = redis.call('hmget', key, 'node', 'session')
-  local node = route[1]
-  if node and alive[node] == nil then alive[node] = redis.call('exists', alive_prefix .. node) == 1 end
+  local route = live_route(key, alive_prefix)
   local event = tonumber(ARGV[4 + n + i])
   routes[i] = false
-  if node and alive[node] then
-    if event == 0 then
-      routes[i] = route
-    else
-      if not outgoing[node] then
-        outgoing[node] = {}
-        table.insert(nodes, node)
-      end
-      local handle = string.sub(key, #route_prefix + 1)
-      table.insert(outgoing[node], '{"handle":' .. cjson.encode(handle) .. ',"event":' .. ARGV[4 + event] .. '}')
-    end
+  if route and event == 0 then
+    routes[i] = route
+  elseif route then
+    post(route[1], string.sub(key, #route_prefix + 1), ARGV[4 + event])
   end
 end
-for _, node in ipairs(nodes) do
-  redis.call('publish', channel_prefix .. node, '{"kind":"events","events":[' .. table.concat(outgoing[node], ',') .. ']}')
-end
+send_posted(channel_prefix)
 return routes`);
 
 // The next seq of a presence record. A record that does not exist, or no longer does (it was
@@ -116,49 +132,26 @@ end
 if old[1] and old[1] ~= ARGV[1] and redis.call('exists', ARGV[4] .. old[1]) == 1 then return old end
 return false`);
 
-// Forgets the route only if it is still this session's (KEYS[1] route), and the user from this
-// node's online set (KEYS[2]) if the session was this node's current one (ARGV[3] = '1'); with
-// KEYS[3] and KEYS[4] (the web session's key, this node's web-session set) and ARGV[4] (its
-// MSPAuth), the web session too.
-export const DETACH = script(`
-if redis.call('hget', KEYS[1], 'session') == ARGV[1] then redis.call('del', KEYS[1]) end
-if ARGV[3] == '1' then redis.call('srem', KEYS[2], ARGV[2]) end
-if KEYS[3] then
-  redis.call('del', KEYS[3])
-  redis.call('srem', KEYS[4], ARGV[4])
-end
-return 0`);
-
-// A session's sign-out (Bus.leave) in one step. KEYS: its route, this node's online set, its
-// presence record[, the web session's key, this node's web-session set], then the routes of the
-// watchers to tell that are not on this node. ARGV: the session, the handle, '1' if the session
-// was this node's current one, '1' to record the user offline and tell the watchers, the alive-key
-// prefix, the node-channel prefix, the route-key prefix, '1' with a web session[, its MSPAuth].
-// The watchers on live nodes get the offline event with the new seq, one message per node (as
-// DELIVER sends them); then the route and the web session go as DETACH does. Returns the seq, or 0.
-export const LEAVE = script(`${PRESENCE_FUNCTIONS}
+// A session's end (Bus.leave, Routes.detach) in one step. KEYS: its route, this node's online set,
+// its presence record[, the web session's key, this node's web-session set], then the routes of
+// the watchers to tell that are not on this node. ARGV: the session, the handle, '1' if the
+// session was this node's current one, '1' to record the user offline and tell the watchers, the
+// alive-key prefix, the node-channel prefix, the route-key prefix, '1' with a web session[, its
+// MSPAuth]. The watchers on live nodes get the offline event with the new seq; then the route
+// goes if it is still this session's, the user leaves this node's online set if the session was
+// its current one, and the web session goes. Returns the seq, or 0 without telling.
+export const LEAVE = script(`${PRESENCE_FUNCTIONS}${DELIVERY_FUNCTIONS}
 local session, handle, current, tell = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
 local alive_prefix, channel_prefix, route_prefix, web = ARGV[5], ARGV[6], ARGV[7], ARGV[8] == '1'
 local seq = 0
 if tell then
   seq = offline(KEYS[3])
   local event = '{"kind":"presence","contact":' .. cjson.encode(handle) .. ',"seq":' .. string.format('%d', seq) .. ',"shown":null}'
-  local alive, outgoing, nodes = {}, {}, {}
   for i = (web and 6 or 4), #KEYS do
-    local node = redis.call('hget', KEYS[i], 'node')
-    if node and alive[node] == nil then alive[node] = redis.call('exists', alive_prefix .. node) == 1 end
-    if node and alive[node] then
-      if not outgoing[node] then
-        outgoing[node] = {}
-        table.insert(nodes, node)
-      end
-      local watcher = string.sub(KEYS[i], #route_prefix + 1)
-      table.insert(outgoing[node], '{"handle":' .. cjson.encode(watcher) .. ',"event":' .. event .. '}')
-    end
+    local route = live_route(KEYS[i], alive_prefix)
+    if route then post(route[1], string.sub(KEYS[i], #route_prefix + 1), event) end
   end
-  for _, node in ipairs(nodes) do
-    redis.call('publish', channel_prefix .. node, '{"kind":"events","events":[' .. table.concat(outgoing[node], ',') .. ']}')
-  end
+  send_posted(channel_prefix)
 end
 if redis.call('hget', KEYS[1], 'session') == session then redis.call('del', KEYS[1]) end
 if current == '1' then redis.call('srem', KEYS[2], handle) end
