@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { TRID, type CannedReplies } from './lib/canned.ts';
+import { GcPauses } from './lib/gc-pauses.ts';
 import { CpuMeter, serveRequests } from './lib/ipc.ts';
 import { heapSnapshot, measureMemory } from './lib/memory.ts';
 
@@ -199,12 +200,18 @@ function listen(role: Role): Promise<number> {
 const ports = { ds: await listen('ds'), ns: await listen('ns'), sb: await listen('sb') };
 nsAddress = `127.0.0.1:${ports.ns}`;
 const cpu = new CpuMeter();
+const gcPauses = new GcPauses();
 serveRequests(
   {
     memory: () => measureMemory(),
     'heap-snapshot': ({ file }: { file: string }) => heapSnapshot(file),
-    'cpu-mark': () => cpu.reset(),
+    'cpu-mark': () => {
+      cpu.reset();
+      gcPauses.reset();
+    },
     'cpu-read': () => cpu.percent(),
+    /** the GC's pauses since the last cpu-mark, as msnd-server.ts's */
+    'gc-read': () => gcPauses.read(),
   },
   { ports, pid: process.pid },
 );

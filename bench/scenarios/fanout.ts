@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FanoutResult } from '../load/fanout.ts';
 import type { HoldResult } from '../load/hold.ts';
 import { cannedReplies } from '../lib/canned.ts';
+import type { GcPauseSummary } from '../lib/gc-pauses.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { PopulationBuilder } from '../lib/population.ts';
 import { seedStore } from '../lib/seed.ts';
@@ -100,6 +101,7 @@ async function fanoutCase(ctx: BenchContext, watcherCount: number, targetP99Ms: 
       300_000,
     );
     const serverCpuPct = await server.child.request<number>('cpu-read');
+    const gc = await server.child.request<GcPauseSummary>('gc-read');
     await resetGenerators(ctx);
     check(result.missing === 0, `${server.target.kind}: ${result.missing} NLN lines never arrived`);
     return {
@@ -110,6 +112,7 @@ async function fanoutCase(ctx: BenchContext, watcherCount: number, targetP99Ms: 
       generatorCpuPct: result.cpuPct,
       serverCpuPct,
       perChange: result.perChange,
+      gc,
     };
   };
   ctx.progress(`${id}: msnd, ${online} sessions online, ${watcherCount} watchers`);
@@ -120,6 +123,7 @@ async function fanoutCase(ctx: BenchContext, watcherCount: number, targetP99Ms: 
   const notes = [
     `${changes} status changes × ${watcherCount} watchers = ${changes * watcherCount} deliveries (after ${WARMUP_CHANGES} not counted); the raw baseline writes the same NLN line to ${watcherCount} subscribed connections`,
     `slowest changes (ms, until the last watcher): msnd ${slowest(msnd.perChange)}; raw ${slowest(raw.perChange)}`,
+    `GC pauses during the changes: msnd ${msnd.gc.count} (${formatNumber(msnd.gc.totalMs)} ms in all), raw ${raw.gc.count} (${formatNumber(raw.gc.totalMs)} ms)`,
     "the changer runs in a worker thread of the watchers' generator (its own event loop): its CHG reply is timed in that thread, each NLN from the CHG's sending on the clock the threads share (performance.timeOrigin + now); the same for msnd and raw",
   ];
   if (ctx.quick) notes.push(`quick mode: ${online} sessions online instead of ${FULL_ONLINE}`);
@@ -132,6 +136,8 @@ async function fanoutCase(ctx: BenchContext, watcherCount: number, targetP99Ms: 
       { label: 'latency p99', unit: 'ms', msnd: p99, baseline: raw.latency.p99Ms },
       { label: 'last watcher p99', unit: 'ms', msnd: msnd.allDelivered.p99Ms, baseline: raw.allDelivered.p99Ms },
       { label: 'CHG reply p99', unit: 'ms', msnd: msnd.reply.p99Ms, baseline: raw.reply.p99Ms },
+      // A pause holds the reply and every NLN behind it: what a slow change owes to the server's GC.
+      { label: 'longest GC pause during the changes', unit: 'ms', msnd: msnd.gc.longestMs, baseline: raw.gc.longestMs },
     ],
     ratio: { label: 'p99 msnd ÷ raw', value: p99 / raw.latency.p99Ms },
     target: {
