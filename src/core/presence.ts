@@ -92,7 +92,10 @@ export class PresenceFanout {
 
   /** The handles of the user's watchers, to tell of its sign-out (Bus.leave): those kept, if still current. */
   async watcherHandles(ownerId: number): Promise<string[]> {
-    const watchers = this.takeRecent(ownerId) ?? (await this.watchersOf(ownerId));
+    const kept = this.keptWatchers(ownerId, this.store.listsVersion());
+    // The last telling: nothing is kept for the next one.
+    this.recent.delete(ownerId);
+    const watchers = kept ?? (await this.watchersOf(ownerId));
     return watchers.map((watcher) => watcher.handle);
   }
 
@@ -102,10 +105,10 @@ export class PresenceFanout {
    */
   private async currentWatchers(ownerId: number): Promise<readonly Watcher[]> {
     const version = this.store.listsVersion();
-    const kept = this.recent.get(ownerId);
-    if (kept && kept.readAt === version) {
-      this.remember(ownerId, version, kept.watchers);
-      return kept.watchers;
+    const kept = this.keptWatchers(ownerId, version);
+    if (kept) {
+      this.remember(ownerId, version!, kept);
+      return kept;
     }
     const watchers = await this.watchersOf(ownerId);
     if (version !== undefined) this.remember(ownerId, version, watchers);
@@ -123,12 +126,10 @@ export class PresenceFanout {
     this.recent.set(ownerId, { readAt, watchers });
   }
 
-  /** The user's watchers kept by `remember`, if reading them again now would give the same; taken once. */
-  private takeRecent(ownerId: number): readonly Watcher[] | undefined {
+  /** The user's watchers kept by `remember`, if reading them again at lists version `version` would give the same. */
+  private keptWatchers(ownerId: number, version: number | undefined): readonly Watcher[] | undefined {
     const kept = this.recent.get(ownerId);
-    if (!kept) return undefined;
-    this.recent.delete(ownerId);
-    return kept.readAt === this.store.listsVersion() ? kept.watchers : undefined;
+    return kept && kept.readAt === version ? kept.watchers : undefined;
   }
 
   private publish(handle: string, blp: 'AL' | 'BL', shown: Shown | null, seq: number, watchers: readonly Watcher[]): void {
