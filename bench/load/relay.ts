@@ -1,9 +1,11 @@
 // Scenario 2: switchboard relay (MSNP5.md 11; sessions.md session 12). Each pair: A opens a
 // switchboard (XFR SB, USR), calls B (CAL → RNG on B's NS), B joins (ANS); then A sends 200-byte
 // `MSG t A` with 8 in flight, B receives `MSG a name 200`, A gets `ACK t`. Latency: send → B's receipt.
+// In a cluster B may be signed in on another node than A (`calleeTarget`): the RNG then crosses the
+// bus, and B joins the switchboard on A's node.
 import type { MsnClient } from '../../src/client/client.ts';
 import type { SwitchboardInvitation } from '../../src/client/referrals.ts';
-import { Histogram } from '../lib/histogram.ts';
+import { Histogram, type HistogramData } from '../lib/histogram.ts';
 import { WireConnection, type CommandFrame } from '../lib/wire.ts';
 import { AddressPool, Window, connectorOf, inParallel, type Credentials, type RunResult, type RunWindow, type Target } from './common.ts';
 import { signIn } from './hold.ts';
@@ -15,6 +17,16 @@ export interface RelayPrepare {
   /** distinguishes this generator's pairs on the raw server */
   keyPrefix: string;
   localAddresses: string[];
+  /** msnd: where each pair's B signs in (another node of a cluster); absent: `target` */
+  calleeTarget?: Target;
+}
+
+export interface RelayPrepared {
+  pairs: number;
+  failed: number;
+  firstError?: string;
+  /** msnd: each pair's chat set-up, from A's XFR SB to A's JOI for B */
+  setupLatency: HistogramData;
 }
 
 export interface RelayRun extends RunWindow {
@@ -23,6 +35,11 @@ export interface RelayRun extends RunWindow {
   payloadBytes: number;
   /** ends the run once this many messages were delivered (tests); the window then only bounds a run that hangs */
   maxMessages?: number;
+  /**
+   * Messages begun per second by this generator, spread evenly over its pairs (each still at most
+   * `window` in flight); absent: each sender sends again as soon as a message is acknowledged.
+   */
+  ratePerSecond?: number;
 }
 
 interface Pair {
@@ -33,21 +50,29 @@ interface Pair {
 
 let pairs: Pair[] = [];
 
-export async function prepareRelay(req: RelayPrepare): Promise<{ pairs: number; failed: number; firstError?: string }> {
+export async function prepareRelay(req: RelayPrepare): Promise<RelayPrepared> {
   const addresses = new AddressPool(req.localAddresses);
+  const setup = new Histogram();
   const outcome = await inParallel(req.pairs, 16, async (pair, i) => {
     pairs.push(
       req.target.kind === 'msnd'
-        ? await openMsndPair(req.target, pair, addresses)
+        ? await openMsndPair(req.target, req.calleeTarget ?? req.target, pair, addresses, setup)
         : await openRawPair(req.target, `${req.keyPrefix}-${i}`, addresses),
     );
   });
-  return { pairs: pairs.length, ...outcome };
+  return { pairs: pairs.length, ...outcome, setupLatency: setup.toJSON() };
 }
 
-async function openMsndPair(target: Target, { a, b }: { a: Credentials; b: Credentials }, addresses: AddressPool): Promise<Pair> {
+async function openMsndPair(
+  target: Target,
+  calleeTarget: Target,
+  { a, b }: { a: Credentials; b: Credentials },
+  addresses: AddressPool,
+  setup: Histogram,
+): Promise<Pair> {
   const nsA = await signIn(target, a, addresses.take());
-  const nsB = await signIn(target, b, addresses.take());
+  const nsB = await signIn(calleeTarget, b, addresses.take());
+  const t0 = performance.now();
   const ticket = await nsA.requestSwitchboard();
   const sender = await WireConnection.connect(ticket.host, ticket.port, addresses.take(), 10_000, connectorOf(target), 'sb');
   expect(await sender.request(`USR 1 ${a.handle} ${ticket.cookie}`), 'USR', 'OK');
@@ -60,10 +85,18 @@ async function openMsndPair(target: Target, { a, b }: { a: Credentials; b: Crede
   });
   expect(await sender.request(`CAL 2 ${b.handle}`), 'CAL', 'RINGING');
   const invitation = await ring;
-  const receiver = await WireConnection.connect(invitation.host, invitation.port, addresses.take(), 10_000, connectorOf(target), 'sb');
+  const receiver = await WireConnection.connect(
+    invitation.host,
+    invitation.port,
+    addresses.take(),
+    10_000,
+    connectorOf(calleeTarget),
+    'sb',
+  );
   const joined = sender.next((f) => f.name === 'JOI');
   expect(await receiver.request(`ANS 1 ${b.handle} ${invitation.cookie} ${invitation.sessionId}`), 'ANS', 'OK');
   await joined;
+  setup.recordMs(performance.now() - t0);
   return { sender, receiver, ns: [nsA, nsB] };
 }
 
@@ -98,8 +131,10 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
   let firstError: string | undefined;
   const maxPerPair = 10_000_000;
   const maxMessages = run.maxMessages ?? Number.POSITIVE_INFINITY;
+  // Paced: each pair sends every `intervalMs`, the pairs' turns spread evenly over it.
+  const intervalMs = run.ratePerSecond === undefined ? undefined : (pairs.length * 1000) / run.ratePerSecond;
 
-  const drive = (pair: Pair): Promise<void> =>
+  const drive = (pair: Pair, index: number): Promise<void> =>
     new Promise((resolve) => {
       const ackQueue: number[] = [];
       const deliveryQueue: number[] = [];
@@ -112,9 +147,18 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
         sent++;
         pair.sender.write(Buffer.concat([Buffer.from(`MSG ${trid++} A ${payload.length}\r\n`, 'latin1'), payload]));
       };
+      const more = (): boolean => !window.over && trid < maxPerPair && count < maxMessages;
       const settle = (): void => {
-        if (!window.over && trid < maxPerPair && count < maxMessages) send();
-        else if (ackQueue.length === 0) resolve();
+        if (!more()) {
+          if (ackQueue.length === 0) resolve();
+        } else if (intervalMs === undefined) send();
+      };
+      let nextAt = performance.now() + (intervalMs ?? 0) * (index / pairs.length);
+      const sendOnTime = (): void => {
+        if (!more()) return settle();
+        if (ackQueue.length < run.window) send();
+        nextAt += intervalMs!;
+        setTimeout(sendOnTime, Math.max(0, nextAt - performance.now()));
       };
       pair.sender.onFrame = (f) => {
         const t0 = ackQueue.shift();
@@ -143,7 +187,8 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
         }
       };
       void pair.sender.whenClosed.then(() => resolve());
-      for (let i = 0; i < run.window; i++) send();
+      if (intervalMs !== undefined) setTimeout(sendOnTime, Math.max(0, nextAt - performance.now()));
+      else for (let i = 0; i < run.window; i++) send();
     });
 
   const cpu = window.finished();

@@ -1,7 +1,8 @@
 // Scenario 7: a cluster, two msnd nodes on one Redis bus and one PostgreSQL store, beside one
 // in-process node (memory bus) on the same store in the same run: node CPU per sign-in, Redis's
-// own CPU (INFO cpu), sign-in latency, and presence fan-out from a user on one node to 150 watchers
-// on the other; and the sign-ins again on one node alone on the Redis bus, which tells the bus's own
+// own CPU (INFO cpu), sign-in latency, presence fan-out from a user on one node to 150 watchers
+// on the other, and chats between users of different nodes (node CPU per message, set-up and
+// delivery latency); and the sign-ins again on one node alone on the Redis bus, which tells the bus's own
 // cost from that of splitting the work over two processes; and on the in-process node at half the
 // load, which tells how much of that split is each node's lighter load. Needs --store postgres://…
 // and --redis redis://….
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { RunResult } from '../load/common.ts';
 import type { FanoutResult } from '../load/fanout.ts';
+import type { RelayPrepared } from '../load/relay.ts';
 import type { GcPauseSummary } from '../lib/gc-pauses.ts';
 import { Histogram } from '../lib/histogram.ts';
 import { PopulationBuilder } from '../lib/population.ts';
@@ -31,6 +33,16 @@ const WARMUP_CHANGES = 10;
  * setup sustains on such a machine.
  */
 const PACED_SIGN_INS_PER_SECOND = 150;
+/** Chats between a user of each node and one of the other (in-process: both on the one node). */
+const CHAT_PAIRS = 40;
+const CHAT_PAYLOAD_BYTES = 200;
+const CHAT_IN_FLIGHT = 8;
+/**
+ * Messages begun per second in the chat phase, in-process and in the cluster alike (paced, as the
+ * sign-ins are: CPU per message is compared at one load); a quarter or less of what one node relays
+ * on a 2-core machine.
+ */
+const PACED_MESSAGES_PER_SECOND = 5000;
 
 export const cluster: Scenario = {
   id: 'cluster',
@@ -45,6 +57,8 @@ export const cluster: Scenario = {
     const star = builder.addAccounts('star', 1);
     const watcherIndices = Array.from({ length: WATCHERS }, (_, k) => first + Math.floor((k * accounts) / WATCHERS));
     for (const w of watcherIndices) builder.mutual(star, w);
+    const callers = builder.addAccounts('caller', CHAT_PAIRS);
+    const callees = builder.addAccounts('callee', CHAT_PAIRS);
     const population = builder.build();
     const location: StoreLocation = { dataDir: join(ctx.workDir, 'cluster'), url: pgUrl, pgSchema: ctx.pgSchemas.cluster };
     ctx.progress(`cluster: seeding ${population.accounts.length} accounts on PostgreSQL`);
@@ -56,6 +70,10 @@ export const cluster: Scenario = {
       credentials: shares(population.accounts.slice(first, first + accounts), 2),
       star: population.accounts[star]!,
       watchers: watcherIndices.map((i) => population.accounts[i]!),
+      chatPairs: Array.from({ length: CHAT_PAIRS }, (_, i) => ({
+        a: population.accounts[callers + i]!,
+        b: population.accounts[callees + i]!,
+      })),
     });
     try {
       ctx.progress('cluster: one in-process node (memory bus)');
@@ -64,6 +82,7 @@ export const cluster: Scenario = {
         // Each node of the cluster carries half the sign-ins: the in-process node at that load.
         halfLoad: await phases.logins([node!, node!], PACED_SIGN_INS_PER_SECOND / 2, { warm: true }),
         fanout: await phases.fanout(node!, node!),
+        chat: await phases.chat([node!, node!]),
       }));
       // One node alone on the Redis bus: what the bus costs, apart from what splitting the work over
       // two processes costs (each JIT-compiles and collects on its own, at half the load).
@@ -79,6 +98,7 @@ export const cluster: Scenario = {
       const clustered = await withServers([start('cluster-a'), start('cluster-b')], async ([a, b]) => ({
         logins: await phases.logins([a!, b!]),
         fanout: await phases.fanout(a!, b!),
+        chat: await phases.chat([a!, b!]),
         keysLeft: await keysOnceAllSignedOut(redis, prefix, a!),
       }));
       ctx.progress("cluster: this machine's cost of waking a process");
@@ -88,7 +108,7 @@ export const cluster: Scenario = {
       return {
         id: 'cluster',
         title: this.title,
-        setup: `${accounts} accounts with 20 contacts on PostgreSQL; ${PACED_SIGN_INS_PER_SECOND} sign-ins/s begun through the DS from 2 generators (one per node in the cluster), in every phase; then one user on node A with ${WATCHERS} watchers on node B (in-process: all on the one node)`,
+        setup: `${accounts} accounts with 20 contacts on PostgreSQL; ${PACED_SIGN_INS_PER_SECOND} sign-ins/s begun through the DS from 2 generators (one per node in the cluster), in every phase; then one user on node A with ${WATCHERS} watchers on node B (in-process: all on the one node); then ${CHAT_PAIRS} chats, each between a user of one node and a user of the other (half of them called from each node), ${PACED_MESSAGES_PER_SECOND} ${CHAT_PAYLOAD_BYTES}-byte messages/s in all, at most ${CHAT_IN_FLIGHT} in flight per sender`,
         figures: [
           { label: 'sign-ins/s', unit: '/s', msnd: clustered.logins.rate, baseline: single.logins.rate },
           { label: 'node CPU per sign-in', unit: 'ms', msnd: clustered.logins.cpuPerLoginMs, baseline: single.logins.cpuPerLoginMs },
@@ -152,6 +172,33 @@ export const cluster: Scenario = {
             msnd: clustered.fanout.redisCallsPerChange,
             baseline: single.fanout.redisCallsPerChange,
           },
+          { label: 'chat: messages/s', unit: '/s', msnd: clustered.chat.rate, baseline: single.chat.rate },
+          {
+            label: 'chat: node CPU per message',
+            unit: 'µs',
+            msnd: clustered.chat.cpuPerMessageUs,
+            baseline: single.chat.cpuPerMessageUs,
+          },
+          {
+            label: 'chat: Redis CPU per message',
+            unit: 'µs',
+            msnd: clustered.chat.redisPerMessageUs,
+            baseline: single.chat.redisPerMessageUs,
+          },
+          { label: 'chat: delivery p50', unit: 'ms', msnd: clustered.chat.latency.p50Ms, baseline: single.chat.latency.p50Ms },
+          { label: 'chat: delivery p99', unit: 'ms', msnd: clustered.chat.latency.p99Ms, baseline: single.chat.latency.p99Ms },
+          {
+            label: 'chat: set-up p50 (XFR SB → JOI, 16 at once per generator)',
+            unit: 'ms',
+            msnd: clustered.chat.setup.p50Ms,
+            baseline: single.chat.setup.p50Ms,
+          },
+          {
+            label: 'chat: set-up p99 (XFR SB → JOI, 16 at once per generator)',
+            unit: 'ms',
+            msnd: clustered.chat.setup.p99Ms,
+            baseline: single.chat.setup.p99Ms,
+          },
         ],
         ratio: { label: 'node CPU per sign-in, cluster ÷ in-process', value: ratio },
         target: {
@@ -172,10 +219,12 @@ export const cluster: Scenario = {
               ['one in-process node at half the load', single.halfLoad.rate, PACED_SIGN_INS_PER_SECOND / 2],
               ['one node on the Redis bus', oneOnRedis.rate, PACED_SIGN_INS_PER_SECOND],
               ['two nodes', clustered.logins.rate, PACED_SIGN_INS_PER_SECOND],
+              ['the in-process chats', single.chat.rate, PACED_MESSAGES_PER_SECOND],
+              ["the cluster's chats", clustered.chat.rate, PACED_MESSAGES_PER_SECOND],
             ] as const
           )
             .filter(([, rate, paced]) => rate < 0.95 * paced)
-            .map(([phase, rate, paced]) => `${phase} fell behind the paced load: ${rate.toFixed(0)} sign-ins/s of ${paced}`),
+            .map(([phase, rate, paced]) => `${phase} fell behind the paced load: ${rate.toFixed(0)}/s of ${paced}`),
         ],
         data: { accounts, watchers: WATCHERS, single, oneOnRedis, clustered, wakeupCost },
       };
@@ -204,11 +253,17 @@ function wakeupNote(cost: WakeupCost, clustered: { wakeupsPerLogin: number; cpuP
   );
 }
 
+type Credentials = { handle: string; password: string };
+
 interface People {
-  credentials: { handle: string; password: string }[][];
-  star: { handle: string; password: string };
-  watchers: { handle: string; password: string }[];
+  credentials: Credentials[][];
+  star: Credentials;
+  watchers: Credentials[];
+  /** a: the caller, b: the callee */
+  chatPairs: { a: Credentials; b: Credentials }[];
 }
+
+type RelayResult = RunResult & { sent: number };
 
 class Phases {
   constructor(
@@ -299,6 +354,66 @@ class Phases {
       cpuPerChangeMs: perChange(usage.nodeCpuPct),
       redisPerChangeMs: perChange(usage.redisCpuPct),
       redisCallsPerChange: usage.redisCalls / (WARMUP_CHANGES + changes),
+    };
+  }
+
+  /**
+   * Chats: generator g's callers sign in on nodes[g] and call callees signed in on the other node,
+   * whose RNG crosses the bus and who join the switchboard of the caller's node. Paced at
+   * PACED_MESSAGES_PER_SECOND in all.
+   */
+  async chat(nodes: [ServerUnderTest, ServerUnderTest]) {
+    const { ctx } = this;
+    const generators = ctx.generators.slice(0, 2);
+    const split = shares(this.people.chatPairs, generators.length);
+    const prepared = await Promise.all(
+      generators.map((generator, g) =>
+        generator.request<RelayPrepared>(
+          'relay-prepare',
+          {
+            target: nodes[g]!.target,
+            calleeTarget: nodes[1 - g]!.target,
+            pairs: split[g],
+            keyPrefix: `g${g}`,
+            localAddresses: ctx.localAddresses(g),
+          },
+          120_000,
+        ),
+      ),
+    );
+    const ready = sum(prepared.map((p) => p.pairs));
+    check(ready === CHAT_PAIRS, `cluster: only ${ready} of ${CHAT_PAIRS} chats joined (${prepared.find((p) => p.firstError)?.firstError})`);
+    const window = ctx.quick ? { warmupMs: 1000, durationMs: 4000 } : { warmupMs: 3000, durationMs: 10_000 };
+    const runs = generators.map((generator) =>
+      generator.request<RelayResult>(
+        'relay-run',
+        {
+          window: CHAT_IN_FLIGHT,
+          payloadBytes: CHAT_PAYLOAD_BYTES,
+          ratePerSecond: PACED_MESSAGES_PER_SECOND / generators.length,
+          ...window,
+        },
+        window.warmupMs + window.durationMs + 60_000,
+      ),
+    );
+    const failed = Promise.all(runs).then(() => new Promise<never>(() => {}));
+    await Promise.race([sleep(window.warmupMs), failed]);
+    const usage = await this.measure(nodes, () => Promise.race([sleep(window.durationMs), failed]));
+    const results = await Promise.all(runs);
+    await resetGenerators(ctx);
+    const errors = sum(results.map((r) => r.errors));
+    check(errors === 0, `cluster: ${errors} chat errors, e.g. ${results.find((r) => r.firstError)?.firstError}`);
+    const latency = new Histogram();
+    for (const r of results) latency.merge(r.latency);
+    const setup = new Histogram();
+    for (const p of prepared) setup.merge(p.setupLatency);
+    const rate = (sum(results.map((r) => r.count)) / window.durationMs) * 1000;
+    return {
+      rate,
+      cpuPerMessageUs: cpuPerOp(usage.nodeCpuPct, rate, 1_000_000),
+      redisPerMessageUs: cpuPerOp(usage.redisCpuPct, rate, 1_000_000),
+      latency: latency.summary(),
+      setup: setup.summary(),
     };
   }
 

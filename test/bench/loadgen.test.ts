@@ -59,8 +59,8 @@ describe('load generator against msnd and the raw baseline', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-bench-test-'));
     const builder = new PopulationBuilder();
     builder.ring(builder.addAccounts('u', 25), 25);
-    builder.addAccounts('a', 2);
-    builder.addAccounts('b', 2);
+    builder.addAccounts('a', 4);
+    builder.addAccounts('b', 4);
     population = builder.build();
     await seedStore({ dataDir }, population);
     [msnd, raw] = await Promise.all([startMsndServer('test', { dataDir }), startRawServer('test', dataDir, cannedReplies(population, 0))]);
@@ -121,7 +121,10 @@ describe('load generator against msnd and the raw baseline', () => {
         keyPrefix: 't',
         localAddresses: ['127.0.0.4'],
       });
-      assert.deepEqual(prepared, { pairs: 2, failed: 0 });
+      assert.equal(prepared.pairs, 2);
+      assert.equal(prepared.failed, 0, prepared.firstError);
+      // The raw baseline has no switchboard referral to time.
+      assert.equal(Histogram.from(prepared.setupLatency).count, kind === 'msnd' ? 2 : 0);
       // Ended by maxMessages: more than the 2 × 8 first in flight means the window refills.
       const result = await runRelay({ window: 8, payloadBytes: 200, warmupMs: 0, durationMs: 60_000, maxMessages: 48 });
       closeRelay();
@@ -131,6 +134,24 @@ describe('load generator against msnd and the raw baseline', () => {
       assert.equal(Histogram.from(result.latency).count, result.count);
     });
   }
+
+  test('paced, each pair sends on its turn with the callee signed in where calleeTarget says, until maxMessages', async () => {
+    const a = population.accounts.filter((x) => x.handle.startsWith('a'));
+    const b = population.accounts.filter((x) => x.handle.startsWith('b'));
+    const prepared = await prepareRelay({
+      target: msnd.target,
+      calleeTarget: msnd.target,
+      pairs: [2, 3].map((i) => ({ a: a[i]!, b: b[i]! })),
+      keyPrefix: 'p',
+      localAddresses: ['127.0.0.4'],
+    });
+    assert.equal(prepared.pairs, 2, prepared.firstError);
+    const result = await runRelay({ window: 1, payloadBytes: 200, warmupMs: 0, durationMs: 60_000, maxMessages: 20, ratePerSecond: 200 });
+    closeRelay();
+    assert.equal(result.errors, 0, result.firstError);
+    assert.ok(result.count >= 20, `only ${result.count} messages delivered`);
+    assert.equal(Histogram.from(result.latency).count, result.count);
+  });
 
   test('a message payload has exactly the size asked for', () => {
     assert.equal(messagePayload(200).length, 200);
