@@ -23,6 +23,15 @@ const MAIL: NewOutboxItem = {
 };
 
 export function defineServiceStoreTests(withStore: WithStore, account: MakeAccount): void {
+  /**
+   * Accounts made one after another, so their ids come in the order of `handles`: made at once, on
+   * PostgreSQL they may not (a CI run got b's id before a's), and these tests read results in id order.
+   */
+  async function accountsInOrder(store: Store, handles: string[]): Promise<Account[]> {
+    const made: Account[] = [];
+    for (const handle of handles) made.push(await account(store, `${handle}@example.com`));
+    return made;
+  }
   describe('member directory', () => {
     test('setDirectoryEntry creates, replaces and (null) removes an entry', () =>
       withStore(async (store) => {
@@ -38,7 +47,7 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
 
     test('searchDirectory finds listed entries only, in account order, case-insensitively, without handles', () =>
       withStore(async (store) => {
-        const [a, b, c, d] = await Promise.all(['a', 'b', 'c', 'd'].map((h) => account(store, `${h}@example.com`)));
+        const [a, b, c, d] = await accountsInOrder(store, ['a', 'b', 'c', 'd']);
         await store.setDirectoryEntry(a!.id, entry('Carol', 'Example', 'Springfield', 'IL'));
         await store.setDirectoryEntry(b!.id, entry('carol', 'EXAMPLE', 'Portland', 'OR'));
         await store.setDirectoryEntry(c!.id, entry('Carol', 'Example', 'Paris', '', 'FR', false));
@@ -91,7 +100,7 @@ export function defineServiceStoreTests(withStore: WithStore, account: MakeAccou
   describe('alerts', () => {
     test('createAlert to handles makes one pending delivery per recipient', () =>
       withStore(async (store) => {
-        const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((h) => account(store, `${h}@example.com`)));
+        const [a, b, c] = await accountsInOrder(store, ['a', 'b', 'c']);
         const created = await store.createAlert({
           text: 'Hello',
           url: 'http://x.example/a.htm',
