@@ -157,8 +157,9 @@ export async function runRelay(run: RelayRun): Promise<RunResult & { sent: numbe
       const sendOnTime = (): void => {
         if (!more()) return settle();
         if (ackQueue.length < run.window) send();
-        nextAt += intervalMs!;
-        setTimeout(sendOnTime, Math.max(0, nextAt - performance.now()));
+        // A turn that fell behind is taken at once, not caught up later in a burst.
+        nextAt = Math.max(nextAt + intervalMs!, performance.now());
+        setTimeout(sendOnTime, nextAt - performance.now());
       };
       pair.sender.onFrame = (f) => {
         const t0 = ackQueue.shift();
