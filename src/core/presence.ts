@@ -22,6 +22,13 @@ export function publicShown(status: Status | undefined, name: string): Shown | n
   return { status, name };
 }
 
+/** `contacts` and the handles of the watchers not among them (in a list of mutual contacts, none). */
+function withWatchers(contacts: readonly string[], watchers: readonly Watcher[]): readonly string[] {
+  const known = new Set(contacts);
+  const others = watchers.filter(({ handle }) => !known.has(handle)).map(({ handle }) => handle);
+  return others.length === 0 ? contacts : [...contacts, ...others];
+}
+
 /**
  * Tells watchers what they may now see of a user (MSNP5.md 10.2). Each watcher's session
  * compares with what it last showed and writes NLN/FLN only on a difference.
@@ -71,7 +78,11 @@ export class PresenceFanout {
 
   /**
    * `prepare` for a session's first CHG, with its watchers read, which also reads the presence
-   * records of `contacts` (its ILN batch) in the same step on the bus, just before the recording.
+   * records of `contacts` (its ILN batch) and of the watchers in the same step on the bus, just
+   * before the recording. Only the watchers with a record are told: one without has made no first
+   * CHG yet (or is not signed in), and its first CHG reads this user's record, made in this step
+   * (the bus runs such steps one after another), so it needs no event. On a cluster that spares a
+   * route lookup in Redis for every watcher offline, and the call itself when none is online.
    */
   async prepareReading(
     ownerId: number,
@@ -81,8 +92,10 @@ export class PresenceFanout {
     known: KnownWatchers,
     contacts: readonly string[],
   ): Promise<{ tell: () => Promise<void>; records: Map<string, PresenceRecord> }> {
-    const { records, seq } = await this.bus.presence.getAndSet(contacts, handle, shown);
-    return { tell: this.telling(ownerId, handle, blp, shown, seq, known), records };
+    const { records, seq } = await this.bus.presence.getAndSet(withWatchers(contacts, known.watchers), handle, shown);
+    if (known.readAt !== undefined) this.remember(ownerId, known.readAt, known.watchers);
+    const recorded = known.watchers.filter((watcher) => records.has(watcher.handle));
+    return { tell: async () => this.publish(handle, blp, shown, seq, recorded), records };
   }
 
   private telling(ownerId: number, handle: string, blp: 'AL' | 'BL', shown: Shown | null, seq: number, known?: KnownWatchers) {

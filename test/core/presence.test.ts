@@ -208,9 +208,17 @@ describe('the one rule (MSNP5.md 10.2) and the events of 10.3', () => {
     const L = await w.signIn(l);
     await L.user.add('FL', a.x.handle, 'X');
     await X.user.changeStatus('NLN');
-    assert.equal(L.endpoint.take('presence').length, 1, 'the bus delivers the event');
+    // L has no presence record yet: X's first CHG skips it (L's own first CHG will read X's record).
+    assert.equal(L.endpoint.take('presence').length, 0, 'a first CHG tells only watchers with a record');
     await X.user.changeStatus('BSY');
+    assert.equal(L.endpoint.take('presence').length, 1, 'a later change goes to every watcher, present or not');
     assert.deepEqual(L.endpoint.shown, [], 'the session shows nothing of it');
+    const { initial } = await L.user.changeStatus('NLN');
+    assert.deepEqual(
+      initial?.map((p) => [p.handle, p.shown.status]),
+      [[a.x.handle, 'BSY']],
+      'its first CHG reads what it was not told',
+    );
   });
 
   test("10.2: an event about an account not on the watcher's FL shows nothing", async () => {

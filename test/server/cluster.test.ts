@@ -46,7 +46,7 @@ function defineClusterTests(url: string): void {
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'msnd-cluster-'));
     store = await openStore({ dataDir, secretKey: randomBytes(32) });
-    for (const name of ['alice', 'bob', 'carol']) {
+    for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']) {
       await store.createAccount({
         handle: `${name}@example.com`,
         friendlyName: canonicalEncode(name),
@@ -159,6 +159,28 @@ function defineClusterTests(url: string): void {
         assert.equal(await two.bus.routes.isSignedIn('carol@example.com'), false);
       }
       await bobOnTwo.remove('FL', 'carol@example.com');
+    });
+
+    test('a first CHG reaches a present watcher on the other node as NLN, and one not yet present as ILN at its own first CHG', async () => {
+      const isDave = (name: string) => (r: { name: string; args: string[] }) => r.name === name && r.args.includes('dave@example.com');
+      const erin = await signIn(two, 'erin');
+      const frank = await signIn(two, 'frank');
+      await erin.changeStatus('NLN');
+      await erin.add('FL', 'dave@example.com', 'dave');
+      await frank.add('FL', 'dave@example.com', 'dave');
+      const dave = await signIn(one, 'dave');
+      await dave.changeStatus('NLN');
+      assert.equal((await erin.conn.next(isDave('NLN'), 3000)).line, 'NLN NLN dave@example.com dave');
+      // Frank, signed in but not yet present, is not told; his first CHG reads dave's record.
+      await frank.changeStatus('NLN');
+      assert.equal((await frank.conn.next(isDave('ILN'), 3000)).args.slice(1).join(' '), 'NLN dave@example.com dave');
+      await dave.changeStatus('AWY');
+      assert.equal((await frank.conn.next(isDave('NLN'), 3000)).line, 'NLN AWY dave@example.com dave');
+      await dave.signOut();
+      assert.equal((await erin.conn.next(isDave('FLN'), 3000)).line, 'FLN dave@example.com');
+      assert.equal((await frank.conn.next(isDave('FLN'), 3000)).line, 'FLN dave@example.com');
+      erin.close();
+      frank.close();
     });
 
     test('failed logins from one address count on every node (911 after 3 in a minute)', async () => {
