@@ -474,6 +474,17 @@ export function defineStoreSuite(name: string, open: () => Promise<OpenedStore>)
           );
         }));
 
+      test('contactsWithFacts: a name JSON escapes comes back as it was saved; an owner without contacts has none', () =>
+        withStore(async (store) => {
+          const owner = await account(store, 'owner@example.com');
+          const friend = await account(store, 'friend@example.com');
+          const name = 'quote" back\\slash\ttab %20 \u00e9\u4e2d\ud83d\ude00 </end>';
+          await store.transaction((tx) => tx.saveContact(owner.id, friend.id, entry(name, lists('FL'))));
+          const [record] = await store.read((tx) => tx.contactsWithFacts(owner.id));
+          assert.equal(record?.name, name);
+          assert.deepEqual(await store.read((tx) => tx.contactsWithFacts(friend.id)), []);
+        }));
+
       test('listsAtOnce (PostgreSQL only): the account, contactsWithFacts and groups as a snapshot reads them; undefined for no account', () =>
         withStore(async (store) => {
           if (store.kind === 'sqlite') {
