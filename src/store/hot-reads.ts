@@ -18,12 +18,11 @@ import type { Database } from './schema.ts';
 
 const accounts = (db: Kysely<Database>) => db.selectFrom('accounts').select(ACCOUNT_COLUMNS);
 
-const contactRows = (db: Kysely<Database>, ownerId: number) =>
-  db
-    .selectFrom('contacts as c')
-    .innerJoin('accounts as a', 'a.id', 'c.contact_id')
-    .select(CONTACT_COLUMNS)
-    .where('c.owner_id', '=', ownerId);
+/** An owner's contact records `c`, each with the contact's account `a`. */
+const contactsJoined = (db: Kysely<Database>, ownerId: number) =>
+  db.selectFrom('contacts as c').innerJoin('accounts as a', 'a.id', 'c.contact_id').where('c.owner_id', '=', ownerId);
+
+const contactRows = (db: Kysely<Database>, ownerId: number) => contactsJoined(db, ownerId).select(CONTACT_COLUMNS);
 
 /** A selection's column without its alias (`r.al as r_al` is `r.al`), as a reference. */
 const columnRef = (selection: string) => sql.ref(selection.split(' as ')[0]!);
@@ -48,7 +47,7 @@ const contactsWithFactsAsJson = (engine: Engine) => {
 /** SQLite's JSON is text; pg parses PostgreSQL's json itself. */
 type ContactsJson = string | ContactWithFactsValues[];
 
-const contactsOfJson = (contacts: ContactsJson | null): ContactWithFactsValues[] =>
+const contactsOfJson = (contacts: ContactsJson | null | undefined): ContactWithFactsValues[] =>
   typeof contacts === 'string' ? (JSON.parse(contacts) as ContactWithFactsValues[]) : (contacts ?? []);
 
 export const accountById = preparedValues((db, _engine, id: number) => accounts(db).where('id', '=', id), accountOf);
@@ -73,19 +72,16 @@ export const contactsOf = preparedValues(
 
 const contactsWithFactsJson = preparedValues(
   (db, engine, ownerId: number) =>
-    db
-      .selectFrom('contacts as c')
-      .innerJoin('accounts as a', 'a.id', 'c.contact_id')
+    contactsJoined(db, ownerId)
       .leftJoin('contacts as r', (join) => join.onRef('r.owner_id', '=', 'c.contact_id').on('r.contact_id', '=', ownerId))
-      .select(contactsWithFactsAsJson(engine).as('contacts'))
-      .where('c.owner_id', '=', ownerId),
+      .select(contactsWithFactsAsJson(engine).as('contacts')),
   ([contacts]: [ContactsJson]) => contacts,
 );
 
 /** An owner's contacts with their facts, in list order (an aggregate: one row, whatever the number). */
 export async function contactsWithFactsOf(db: Kysely<Database>, engine: Engine, ownerId: number): Promise<ContactWithFacts[]> {
   const [contacts] = await contactsWithFactsJson(db, engine, ownerId);
-  return contactsOfJson(contacts ?? null).map(contactWithFactsOf);
+  return contactsOfJson(contacts).map(contactWithFactsOf);
 }
 
 export const watchersOf = preparedValues(
